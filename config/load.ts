@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import * as z from 'zod';
+import { CutoverError } from '../core/errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = new URL('./kartotherian.yaml', import.meta.url).pathname;
+
+/** Settings that come from the environment only: secrets and per-machine endpoints never live in the YAML. */
+export interface EnvSettings {
+  redisUrl: string;
+  logLevel: string;
+}
+
+const envSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new CutoverError('config.invalid', `Bad environment:\n${formatIssues(parsed.error.issues)}`);
+  }
+  return {
+    redisUrl: parsed.data.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    logLevel: parsed.data.LOG_LEVEL ?? 'warn',
+  };
+}
+
+/** Parses and validates a config text; every problem is reported at once, with its path. */
+export function parseConfig(text: string, source: string): Config {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const problems = document.errors.map((error) => `  ✖ ${error.message.split('\n')[0]}`).join('\n');
+    throw new CutoverError('config.invalid', `${source} is not valid YAML:\n${problems}`);
+  }
+  const parsed = configSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    throw new CutoverError('config.invalid', `${source} is invalid:\n${formatIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}
+
+export async function loadConfig(path: string = DEFAULT_CONFIG_PATH): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new CutoverError('config.unreadable', `Cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return parseConfig(text, path);
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `  ✖ ${path}: ${issue.message}`;
+    })
+    .join('\n');
+}

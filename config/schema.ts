@@ -1,0 +1,195 @@
+import * as z from 'zod';
+
+/** Names that end up in Redis keys, BullMQ queue names and chat replies: keep them boring. */
+const slug = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
+  error: 'must be lowercase letters, digits and dashes, starting with a letter',
+});
+const fqdn = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))+$/, { error: 'must be a lowercase FQDN' });
+const datacenter = slug;
+
+export const roleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const pooledSchema = z.enum(['yes', 'no', 'inactive']);
+const weightSchema = z.int().min(0).max(100);
+
+const hostGroupSchema = z.strictObject({
+  kind: z.enum(['bare-metal', 'k8s-worker']),
+  /** The LVS service a host of this group is pooled into when the command names none. */
+  default_lvs_service: slug.optional(),
+  hosts: z.record(datacenter, z.array(fqdn).min(1)),
+});
+
+const lvsServiceSchema = z.strictObject({
+  port: z.int().min(1).max(65535),
+  tls: z.boolean(),
+  /** Where pybal reads this pool: /conftool/v1/pools/<dc>/<cluster>/<service>/ */
+  conftool: z.strictObject({ cluster: slug, service: slug }),
+  /** pybal's guard: after a depool, pooled-and-up hosts must stay >= total x threshold. */
+  depool_threshold: z.number().min(0).max(1),
+  /** Host groups that may be members of this pool. */
+  members: z.array(slug).min(1),
+});
+
+const approvalSchema = z.strictObject({
+  /** How many people other than the requester must approve a mutating command; 0 turns the gate off. */
+  approvers_required: z.int().min(0).max(5).default(1),
+  ttl_seconds: z.int().min(30).max(86_400).default(900),
+  require_reason: z.boolean().default(false),
+});
+
+const serviceSchema = z
+  .strictObject({
+    description: z.string().max(200).optional(),
+    datacenters: z.array(datacenter).min(1),
+    default_weight: weightSchema.min(1).default(10),
+    host_groups: z.record(slug, hostGroupSchema),
+    lvs_services: z.record(slug, lvsServiceSchema),
+    approval: approvalSchema.prefault({}),
+  })
+  .superRefine((service, ctx) => {
+    for (const [groupName, group] of Object.entries(service.host_groups)) {
+      for (const [dc, hosts] of Object.entries(group.hosts)) {
+        if (!service.datacenters.includes(dc)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['host_groups', groupName, 'hosts', dc],
+            message: `datacenter "${dc}" is not listed in datacenters (${service.datacenters.join(', ')})`,
+          });
+        }
+        hosts.forEach((host, index) => {
+          if (!host.endsWith(`.${dc}.wmnet`)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['host_groups', groupName, 'hosts', dc, index],
+              message: `host "${host}" is listed under ${dc} but is not a .${dc}.wmnet name`,
+            });
+          }
+        });
+      }
+      if (group.default_lvs_service !== undefined && !(group.default_lvs_service in service.lvs_services)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['host_groups', groupName, 'default_lvs_service'],
+          message: `unknown LVS service "${group.default_lvs_service}"`,
+        });
+      }
+    }
+    for (const [lvsName, lvs] of Object.entries(service.lvs_services)) {
+      lvs.members.forEach((member, index) => {
+        if (!(member in service.host_groups)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['lvs_services', lvsName, 'members', index],
+            message: `unknown host group "${member}"`,
+          });
+        }
+      });
+    }
+    const seen = new Map<string, string>();
+    for (const [groupName, group] of Object.entries(service.host_groups)) {
+      for (const hosts of Object.values(group.hosts)) {
+        for (const host of hosts) {
+          const other = seen.get(host);
+          if (other !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['host_groups', groupName, 'hosts'],
+              message: `host "${host}" is also in group "${other}"`,
+            });
+          }
+          seen.set(host, groupName);
+        }
+      }
+    }
+  });
+
+const personSchema = z.strictObject({
+  /** IRC services account (not the nick): issue 3 binds identities to it. */
+  irc: z.string().min(1).max(64).optional(),
+  /** Slack user id, e.g. U012AB3CD. */
+  slack: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, { error: 'must be a Slack user id like U012AB3CD' }).optional(),
+  roles: z.record(slug, z.array(roleSchema).min(1)),
+});
+
+const seedEntrySchema = z.strictObject({ pooled: pooledSchema, weight: weightSchema });
+
+const poolingBackendSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('simulated'),
+    /** Pool state the simulated fleet starts from, per LVS service and host group, when Redis holds none. */
+    seed: z.record(slug, z.record(slug, seedEntrySchema)).default({}),
+  }),
+]);
+
+const consoleTransportSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  channel: z.string().min(1).max(64).default('#console'),
+  /** Who is speaking until a `/as NAME` line says otherwise. */
+  speaker: z.string().min(1).max(64),
+});
+
+export const configSchema = z
+  .strictObject({
+    services: z.record(slug, serviceSchema).refine((services) => Object.keys(services).length > 0, {
+      error: 'at least one service is required',
+    }),
+    people: z.record(slug, personSchema),
+    access: z
+      .strictObject({
+        /** Who may run read-only commands: anyone in the channel, or only configured people. */
+        read_only: z.enum(['anyone', 'configured']).default('anyone'),
+      })
+      .prefault({}),
+    backends: z.strictObject({ pooling: poolingBackendSchema }),
+    transports: z.strictObject({ console: consoleTransportSchema.optional() }),
+    redis: z
+      .strictObject({
+        /** Prefix for every key cutover and BullMQ write, so several bots can share one Redis. */
+        prefix: slug.default('cutover'),
+        /** Start a private redis-server when nothing answers at REDIS_URL. */
+        autostart: z.boolean().default(true),
+      })
+      .prefault({}),
+    state_dir: z.string().min(1).default('.state'),
+    /** How long shutdown waits for in-flight work to settle. */
+    shutdown_grace_seconds: z.int().min(1).max(300).default(30),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, person] of Object.entries(config.people)) {
+      for (const service of Object.keys(person.roles)) {
+        if (!(service in config.services)) {
+          ctx.addIssue({ code: 'custom', path: ['people', name, 'roles', service], message: `unknown service "${service}"` });
+        }
+      }
+    }
+    const pooling = config.backends.pooling;
+    for (const [lvsName, groups] of Object.entries(pooling.seed)) {
+      const owner = Object.values(config.services).find((service) => lvsName in service.lvs_services);
+      if (owner === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['backends', 'pooling', 'seed', lvsName], message: `unknown LVS service "${lvsName}"` });
+        continue;
+      }
+      for (const group of Object.keys(groups)) {
+        if (!owner.lvs_services[lvsName]?.members.includes(group)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['backends', 'pooling', 'seed', lvsName, group],
+            message: `host group "${group}" is not a member of ${lvsName}`,
+          });
+        }
+      }
+    }
+    const speaker = config.transports.console?.speaker;
+    if (speaker !== undefined && !(speaker in config.people)) {
+      ctx.addIssue({ code: 'custom', path: ['transports', 'console', 'speaker'], message: `unknown person "${speaker}"` });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ServiceConfig = Config['services'][string];
+export type LvsServiceConfig = ServiceConfig['lvs_services'][string];
+export type HostGroupConfig = ServiceConfig['host_groups'][string];
+export type PersonConfig = Config['people'][string];

@@ -1,0 +1,36 @@
+/**
+ * Every failure cutover reports carries a stable code (for tests, metrics and audit),
+ * a message written for the person in the channel, and the underlying cause.
+ */
+export type ErrorCode =
+  | 'config.invalid'
+  | 'config.unreadable'
+  | 'input.invalid'
+  | 'input.unknown-command'
+  | 'input.unknown-host'
+  | 'input.ambiguous-host'
+  | 'auth.forbidden'
+  | 'auth.self-approval'
+  | 'request.not-found'
+  | 'request.not-pending'
+  | 'request.expired'
+  | 'safety.capacity'
+  | 'pooling.conflict'
+  | 'pooling.verify-failed'
+  | 'pooling.backend'
+  | 'redis.unavailable';
+
+export class CutoverError extends Error {
+  override readonly name = 'CutoverError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isCutoverError(error: unknown, code?: ErrorCode): error is CutoverError {
+  return error instanceof CutoverError && (code === undefined || error.code === code);
+}
