@@ -1,0 +1,24 @@
+import type { PoolRef } from '../core/inventory.js';
+import type { PoolState } from '../core/pool-state.js';
+
+export interface PoolEntry {
+  /** conftool key, /conftool/v1/pools/<dc>/<cluster>/<service>/<fqdn>. */
+  path: string;
+  fqdn: string;
+  state: PoolState;
+  /** Opaque compare-and-swap token: etcd's modifiedIndex, or the simulator's revision. */
+  revision: string;
+}
+
+/**
+ * Where pool state lives: conftool on etcd in production, the simulated fleet in the demo and
+ * tests. Writes are compare-and-swap on the revision read, so a concurrent writer makes the
+ * write fail with `pooling.conflict` instead of clobbering what it did.
+ */
+export interface PoolingBackend {
+  readonly kind: string;
+  listPool(pool: PoolRef): Promise<PoolEntry[]>;
+  get(path: string): Promise<PoolEntry | undefined>;
+  /** `expectedRevision` null means the key must not exist yet. */
+  compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry>;
+}

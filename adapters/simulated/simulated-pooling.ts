@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import { CutoverError } from '../../core/errors.js';
+import type { PoolRef } from '../../core/inventory.js';
+import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
+import type { PoolEntry, PoolingBackend } from '../pooling.js';
+
+/**
+ * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens
+ * only when nobody changed the key since it was read.
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if ARGV[3] == '' then
+  if current then return {0, current} end
+elseif current ~= ARGV[3] then
+  return {0, current or ''}
+end
+local revision = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], revision)
+return {1, tostring(revision)}
+`;
+
+export interface SeedEntry {
+  path: string;
+  state: PoolState;
+}
+
+/**
+ * The simulated fleet's conftool: the same keys and JSON values as etcd, kept in Redis so the
+ * demo's pool state survives a restart.
+ */
+export class SimulatedPooling implements PoolingBackend {
+  readonly kind = 'simulated';
+  private readonly values: string;
+  private readonly revisions: string;
+  private readonly counter: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.values = `${prefix}:sim:conftool`;
+    this.revisions = `${prefix}:sim:conftool:revision`;
+    this.counter = `${prefix}:sim:conftool:index`;
+  }
+
+  /** Writes the seed only where a key does not exist yet, so restarts keep what people changed. */
+  async seed(entries: readonly SeedEntry[]): Promise<number> {
+    let created = 0;
+    for (const entry of entries) {
+      try {
+        await this.compareAndSet(entry.path, entry.state, null);
+        created += 1;
+      } catch (error) {
+        if (!(error instanceof CutoverError && error.code === 'pooling.conflict')) throw error;
+      }
+    }
+    return created;
+  }
+
+  async listPool(pool: PoolRef): Promise<PoolEntry[]> {
+    const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
+    const [values, revisions] = await Promise.all([this.redis.hgetall(this.values), this.redis.hgetall(this.revisions)]);
+    return Object.entries(values)
+      .filter(([path]) => path.startsWith(directory) && !path.slice(directory.length).includes('/'))
+      .map(([path, raw]) => toEntry(path, raw, revisions[path]))
+      .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+  }
+
+  async get(path: string): Promise<PoolEntry | undefined> {
+    const [raw, revision] = await Promise.all([this.redis.hget(this.values, path), this.redis.hget(this.revisions, path)]);
+    return raw === null ? undefined : toEntry(path, raw, revision ?? undefined);
+  }
+
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+    const value = JSON.stringify({ weight: next.weight, pooled: next.pooled });
+    const result = (await this.redis.eval(COMPARE_AND_SET, 3, this.values, this.revisions, this.counter, path, value, expectedRevision ?? '')) as [number, string];
+    if (result[0] !== 1) {
+      throw new CutoverError(
+        'pooling.conflict',
+        `Someone else changed ${path} (revision ${result[1] || 'none'}, expected ${expectedRevision ?? 'none'}); nothing was written.`,
+      );
+    }
+    return { path, fqdn: fqdnOf(path), state: next, revision: result[1] };
+  }
+}
+
+function toEntry(path: string, raw: string, revision: string | undefined): PoolEntry {
+  const parsed = poolStateSchema.safeParse(parseJson(raw));
+  if (!parsed.success) {
+    throw new CutoverError('pooling.backend', `Unexpected value at ${path}: ${raw.slice(0, 100)}`);
+  }
+  return { path, fqdn: fqdnOf(path), state: parsed.data, revision: revision ?? '0' };
+}
+
+function fqdnOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

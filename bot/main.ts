@@ -1,0 +1,126 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { SimulatedPooling } from '../adapters/simulated/simulated-pooling.js';
+import { seedEntries } from '../adapters/simulated/seed-entries.js';
+import { createDispatcher } from '../commands/dispatch.js';
+import type { Clock, CommandDeps } from '../commands/ports.js';
+import type { EnvSettings } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { Inventory } from '../core/inventory.js';
+import { createActionProcessor } from '../jobs/action-processor.js';
+import { createExpiryProcessor } from '../jobs/expiry-processor.js';
+import { JobSystem } from '../jobs/job-system.js';
+import { createRedisConnection } from '../jobs/redis-connection.js';
+import { RedisAuditLog } from '../jobs/redis-audit-log.js';
+import { RedisRequestStore } from '../jobs/request-store.js';
+import { requeueApproved } from '../jobs/requeue-approved.js';
+import { ServiceLocks } from '../jobs/service-lock.js';
+import { ConsoleTransport } from './console-transport.js';
+import { ensureRedis } from './redis-launcher.js';
+import type { ChatTransport } from './transport.js';
+
+export type Role = 'all' | 'gateway' | 'worker';
+
+export interface BotOptions {
+  config: Config;
+  env: EnvSettings;
+  log: Logger;
+  /** gateway: chat in, replies out; worker: runs approved actions; all: both in one process. */
+  role: Role;
+  console?: { input: Readable; output: Writable; echo: boolean };
+  clock?: Clock;
+  /** Overrides config.redis.prefix, e.g. a unique one per test. */
+  prefix?: string;
+  lockRetryMs?: number;
+}
+
+export interface Bot {
+  /** Resolves when every input transport has ended (the console's stdin closed). */
+  readonly inputEnded: Promise<void>;
+  readonly deps: CommandDeps;
+  settle(timeoutMs: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const LOCK_TTL_MS = 10 * 60_000;
+
+/** The composition root: the only place that knows every concrete implementation. */
+export async function startBot(options: BotOptions): Promise<Bot> {
+  const { config, env, log, role } = options;
+  const prefix = options.prefix ?? config.redis.prefix;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const redis = await ensureRedis({ url: env.redisUrl, autostart: config.redis.autostart, stateDir: config.state_dir, log: (line) => log.info(line) });
+  const onRedisError = (error: Error): void => log.warn({ err: error }, 'redis connection error');
+  const client = createRedisConnection(redis.url, 'client', onRedisError);
+  await client.ping();
+
+  const inventories = new Map(Object.entries(config.services).map(([name, service]) => [name, new Inventory(name, service)]));
+  const pooling = new SimulatedPooling(client, prefix);
+  const seeded = await pooling.seed(seedEntries(config, inventories));
+  if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
+
+  const requests = new RedisRequestStore(client, prefix);
+  const locks = new ServiceLocks(client, prefix);
+  const audit = new RedisAuditLog(client, prefix, clock);
+  const transports: ChatTransport[] = [];
+  const consoleSettings = config.transports.console;
+  if (role !== 'worker' && options.console !== undefined && consoleSettings?.enabled === true) {
+    transports.push(
+      new ConsoleTransport({ ...options.console, channel: consoleSettings.channel, speaker: consoleSettings.speaker, people: Object.keys(config.people) }),
+    );
+  }
+  const jobs = new JobSystem({
+    prefix,
+    transports: configuredTransports(config),
+    client,
+    connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
+    onError: (error) => log.error({ err: error }, 'queue worker error'),
+  });
+  const deps: CommandDeps = { requests, queue: jobs.actionQueue, pooling, locks, audit, clock };
+
+  if (role !== 'gateway') {
+    const logError = (message: string, error?: unknown): void => log.error({ err: error }, message);
+    jobs.startActionWorkers({
+      action: createActionProcessor({ requests, locks, audit, notifier: jobs.notifier, pooling, inventories, clock, lockTtlMs: LOCK_TTL_MS, lockRetryMs: options.lockRetryMs ?? 2000, log: logError }),
+      expiry: createExpiryProcessor({ requests, audit, notifier: jobs.notifier, clock }),
+    });
+    const requeued = await requeueApproved(requests, jobs.actionQueue, Object.keys(config.services));
+    if (requeued > 0) log.warn({ requeued }, 'approved requests from before a restart were queued again');
+  }
+
+  const dispatch = createDispatcher({
+    config,
+    inventories,
+    deps,
+    onUnexpectedError: (error, message) => log.error({ err: error, text: message.text }, 'command failed unexpectedly'),
+  });
+  for (const transport of transports) {
+    jobs.startDelivery(transport.name, (message) => transport.send(message.channel, message.text));
+    await transport.start(async (message) => {
+      const reply = await dispatch(message);
+      if (reply !== undefined) await transport.send(message.caller.channel, reply);
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    inputEnded: Promise.all(transports.map((transport) => transport.finished)).then(() => undefined),
+    deps,
+    settle: (timeoutMs) => jobs.settle(timeoutMs),
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(transports.map((transport) => transport.stop()));
+        await jobs.close();
+        await client.quit().catch(() => client.disconnect());
+        await redis.stop();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function configuredTransports(config: Config): string[] {
+  return Object.entries(config.transports)
+    .filter(([, settings]) => settings?.enabled === true)
+    .map(([name]) => name);
+}

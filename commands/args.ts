@@ -1,0 +1,12 @@
+import * as z from 'zod';
+
+/** Shapes of the words people type; hosts are resolved against the inventory afterwards. */
+export const hostArg = z.string({ error: 'a host is required, e.g. wikikube1001' }).min(1).max(253);
+export const lvsServiceArg = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'an LVS service name like kartotherian-k8s-ssl' });
+export const taskArg = z.string().regex(/^T\d{1,8}$/, { error: 'a Phabricator task like T378944' });
+export const reasonArg = z.string().max(200, { error: 'a reason of at most 200 characters' });
+export const weightArg = z.coerce.number({ error: 'a weight from 1 to 100' }).int().min(1).max(100);
+export const requestIdArg = z
+  .string()
+  .transform((id) => id.toLowerCase().replace(/^#/, ''))
+  .pipe(z.string().regex(/^[a-z0-9]{3,12}$/, { error: 'a request id like k7qm' }));

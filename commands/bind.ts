@@ -1,0 +1,66 @@
+import { CutoverError } from '../core/errors.js';
+import { printable } from '../core/printable.js';
+import type { BoundArgs, CommandSpec } from './spec.js';
+
+/** Binds words to a spec's positionals and flags; zod validates the values afterwards. */
+export function bindArguments(spec: CommandSpec, words: readonly string[]): BoundArgs {
+  const bound: BoundArgs = {};
+  const positionals: string[] = [];
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index] ?? '';
+    if (!word.startsWith('--') || word === '--') {
+      positionals.push(word);
+      continue;
+    }
+    const [rawName = '', inlineValue] = splitOnce(word.slice(2), '=');
+    const type = spec.flags[rawName];
+    if (type === undefined) {
+      const known = Object.keys(spec.flags).map((flag) => `--${flag}`);
+      throw new CutoverError(
+        'input.invalid',
+        `${spec.name} has no option --${printable(rawName, 30)}${known.length > 0 ? ` (options: ${known.join(', ')})` : ''} · usage: ${spec.usage}`,
+      );
+    }
+    const key = camelCase(rawName);
+    if (key in bound) throw new CutoverError('input.invalid', `--${rawName} given twice.`);
+    if (type === 'boolean') {
+      if (inlineValue !== undefined) throw new CutoverError('input.invalid', `--${rawName} takes no value.`);
+      bound[key] = true;
+      continue;
+    }
+    const value = inlineValue ?? words[index + 1];
+    if (value === undefined || (inlineValue === undefined && value.startsWith('--'))) {
+      throw new CutoverError('input.invalid', `--${rawName} needs a value · usage: ${spec.usage}`);
+    }
+    if (inlineValue === undefined) index += 1;
+    bound[key] = value;
+  }
+
+  let next = 0;
+  for (const positional of spec.positionals) {
+    if (next >= positionals.length) break;
+    if (positional.rest === true) {
+      bound[positional.name] = positionals.slice(next).join(' ');
+      next = positionals.length;
+    } else {
+      bound[positional.name] = positionals[next] ?? '';
+      next += 1;
+    }
+  }
+  if (next < positionals.length) {
+    throw new CutoverError(
+      'input.invalid',
+      `Unexpected "${printable(positionals.slice(next).join(' '), 40)}" · usage: ${spec.usage}`,
+    );
+  }
+  return bound;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+function camelCase(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,20 @@
+import type { CommandSpec } from './spec.js';
+import { approveCommand } from './specs/approve.js';
+import { denyCommand } from './specs/deny.js';
+import { depoolCommand } from './specs/depool.js';
+import { createHelpCommand } from './specs/help.js';
+import { jobsCommand } from './specs/jobs.js';
+import { poolCommand } from './specs/pool.js';
+import { statusCommand } from './specs/status.js';
+
+const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, jobsCommand];
+
+/** Every command by name; a duplicate name is a programming error caught at start-up. */
+export function buildRegistry(specs: readonly CommandSpec[] = SPECS): ReadonlyMap<string, CommandSpec> {
+  const registry = new Map<string, CommandSpec>();
+  for (const spec of [...specs, createHelpCommand(specs)]) {
+    if (registry.has(spec.name)) throw new Error(`Two commands are named "${spec.name}"`);
+    registry.set(spec.name, spec);
+  }
+  return registry;
+}

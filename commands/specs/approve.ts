@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { isAllowed } from '../../core/access.js';
+import { CutoverError } from '../../core/errors.js';
+import { approve, isExpired, remainingApprovals, transition } from '../../core/requests.js';
+import { requestIdArg } from '../args.js';
+import { findRequest } from '../find-request.js';
+import { defineCommand } from '../spec.js';
+
+export const approveCommand = defineCommand({
+  name: 'approve',
+  summary: "approve someone else's request; the last approval queues it",
+  usage: 'approve [ID]',
+  positionals: [{ name: 'id' }],
+  flags: {},
+  access: 'approve',
+  scope: 'request',
+  mutates: true,
+  args: z.strictObject({ id: requestIdArg.optional() }),
+  async run(args, context) {
+    const { deps, caller } = context;
+    const found = await findRequest(context, args.id);
+    const who = caller.person ?? caller.display;
+    const where = `${caller.transport}:${caller.channel}`;
+    if (!isAllowed(context.config, caller, found.service, 'approve')) {
+      await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: 'not an approver' });
+      throw new CutoverError('auth.forbidden', `${caller.display} may not approve changes to ${found.service}.`);
+    }
+    const now = deps.clock.now();
+    if (isExpired(found, now)) {
+      await deps.requests.update(found.id, (current) => transition(current, 'expired', now));
+      throw new CutoverError('request.expired', `Request ${found.id} expired; nothing was changed.`);
+    }
+    let updated;
+    try {
+      updated = await deps.requests.update(found.id, (current) => approve(current, caller, now, found.actionHash));
+    } catch (error) {
+      if (error instanceof CutoverError) {
+        await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: error.message });
+      }
+      throw error;
+    }
+    await deps.audit.append({ event: 'approval.granted', service: updated.service, who, where, requestId: updated.id, detail: updated.summary });
+    const tally = `${updated.approvals.length}/${updated.approvalsRequired}`;
+    if (updated.state !== 'approved') {
+      return `👍 ${caller.display} approved ${updated.id} (${tally}); ${remainingApprovals(updated)} more needed.`;
+    }
+    await deps.queue.enqueue(updated);
+    return `👍 ${caller.display} approved ${updated.id} (${tally}) · queued: ${updated.summary}`;
+  },
+});

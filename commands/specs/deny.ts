@@ -1,0 +1,38 @@
+import * as z from 'zod';
+import { isAllowed } from '../../core/access.js';
+import { CutoverError } from '../../core/errors.js';
+import { deny } from '../../core/requests.js';
+import { reasonArg, requestIdArg } from '../args.js';
+import { findRequest } from '../find-request.js';
+import { defineCommand } from '../spec.js';
+
+export const denyCommand = defineCommand({
+  name: 'deny',
+  summary: 'refuse a waiting request (approvers), or withdraw your own',
+  usage: 'deny [ID] [reason…]',
+  positionals: [{ name: 'id' }, { name: 'reason', rest: true }],
+  flags: {},
+  access: 'approve',
+  scope: 'request',
+  mutates: true,
+  args: z.strictObject({ id: requestIdArg.optional(), reason: reasonArg.optional() }),
+  async run(args, context) {
+    const { deps, caller } = context;
+    const found = await findRequest(context, args.id);
+    const own = caller.person !== undefined && caller.person === found.requester.person;
+    if (!own && !isAllowed(context.config, caller, found.service, 'approve')) {
+      throw new CutoverError('auth.forbidden', `${caller.display} may not deny changes to ${found.service}.`);
+    }
+    const updated = await deps.requests.update(found.id, (current) => deny(current, caller, deps.clock.now()));
+    const because = args.reason === undefined || args.reason === '' ? '' : ` (${args.reason})`;
+    await deps.audit.append({
+      event: own ? 'request.withdrawn' : 'request.denied',
+      service: updated.service,
+      who: caller.person ?? caller.display,
+      where: `${caller.transport}:${caller.channel}`,
+      requestId: updated.id,
+      detail: `${updated.summary}${because}`,
+    });
+    return `${own ? '↩ withdrawn' : '👎 denied'} ${updated.id} by ${caller.display}${because}: ${updated.summary}. Nothing was changed.`;
+  },
+});

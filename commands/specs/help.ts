@@ -1,0 +1,30 @@
+import * as z from 'zod';
+import { CutoverError } from '../../core/errors.js';
+import { defineCommand, type CommandSpec } from '../spec.js';
+
+/** Help is generated from the specs themselves, so it cannot drift from what the parser accepts. */
+export function createHelpCommand(specs: readonly CommandSpec[]): CommandSpec {
+  const help: CommandSpec = defineCommand({
+    name: 'help',
+    summary: 'this list, or one command in detail',
+    usage: 'help [COMMAND]',
+    positionals: [{ name: 'command' }],
+    flags: {},
+    access: 'read',
+    scope: 'service',
+    mutates: false,
+    args: z.strictObject({ command: z.string().max(30).optional() }),
+    async run(args, context) {
+      const prefix = `!${context.service ?? ''}`;
+      const all = [...specs, help];
+      if (args.command !== undefined) {
+        const spec = all.find((candidate) => candidate.name === args.command);
+        if (spec === undefined) throw new CutoverError('input.unknown-command', `No command "${args.command}"; try ${prefix} help.`);
+        return `${prefix} ${spec.usage} — ${spec.summary}${spec.mutates ? ' (changes production: approval, lock, audit)' : ''}`;
+      }
+      const lines = all.map((spec) => `${spec.scope === 'request' ? '!' : `${prefix} `}${spec.usage} — ${spec.summary}`);
+      return [`${prefix} commands (HOST may be short: wikikube1001, maps1005):`, ...lines].join('\n');
+    },
+  });
+  return help;
+}

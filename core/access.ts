@@ -1,0 +1,38 @@
+import type { Config, Role } from '../config/schema.js';
+
+/** What a command needs from the person running it. */
+export type Capability = 'read' | 'request' | 'approve';
+
+const GRANTS: Record<Role, readonly Capability[]> = {
+  viewer: ['read'],
+  operator: ['read', 'request'],
+  approver: ['read', 'approve'],
+  admin: ['read', 'request', 'approve'],
+};
+
+/** The person behind a chat message, once the transport has vouched for them. */
+export interface Caller {
+  /** Configured person name; undefined for someone the config does not know. */
+  person: string | undefined;
+  /** What the channel calls them (nick, Slack name): for display only, never for decisions. */
+  display: string;
+  transport: string;
+  channel: string;
+}
+
+export function rolesOf(config: Config, person: string | undefined, service: string): readonly Role[] {
+  if (person === undefined) return [];
+  return config.people[person]?.roles[service] ?? [];
+}
+
+export function isAllowed(config: Config, caller: Caller, service: string, capability: Capability): boolean {
+  if (capability === 'read' && config.access.read_only === 'anyone') return true;
+  return rolesOf(config, caller.person, service).some((role) => GRANTS[role].includes(capability));
+}
+
+/** Configured people who could approve a request on this service, the requester excluded. */
+export function approversFor(config: Config, service: string, requester: string | undefined): string[] {
+  return Object.keys(config.people).filter(
+    (name) => name !== requester && rolesOf(config, name, service).some((role) => GRANTS[role].includes('approve')),
+  );
+}

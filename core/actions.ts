@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { poolStateSchema } from './pool-state.js';
+
+export const poolRefSchema = z.strictObject({
+  lvsService: z.string(),
+  dc: z.string(),
+  cluster: z.string(),
+  conftoolService: z.string(),
+});
+
+/**
+ * Set one pool member's conftool fields. Only the fields named in `changes` are written:
+ * a depool leaves the weight someone else chose alone (spicerack's merge-then-write).
+ */
+export const setPooledActionSchema = z.strictObject({
+  kind: z.literal('set-pooled'),
+  verb: z.enum(['pool', 'depool']),
+  service: z.string(),
+  pool: poolRefSchema,
+  fqdn: z.string(),
+  changes: poolStateSchema.partial().refine((changes) => Object.keys(changes).length > 0, { error: 'empty change' }),
+});
+export type SetPooledAction = z.infer<typeof setPooledActionSchema>;
+
+/** Grows with the plan steps (helm, puppet) in later work; every kind is handled exhaustively. */
+export const actionSchema = z.discriminatedUnion('kind', [setPooledActionSchema]);
+export type Action = z.infer<typeof actionSchema>;
+
+export function conftoolPath(pool: z.infer<typeof poolRefSchema>, fqdn: string): string {
+  return `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/${fqdn}`;
+}
+
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case 'set-pooled': {
+      const weight = action.changes.weight === undefined ? '' : ` at weight ${action.changes.weight}`;
+      const preposition = action.verb === 'pool' ? 'into' : 'from';
+      return `${action.verb} ${action.fqdn} ${preposition} ${action.pool.lvsService} (${action.pool.dc})${weight}`;
+    }
+    default:
+      return action.kind satisfies never;
+  }
+}
+
+/**
+ * Approvals bind to this hash of exactly what will be done, so an action that changes after
+ * approval no longer matches what the approver saw.
+ */
+export function actionHash(action: Action): string {
+  return createHash('sha256').update(canonicalJson(action)).digest('hex').slice(0, 16);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

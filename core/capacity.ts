@@ -1,0 +1,40 @@
+import type { PoolState } from './pool-state.js';
+
+export interface CapacityVerdict {
+  ok: boolean;
+  /** Members that would still be pooled=yes. */
+  pooledAfter: number;
+  /** Members pybal counts (everything but inactive and absent). */
+  totalAfter: number;
+  /** The least pooledAfter pybal's threshold allows. */
+  floor: number;
+}
+
+/**
+ * pybal only capacity-checks its own monitor depools; an operator depool through conftool is
+ * never checked (wikimedia-ops.md §3). This applies pybal's rule, pooled >= total x threshold,
+ * to the pool as it would be after the change, and never lets a pool become empty.
+ */
+export function capacityAfter(
+  members: ReadonlyMap<string, PoolState | undefined>,
+  fqdn: string,
+  next: PoolState,
+  threshold: number,
+): CapacityVerdict {
+  let pooledAfter = 0;
+  let totalAfter = 0;
+  const after = new Map(members);
+  after.set(fqdn, next);
+  for (const state of after.values()) {
+    if (state === undefined || state.pooled === 'inactive') continue;
+    totalAfter += 1;
+    if (state.pooled === 'yes') pooledAfter += 1;
+  }
+  const floor = Math.max(1, Math.ceil(totalAfter * threshold));
+  return { ok: pooledAfter >= floor, pooledAfter, totalAfter, floor };
+}
+
+/** True when the change takes serving capacity away, which is when the guard applies. */
+export function reducesCapacity(before: PoolState | undefined, next: PoolState): boolean {
+  return before?.pooled === 'yes' && next.pooled !== 'yes';
+}

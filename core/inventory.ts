@@ -1,0 +1,172 @@
+import type { HostGroupConfig, LvsServiceConfig, ServiceConfig } from '../config/schema.js';
+import { CutoverError } from './errors.js';
+import { printable } from './printable.js';
+
+export interface Host {
+  fqdn: string;
+  /** First DNS label: what people type and what replies show. */
+  shortName: string;
+  dc: string;
+  group: string;
+  kind: HostGroupConfig['kind'];
+}
+
+export interface PoolRef {
+  /** The LVS service name, e.g. kartotherian-k8s-ssl. */
+  lvsService: string;
+  dc: string;
+  cluster: string;
+  conftoolService: string;
+}
+
+/** Host names people may type: letters, digits, dots and dashes only, so look-alikes and injections never match. */
+const HOST_INPUT = /^[a-z0-9][a-z0-9.-]{0,252}$/;
+const LETTERS_THEN_DIGITS = /^([a-z-]+?)-?(\d+)$/;
+
+/**
+ * The service's hosts and LVS pools as the config declares them. Every host a command names
+ * is resolved here, so nothing outside the inventory ever reaches an adapter.
+ */
+export class Inventory {
+  readonly hosts: readonly Host[];
+  private readonly byFqdn = new Map<string, Host>();
+
+  constructor(
+    readonly serviceName: string,
+    private readonly service: ServiceConfig,
+  ) {
+    const hosts: Host[] = [];
+    for (const [group, config] of Object.entries(service.host_groups)) {
+      for (const [dc, fqdns] of Object.entries(config.hosts)) {
+        for (const fqdn of fqdns) {
+          const host = { fqdn, shortName: fqdn.split('.')[0] ?? fqdn, dc, group, kind: config.kind };
+          hosts.push(host);
+          this.byFqdn.set(fqdn, host);
+        }
+      }
+    }
+    this.hosts = hosts;
+  }
+
+  get datacenters(): readonly string[] {
+    return this.service.datacenters;
+  }
+
+  get lvsServiceNames(): string[] {
+    return Object.keys(this.service.lvs_services);
+  }
+
+  lvsService(name: string): LvsServiceConfig {
+    const lvs = this.service.lvs_services[name];
+    if (lvs === undefined) {
+      throw new CutoverError(
+        'input.invalid',
+        `Unknown LVS service "${name}". Known: ${this.lvsServiceNames.join(', ')}.`,
+      );
+    }
+    return lvs;
+  }
+
+  pool(lvsService: string, dc: string): PoolRef {
+    const lvs = this.lvsService(lvsService);
+    return { lvsService, dc, cluster: lvs.conftool.cluster, conftoolService: lvs.conftool.service };
+  }
+
+  /** Hosts that may be members of a pool: the LVS service's member groups, in that DC. */
+  members(lvsService: string, dc: string): Host[] {
+    const lvs = this.lvsService(lvsService);
+    return this.hosts.filter((host) => host.dc === dc && lvs.members.includes(host.group));
+  }
+
+  /** LVS services this host may be pooled in. */
+  lvsServicesOf(host: Host): string[] {
+    return Object.entries(this.service.lvs_services)
+      .filter(([, lvs]) => lvs.members.includes(host.group))
+      .map(([name]) => name);
+  }
+
+  /**
+   * The pool a command means when it names a host and maybe a service. Workers default to the
+   * service their group declares; a host in several pools must be told which.
+   */
+  choosePool(host: Host, requested: string | undefined): PoolRef {
+    const candidates = this.lvsServicesOf(host);
+    if (requested !== undefined) {
+      this.lvsService(requested);
+      if (!candidates.includes(requested)) {
+        throw new CutoverError(
+          'input.invalid',
+          `${host.shortName} cannot be pooled in ${requested}: that pool takes ${this.lvsService(requested).members.join(', ')} hosts. ${host.shortName} may join: ${candidates.join(', ')}.`,
+        );
+      }
+      return this.pool(requested, host.dc);
+    }
+    const fallback = this.service.host_groups[host.group]?.default_lvs_service;
+    if (fallback !== undefined) return this.pool(fallback, host.dc);
+    if (candidates.length === 1 && candidates[0] !== undefined) return this.pool(candidates[0], host.dc);
+    throw new CutoverError(
+      'input.invalid',
+      `${host.shortName} is in ${candidates.length} LVS services (${candidates.join(', ')}); say which with --service.`,
+    );
+  }
+
+  /**
+   * Resolves what a person typed to exactly one host: an FQDN, a short name, or a
+   * shorthand like `wikikube1001` for `wikikube-worker1001`. Anything else is refused
+   * with the candidates, never guessed.
+   */
+  resolveHost(typed: string): Host {
+    const input = typed.trim().toLowerCase();
+    if (!HOST_INPUT.test(input)) {
+      throw new CutoverError(
+        'input.invalid',
+        `"${printable(typed)}" is not a host name: use letters, digits, dots and dashes, e.g. wikikube1001 or maps1005.eqiad.wmnet.`,
+      );
+    }
+    const exact = this.byFqdn.get(input);
+    if (exact !== undefined) return exact;
+
+    const [label, ...domain] = input.split('.');
+    // `maps1005.eqiad` narrows to a DC; whatever follows the first label must match the host's domain.
+    const inDomain = (host: Host): boolean => {
+      const hostDomain = host.fqdn.split('.').slice(1);
+      return domain.every((part, index) => hostDomain[index] === part);
+    };
+    const byShortName = this.hosts.filter((host) => host.shortName === label && inDomain(host));
+    if (byShortName.length === 1 && byShortName[0] !== undefined) return byShortName[0];
+    if (byShortName.length > 1) throw ambiguous(typed, byShortName);
+
+    const shorthand = label === undefined ? null : LETTERS_THEN_DIGITS.exec(label);
+    if (shorthand !== null) {
+      const [, letters = '', digits = ''] = shorthand;
+      const prefix = letters.replaceAll('-', '');
+      const matches = this.hosts.filter((host) => {
+        const parts = LETTERS_THEN_DIGITS.exec(host.shortName);
+        return parts !== null && parts[2] === digits && (parts[1] ?? '').replaceAll('-', '').startsWith(prefix) && prefix.length >= 2 && inDomain(host);
+      });
+      if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+      if (matches.length > 1) throw ambiguous(typed, matches);
+    }
+    throw unknown(typed, this.suggestionsFor(label ?? input));
+  }
+
+  private suggestionsFor(label: string): Host[] {
+    const digits = /\d+$/.exec(label)?.[0];
+    const letters = label.replace(/\d+$/, '').replaceAll('-', '');
+    return this.hosts
+      .filter((host) => (digits !== undefined && host.shortName.endsWith(digits)) || (letters.length >= 2 && host.shortName.replaceAll('-', '').startsWith(letters)))
+      .slice(0, 6);
+  }
+}
+
+function ambiguous(typed: string, hosts: Host[]): CutoverError {
+  return new CutoverError(
+    'input.ambiguous-host',
+    `"${printable(typed)}" matches ${hosts.length} hosts: ${hosts.map((host) => host.fqdn).join(', ')}. Say which one.`,
+  );
+}
+
+function unknown(typed: string, suggestions: Host[]): CutoverError {
+  const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.map((host) => host.shortName).join(', ')}?` : '';
+  return new CutoverError('input.unknown-host', `"${printable(typed)}" is not a host of this service.${hint}`);
+}

@@ -1,0 +1,102 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { PoolingBackend } from '../adapters/pooling.js';
+import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
+import { CutoverError } from '../core/errors.js';
+import type { Inventory } from '../core/inventory.js';
+import { formatPoolState } from '../core/pool-state.js';
+import { isTerminal, transition, type ChangeRequest } from '../core/requests.js';
+import type { RequestJobData } from './bullmq-action-queue.js';
+import { executeSetPooled } from './execute-set-pooled.js';
+import type { Notifier } from './notifier.js';
+import type { ServiceLocks } from './service-lock.js';
+
+export interface ActionProcessorDeps {
+  requests: RequestStore;
+  locks: ServiceLocks;
+  audit: AuditLog;
+  notifier: Notifier;
+  pooling: PoolingBackend;
+  inventories: ReadonlyMap<string, Inventory>;
+  clock: Clock;
+  /** Longer than any single action; bounds how long a crashed worker blocks the service. */
+  lockTtlMs: number;
+  /** How soon a request that found the service locked looks again. */
+  lockRetryMs: number;
+  log: (message: string, error?: unknown) => void;
+}
+
+type ActionJobData = RequestJobData & { lockWaitAnnounced?: boolean };
+
+/**
+ * Runs one approved request: take the service lock, act through the adapter, verify, audit,
+ * and tell the channel where it was asked. Safe to run twice for the same request.
+ */
+export function createActionProcessor(deps: ActionProcessorDeps) {
+  return async function processAction(job: Job<ActionJobData>, token?: string): Promise<string> {
+    const request = await deps.requests.get(job.data.requestId);
+    if (request === undefined) throw new UnrecoverableError(`request ${job.data.requestId} does not exist`);
+    // A replay after a crash or a duplicate enqueue: the channel already heard how it ended.
+    if (isTerminal(request.state)) return request.state;
+    if (request.state === 'pending') throw new UnrecoverableError(`request ${request.id} is not approved`);
+
+    const lockToken = await deps.locks.acquire(request.service, { holder: request.requester.display, requestId: request.id, since: deps.clock.now() }, deps.lockTtlMs);
+    if (lockToken === undefined) {
+      await announceLockWait(job, request);
+      await job.moveToDelayed(Date.now() + deps.lockRetryMs, token);
+      throw new DelayedError();
+    }
+    try {
+      const running = request.state === 'running' ? request : await deps.requests.update(request.id, (current) => transition(current, 'running', deps.clock.now()));
+      return await run(running);
+    } finally {
+      await deps.locks.release(request.service, lockToken);
+    }
+  };
+
+  async function run(request: ChangeRequest): Promise<string> {
+    const destination = { transport: request.requester.transport, channel: request.requester.channel };
+    const by = `requested by ${request.requester.display}${request.approvals.length > 0 ? `, approved by ${request.approvals.map((vote) => vote.display).join(', ')}` : ''}`;
+    try {
+      const { action } = request;
+      const inventory = deps.inventories.get(action.service);
+      if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
+      const result = await executeSetPooled(action, deps.pooling, inventory.lvsService(action.pool.lvsService).depool_threshold);
+      const members = await deps.pooling.listPool(action.pool);
+      const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
+      const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
+      const outcome =
+        result.outcome === 'noop'
+          ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
+          : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
+      const state = result.outcome === 'noop' ? 'noop' : 'succeeded';
+      await finish(request, state, outcome);
+      await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${result.path}: ${outcome}` });
+      const icon = state === 'noop' ? '➖' : '✅';
+      await deps.notifier.send(destination, `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${poolNow} · ${by}`, `${request.id}-result`);
+      return state;
+    } catch (error) {
+      const known = error instanceof CutoverError;
+      const message = known ? error.message : 'cutover failed inside (see its log); the pool may or may not have changed: check !status';
+      if (!known) deps.log(`request ${request.id} failed unexpectedly`, error);
+      await finish(request, 'failed', message, known ? error.code : 'internal');
+      await deps.audit.append({ event: 'action.failed', service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${message}` });
+      await deps.notifier.send(destination, `❌ ${request.id} failed: ${request.summary} · ${message} · ${by}`, `${request.id}-result`);
+      // A person decides what happens next; BullMQ must not retry a production change by itself.
+      throw new UnrecoverableError(message);
+    }
+  }
+
+  async function finish(request: ChangeRequest, state: 'succeeded' | 'noop' | 'failed', outcome: string, errorCode?: string): Promise<void> {
+    await deps.requests.update(request.id, (current) =>
+      transition(current, state, deps.clock.now(), { outcome, ...(errorCode === undefined ? {} : { errorCode }) }),
+    );
+  }
+
+  async function announceLockWait(job: Job<ActionJobData>, request: ChangeRequest): Promise<void> {
+    if (job.data.lockWaitAnnounced === true) return;
+    const holder = await deps.locks.current(request.service);
+    const who = holder === undefined ? 'another action' : `${holder.requestId} (${holder.holder})`;
+    await deps.notifier.send({ transport: request.requester.transport, channel: request.requester.channel }, `⏸ ${request.id} waits: ${request.service} is locked by ${who}; it runs when that finishes.`, `${request.id}-lockwait`);
+    await job.updateData({ ...job.data, lockWaitAnnounced: true });
+  }
+}

@@ -1,0 +1,30 @@
+import type { Queue } from 'bullmq';
+import type { ActionQueue } from '../commands/ports.js';
+import type { ChangeRequest } from '../core/requests.js';
+import { actionJobId, expiryJobId } from './queue-names.js';
+
+export interface RequestJobData {
+  requestId: string;
+}
+
+/**
+ * Only the request id travels in the job: the request itself stays in the store, the single
+ * source of truth, and no job payload ever carries a secret.
+ */
+export class BullmqActionQueue implements ActionQueue {
+  constructor(
+    private readonly actions: Queue<RequestJobData>,
+    private readonly timers: Queue<RequestJobData>,
+  ) {}
+
+  async enqueue(request: ChangeRequest): Promise<void> {
+    // A deterministic id makes a second enqueue of the same request (two approvals racing, a
+    // restart replaying approved requests) a no-op instead of a second write.
+    await this.actions.add('execute', { requestId: request.id }, { jobId: actionJobId(request.id), removeOnComplete: 1000, removeOnFail: 1000 });
+  }
+
+  async scheduleExpiry(request: ChangeRequest): Promise<void> {
+    const delay = Math.max(0, request.expiresAt - Date.now());
+    await this.timers.add('expire', { requestId: request.id }, { jobId: expiryJobId(request.id), delay, removeOnComplete: 1000, removeOnFail: 1000 });
+  }
+}

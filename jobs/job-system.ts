@@ -1,0 +1,96 @@
+import { Queue, Worker, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BullmqActionQueue, type RequestJobData } from './bullmq-action-queue.js';
+import { Notifier, type ChannelMessage } from './notifier.js';
+import { ACTIONS_QUEUE, notifyQueueName, TIMERS_QUEUE } from './queue-names.js';
+
+export interface JobSystemOptions {
+  prefix: string;
+  /** Transports whose outboxes this system writes to (all configured ones). */
+  transports: readonly string[];
+  /** Shared connection for producers. */
+  client: Redis;
+  /** A fresh connection for each worker: BullMQ workers block on theirs. */
+  connectWorker: () => Redis;
+  onError: (error: Error) => void;
+}
+
+const CLOSE_GRACE_MS = 25_000;
+
+/** The queues, the workers on them, and an orderly way to stop: wait for in-flight work, then close. */
+export class JobSystem {
+  readonly actions: Queue<RequestJobData>;
+  readonly timers: Queue<RequestJobData>;
+  readonly outboxes: ReadonlyMap<string, Queue<ChannelMessage>>;
+  readonly actionQueue: BullmqActionQueue;
+  readonly notifier: Notifier;
+  private readonly workers: Worker[] = [];
+  private readonly workerConnections: Redis[] = [];
+
+  constructor(private readonly options: JobSystemOptions) {
+    const queueOptions = { connection: options.client, prefix: options.prefix };
+    this.actions = new Queue<RequestJobData>(ACTIONS_QUEUE, queueOptions);
+    this.timers = new Queue<RequestJobData>(TIMERS_QUEUE, queueOptions);
+    this.outboxes = new Map(options.transports.map((transport) => [transport, new Queue<ChannelMessage>(notifyQueueName(transport), queueOptions)]));
+    this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
+    this.notifier = new Notifier((transport) => this.outboxes.get(transport));
+  }
+
+  /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */
+  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData> }): void {
+    this.startWorker(ACTIONS_QUEUE, processors.action, 4);
+    this.startWorker(TIMERS_QUEUE, processors.expiry, 1);
+  }
+
+  /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */
+  startDelivery(transport: string, deliver: (message: ChannelMessage) => Promise<void>): void {
+    this.startWorker(notifyQueueName(transport), async (job) => deliver(job.data as ChannelMessage), 1);
+  }
+
+  /**
+   * Waits until nothing is queued or running (expiry timers aside: they may be due in
+   * minutes). True when idle, false when the deadline came first.
+   */
+  async settle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const busy = await this.pendingWork();
+      if (busy === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async close(): Promise<void> {
+    // worker.close() waits for active jobs without a timeout; past the grace period, force it.
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        let timer: NodeJS.Timeout | undefined;
+        const graceful = worker.close().then(() => true);
+        const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS)));
+        const closed = await Promise.race([graceful, timeout]);
+        clearTimeout(timer);
+        if (!closed) await worker.close(true);
+      }),
+    );
+    await Promise.all([this.actions.close(), this.timers.close(), ...[...this.outboxes.values()].map((queue) => queue.close())]);
+    await Promise.all(this.workerConnections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+  }
+
+  private async pendingWork(): Promise<number> {
+    const counts = await Promise.all([
+      this.actions.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      ...[...this.outboxes.values()].map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')),
+    ]);
+    return counts.reduce((sum, byState) => sum + Object.values(byState).reduce((a, b) => a + b, 0), 0);
+  }
+
+  private startWorker(name: string, processor: Processor, concurrency: number): void {
+    const connection = this.options.connectWorker();
+    this.workerConnections.push(connection);
+    const worker = new Worker(name, processor, { connection, prefix: this.options.prefix, concurrency });
+    // Job failures reach the channel through the processors; these are the worker's own troubles.
+    worker.on('error', this.options.onError);
+    this.workers.push(worker);
+  }
+}

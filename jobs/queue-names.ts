@@ -1,0 +1,16 @@
+/** BullMQ queue names; the Redis prefix (config redis.prefix) keeps bots and tests apart. */
+export const ACTIONS_QUEUE = 'actions';
+export const TIMERS_QUEUE = 'timers';
+
+export function notifyQueueName(transport: string): string {
+  return `notify-${transport}`;
+}
+
+/** BullMQ job ids may not contain ':' nor be all digits; request ids are neither. */
+export function actionJobId(requestId: string): string {
+  return `act-${requestId}`;
+}
+
+export function expiryJobId(requestId: string): string {
+  return `expire-${requestId}`;
+}

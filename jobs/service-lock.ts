@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import * as z from 'zod';
+import type { LockInfo, LockView } from '../commands/ports.js';
+
+const lockSchema = z.object({ holder: z.string(), requestId: z.string(), since: z.number(), token: z.string() });
+
+/** Deletes the lock only if we still hold it, so an expired-and-retaken lock is never freed by its old owner. */
+const RELEASE = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+if cjson.decode(raw).token ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+`;
+
+/**
+ * One mutating action per service at a time. The TTL bounds how long a crashed holder can
+ * block everyone; a live holder finishes long before it.
+ */
+export class ServiceLocks implements LockView {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async acquire(service: string, info: LockInfo, ttlMs: number): Promise<string | undefined> {
+    const token = randomUUID();
+    const value = JSON.stringify({ ...info, token });
+    const ok = await this.redis.set(this.key(service), value, 'PX', ttlMs, 'NX');
+    return ok === 'OK' ? token : undefined;
+  }
+
+  async release(service: string, token: string): Promise<boolean> {
+    return (await this.redis.eval(RELEASE, 1, this.key(service), token)) === 1;
+  }
+
+  async current(service: string): Promise<LockInfo | undefined> {
+    const raw = await this.redis.get(this.key(service));
+    if (raw === null) return undefined;
+    const parsed = lockSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) return undefined;
+    const { holder, requestId, since } = parsed.data;
+    return { holder, requestId, since };
+  }
+
+  private key(service: string): string {
+    return `${this.prefix}:lock:${service}`;
+  }
+}
