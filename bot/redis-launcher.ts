@@ -1,0 +1,269 @@
+import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type Result } from 'execa';
+import { Redis } from 'ioredis';
+import { CutoverError } from '../core/errors.js';
+import { redactRedisUrl } from './redact-url.js';
+
+export interface EnsureRedisOptions {
+  url: string;
+  /** Start a private redis-server when nothing answers at `url` (loopback URLs only). */
+  autostart: boolean;
+  /** The private server keeps its data in `<stateDir>/redis`. */
+  stateDir: string;
+  log?: (line: string) => void;
+  redisServerBinary?: string;
+}
+
+export interface EnsuredRedis {
+  url: string;
+  /** True when this call started the server, and so stop() shuts it down. */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+const PROBE_TIMEOUT_MS = 1500;
+const READY_TIMEOUT_MS = 5000;
+const READY_POLL_MS = 50;
+const STOP_GRACE_MS = 5000;
+const PORT_FILE = 'redis.port';
+const INSTALL_HINT = 'install it (apt-get install redis-server) or set REDIS_URL to a running Redis';
+
+type Probe = { kind: 'ok' } | { kind: 'unreachable'; reason: string } | { kind: 'refused'; reason: string };
+
+/**
+ * Makes sure a Redis answers, starting a private one when allowed. The private server persists
+ * with an append-only file under the state dir, so approvals and locks survive a restart of the
+ * bot even though the server comes back on a different port.
+ */
+export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsuredRedis> {
+  const log = options.log ?? (() => {});
+  const shown = redactRedisUrl(options.url);
+
+  const probe = await probeRedis(options.url, PROBE_TIMEOUT_MS);
+  if (probe.kind === 'ok') return { url: options.url, started: false, stop: async () => {} };
+  if (probe.kind === 'refused') {
+    // Something that speaks Redis turned us away (usually a password): starting another server
+    // would only hide the misconfiguration behind an empty database.
+    throw new CutoverError('redis.unavailable', `Redis at ${shown} refused the connection (${probe.reason}): check the credentials in REDIS_URL.`);
+  }
+  if (!options.autostart) {
+    throw new CutoverError('redis.unavailable', `Nothing answers at ${shown} (${probe.reason}) and redis.autostart is off: set REDIS_URL to a running Redis or enable redis.autostart.`);
+  }
+  if (!isLoopback(options.url)) {
+    // A shared Redis that is down must not be silently replaced by an empty local one: the bot
+    // would run without the locks and approvals every other instance sees.
+    throw new CutoverError('redis.unavailable', `Nothing answers at ${shown} (${probe.reason}); a private redis-server is only started for a loopback REDIS_URL, so bring that Redis back or point REDIS_URL at one that runs.`);
+  }
+
+  const dir = resolve(options.stateDir, 'redis');
+  await mkdir(dir, { recursive: true });
+  const leftover = await findLeftover(dir);
+  if (leftover) {
+    // Another bot process (a gateway next to a worker) or a crashed run already serves this dir.
+    // Two servers appending to one AOF would corrupt it, so share it and leave its lifetime alone.
+    log(`Nothing answers at ${shown}; using the private redis-server already serving ${dir} at ${leftover}.`);
+    return { url: leftover, started: false, stop: async () => {} };
+  }
+
+  const binary = options.redisServerBinary ?? 'redis-server';
+  const version = await execa(binary, ['--version'], { reject: false, timeout: 5000, stdin: 'ignore' });
+  if (version.exitCode !== 0) {
+    throw new CutoverError('redis.unavailable', `Nothing answers at ${shown} (${probe.reason}) and ${binary} is not installed: ${INSTALL_HINT}.`);
+  }
+  log(`Nothing answers at ${shown}; starting a private redis-server with its data in ${dir}.`);
+  return startPrivateServer(binary, dir, log);
+}
+
+async function startPrivateServer(binary: string, dir: string, log: (line: string) => void): Promise<EnsuredRedis> {
+  const port = await freeLoopbackPort();
+  const url = `redis://127.0.0.1:${port}`;
+  const logfile = join(dir, 'redis.log');
+  const subprocess = execa(
+    binary,
+    [
+      '--bind', '127.0.0.1',
+      '--port', String(port),
+      '--dir', dir,
+      '--appendonly', 'yes',
+      '--appendfsync', 'everysec',
+      '--save', '',
+      '--maxmemory-policy', 'noeviction',
+      '--logfile', logfile,
+      '--daemonize', 'no',
+    ],
+    {
+      // Its own process group: Ctrl-C in the terminal must reach the bot only, which then drains its
+      // jobs against a Redis that is still up and stops the server last.
+      detached: true,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      // Startup errors such as a bad option are printed here before the logfile is opened.
+      stderr: 'pipe',
+      reject: false,
+      forceKillAfterDelay: STOP_GRACE_MS,
+    },
+  );
+  let ready = false;
+  let stopping = false;
+  let exit: Result | undefined;
+  const exited = subprocess.then((result) => {
+    exit = result;
+    // A failed start is reported by the thrown error; this is for the server dying under a running bot.
+    if (!ready || stopping) return;
+    log(`The private redis-server at ${url} exited unexpectedly (${describeExit(result)}); see ${logfile}.`);
+  });
+  // execa's own cleanup is off for detached processes; without this a bot that exits without
+  // stop() would leave the server behind (a later run adopts it, but better not to need that).
+  const killOnExit = (): void => {
+    subprocess.kill('SIGTERM');
+  };
+  process.on('exit', killOnExit);
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exit) {
+      process.off('exit', killOnExit);
+      throw new CutoverError('redis.unavailable', `The private redis-server exited before answering (${describeExit(exit)}):\n${await failureDetails(exit, logfile)}`);
+    }
+    if ((await probeRedis(url, 250)).kind === 'ok') break;
+    if (Date.now() > deadline) {
+      stopping = true;
+      process.off('exit', killOnExit);
+      subprocess.kill('SIGKILL');
+      await exited;
+      throw new CutoverError('redis.unavailable', `The private redis-server did not answer at ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${await failureDetails(exit, logfile)}`);
+    }
+    await Promise.race([sleep(READY_POLL_MS), exited]);
+  }
+  ready = true;
+  await writeFile(join(dir, PORT_FILE), `${port}\n`);
+  log(`Private redis-server answering at ${url}.`);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    started: true,
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        process.off('exit', killOnExit);
+        // SIGTERM makes Redis fsync the AOF before exiting; execa follows up with SIGKILL after STOP_GRACE_MS.
+        subprocess.kill('SIGTERM');
+        await exited;
+        await rm(join(dir, PORT_FILE), { force: true });
+      })()),
+  };
+}
+
+/** The URL of a server left running for this dir, if it still answers and really serves this dir. */
+async function findLeftover(dir: string): Promise<string | undefined> {
+  let port: number;
+  try {
+    port = Number((await readFile(join(dir, PORT_FILE), 'utf8')).trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const servedDir = await withClient(url, PROBE_TIMEOUT_MS, async (client) => configValue(await client.call('CONFIG', 'GET', 'dir'))).catch(() => undefined);
+  // The port may have been reused by an unrelated Redis since; only the one serving our dir will do.
+  if (servedDir === undefined || servedDir !== (await realpath(dir))) return undefined;
+  return url;
+}
+
+/** CONFIG GET replies as a flat array under RESP2 and as a map under RESP3 (ioredis 6's default). */
+function configValue(reply: unknown): string | undefined {
+  if (Array.isArray(reply)) return typeof reply[1] === 'string' ? reply[1] : undefined;
+  if (reply instanceof Map) {
+    const value: unknown = [...reply.values()][0];
+    return typeof value === 'string' ? value : undefined;
+  }
+  if (reply !== null && typeof reply === 'object') {
+    const value: unknown = Object.values(reply)[0];
+    return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
+}
+
+async function probeRedis(url: string, timeoutMs: number): Promise<Probe> {
+  try {
+    const reply = await withClient(url, timeoutMs, (client) => client.ping());
+    return reply === 'PONG' ? { kind: 'ok' } : { kind: 'unreachable', reason: `PING answered ${String(reply)}` };
+  } catch (error) {
+    const reason = (error as Error).message;
+    // ReplyError means a Redis answered and said no (NOAUTH, WRONGPASS): a configuration problem, not an outage.
+    return (error as Error).name === 'ReplyError' ? { kind: 'refused', reason } : { kind: 'unreachable', reason };
+  }
+}
+
+/**
+ * Runs `use` on a short-lived connection that fails fast instead of retrying. ioredis reports the real
+ * cause only through 'error' events (connect() itself just says "Connection is closed."), and a peer
+ * that accepts TCP but never answers would make connect() hang, hence the overall deadline.
+ */
+async function withClient<T>(url: string, timeoutMs: number, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null, enableOfflineQueue: false });
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const work = (async () => {
+    await client.connect();
+    return use(client);
+  })();
+  // When the deadline wins, disconnecting below rejects `work` too; that outcome is already decided.
+  work.catch(() => undefined);
+  try {
+    const result = await Promise.race([work, deadline]);
+    await Promise.race([client.quit(), deadline]).catch(() => undefined);
+    return result;
+  } catch (error) {
+    throw lastError ?? error;
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+function isLoopback(url: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = address !== null && typeof address === 'object' ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function describeExit(result: Result): string {
+  if (result.signal) return `killed by ${result.signal}`;
+  if (result.failed && result.exitCode === undefined) return result.shortMessage ?? 'it could not be run';
+  return `exit code ${String(result.exitCode)}`;
+}
+
+async function failureDetails(result: Result | undefined, logfile: string): Promise<string> {
+  const stderr = typeof result?.stderr === 'string' ? result.stderr.trim() : '';
+  const logTail = await readFile(logfile, 'utf8')
+    .then((text) => text.trimEnd().split('\n').slice(-15).join('\n'))
+    .catch(() => '');
+  return [stderr, logTail ? `last lines of ${logfile}:\n${logTail}` : `(no log at ${logfile})`].filter(Boolean).join('\n');
+}
