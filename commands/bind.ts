@@ -1,4 +1,5 @@
 import { CutoverError } from '../core/errors.js';
+import { own } from '../core/own.js';
 import { printable } from '../core/printable.js';
 import type { BoundArgs, CommandSpec } from './spec.js';
 
@@ -13,7 +14,7 @@ export function bindArguments(spec: CommandSpec, words: readonly string[]): Boun
       continue;
     }
     const [rawName = '', inlineValue] = splitOnce(word.slice(2), '=');
-    const type = spec.flags[rawName];
+    const type = own(spec.flags, rawName);
     if (type === undefined) {
       const known = Object.keys(spec.flags).map((flag) => `--${flag}`);
       throw new CutoverError(
@@ -22,7 +23,7 @@ export function bindArguments(spec: CommandSpec, words: readonly string[]): Boun
       );
     }
     const key = camelCase(rawName);
-    if (key in bound) throw new CutoverError('input.invalid', `--${rawName} given twice.`);
+    if (Object.hasOwn(bound, key)) throw new CutoverError('input.invalid', `--${rawName} given twice.`);
     if (type === 'boolean') {
       if (inlineValue !== undefined) throw new CutoverError('input.invalid', `--${rawName} takes no value.`);
       bound[key] = true;
@@ -39,6 +40,9 @@ export function bindArguments(spec: CommandSpec, words: readonly string[]): Boun
   let next = 0;
   for (const positional of spec.positionals) {
     if (next >= positionals.length) break;
+    if (Object.hasOwn(bound, positional.name)) {
+      throw new CutoverError('input.invalid', `${positional.name} given twice (as --${positional.name} and as words) · usage: ${spec.usage}`);
+    }
     if (positional.rest === true) {
       bound[positional.name] = positionals.slice(next).join(' ');
       next = positionals.length;

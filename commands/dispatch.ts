@@ -44,7 +44,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
       let service: string | undefined;
       let name: string;
       let rest: string[];
-      if (head in config.services) {
+      if (Object.hasOwn(config.services, head)) {
         service = head;
         name = (words[1] ?? 'help').toLowerCase();
         rest = words.slice(2);

@@ -4,6 +4,7 @@ import { capacityAfter, reducesCapacity } from '../core/capacity.js';
 import { formatClock, formatDuration } from '../core/durations.js';
 import { CutoverError } from '../core/errors.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
+import { printable } from '../core/printable.js';
 import { toCallerRecord } from '../core/requests.js';
 import type { CommandContext } from './spec.js';
 import { serviceOf } from './service-of.js';
@@ -35,6 +36,9 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
     );
   }
 
+  if (verb === 'depool' && current.state.pooled === 'inactive') {
+    return `${host.shortName} is inactive in ${pool.lvsService} (${pool.dc}), so it takes no traffic already; nothing to do.`;
+  }
   const changes: SetPooledAction['changes'] =
     verb === 'pool'
       ? { pooled: 'yes', ...weightFor(args.weight, current.state, settings.default_weight) }
@@ -55,7 +59,7 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
     }
   }
 
-  const reason = args.reason?.trim() ?? '';
+  const reason = printable(args.reason?.trim() ?? '', 200);
   if (settings.approval.require_reason && reason === '') {
     throw new CutoverError('input.invalid', `A reason is required: ${verb} ${host.shortName} <reason> [--task T123456].`);
   }

@@ -4,8 +4,8 @@ import { CutoverError } from '../core/errors.js';
 export const MAX_LINE_LENGTH = 450;
 export const MAX_TOKENS = 40;
 
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** Control and invisible format characters (IRC colours, CTCP, bidi overrides, zero-width joiners); tab is whitespace. */
+const CONTROL = /(?!\t)[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 /**
  * Splits a chat line into words, honouring "double" and 'single' quotes for reasons with

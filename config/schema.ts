@@ -69,7 +69,7 @@ const serviceSchema = z
           }
         });
       }
-      if (group.default_lvs_service !== undefined && !(group.default_lvs_service in service.lvs_services)) {
+      if (group.default_lvs_service !== undefined && !Object.hasOwn(service.lvs_services, group.default_lvs_service)) {
         ctx.addIssue({
           code: 'custom',
           path: ['host_groups', groupName, 'default_lvs_service'],
@@ -79,7 +79,7 @@ const serviceSchema = z
     }
     for (const [lvsName, lvs] of Object.entries(service.lvs_services)) {
       lvs.members.forEach((member, index) => {
-        if (!(member in service.host_groups)) {
+        if (!Object.hasOwn(service.host_groups, member)) {
           ctx.addIssue({
             code: 'custom',
             path: ['lvs_services', lvsName, 'members', index],
@@ -160,14 +160,14 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     for (const [name, person] of Object.entries(config.people)) {
       for (const service of Object.keys(person.roles)) {
-        if (!(service in config.services)) {
+        if (!Object.hasOwn(config.services, service)) {
           ctx.addIssue({ code: 'custom', path: ['people', name, 'roles', service], message: `unknown service "${service}"` });
         }
       }
     }
     const pooling = config.backends.pooling;
     for (const [lvsName, groups] of Object.entries(pooling.seed)) {
-      const owner = Object.values(config.services).find((service) => lvsName in service.lvs_services);
+      const owner = Object.values(config.services).find((service) => Object.hasOwn(service.lvs_services, lvsName));
       if (owner === undefined) {
         ctx.addIssue({ code: 'custom', path: ['backends', 'pooling', 'seed', lvsName], message: `unknown LVS service "${lvsName}"` });
         continue;
@@ -183,7 +183,7 @@ export const configSchema = z
       }
     }
     const speaker = config.transports.console?.speaker;
-    if (speaker !== undefined && !(speaker in config.people)) {
+    if (speaker !== undefined && !Object.hasOwn(config.people, speaker)) {
       ctx.addIssue({ code: 'custom', path: ['transports', 'console', 'speaker'], message: `unknown person "${speaker}"` });
     }
   });

@@ -1,4 +1,5 @@
 import type { Config, Role } from '../config/schema.js';
+import { own } from './own.js';
 
 /** What a command needs from the person running it. */
 export type Capability = 'read' | 'request' | 'approve';
@@ -22,7 +23,8 @@ export interface Caller {
 
 export function rolesOf(config: Config, person: string | undefined, service: string): readonly Role[] {
   if (person === undefined) return [];
-  return config.people[person]?.roles[service] ?? [];
+  const roles = own(config.people, person)?.roles;
+  return (roles === undefined ? undefined : own(roles, service)) ?? [];
 }
 
 export function isAllowed(config: Config, caller: Caller, service: string, capability: Capability): boolean {

@@ -1,5 +1,6 @@
 import type { HostGroupConfig, LvsServiceConfig, ServiceConfig } from '../config/schema.js';
 import { CutoverError } from './errors.js';
+import { own } from './own.js';
 import { printable } from './printable.js';
 
 export interface Host {
@@ -57,7 +58,7 @@ export class Inventory {
   }
 
   lvsService(name: string): LvsServiceConfig {
-    const lvs = this.service.lvs_services[name];
+    const lvs = own(this.service.lvs_services, name);
     if (lvs === undefined) {
       throw new CutoverError(
         'input.invalid',
@@ -101,7 +102,7 @@ export class Inventory {
       }
       return this.pool(requested, host.dc);
     }
-    const fallback = this.service.host_groups[host.group]?.default_lvs_service;
+    const fallback = own(this.service.host_groups, host.group)?.default_lvs_service;
     if (fallback !== undefined) return this.pool(fallback, host.dc);
     if (candidates.length === 1 && candidates[0] !== undefined) return this.pool(candidates[0], host.dc);
     throw new CutoverError(

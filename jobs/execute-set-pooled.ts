@@ -28,6 +28,8 @@ export async function executeSetPooled(
     if (current === undefined) {
       throw new CutoverError('pooling.backend', `${path} does not exist in conftool any more; nothing was written.`);
     }
+    // An inactive host takes no traffic; writing pooled=no would only add it to pybal's total.
+    if (action.verb === 'depool' && current.state.pooled === 'inactive') return { outcome: 'noop', path, before: current.state, after: current.state };
     const next: PoolState = { ...current.state, ...action.changes };
     if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state };
 

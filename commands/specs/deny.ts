@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isAllowed } from '../../core/access.js';
 import { CutoverError } from '../../core/errors.js';
+import { printable } from '../../core/printable.js';
 import { deny } from '../../core/requests.js';
 import { reasonArg, requestIdArg } from '../args.js';
 import { findRequest } from '../find-request.js';
@@ -24,7 +25,7 @@ export const denyCommand = defineCommand({
       throw new CutoverError('auth.forbidden', `${caller.display} may not deny changes to ${found.service}.`);
     }
     const updated = await deps.requests.update(found.id, (current) => deny(current, caller, deps.clock.now()));
-    const because = args.reason === undefined || args.reason === '' ? '' : ` (${args.reason})`;
+    const because = args.reason === undefined || args.reason === '' ? '' : ` (${printable(args.reason, 200)})`;
     await deps.audit.append({
       event: own ? 'request.withdrawn' : 'request.denied',
       service: updated.service,
