@@ -102,18 +102,18 @@ describe('bindArguments', () => {
     expect(bindPool('maps1005 -- --dry-run')).toEqual({ host: 'maps1005', reason: '--', dryRun: true });
   });
 
-  // Bug: commands/bind.ts looks flags up with `spec.flags[rawName]` and checks `key in bound`,
-  // so Object.prototype names (--constructor, --toString) are taken as known flags and then
+  // Regression: flags were looked up with `spec.flags[rawName]` and `key in bound`, so
+  // Object.prototype names (--constructor, --toString) were taken as known flags and then
   // reported as "given twice" instead of as unknown options.
-  it.fails('refuses --constructor as an unknown option, not as a flag given twice', () => {
+  it('refuses --constructor as an unknown option, not as a flag given twice', () => {
     const error = cutoverErrorFrom(() => bindPool('maps1005 --constructor'));
     expect(error.message).toMatch(/^pool has no option --constructor/);
   });
 
-  // Bug: pool and depool have both a `reason` rest positional and a --reason flag. When both
-  // are used, the positional silently overwrites the flag, so the reason the requester typed
-  // after --reason never reaches the request or the audit log.
-  it.fails('refuses a reason given both as --reason and as trailing words, instead of dropping one', () => {
+  // Regression: pool and depool have both a `reason` rest positional and a --reason flag. When
+  // both were used, the positional silently overwrote the flag, so the reason typed after
+  // --reason never reached the request or the audit log.
+  it('refuses a reason given both as --reason and as trailing words, instead of dropping one', () => {
     const error = cutoverErrorFrom(() => bindPool('wikikube1001 --reason "planned work" extra'));
     expect(error.code).toBe('input.invalid');
   });

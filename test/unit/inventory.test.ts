@@ -166,13 +166,13 @@ describe('Inventory.choosePool', () => {
     expect(error.message).toBe('Unknown LVS service "kartotherian-tls". Known: kartotherian, kartotherian-ssl, kartotherian-k8s-ssl.');
   });
 
-  // Bug: lvsService() indexes a plain object, so `constructor` (a valid slug that passes
-  // lvsServiceArg) finds Object.prototype.constructor and the code crashes with a TypeError.
-  it.fails('refuses an LVS service named constructor like any unknown name', () => {
+  // Regression: lvsService() indexed a plain object, so `constructor` (a valid slug that passes
+  // lvsServiceArg) found Object.prototype.constructor and the code crashed with a TypeError.
+  it('refuses an LVS service named constructor like any unknown name', () => {
     expect(cutoverErrorFrom(() => inventory.choosePool(maps, 'constructor')).code).toBe('input.invalid');
   });
 
-  it.fails('lvsService("constructor") refuses instead of returning a function', () => {
+  it('lvsService("constructor") refuses instead of returning a function', () => {
     expect(cutoverErrorFrom(() => inventory.lvsService('constructor')).code).toBe('input.invalid');
   });
 });
