@@ -5,7 +5,11 @@ export const hostArg = z.string({ error: 'a host is required, e.g. wikikube1001'
 export const lvsServiceArg = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'an LVS service name like kartotherian-k8s-ssl' });
 export const taskArg = z.string().regex(/^T\d{1,8}$/, { error: 'a Phabricator task like T378944' });
 export const reasonArg = z.string().max(200, { error: 'a reason of at most 200 characters' });
-export const weightArg = z.coerce.number({ error: 'a weight from 1 to 100' }).int().min(1).max(100);
+export const weightArg = z
+  .string()
+  .regex(/^\d{1,3}$/, { error: 'a weight from 1 to 100' })
+  .transform(Number)
+  .pipe(z.int().min(1, { error: 'a weight from 1 to 100' }).max(100, { error: 'a weight from 1 to 100' }));
 export const requestIdArg = z
   .string()
   .transform((id) => id.toLowerCase().replace(/^#/, ''))

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { CutoverError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
 
-export const DEFAULT_CONFIG_PATH = new URL('./kartotherian.yaml', import.meta.url).pathname;
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./kartotherian.yaml', import.meta.url));
 
 /** Settings that come from the environment only: secrets and per-machine endpoints never live in the YAML. */
 export interface EnvSettings {

@@ -3,6 +3,11 @@
  * a bidi override, a newline that forges a second line, or a Slack `<!channel>` ping.
  */
 export function printable(text: string, max = 60): string {
-  const clean = text.replace(/[\p{Cc}\p{Cf}\u2028\u2029<>]/gu, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  const clean = text
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '?')
+    .replaceAll('<', '‹')
+    .replaceAll('>', '›');
+  // Cut by code points, not UTF-16 units, so an emoji at the edge is not split into garbage.
+  const chars = Array.from(clean);
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : clean;
 }
