@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { InboundMessage, ChatTransport } from './transport.js';
+import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from './transport.js';
 
 export interface ConsoleTransportOptions {
   input: Readable;
@@ -31,30 +31,33 @@ export class ConsoleTransport implements ChatTransport {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
-  async start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void> {
+  async start(onEvent: (event: InboundEvent) => Promise<void>): Promise<void> {
     const lines = createInterface({ input: this.options.input, crlfDelay: Infinity, terminal: false });
     this.say(`${this.options.botName ?? 'cutover'} is listening in ${this.options.channel} as ${this.speaker}; try !kartotherian help, /as NAME to switch speaker.`);
     void (async () => {
       // One line at a time, in order: a piped script behaves as if typed.
       for await (const line of lines) {
         if (this.stopped) break;
-        await this.handleLine(line, onMessage);
+        await this.handleLine(line, onEvent);
       }
       this.resolveFinished();
     })();
   }
 
-  async send(channel: string, text: string): Promise<void> {
-    if (channel !== this.options.channel) return;
-    this.say(text);
+  async send(message: OutboundMessage): Promise<MessageRef | undefined> {
+    if (message.channel === this.options.channel) this.say(message.text);
+    return undefined;
   }
+
+  /** A terminal has no reactions; the text already says what happened. */
+  async react(): Promise<void> {}
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.resolveFinished();
   }
 
-  private async handleLine(line: string, onMessage: (message: InboundMessage) => Promise<void>): Promise<void> {
+  private async handleLine(line: string, onEvent: (event: InboundEvent) => Promise<void>): Promise<void> {
     const text = line.trim();
     if (text === '') return;
     if (this.options.echo) this.options.output.write(`<${this.speaker}> ${text}\n`);
@@ -68,7 +71,8 @@ export class ConsoleTransport implements ChatTransport {
       return;
     }
     const known = this.options.people.includes(this.speaker);
-    await onMessage({
+    await onEvent({
+      kind: 'message',
       text,
       caller: { person: known ? this.speaker : undefined, display: this.speaker, transport: this.name, channel: this.options.channel },
     });

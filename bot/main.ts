@@ -15,7 +15,10 @@ import { RedisAuditLog } from '../jobs/redis-audit-log.js';
 import { RedisRequestStore } from '../jobs/request-store.js';
 import { requeueApproved } from '../jobs/requeue-approved.js';
 import { ServiceLocks } from '../jobs/service-lock.js';
+import { DeliveryGuard } from '../jobs/delivery-guard.js';
+import { RequestMessages } from '../jobs/request-messages.js';
 import { ConsoleTransport } from './console-transport.js';
+import { Gateway } from './gateway.js';
 import { ensureRedis } from './redis-launcher.js';
 import type { ChatTransport } from './transport.js';
 
@@ -32,6 +35,8 @@ export interface BotOptions {
   /** Overrides config.redis.prefix, e.g. a unique one per test. */
   prefix?: string;
   lockRetryMs?: number;
+  /** Transports built by the caller (tests, embedders), run next to the configured ones. */
+  transports?: ChatTransport[];
 }
 
 export interface Bot {
@@ -62,7 +67,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const requests = new RedisRequestStore(client, prefix);
   const locks = new ServiceLocks(client, prefix);
   const audit = new RedisAuditLog(client, prefix, clock);
-  const transports: ChatTransport[] = [];
+  const transports: ChatTransport[] = role === 'worker' ? [] : [...(options.transports ?? [])];
   const consoleSettings = config.transports.console;
   if (role !== 'worker' && options.console !== undefined && consoleSettings?.enabled === true) {
     transports.push(
@@ -71,7 +76,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   }
   const jobs = new JobSystem({
     prefix,
-    transports: configuredTransports(config),
+    transports: [...new Set([...configuredTransports(config), ...transports.map((transport) => transport.name)])],
     client,
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
@@ -94,12 +99,12 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     deps,
     onUnexpectedError: (error, message) => log.error({ err: error, text: message.text }, 'command failed unexpectedly'),
   });
+  const messages = new RequestMessages(client, prefix);
+  const deliveries = new DeliveryGuard(client, prefix);
   for (const transport of transports) {
-    jobs.startDelivery(transport.name, (message) => transport.send(message.channel, message.text));
-    await transport.start(async (message) => {
-      const reply = await dispatch(message);
-      if (reply !== undefined) await transport.send(message.caller.channel, reply);
-    });
+    const gateway = new Gateway({ transport, dispatch, messages, deliveries, log: (message, error) => log.error({ err: error }, message) });
+    jobs.startDelivery(transport.name, (message) => gateway.deliver(message));
+    await gateway.start();
   }
 
   let stopping: Promise<void> | undefined;

@@ -1,18 +1,52 @@
 import type { Caller } from '../core/access.js';
 
-export interface InboundMessage {
-  text: string;
-  caller: Caller;
+/** Where a message sits in its chat: an IRC msgid or a Slack ts, with the channel it is in. */
+export interface MessageRef {
+  transport: string;
+  channel: string;
+  id: string;
 }
 
 /**
- * A chat transport only translates: lines in become InboundMessages, text out becomes lines.
- * It decides nothing; identity it vouches for is the only judgement it makes.
+ * What a transport hands the gateway. Transports translate only: reactions and buttons become
+ * events here, and the gateway decides what they mean.
+ */
+export type InboundEvent =
+  | {
+      kind: 'message';
+      text: string;
+      caller: Caller;
+      /** The message itself, when the network names it (IRCv3 msgid, Slack ts). */
+      ref?: MessageRef;
+      /** A delivery id the network may repeat (Slack retries); the gateway acts on each once. */
+      deliveryId?: string;
+    }
+  | { kind: 'reaction'; caller: Caller; target: MessageRef; emoji: string; removed: boolean; deliveryId?: string }
+  | { kind: 'button'; caller: Caller; decision: 'approve' | 'deny'; requestId: string; actionHash: string; deliveryId?: string };
+
+export type OutboundKind = 'reply' | 'request' | 'progress' | 'result' | 'error';
+
+export interface OutboundMessage {
+  channel: string;
+  text: string;
+  kind: OutboundKind;
+  /** Thread under / reply to this message where the network supports it. */
+  replyTo?: MessageRef;
+  /** The request this message is about: lets Slack attach buttons and edit progress in place. */
+  request?: { id: string; actionHash: string; state: string };
+}
+
+/**
+ * A chat transport only translates: lines and events in, messages out. Identity it vouches for
+ * (a services account, a Slack user id) is the only judgement it makes.
  */
 export interface ChatTransport {
   readonly name: string;
-  start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void>;
-  send(channel: string, text: string): Promise<void>;
+  start(onEvent: (event: InboundEvent) => Promise<void>): Promise<void>;
+  /** Sends (or queues, when offline) a message; returns its ref when the network gives one. */
+  send(message: OutboundMessage): Promise<MessageRef | undefined>;
+  /** Marks a message with a reaction where the network supports it; a no-op elsewhere. */
+  react(target: MessageRef, emoji: string): Promise<void>;
   stop(): Promise<void>;
   /** Resolves when no more input will ever come (the console's stdin ended). */
   readonly finished: Promise<void>;

@@ -6,7 +6,7 @@ import { printable } from '../core/printable.js';
 import { bindArguments } from './bind.js';
 import type { CommandDeps } from './ports.js';
 import { buildRegistry } from './registry.js';
-import type { CommandContext, CommandSpec } from './spec.js';
+import type { CommandContext, CommandSpec, Reply } from './spec.js';
 import { tokenize } from './tokenize.js';
 
 export interface IncomingCommand {
@@ -23,7 +23,7 @@ export interface DispatcherOptions {
   onUnexpectedError: (error: unknown, message: IncomingCommand) => void;
 }
 
-export type Dispatch = (message: IncomingCommand) => Promise<string | undefined>;
+export type Dispatch = (message: IncomingCommand) => Promise<Reply | undefined>;
 
 /**
  * The one pipeline every chat line goes through: parse, validate, authorize, run. It is also
@@ -69,9 +69,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
       }
       return reply;
     } catch (error) {
-      if (error instanceof CutoverError) return `✖ ${error.message}`;
+      if (error instanceof CutoverError) return { text: `✖ ${error.message}` };
       onUnexpectedError(error, message);
-      return '✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.';
+      return { text: '✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.' };
     }
   };
 }

@@ -6,8 +6,9 @@ import { createHelpCommand } from './specs/help.js';
 import { jobsCommand } from './specs/jobs.js';
 import { poolCommand } from './specs/pool.js';
 import { statusCommand } from './specs/status.js';
+import { withdrawCommand } from './specs/withdraw.js';
 
-const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, jobsCommand];
+const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand];
 
 /** Every command by name; a duplicate name is a programming error caught at start-up. */
 export function buildRegistry(specs: readonly CommandSpec[] = SPECS): ReadonlyMap<string, CommandSpec> {

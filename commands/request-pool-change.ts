@@ -6,7 +6,7 @@ import { CutoverError } from '../core/errors.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
 import { printable } from '../core/printable.js';
 import { toCallerRecord } from '../core/requests.js';
-import type { CommandContext } from './spec.js';
+import type { CommandContext, Reply } from './spec.js';
 import { serviceOf } from './service-of.js';
 
 export interface PoolChangeArgs {
@@ -22,7 +22,7 @@ export interface PoolChangeArgs {
  * The decision behind `pool` and `depool`: resolve the host, read what conftool holds now,
  * refuse what is pointless or unsafe, and otherwise file a request that waits for approval.
  */
-export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChangeArgs, context: CommandContext): Promise<string> {
+export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChangeArgs, context: CommandContext): Promise<string | Reply> {
   const { config, deps, caller } = context;
   const { name: service, settings, inventory } = serviceOf(context);
   const host = inventory.resolveHost(args.host);
@@ -105,14 +105,19 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
   const why = `${request.reason}${request.task === undefined ? '' : ` (${request.task})`}`;
   if (required === 0) {
     await deps.queue.enqueue(request);
-    return `▶ ${request.id} queued: ${request.summary}, now ${formatPoolState(current.state)} · ${why}`;
+    return {
+      text: `▶ ${request.id} queued: ${request.summary}, now ${formatPoolState(current.state)} · ${why}`,
+      request: { id: request.id, actionHash: request.actionHash, state: 'approved' },
+    };
   }
   await deps.queue.scheduleExpiry(request);
-  return (
-    `⏳ ${request.id}: ${caller.display} asks to ${request.summary}, now ${formatPoolState(current.state)} · ${why} · ` +
-    `needs ${required} approval from ${listNames(approvers)}: !approve ${request.id} or !deny ${request.id} · ` +
-    `expires in ${formatDuration(request.expiresAt - now)} (${formatClock(request.expiresAt)})`
-  );
+  return {
+    text:
+      `⏳ ${request.id}: ${caller.display} asks to ${request.summary}, now ${formatPoolState(current.state)} · ${why} · ` +
+      `needs ${required} approval from ${listNames(approvers)}: !approve ${request.id} or !deny ${request.id} · ` +
+      `expires in ${formatDuration(request.expiresAt - now)} (${formatClock(request.expiresAt)})`,
+    request: { id: request.id, actionHash: request.actionHash, state: 'pending' },
+  };
 }
 
 /** conftool's `pool` refuses weight 0, since ipvsadm would keep the host but send it nothing. */

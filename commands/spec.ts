@@ -14,6 +14,15 @@ export interface CommandContext {
   service: string | undefined;
 }
 
+/**
+ * What a command says back. `request` marks the announcement of a new or decided request, so a
+ * transport can attach approve/deny buttons to it and later find it again for reactions.
+ */
+export interface Reply {
+  text: string;
+  request?: { id: string; actionHash: string; state: 'pending' | 'approved' | 'denied' };
+}
+
 /** Tokens bound to names: positionals by position, flags by name (`--dry-run` → `dryRun`). */
 export type BoundArgs = Record<string, string | boolean>;
 
@@ -37,12 +46,12 @@ export interface CommandSpec {
   access: Capability;
   scope: 'service' | 'request';
   mutates: boolean;
-  execute(args: BoundArgs, context: CommandContext): Promise<string>;
+  execute(args: BoundArgs, context: CommandContext): Promise<Reply>;
 }
 
 export interface CommandDefinition<Schema extends z.ZodType> extends Omit<CommandSpec, 'execute'> {
   args: Schema;
-  run: (args: z.output<Schema>, context: CommandContext) => Promise<string>;
+  run: (args: z.output<Schema>, context: CommandContext) => Promise<string | Reply>;
 }
 
 export function defineCommand<Schema extends z.ZodType>(definition: CommandDefinition<Schema>): CommandSpec {
@@ -54,7 +63,8 @@ export function defineCommand<Schema extends z.ZodType>(definition: CommandDefin
       if (!parsed.success) {
         throw new CutoverError('input.invalid', `${z.prettifyError(parsed.error).replaceAll('\n', ' ')} · usage: ${spec.usage}`);
       }
-      return run(parsed.data, context);
+      const reply = await run(parsed.data, context);
+      return typeof reply === 'string' ? { text: reply } : reply;
     },
   };
 }

@@ -11,11 +11,19 @@ export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./kartotherian.yaml', 
 export interface EnvSettings {
   redisUrl: string;
   logLevel: string;
+  ircSaslPassword?: string | undefined;
+  slackBotToken?: string | undefined;
+  slackAppToken?: string | undefined;
+  slackSigningSecret?: string | undefined;
 }
 
 const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  IRC_SASL_PASSWORD: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', { error: 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)' }).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'SLACK_APP_TOKEN must be an app-level token (xapp-…)' }).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
 });
 
 export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
@@ -26,6 +34,10 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
   return {
     redisUrl: parsed.data.REDIS_URL ?? 'redis://127.0.0.1:6379',
     logLevel: parsed.data.LOG_LEVEL ?? 'warn',
+    ircSaslPassword: parsed.data.IRC_SASL_PASSWORD,
+    slackBotToken: parsed.data.SLACK_BOT_TOKEN,
+    slackAppToken: parsed.data.SLACK_APP_TOKEN,
+    slackSigningSecret: parsed.data.SLACK_SIGNING_SECRET,
   };
 }
 

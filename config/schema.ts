@@ -131,6 +131,60 @@ const consoleTransportSchema = z.strictObject({
   speaker: z.string().min(1).max(64),
 });
 
+// eslint-disable-next-line no-control-regex -- BEL is one of the characters RFC 2812 forbids in channel names
+const ircChannel = z.string().regex(/^[#&][^\s,\u0007]{1,49}$/, { error: 'an IRC channel like #wikimedia-operations' });
+
+/** IRC via irc-framework; the SASL password comes from IRC_SASL_PASSWORD, never from here. */
+const ircTransportSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Names this network in identities and logs, e.g. libera. */
+  network: slug.default('libera'),
+  host: z.string().min(1),
+  port: z.int().min(1).max(65535).default(6697),
+  tls: z.boolean().default(true),
+  /** Verify the server certificate; only a test network may turn this off. */
+  tls_verify: z.boolean().default(true),
+  /** Extra CA bundle (PEM) to trust, e.g. a test CA. */
+  ca_file: z.string().optional(),
+  nick: z.string().regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, { error: 'a valid IRC nick' }),
+  channels: z.array(ircChannel).min(1),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['PLAIN', 'EXTERNAL']),
+      account: z.string().min(1),
+      /** EXTERNAL: PEM client certificate and key files. */
+      client_cert: z.string().optional(),
+      client_key: z.string().optional(),
+    })
+    .optional(),
+  /** Trust bare nicks as identities when the network has no services accounts. Off unless a network is private. */
+  trust_nicks: z.boolean().default(false),
+  outbox: z
+    .strictObject({
+      burst: z.int().min(1).max(20).default(4),
+      lines_per_second: z.number().min(0.1).max(10).default(1),
+      max_line_bytes: z.int().min(100).max(450).default(350),
+      max_queued_lines: z.int().min(10).max(10_000).default(500),
+    })
+    .prefault({}),
+  reconnect: z
+    .strictObject({ min_seconds: z.number().min(0.1).default(2), max_seconds: z.number().min(1).default(300) })
+    .prefault({}),
+});
+
+/** Slack via Bolt; tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET. */
+const slackTransportSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  mode: z.enum(['socket', 'http']).default('socket'),
+  /** HTTP receiver port (mode http). */
+  port: z.int().min(0).max(65535).default(3000),
+  /** Channels the bot answers in (ids like C0123ABCD); empty means wherever it is invited. */
+  channels: z.array(z.string().regex(/^[CG][A-Z0-9]{2,20}$/)).default([]),
+  /** Web API base URL; only tests point it elsewhere. */
+  api_url: z.url().optional(),
+  slash_command: z.string().regex(/^\/[a-z0-9-]{1,31}$/).default('/kartotherian'),
+});
+
 export const configSchema = z
   .strictObject({
     services: z.record(slug, serviceSchema).refine((services) => Object.keys(services).length > 0, {
@@ -144,7 +198,11 @@ export const configSchema = z
       })
       .prefault({}),
     backends: z.strictObject({ pooling: poolingBackendSchema }),
-    transports: z.strictObject({ console: consoleTransportSchema.optional() }),
+    transports: z.strictObject({
+      console: consoleTransportSchema.optional(),
+      irc: ircTransportSchema.optional(),
+      slack: slackTransportSchema.optional(),
+    }),
     redis: z
       .strictObject({
         /** Prefix for every key cutover and BullMQ write, so several bots can share one Redis. */
@@ -193,3 +251,5 @@ export type ServiceConfig = Config['services'][string];
 export type LvsServiceConfig = ServiceConfig['lvs_services'][string];
 export type HostGroupConfig = ServiceConfig['host_groups'][string];
 export type PersonConfig = Config['people'][string];
+export type IrcTransportConfig = NonNullable<Config['transports']['irc']>;
+export type SlackTransportConfig = NonNullable<Config['transports']['slack']>;

@@ -90,6 +90,16 @@ export function approve(request: ChangeRequest, approver: Caller, now: number, s
   return approvals.length >= request.approvalsRequired ? transition(updated, 'approved', now) : updated;
 }
 
+/** Takes back one's own approval while the request still waits (a removed 👍). */
+export function withdrawApproval(request: ChangeRequest, caller: Caller, now: number): ChangeRequest {
+  assertOpen(request, now);
+  const approvals = request.approvals.filter((vote) => vote.person !== caller.person);
+  if (caller.person === undefined || approvals.length === request.approvals.length) {
+    throw new CutoverError('request.not-pending', `${caller.display} has no approval on ${request.id} to withdraw.`);
+  }
+  return { ...request, approvals, updatedAt: now };
+}
+
 export function deny(request: ChangeRequest, decider: Caller, now: number): ChangeRequest {
   assertOpen(request, now);
   const vote = { person: decider.person ?? decider.display, display: decider.display, transport: decider.transport, at: now };

@@ -72,7 +72,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       await finish(request, state, outcome);
       await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${result.path}: ${outcome}` });
       const icon = state === 'noop' ? '➖' : '✅';
-      await deps.notifier.send(destination, `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${poolNow} · ${by}`, `${request.id}-result`);
+      await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${poolNow} · ${by}` }, `${request.id}-result`);
       return state;
     } catch (error) {
       const known = error instanceof CutoverError;
@@ -80,7 +80,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       if (!known) deps.log(`request ${request.id} failed unexpectedly`, error);
       await finish(request, 'failed', message, known ? error.code : 'internal');
       await deps.audit.append({ event: 'action.failed', service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${message}` });
-      await deps.notifier.send(destination, `❌ ${request.id} failed: ${request.summary} · ${message} · ${by}`, `${request.id}-result`);
+      await deps.notifier.send(destination, { kind: 'error', requestId: request.id, mark: '❌', text: `❌ ${request.id} failed: ${request.summary} · ${message} · ${by}` }, `${request.id}-result`);
       // A person decides what happens next; BullMQ must not retry a production change by itself.
       throw new UnrecoverableError(message);
     }
@@ -96,7 +96,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     if (job.data.lockWaitAnnounced === true) return;
     const holder = await deps.locks.current(request.service);
     const who = holder === undefined ? 'another action' : `${holder.requestId} (${holder.holder})`;
-    await deps.notifier.send({ transport: request.requester.transport, channel: request.requester.channel }, `⏸ ${request.id} waits: ${request.service} is locked by ${who}; it runs when that finishes.`, `${request.id}-lockwait`);
+    await deps.notifier.send({ transport: request.requester.transport, channel: request.requester.channel }, { kind: 'progress', requestId: request.id, text: `⏸ ${request.id} waits: ${request.service} is locked by ${who}; it runs when that finishes.` }, `${request.id}-lockwait`);
     await job.updateData({ ...job.data, lockWaitAnnounced: true });
   }
 }

@@ -29,7 +29,7 @@ export function createExpiryProcessor(deps: ExpiryProcessorDeps) {
     await deps.audit.append({ event: 'request.expired', service: request.service, who: 'cutover', where: `${request.requester.transport}:${request.requester.channel}`, requestId: request.id, detail: request.summary });
     await deps.notifier.send(
       { transport: request.requester.transport, channel: request.requester.channel },
-      `⌛ ${request.id} ${outcome}: ${request.summary} (asked by ${request.requester.display}).`,
+      { kind: 'result', requestId: request.id, mark: '⌛', text: `⌛ ${request.id} ${outcome}: ${request.summary} (asked by ${request.requester.display}).` },
       `${request.id}-expired`,
     );
     return 'expired';

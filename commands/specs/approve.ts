@@ -9,13 +9,14 @@ import { defineCommand } from '../spec.js';
 export const approveCommand = defineCommand({
   name: 'approve',
   summary: "approve someone else's request; the last approval queues it",
-  usage: 'approve [ID]',
+  usage: 'approve [ID] [--expect HASH]',
   positionals: [{ name: 'id' }],
-  flags: {},
+  // Buttons carry the hash of what the approver was shown; a changed action then fails to match.
+  flags: { expect: 'string' },
   access: 'approve',
   scope: 'request',
   mutates: true,
-  args: z.strictObject({ id: requestIdArg.optional() }),
+  args: z.strictObject({ id: requestIdArg.optional(), expect: z.string().regex(/^[0-9a-f]{16}$/, { error: 'an action hash' }).optional() }),
   async run(args, context) {
     const { deps, caller } = context;
     const found = await findRequest(context, args.id);
@@ -37,7 +38,7 @@ export const approveCommand = defineCommand({
     }
     let updated;
     try {
-      updated = await deps.requests.update(found.id, (current) => approve(current, caller, now, found.actionHash));
+      updated = await deps.requests.update(found.id, (current) => approve(current, caller, now, args.expect ?? found.actionHash));
     } catch (error) {
       if (error instanceof CutoverError) {
         await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: error.message });
@@ -50,6 +51,9 @@ export const approveCommand = defineCommand({
       return `👍 ${caller.display} approved ${updated.id} (${tally}); ${remainingApprovals(updated)} more needed.`;
     }
     await deps.queue.enqueue(updated);
-    return `👍 ${caller.display} approved ${updated.id} (${tally}) · queued: ${updated.summary}`;
+    return {
+      text: `👍 ${caller.display} approved ${updated.id} (${tally}) · queued: ${updated.summary}`,
+      request: { id: updated.id, actionHash: updated.actionHash, state: 'approved' },
+    };
   },
 });

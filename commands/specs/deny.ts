@@ -34,6 +34,9 @@ export const denyCommand = defineCommand({
       requestId: updated.id,
       detail: `${updated.summary}${because}`,
     });
-    return `${own ? '↩ withdrawn' : '👎 denied'} ${updated.id} by ${caller.display}${because}: ${updated.summary}. Nothing was changed.`;
+    return {
+      text: `${own ? '↩ withdrawn' : '👎 denied'} ${updated.id} by ${caller.display}${because}: ${updated.summary}. Nothing was changed.`,
+      request: { id: updated.id, actionHash: updated.actionHash, state: 'denied' },
+    };
   },
 });

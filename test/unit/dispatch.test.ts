@@ -25,7 +25,7 @@ function setup(options: { config?: Config; edit?: (config: Config) => void } = {
   const fakes = makeDeps(config, inventories);
   const unexpected: unknown[] = [];
   const dispatch = createDispatcher({ config, inventories, deps: fakes.deps, onUnexpectedError: (error) => unexpected.push(error) });
-  const say = (person: string | undefined, text: string, overrides: Partial<Caller> = {}) => dispatch({ text, caller: callerFor(person, overrides) });
+  const say = async (person: string | undefined, text: string, overrides: Partial<Caller> = {}) => (await dispatch({ text, caller: callerFor(person, overrides) }))?.text;
   return { ...fakes, config, unexpected, dispatch, say };
 }
 
@@ -182,7 +182,7 @@ describe('dispatch: pool', () => {
     const world = setup();
     const empty = new FakePooling();
     const dispatch = createDispatcher({ config: world.config, inventories: shippedInventories(world.config), deps: { ...world.deps, pooling: empty }, onUnexpectedError: () => undefined });
-    const reply = await dispatch({ text: `${K} pool wikikube1004`, caller: callerFor('alice') });
+    const reply = (await dispatch({ text: `${K} pool wikikube1004`, caller: callerFor('alice') }))?.text;
     expect(reply).toBe('✖ wikikube-worker1004.eqiad.wmnet has no conftool object in kartotherian-k8s-ssl (eqiad); conftool-data in puppet has to add it (as inactive) first.');
     expect(empty.calls).toEqual([{ method: 'get', path: conftoolPath(k8sPool, 'wikikube-worker1004.eqiad.wmnet') }]);
   });
@@ -496,7 +496,7 @@ describe('dispatch: unexpected failures', () => {
       deps: { ...world.deps, pooling: new BrokenPooling() },
       onUnexpectedError: (error) => errors.push(error),
     });
-    const reply = await dispatch({ text: `${K} pool wikikube1001`, caller: callerFor('alice') });
+    const reply = (await dispatch({ text: `${K} pool wikikube1001`, caller: callerFor('alice') }))?.text;
     expect(reply).toBe('✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.');
     expect(reply).not.toContain('10.64.0.1');
     expect(errors).toHaveLength(1);
