@@ -21,11 +21,16 @@ export function capacityAfter(
   next: PoolState,
   threshold: number,
 ): CapacityVerdict {
-  let pooledAfter = 0;
-  let totalAfter = 0;
   const after = new Map(members);
   after.set(fqdn, next);
-  for (const state of after.values()) {
+  return poolCapacity(after.values(), threshold);
+}
+
+/** The pool as it is: how many serve, how many pybal counts, and the floor its threshold sets. */
+export function poolCapacity(states: Iterable<PoolState | undefined>, threshold: number): CapacityVerdict {
+  let pooledAfter = 0;
+  let totalAfter = 0;
+  for (const state of states) {
     if (state === undefined || state.pooled === 'inactive') continue;
     totalAfter += 1;
     if (state.pooled === 'yes') pooledAfter += 1;

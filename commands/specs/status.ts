@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { capacityAfter } from '../../core/capacity.js';
+import { poolCapacity } from '../../core/capacity.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
 import { foldHosts } from '../../core/nodeset.js';
@@ -48,9 +48,13 @@ async function poolLine(context: CommandContext, inventory: Inventory, lvsServic
   }
   const foreign = entries.filter((entry) => !members.some((host) => host.fqdn === entry.fqdn));
   const count = (pooled: PoolState['pooled']): number => [...states.values()].filter((state) => state.pooled === pooled).length;
-  const first = entries[0];
-  const verdict = first === undefined ? undefined : capacityAfter(states, first.fqdn, first.state, lvs.depool_threshold);
-  const headroom = verdict === undefined ? '' : ` · may lose ${Math.max(0, verdict.pooledAfter - verdict.floor)} (floor ${verdict.floor}/${verdict.totalAfter})`;
+  const capacity = poolCapacity(states.values(), lvs.depool_threshold);
+  const headroom =
+    entries.length === 0
+      ? ''
+      : capacity.ok
+        ? ` · may lose ${capacity.pooledAfter - capacity.floor} (floor ${capacity.floor}/${capacity.totalAfter})`
+        : ` · ⚠ BELOW FLOOR: ${capacity.pooledAfter} pooled, needs ${capacity.floor}/${capacity.totalAfter}`;
   const order = ['yes', 'no', 'inactive', 'absent'];
   const detail = [...groups.entries()]
     .sort(([a], [b]) => order.findIndex((o) => a.startsWith(o)) - order.findIndex((o) => b.startsWith(o)))
