@@ -18,7 +18,12 @@ export type ErrorCode =
   | 'pooling.conflict'
   | 'pooling.verify-failed'
   | 'pooling.backend'
-  | 'redis.unavailable';
+  | 'redis.unavailable'
+  | 'adapter.command-failed'
+  | 'adapter.timeout'
+  | 'adapter.cancelled'
+  | 'adapter.bad-output'
+  | 'adapter.unreachable';
 
 export class CutoverError extends Error {
   override readonly name = 'CutoverError';
