@@ -43,3 +43,13 @@ export function poolCapacity(states: Iterable<PoolState | undefined>, threshold:
 export function reducesCapacity(before: PoolState | undefined, next: PoolState): boolean {
   return before?.pooled === 'yes' && next.pooled !== 'yes';
 }
+
+/**
+ * How many pooled hosts pybal could still take out by itself if they failed its checks: it
+ * depools a failing server only while up-and-enabled stays >= total x threshold (PyBal
+ * coordinator.canDepool). New workers beyond this budget would stay in rotation broken.
+ */
+export function pybalEjectionBudget(states: Iterable<PoolState | undefined>, threshold: number): number {
+  const { pooledAfter: enabled, totalAfter: total } = poolCapacity(states, threshold);
+  return Math.max(0, Math.floor(enabled - total * threshold + 1e-9));
+}

@@ -1,0 +1,113 @@
+import * as z from 'zod';
+
+/**
+ * What to do when a metric has no data. Flagger fails, scap passes, Kayenta ignores; for a
+ * migration that already paged once, "inconclusive: pause and ask a person" is the default.
+ */
+export const noDataPolicySchema = z.enum(['fail', 'pause', 'pass']);
+export type NoDataPolicy = z.infer<typeof noDataPolicySchema>;
+
+export const analysisSettingsSchema = z.strictObject({
+  interval_seconds: z.number().positive().default(60),
+  /** Failed checks tolerated before a breach (Flagger's threshold, Argo's failureLimit + 1). */
+  failure_limit: z.int().min(1).default(2),
+  /** Below this many requests per second on the k8s group nothing can be concluded. */
+  min_request_rate: z.number().min(0).default(1),
+  error_ratio: z
+    .strictObject({
+      max: z.number().min(0).max(1).default(0.01),
+      /** k8s may be worse than bare metal by at most this much, absolute. */
+      max_over_baseline: z.number().min(0).max(1).default(0.005),
+      on_no_data: noDataPolicySchema.default('pause'),
+    })
+    .prefault({}),
+  p99_seconds: z
+    .strictObject({
+      max: z.number().positive().default(1.5),
+      /** k8s p99 may be at most this multiple of bare metal's. */
+      max_ratio_to_baseline: z.number().min(1).default(2),
+      on_no_data: noDataPolicySchema.default('pause'),
+    })
+    .prefault({}),
+});
+export type AnalysisSettings = z.infer<typeof analysisSettingsSchema>;
+
+/** A reading that says when it has nothing: a missing series is never a silent zero. */
+export type Reading = { kind: 'value'; value: number } | { kind: 'no-data'; reason: string };
+
+export interface GroupReadings {
+  errorRatio: Reading;
+  p99Seconds: Reading;
+  requestRate: Reading;
+}
+
+export type Verdict =
+  | { kind: 'pass'; summary: string }
+  | { kind: 'fail'; summary: string; reasons: string[] }
+  | { kind: 'inconclusive'; summary: string; reasons: string[] };
+
+/**
+ * One health check of the k8s group against absolute limits and against the bare-metal
+ * baseline measured at the same time. Returns the numbers in one line either way, so the
+ * channel always sees why.
+ */
+export function analyse(k8s: GroupReadings, baseline: GroupReadings, settings: AnalysisSettings): Verdict {
+  const failures: string[] = [];
+  const unknowns: string[] = [];
+  const numbers = [
+    `5xx ${show(k8s.errorRatio, percent)} (bare metal ${show(baseline.errorRatio, percent)})`,
+    `p99 ${show(k8s.p99Seconds, seconds)} (bare metal ${show(baseline.p99Seconds, seconds)})`,
+    `${show(k8s.requestRate, rate)} on k8s`,
+  ].join(' · ');
+
+  if (k8s.requestRate.kind === 'no-data' || k8s.requestRate.value < settings.min_request_rate) {
+    // Too little traffic proves nothing either way (flagger#361): never pass, never roll back.
+    unknowns.push(`k8s traffic ${show(k8s.requestRate, rate)} is under the floor of ${settings.min_request_rate} req/s`);
+  }
+
+  judge('5xx', k8s.errorRatio, baseline.errorRatio, settings.error_ratio.on_no_data, (value, base) => {
+    if (value > settings.error_ratio.max) return `5xx ${percent(value)} > max ${percent(settings.error_ratio.max)}`;
+    if (base !== undefined && value - base > settings.error_ratio.max_over_baseline) {
+      return `5xx ${percent(value)} exceeds bare metal ${percent(base)} by more than ${percent(settings.error_ratio.max_over_baseline)}`;
+    }
+    return undefined;
+  });
+  judge('p99', k8s.p99Seconds, baseline.p99Seconds, settings.p99_seconds.on_no_data, (value, base) => {
+    if (value > settings.p99_seconds.max) return `p99 ${seconds(value)} > max ${seconds(settings.p99_seconds.max)}`;
+    if (base !== undefined && base > 0 && value / base > settings.p99_seconds.max_ratio_to_baseline) {
+      return `p99 ${seconds(value)} is ${(value / base).toFixed(1)}× bare metal ${seconds(base)} (max ${settings.p99_seconds.max_ratio_to_baseline}×)`;
+    }
+    return undefined;
+  });
+
+  if (failures.length > 0) return { kind: 'fail', summary: numbers, reasons: failures };
+  if (unknowns.length > 0) return { kind: 'inconclusive', summary: numbers, reasons: unknowns };
+  return { kind: 'pass', summary: numbers };
+
+  function judge(name: string, reading: Reading, base: Reading, onNoData: NoDataPolicy, check: (value: number, base: number | undefined) => string | undefined): void {
+    if (reading.kind === 'no-data') {
+      const why = `${name}: no data (${reading.reason})`;
+      if (onNoData === 'fail') failures.push(why);
+      else if (onNoData === 'pause') unknowns.push(why);
+      return;
+    }
+    const breach = check(reading.value, base.kind === 'value' ? base.value : undefined);
+    if (breach !== undefined) failures.push(breach);
+  }
+}
+
+function show(reading: Reading, format: (value: number) => string): string {
+  return reading.kind === 'value' ? format(reading.value) : 'no data';
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
+}
+
+function seconds(value: number): string {
+  return value < 1 ? `${Math.round(value * 1000)}ms` : `${value.toFixed(2)}s`;
+}
+
+function rate(value: number): string {
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} req/s`;
+}
