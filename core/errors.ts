@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'adapter.timeout'
   | 'adapter.cancelled'
   | 'adapter.bad-output'
-  | 'adapter.unreachable';
+  | 'adapter.unreachable'
+  | 'transport.unavailable'
+  | 'transport.refused';
 
 export class CutoverError extends Error {
   override readonly name = 'CutoverError';
