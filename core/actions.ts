@@ -23,8 +23,26 @@ export const setPooledActionSchema = z.strictObject({
 });
 export type SetPooledAction = z.infer<typeof setPooledActionSchema>;
 
-/** Grows with the plan steps (helm, puppet) in later work; every kind is handled exhaustively. */
-export const actionSchema = z.discriminatedUnion('kind', [setPooledActionSchema]);
+/**
+ * A step of the migration plan, or a rollback or emergency stop of it. `preview` lists the exact
+ * adapter actions the approver saw; it is part of the hash, so a plan that would now do something
+ * else needs a new approval.
+ */
+export const planStepActionSchema = z.strictObject({
+  kind: z.literal('plan-step'),
+  operation: z.enum(['advance', 'rollback', 'emergency-stop']),
+  service: z.string(),
+  plan: z.string(),
+  dc: z.string(),
+  stepId: z.string(),
+  position: z.strictObject({ dc: z.int(), step: z.int(), wave: z.int() }),
+  title: z.string(),
+  preview: z.array(z.string()),
+});
+export type PlanStepAction = z.infer<typeof planStepActionSchema>;
+
+/** Every kind is handled exhaustively wherever actions are described or run. */
+export const actionSchema = z.discriminatedUnion('kind', [setPooledActionSchema, planStepActionSchema]);
 export type Action = z.infer<typeof actionSchema>;
 
 export function conftoolPath(pool: z.infer<typeof poolRefSchema>, fqdn: string): string {
@@ -38,8 +56,12 @@ export function describeAction(action: Action): string {
       const preposition = action.verb === 'pool' ? 'into' : 'from';
       return `${action.verb} ${action.fqdn} ${preposition} ${action.pool.lvsService} (${action.pool.dc})${weight}`;
     }
+    case 'plan-step': {
+      const what = action.operation === 'advance' ? action.title : action.operation === 'rollback' ? `roll back ${action.stepId}` : 'EMERGENCY STOP: repool bare metal, then depool workers';
+      return `${action.plan} ${action.dc} ${action.stepId}${action.position.wave > 0 ? ` wave ${action.position.wave + 1}` : ''}: ${what}`;
+    }
     default:
-      return action.kind satisfies never;
+      return action satisfies never;
   }
 }
 

@@ -1,12 +1,12 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { PoolingBackend } from '../adapters/pooling.js';
 import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
+import type { PlanStepAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { formatPoolState } from '../core/pool-state.js';
 import { isTerminal, transition, type ChangeRequest } from '../core/requests.js';
 import type { RequestJobData } from './bullmq-action-queue.js';
-import { executeSetPooled } from './execute-set-pooled.js';
+import { runSetPooled, type ExecutionResult } from './run-set-pooled.js';
 import type { Notifier } from './notifier.js';
 import type { ServiceLocks } from './service-lock.js';
 
@@ -23,6 +23,8 @@ export interface ActionProcessorDeps {
   /** How soon a request that found the service locked looks again. */
   lockRetryMs: number;
   log: (message: string, error?: unknown) => void;
+  /** Runs an approved plan step; absent where no plan is configured. */
+  runPlanStep?: (action: PlanStepAction, request: ChangeRequest) => Promise<ExecutionResult>;
 }
 
 type ActionJobData = RequestJobData & { lockWaitAnnounced?: boolean };
@@ -57,22 +59,11 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     const destination = { transport: request.requester.transport, channel: request.requester.channel };
     const by = `requested by ${request.requester.display}${request.approvals.length > 0 ? `, approved by ${request.approvals.map((vote) => vote.display).join(', ')}` : ''}`;
     try {
-      const { action } = request;
-      const inventory = deps.inventories.get(action.service);
-      if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
-      const result = await executeSetPooled(action, deps.pooling, inventory.lvsService(action.pool.lvsService).depool_threshold);
-      const members = await deps.pooling.listPool(action.pool);
-      const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
-      const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
-      const outcome =
-        result.outcome === 'noop'
-          ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
-          : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
-      const state = result.outcome === 'noop' ? 'noop' : 'succeeded';
+      const { state, outcome, auditDetail } = await execute(request);
       await finish(request, state, outcome);
-      await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${result.path}: ${outcome}` });
+      await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` });
       const icon = state === 'noop' ? '➖' : '✅';
-      await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${poolNow} · ${by}` }, `${request.id}-result`);
+      await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${by}` }, `${request.id}-result`);
       return state;
     } catch (error) {
       const known = error instanceof CutoverError;
@@ -83,6 +74,19 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       await deps.notifier.send(destination, { kind: 'error', requestId: request.id, mark: '❌', text: `❌ ${request.id} failed: ${request.summary} · ${message} · ${by}` }, `${request.id}-result`);
       // A person decides what happens next; BullMQ must not retry a production change by itself.
       throw new UnrecoverableError(message);
+    }
+  }
+
+  async function execute(request: ChangeRequest): Promise<ExecutionResult> {
+    const { action } = request;
+    switch (action.kind) {
+      case 'set-pooled':
+        return runSetPooled(action, deps.pooling, deps.inventories);
+      case 'plan-step':
+        if (deps.runPlanStep === undefined) throw new CutoverError('input.invalid', 'This process has no plan runner configured.');
+        return deps.runPlanStep(action, request);
+      default:
+        return action satisfies never;
     }
   }
 

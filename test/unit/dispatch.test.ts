@@ -236,7 +236,7 @@ describe('dispatch: depool and the capacity guard', () => {
       '✖ Refused: depool maps1008 would leave 2 of 6 hosts pooled in kartotherian-ssl (eqiad); depool_threshold 0.5 needs at least 3. Pool another host first.',
     );
     expect(world.requests.created).toHaveLength(3);
-    expect(world.requests.created.map(({ action }) => [action.verb, action.fqdn, action.changes])).toEqual(
+    expect(world.requests.created.map(({ action }) => (action.kind === 'set-pooled' ? [action.verb, action.fqdn, action.changes] : action.kind))).toEqual(
       ['maps1005', 'maps1006', 'maps1007'].map((host) => ['depool', `${host}.eqiad.wmnet`, { pooled: 'no' }]),
     );
     expect(world.pooling.calls.filter((call) => call.method === 'listPool')).toHaveLength(4);

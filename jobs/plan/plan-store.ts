@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import { CutoverError } from '../../core/errors.js';
+import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
+
+const UPDATE = `
+local current = redis.call('HGET', KEYS[1], 'version')
+if (current or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', tostring(tonumber(ARGV[1]) + 1))
+return 1
+`;
+
+/**
+ * A plan run and its journal as one versioned record: every change is compare-and-swap, so two
+ * processes (a tick and a command) can never interleave half-updates, and a restart finds
+ * exactly what was last written.
+ */
+export class PlanStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async get(plan: string): Promise<PlanRun | undefined> {
+    return (await this.read(plan))?.run;
+  }
+
+  /** Creates the run with `initial` when absent, then applies `change` atomically. */
+  async update(plan: string, initial: () => PlanRun, change: (current: PlanRun) => PlanRun): Promise<PlanRun> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const current = await this.read(plan);
+      const next = planRunSchema.parse(change(current?.run ?? initial()));
+      const written = await this.redis.eval(UPDATE, 1, this.key(plan), current?.version ?? '0', JSON.stringify(next));
+      if (written === 1) return next;
+    }
+    throw new CutoverError('request.not-pending', `The plan ${plan} kept changing under us; try again.`);
+  }
+
+  async reset(plan: string): Promise<void> {
+    await this.redis.del(this.key(plan));
+  }
+
+  private async read(plan: string): Promise<{ run: PlanRun; version: string } | undefined> {
+    const [json, version] = await this.redis.hmget(this.key(plan), 'json', 'version');
+    if (json === null || json === undefined || version === null || version === undefined) return undefined;
+    return { run: planRunSchema.parse(JSON.parse(json)), version };
+  }
+
+  private key(plan: string): string {
+    return `${this.prefix}:plan:${plan}`;
+  }
+}

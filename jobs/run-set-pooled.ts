@@ -1,0 +1,33 @@
+import type { PoolingBackend } from '../adapters/pooling.js';
+import type { SetPooledAction } from '../core/actions.js';
+import { CutoverError } from '../core/errors.js';
+import type { Inventory } from '../core/inventory.js';
+import { formatPoolState } from '../core/pool-state.js';
+import { executeSetPooled } from './execute-set-pooled.js';
+
+export interface ExecutionResult {
+  state: 'succeeded' | 'noop';
+  /** What the channel and the request record are told. */
+  outcome: string;
+  /** Extra detail for the audit trail (the exact key written). */
+  auditDetail: string;
+}
+
+/** One approved pool/depool: set-and-verify, then the pool as it is now, for the channel. */
+export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>): Promise<ExecutionResult> {
+  const inventory = inventories.get(action.service);
+  if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
+  const result = await executeSetPooled(action, pooling, inventory.lvsService(action.pool.lvsService).depool_threshold);
+  const members = await pooling.listPool(action.pool);
+  const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
+  const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
+  const change =
+    result.outcome === 'noop'
+      ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
+      : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
+  return {
+    state: result.outcome === 'noop' ? 'noop' : 'succeeded',
+    outcome: `${change} · ${poolNow}`,
+    auditDetail: `${result.path}: ${change}`,
+  };
+}
