@@ -1,0 +1,208 @@
+import { CutoverError } from '../../core/errors.js';
+import type { Inventory } from '../../core/inventory.js';
+import type { Reading } from '../../core/plan/analysis.js';
+import type { Check } from '../../core/plan/plan-schema.js';
+import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../plan-effects.js';
+import type { PoolingBackend } from '../pooling.js';
+import { groupHealth, servesRealRequests, type FleetFaults, type SimulatedHost } from './fleet-model.js';
+import type { FleetState } from './fleet-state.js';
+import type { SimulationSettings } from './simulation-settings.js';
+
+export interface SimulatedEffectsOptions {
+  inventory: Inventory;
+  pooling: Pick<PoolingBackend, 'listPool'>;
+  fleet: FleetState;
+  settings: SimulationSettings;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Adapter = FleetFaults['hanging'][number];
+
+/**
+ * The plan's world, simulated: puppet changes flip features, helm deploys a release, and every
+ * check answers from the same traffic model the metrics use, faults included. A broken worker
+ * passes pybal's checks here exactly as it did in production, and fails real requests.
+ */
+export class SimulatedEffects implements PlanEffects {
+  readonly kind = 'simulated';
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: SimulatedEffectsOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  describePuppet({ selector, batchSize, applies }: { selector: string; batchSize: number; applies: string }): string[] {
+    return [`sudo cumin -b ${batchSize} --force '${selector}' 'run-puppet-agent'  # applies ${applies}`];
+  }
+
+  async runPuppet({ dc, selector, applies }: { dc: string; selector: string; batchSize: number; applies: string; reason: string }): Promise<CheckOutcome> {
+    await this.maybeHang('puppet');
+    const changed = await this.options.fleet.applyFeature(dc, applies);
+    return { ok: true, summary: `puppet on ${selector}: ${changed ? `applied ${applies}` : 'no change (already applied)'}` };
+  }
+
+  describeLvsService({ dc, applies }: { dc: string; lvsService: string; applies: string }): string[] {
+    const [primary, secondary] = this.lvsHosts(dc);
+    return [
+      `sudo cumin '${secondary}' 'run-puppet-agent'  # applies ${applies}`,
+      `sudo cookbook sre.loadbalancer.restart-pybal --query '${secondary}'`,
+      `sudo cumin '${primary}' 'run-puppet-agent'`,
+      `sudo cookbook sre.loadbalancer.restart-pybal --query '${primary}'`,
+    ];
+  }
+
+  async applyLvsService({ dc, lvsService, applies }: { dc: string; lvsService: string; applies: string; reason: string }): Promise<CheckOutcome> {
+    await this.maybeHang('puppet');
+    const changed = await this.options.fleet.applyFeature(dc, applies);
+    const [primary, secondary] = this.lvsHosts(dc);
+    return { ok: true, summary: `${lvsService}: puppet + pybal restart on ${secondary} then ${primary} ${changed ? 'done' : '(already in place)'}` };
+  }
+
+  describeHelm({ env }: { env: string }): string[] {
+    return [`helmfile -e ${env} diff`, `helmfile -e ${env} apply`, `kubectl -n kartotherian rollout status deployment/kartotherian-main`];
+  }
+
+  async helmDiff({ env }: { env: string }): Promise<CheckOutcome> {
+    await this.maybeHang('helm');
+    const current = await this.options.fleet.release(env);
+    return { ok: true, summary: current === undefined ? `${env}: new release main (Deployment kartotherian-main, 10 replicas, NodePort 6543)` : `${env}: no changes` };
+  }
+
+  async helmApply({ env }: { env: string; reason: string }): Promise<CheckOutcome> {
+    await this.maybeHang('helm');
+    await this.options.fleet.deploy(env, { replicas: 10, image: 'kartotherian:2025-02-19' });
+    return { ok: true, summary: `${env}: applied, 10/10 pods ready` };
+  }
+
+  async runCheck(check: Check, context: CheckContext): Promise<CheckOutcome> {
+    const { dc } = context;
+    const faults = await this.options.fleet.faults();
+    switch (check.check) {
+      case 'tls-probe': {
+        await this.maybeHang('probes');
+        const hosts = this.options.inventory.hosts.filter((host) => host.dc === dc && host.group === check.group);
+        const open = await this.portOpen(dc, check.group, check.port);
+        return open
+          ? { ok: true, summary: `TLS on ${check.port}: ${hosts.length}/${hosts.length} ${check.group} hosts answer, names ok` }
+          : { ok: false, summary: `TLS on ${check.port}: 0/${hosts.length} ${check.group} hosts answer (connection refused)` };
+      }
+      case 'vip-probe': {
+        await this.maybeHang('probes');
+        const live = await this.lvsLive(dc, check.lvs_service);
+        const hosts = await this.hosts(dc, check.lvs_service);
+        const serving = hosts.filter((host) => host.state?.pooled === 'yes' && servesRealRequests(host.fqdn, faults));
+        const ok = live && serving.length > 0;
+        return { ok, summary: `VIP ${check.lvs_service} (${dc}): ${ok ? `200 image/png via ${serving.length} serving hosts` : live ? 'no serving host' : 'connection refused (no pybal service)'}` };
+      }
+      case 'pybal-pool': {
+        await this.maybeHang('pybal');
+        const live = await this.lvsLive(dc, check.lvs_service);
+        const members = (await this.hosts(dc, check.lvs_service)).filter((host) => this.groupOf(host.fqdn) === check.group && host.state?.pooled === 'yes');
+        // pybal's checks never touch the VIP, so broken hosts show as up here too.
+        return live
+          ? { ok: members.length > 0, summary: `pybal ${check.lvs_service}: ${members.length} ${check.group} hosts enabled/up on both LVS` }
+          : { ok: false, summary: `pybal has no pool ${check.lvs_service}_* yet` };
+      }
+      case 'traffic-moved': {
+        await this.maybeHang('metrics');
+        const target = await this.cdnTarget(dc);
+        if (faults.no_metrics) return { ok: false, inconclusive: true, summary: 'no metrics data for the CDN backends' };
+        const ok = target === check.to;
+        return { ok, summary: ok ? `CDN traffic on ${check.to}, none left on ${check.from}, 5xx unchanged` : `CDN still sends traffic to ${target}` };
+      }
+      case 'release-ready': {
+        await this.maybeHang('helm');
+        const release = await this.options.fleet.release(dc);
+        return release === undefined ? { ok: false, summary: `no release deployed in ${dc}` } : { ok: true, summary: `${release.replicas}/${release.replicas} pods ready, NodePort 6543 answers 200 on a worker` };
+      }
+      case 'real-traffic': {
+        await this.maybeHang('probes');
+        const workers = context.pooled.get(check.group) ?? [];
+        if (workers.length === 0) return { ok: false, summary: `no ${check.group} worker is pooled in ${check.lvs_service}` };
+        const failing = workers.filter((fqdn) => !servesRealRequests(fqdn, faults));
+        const health = await this.health({ dc, lvsService: check.lvs_service });
+        const rate = health.k8s.requestRate;
+        const shortNames = (hosts: readonly string[]): string => hosts.map((fqdn) => fqdn.split('.')[0]).join(', ');
+        if (failing.length > 0) {
+          return { ok: false, summary: `real requests through the VIP fail on ${shortNames(failing)} (503/timeout) although pybal shows them up` };
+        }
+        if (rate.kind === 'no-data') return { ok: false, inconclusive: true, summary: `probes ok on ${shortNames(workers)}, but no metrics to confirm real traffic (${rate.reason})` };
+        if (rate.value <= 0) return { ok: false, inconclusive: true, summary: `probes ok on ${shortNames(workers)}, but k8s receives no traffic yet` };
+        return { ok: true, summary: `${shortNames(workers)} served real requests via the VIP: probes 200, ${rate.value.toFixed(0)} req/s on k8s` };
+      }
+      default:
+        return check satisfies never;
+    }
+  }
+
+  async health({ dc, lvsService }: { dc: string; lvsService: string }): Promise<HealthSnapshot> {
+    await this.maybeHang('metrics');
+    const faults = await this.options.fleet.faults();
+    const noData = (reason: string): Reading => ({ kind: 'no-data', reason });
+    if (faults.no_metrics) {
+      const none = { errorRatio: noData('no series'), p99Seconds: noData('no series'), requestRate: noData('no series') };
+      return { k8s: none, baseline: none, k8sShare: noData('no series') };
+    }
+    const receives = (await this.cdnTarget(dc)) === lvsService;
+    const traffic = { ...this.options.settings.traffic, requestsPerSecond: receives ? (this.options.settings.traffic.requests_per_second[dc] ?? 0) : 0 };
+    const model = { requestsPerSecond: traffic.requestsPerSecond, baseP99Seconds: traffic.base_p99_seconds, baseErrorRatio: traffic.base_error_ratio };
+    const hosts = await this.hosts(dc, lvsService);
+    const readings = (group: SimulatedHost['group']): HealthSnapshot['k8s'] => {
+      const health = groupHealth(hosts, group, faults, model);
+      const value = (v: number): Reading => ({ kind: 'value', value: v });
+      if (health.requestRate <= 0) return { errorRatio: noData('no requests'), p99Seconds: noData('no requests'), requestRate: value(0) };
+      return { errorRatio: value(health.errorRatio), p99Seconds: value(health.p99Seconds), requestRate: value(health.requestRate) };
+    };
+    const k8s = readings('k8s');
+    const share = k8s.requestRate.kind === 'value' && traffic.requestsPerSecond > 0 ? k8s.requestRate.value / traffic.requestsPerSecond : 0;
+    return { k8s, baseline: readings('bare-metal'), k8sShare: { kind: 'value', value: share } };
+  }
+
+  private async hosts(dc: string, lvsService: string): Promise<SimulatedHost[]> {
+    const entries = await this.options.pooling.listPool(this.options.inventory.pool(lvsService, dc));
+    const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
+    return this.options.inventory.members(lvsService, dc).map((host) => ({
+      fqdn: host.fqdn,
+      group: host.kind === 'k8s-worker' ? 'k8s' : 'bare-metal',
+      state: states.get(host.fqdn),
+    }));
+  }
+
+  private groupOf(fqdn: string): string | undefined {
+    return this.options.inventory.hosts.find((host) => host.fqdn === fqdn)?.group;
+  }
+
+  private async portOpen(dc: string, group: string, port: number): Promise<boolean> {
+    if (this.options.settings.open_ports[group]?.includes(port) === true) return true;
+    const applied = await this.options.fleet.features(dc);
+    return applied.some((name) => {
+      const opens = this.options.settings.features[name]?.opens;
+      return opens?.group === group && opens.port === port;
+    });
+  }
+
+  private async lvsLive(dc: string, lvsService: string): Promise<boolean> {
+    const declared = Object.values(this.options.settings.features).some((feature) => feature.lvs_service === lvsService);
+    if (!declared) return true; // Services the simulation does not roll out exist from the start.
+    const applied = await this.options.fleet.features(dc);
+    return applied.some((name) => this.options.settings.features[name]?.lvs_service === lvsService);
+  }
+
+  private async cdnTarget(dc: string): Promise<string> {
+    const applied = await this.options.fleet.features(dc);
+    const moved = applied.map((name) => this.options.settings.features[name]?.cdn_to).find((target) => target !== undefined);
+    return moved ?? this.options.settings.cdn_from;
+  }
+
+  private lvsHosts(dc: string): [string, string] {
+    return dc === 'codfw' ? ['lvs2013.codfw.wmnet', 'lvs2014.codfw.wmnet'] : ['lvs1019.eqiad.wmnet', 'lvs1020.eqiad.wmnet'];
+  }
+
+  /** A hanging adapter in the simulation behaves like one in production: nothing, then a timeout. */
+  private async maybeHang(adapter: Adapter): Promise<void> {
+    const faults = await this.options.fleet.faults();
+    if (!faults.hanging.includes(adapter)) return;
+    await this.sleep(this.options.settings.adapter_timeout_ms);
+    throw new CutoverError('adapter.timeout', `${adapter} did not answer within ${this.options.settings.adapter_timeout_ms} ms (simulated hang)`);
+  }
+}

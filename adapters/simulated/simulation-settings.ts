@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { fleetFaultsSchema } from './fleet-model.js';
+
+const slug = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/);
+
+/** What each puppet change does in the simulated world, so plan steps have something to prove. */
+const featureSchema = z.strictObject({
+  /** nginx starts listening on this port on the group's hosts. */
+  opens: z.strictObject({ group: slug, port: z.int().min(1).max(65535) }).optional(),
+  /** pybal starts serving this LVS service on the VIP. */
+  lvs_service: slug.optional(),
+  /** The CDN now fetches from this LVS service. */
+  cdn_to: slug.optional(),
+});
+
+export const simulationSettingsSchema = z.strictObject({
+  traffic: z
+    .strictObject({
+      requests_per_second: z.record(z.string(), z.number().min(0)).default({ eqiad: 800, codfw: 500 }),
+      base_p99_seconds: z.strictObject({ 'bare-metal': z.number().positive(), k8s: z.number().positive() }).default({ 'bare-metal': 0.25, k8s: 0.2 }),
+      base_error_ratio: z.number().min(0).max(1).default(0.0005),
+    })
+    .prefault({}),
+  /** Ports open on each group before any plan step runs. */
+  open_ports: z.record(slug, z.array(z.int())).default({}),
+  /** The LVS service the CDN uses before the plan moves it. */
+  cdn_from: slug,
+  features: z.record(slug, featureSchema).default({}),
+  faults: fleetFaultsSchema.prefault({}),
+  /** How long a hanging adapter call takes to give up, in ms. */
+  adapter_timeout_ms: z.int().min(10).default(5000),
+});
+export type SimulationSettings = z.infer<typeof simulationSettingsSchema>;
