@@ -1,0 +1,143 @@
+import { CutoverError } from '../../core/errors.js';
+
+export interface EtcdClientOptions {
+  /** Client URLs, tried in order starting from the last one that answered. */
+  endpoints: readonly string[];
+  /** Per request and endpoint, body included. */
+  timeoutMs: number;
+  /** etcd v2 auth; the password comes from the environment, never from config. */
+  auth?: { username: string; password: string };
+  fetch?: typeof globalThis.fetch;
+  /** Cancels whatever is in flight, e.g. on shutdown. */
+  signal?: AbortSignal;
+}
+
+export interface EtcdRequest {
+  method: 'GET' | 'PUT';
+  /** A key or directory under /v2/keys, already validated by the caller. */
+  key: string;
+  query?: Readonly<Record<string, string>>;
+  /** Sent as application/x-www-form-urlencoded, as python-etcd does. */
+  form?: Readonly<Record<string, string>>;
+}
+
+export interface EtcdResponse {
+  url: string;
+  status: number;
+  /** The body as JSON, or undefined when it is not JSON (a proxy's error page). */
+  json: unknown;
+  text: string;
+}
+
+type Failure = { endpoint: string; reason: string; timedOut: boolean };
+
+/**
+ * A minimal etcd v2 keys client over fetch. It knows HTTP, endpoints and time, not conftool: the
+ * caller interprets statuses and validates bodies.
+ *
+ * A failing endpoint (refused, reset, timed out, 5xx) hands the request to the next one. That is
+ * safe for writes too because every write cutover makes is a compare-and-swap: if a timed-out
+ * PUT did land, its replay fails the compare and the caller re-reads instead of writing twice.
+ */
+export class EtcdV2Client {
+  private readonly endpoints: readonly string[];
+  private readonly fetch: typeof globalThis.fetch;
+  private preferred = 0;
+
+  constructor(private readonly options: EtcdClientOptions) {
+    if (options.endpoints.length === 0) throw new CutoverError('config.invalid', 'etcd needs at least one endpoint.');
+    this.endpoints = options.endpoints.map((endpoint) => endpoint.replace(/\/+$/, ''));
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** The request as it would be sent, for dry-run: method, URL and form, never the credentials. */
+  describe(request: EtcdRequest): string {
+    const form = request.form === undefined ? '' : ` ${new URLSearchParams(request.form).toString()}`;
+    return `${request.method} ${this.urlFor(this.endpoints[this.preferred] ?? '', request)}${form}`;
+  }
+
+  async request(request: EtcdRequest): Promise<EtcdResponse> {
+    const failures: Failure[] = [];
+    let serverError: EtcdResponse | undefined;
+    for (let offset = 0; offset < this.endpoints.length; offset += 1) {
+      const index = (this.preferred + offset) % this.endpoints.length;
+      const endpoint = this.endpoints[index] ?? '';
+      const outcome = await this.attempt(endpoint, request);
+      if (!('status' in outcome)) {
+        failures.push(outcome);
+      } else if (outcome.status >= 500) {
+        serverError = outcome;
+      } else {
+        this.preferred = index;
+        return outcome;
+      }
+    }
+    // A member that answered, even with an error, says more than "unreachable": the caller reports its status and message.
+    if (serverError !== undefined) return serverError;
+    const shown = failures.map((failure) => `${failure.endpoint} (${failure.reason})`).join(', ');
+    if (failures.every((failure) => failure.timedOut)) {
+      throw new CutoverError('adapter.timeout', `etcd did not answer ${request.method} ${request.key} within ${this.options.timeoutMs} ms: ${shown}`);
+    }
+    throw new CutoverError('adapter.unreachable', `No etcd endpoint answered ${request.method} ${request.key}: ${shown}`);
+  }
+
+  private async attempt(endpoint: string, request: EtcdRequest): Promise<EtcdResponse | Failure> {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const caller = this.options.signal;
+    if (isAborted(caller)) throw cancelled(request);
+    const signal = caller === undefined ? timeout : AbortSignal.any([timeout, caller]);
+    const url = this.urlFor(endpoint, request);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.options.auth !== undefined) {
+      headers['Authorization'] = `Basic ${Buffer.from(`${this.options.auth.username}:${this.options.auth.password}`).toString('base64')}`;
+    }
+    try {
+      const response = await this.fetch(url, {
+        method: request.method,
+        headers,
+        ...(request.form === undefined ? {} : { body: new URLSearchParams(request.form) }),
+        signal,
+        redirect: 'error',
+      });
+      // Read the body under the same deadline: a member that sends headers then stalls is as down as one that never answers.
+      const text = await response.text();
+      return { url, status: response.status, json: parseJson(text), text };
+    } catch (error) {
+      // Checked again: the caller may have cancelled while the request was in flight.
+      if (isAborted(caller)) throw cancelled(request);
+      if (timeout.aborted) return { endpoint, reason: `no answer within ${this.options.timeoutMs} ms`, timedOut: true };
+      return { endpoint, reason: networkReason(error), timedOut: false };
+    }
+  }
+
+  private urlFor(endpoint: string, request: EtcdRequest): string {
+    const query = request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
+    return `${endpoint}/v2/keys${request.key}${query}`;
+  }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function cancelled(request: EtcdRequest): CutoverError {
+  return new CutoverError('adapter.cancelled', `Cancelled: etcd ${request.method} ${request.key}`);
+}
+
+/** undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
+function networkReason(error: unknown): string {
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) {
+    const code = (cause as Error & { code?: unknown }).code;
+    return typeof code === 'string' ? code : cause.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import { CutoverError } from '../../core/errors.js';
+import type { PoolRef } from '../../core/inventory.js';
+import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
+import type { PoolEntry, PoolingBackend } from '../pooling.js';
+import { conftoolNameSchema, conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
+import { formatConftoolValue, parseConftoolValue } from './conftool-value.js';
+import type { EtcdRequest, EtcdResponse, EtcdV2Client } from './etcd-client.js';
+import { ETCD_COMPARE_FAILED, ETCD_KEY_NOT_FOUND, ETCD_NODE_EXIST, etcdErrorSchema, etcdResultSchema, type EtcdNode } from './etcd-schemas.js';
+
+/**
+ * conftool's pool state read and written the way conftool itself does it (`conftool/drivers/etcd.py`):
+ * quorum reads, and writes that are a compare-and-swap on the modifiedIndex that was read
+ * (`prevIndex` + `prevExist=true`), or a create that fails if the key exists (`prevExist=false`).
+ * The revision handed out is that modifiedIndex.
+ */
+export class EtcdPooling implements PoolingBackend {
+  readonly kind = 'etcd';
+
+  constructor(private readonly client: EtcdV2Client) {}
+
+  async get(path: string): Promise<PoolEntry | undefined> {
+    parseConftoolPath(path);
+    const response = await this.client.request({ method: 'GET', key: path, query: { quorum: 'true' } });
+    if (response.status === 404 && etcdErrorCode(response) === ETCD_KEY_NOT_FOUND) return undefined;
+    if (response.status !== 200) throw backendError(response, `read ${path}`);
+    const node = resultNode(response, path);
+    if (node.key !== path || node.dir === true) throw badOutput(response, `expected the key ${path}`);
+    return toEntry(node, path);
+  }
+
+  async listPool(pool: PoolRef): Promise<PoolEntry[]> {
+    const directory = conftoolPoolDirectory(pool);
+    const response = await this.client.request({ method: 'GET', key: directory, query: { recursive: 'true', quorum: 'true' } });
+    if (response.status === 404 && etcdErrorCode(response) === ETCD_KEY_NOT_FOUND) return [];
+    if (response.status !== 200) throw backendError(response, `list ${directory}`);
+    const node = resultNode(response, directory);
+    if (node.key !== directory || node.dir !== true) throw badOutput(response, `expected the directory ${directory}`);
+    return (node.nodes ?? [])
+      .filter((child) => child.dir !== true)
+      .map((child) => {
+        const name = child.key.slice(directory.length + 1);
+        if (!child.key.startsWith(`${directory}/`) || !conftoolNameSchema.safeParse(name).success) {
+          throw badOutput(response, `unexpected key ${JSON.stringify(child.key.slice(0, 200))} in ${directory}`);
+        }
+        return toEntry(child, child.key);
+      })
+      .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+  }
+
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+    const request = this.writeRequest(path, next, expectedRevision);
+    const response = await this.client.request(request);
+    if (response.status === 200 || response.status === 201) {
+      const node = resultNode(response, path);
+      if (node.key !== path || node.dir === true) throw badOutput(response, `expected the key ${path}`);
+      return toEntry(node, path);
+    }
+    const code = etcdErrorCode(response);
+    // 412 is the compare failing (101) or the key existing already (105); a 404 on a compare-and-swap means the key was deleted since it was read.
+    const lost = (response.status === 412 && (code === ETCD_COMPARE_FAILED || code === ETCD_NODE_EXIST)) || (response.status === 404 && code === ETCD_KEY_NOT_FOUND && expectedRevision !== null);
+    if (lost) {
+      throw new CutoverError(
+        'pooling.conflict',
+        `Someone else changed ${path} (etcd: ${etcdMessage(response)}; expected revision ${expectedRevision ?? 'none'}); nothing was written.`,
+      );
+    }
+    throw backendError(response, `write ${path}`);
+  }
+
+  /** The exact HTTP write compareAndSet would send, for dry-run. */
+  describeWrite(path: string, next: PoolState, expectedRevision: string | null): string {
+    return this.client.describe(this.writeRequest(path, next, expectedRevision));
+  }
+
+  private writeRequest(path: string, next: PoolState, expectedRevision: string | null): EtcdRequest {
+    parseConftoolPath(path);
+    const state = poolStateSchema.safeParse(next);
+    if (!state.success) throw new CutoverError('input.invalid', `Refusing to write an invalid pool state to ${path}: ${JSON.stringify(next)}`);
+    if (expectedRevision !== null && !/^\d{1,20}$/.test(expectedRevision)) {
+      throw new CutoverError('pooling.backend', `"${expectedRevision.slice(0, 40)}" is not an etcd index; read ${path} through this backend first.`);
+    }
+    const value = formatConftoolValue(state.data);
+    const form: Record<string, string> = expectedRevision === null ? { value, prevExist: 'false' } : { value, prevIndex: expectedRevision, prevExist: 'true' };
+    return { method: 'PUT', key: path, form };
+  }
+}
+
+function toEntry(node: EtcdNode, path: string): PoolEntry {
+  if (node.value === undefined) throw new CutoverError('adapter.bad-output', `etcd returned no value for ${path}`);
+  const { fqdn } = parseConftoolPath(path);
+  return { path, fqdn, state: parseConftoolValue(node.value, path), revision: String(node.modifiedIndex) };
+}
+
+function resultNode(response: EtcdResponse, what: string): EtcdNode {
+  const parsed = etcdResultSchema.safeParse(response.json);
+  if (!parsed.success) throw badOutput(response, `not an etcd v2 answer for ${what}`);
+  return parsed.data.node;
+}
+
+function etcdErrorCode(response: EtcdResponse): number | undefined {
+  const parsed = etcdErrorSchema.safeParse(response.json);
+  return parsed.success ? parsed.data.errorCode : undefined;
+}
+
+function etcdMessage(response: EtcdResponse): string {
+  const parsed = etcdErrorSchema.safeParse(response.json);
+  if (!parsed.success) return response.text.trim().slice(0, 200) || 'no body';
+  const { errorCode, message, cause } = parsed.data;
+  return `${errorCode} ${message}${cause === undefined ? '' : ` ${cause}`}`;
+}
+
+function backendError(response: EtcdResponse, what: string): CutoverError {
+  return new CutoverError('pooling.backend', `etcd refused to ${what}: HTTP ${response.status} ${etcdMessage(response)} (${response.url})`);
+}
+
+function badOutput(response: EtcdResponse, what: string): CutoverError {
+  return new CutoverError('adapter.bad-output', `Unexpected etcd answer from ${response.url}: ${what}; got ${JSON.stringify(response.text.slice(0, 200))}`);
+}

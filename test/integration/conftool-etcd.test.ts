@@ -1,0 +1,297 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DryRunPooling } from '../../adapters/conftool/dry-run-pooling.js';
+import { EtcdV2Client } from '../../adapters/conftool/etcd-client.js';
+import { EtcdPooling } from '../../adapters/conftool/etcd-pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../adapters/pooling.js';
+import type { SetPooledAction } from '../../core/actions.js';
+import { CutoverError } from '../../core/errors.js';
+import type { PoolRef } from '../../core/inventory.js';
+import type { PoolState } from '../../core/pool-state.js';
+import { executeSetPooled } from '../../jobs/execute-set-pooled.js';
+import { EtcdKeys, freePort, startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
+
+const POOL: PoolRef = { lvsService: 'kartotherian-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-ssl' };
+const DIR = '/conftool/v1/pools/eqiad/maps/kartotherian-ssl';
+const M5 = `${DIR}/maps1005.eqiad.wmnet`;
+const M6 = `${DIR}/maps1006.eqiad.wmnet`;
+const M7 = `${DIR}/maps1007.eqiad.wmnet`;
+const M8 = `${DIR}/maps1008.eqiad.wmnet`;
+/** Same hosts, another pool: must never show up in POOL's listing. */
+const OTHER = '/conftool/v1/pools/eqiad/maps/kartotherian/maps1005.eqiad.wmnet';
+
+/** conftool's own serialisation (Python json.dumps): these exact bytes are what pybal and confctl read. */
+const YES_10 = '{"weight": 10, "pooled": "yes"}';
+
+function isCode(code: string) {
+  return (error: unknown): boolean => error instanceof CutoverError && error.code === code;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof CutoverError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a CutoverError, got success');
+}
+
+describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
+  let etcd: EtcdServer;
+  let keys: EtcdKeys;
+  let pooling: EtcdPooling;
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    keys = new EtcdKeys(etcd.url);
+  });
+
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+
+  beforeEach(async () => {
+    await keys.removeTree('/conftool');
+    // Seeded the way conftool-sync creates objects: a create that fails if the key exists.
+    for (const path of [M5, M6, M7, M8, OTHER]) await keys.put(path, YES_10, { prevExist: 'false' });
+    pooling = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000 }));
+  });
+
+  it('reads one key with its modifiedIndex as the revision, and undefined for a missing key', async () => {
+    const raw = await keys.get(M5);
+    const entry = await pooling.get(M5);
+    expect(entry).toEqual({ path: M5, fqdn: 'maps1005.eqiad.wmnet', state: { weight: 10, pooled: 'yes' }, revision: String(raw?.modifiedIndex) });
+    expect(await pooling.get(`${DIR}/maps1099.eqiad.wmnet`)).toBeUndefined();
+  });
+
+  it('lists exactly the pool directory, sorted, and [] for a pool that does not exist', async () => {
+    await keys.put(M6, '{"weight": 5, "pooled": "no"}');
+    const entries = await pooling.listPool(POOL);
+    expect(entries.map((entry) => [entry.fqdn, entry.state])).toEqual([
+      ['maps1005.eqiad.wmnet', { weight: 10, pooled: 'yes' }],
+      ['maps1006.eqiad.wmnet', { weight: 5, pooled: 'no' }],
+      ['maps1007.eqiad.wmnet', { weight: 10, pooled: 'yes' }],
+      ['maps1008.eqiad.wmnet', { weight: 10, pooled: 'yes' }],
+    ]);
+    expect(await pooling.listPool({ ...POOL, dc: 'codfw' })).toEqual([]);
+  });
+
+  it('compare-and-swaps on the index: a new modifiedIndex and conftool-shaped JSON in etcd', async () => {
+    const before = await pooling.get(M5);
+    const written = await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, before?.revision ?? null);
+    const raw = await keys.get(M5);
+    expect(raw?.value).toBe('{"weight": 10, "pooled": "no"}');
+    expect(written.revision).toBe(String(raw?.modifiedIndex));
+    expect(Number(written.revision)).toBeGreaterThan(Number(before?.revision));
+    expect(written.state).toEqual({ pooled: 'no', weight: 10 });
+  });
+
+  it('never clobbers a concurrent writer: the stale write fails with pooling.conflict naming the key', async () => {
+    const read = await pooling.get(M5);
+    // Someone else (confctl, a cookbook) writes between our read and our write.
+    await keys.put(M5, '{"weight": 3, "pooled": "yes"}');
+    const error = await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CutoverError);
+    expect((error as CutoverError).code).toBe('pooling.conflict');
+    expect((error as CutoverError).message).toContain(M5);
+    expect((error as CutoverError).message).toContain('Compare failed');
+    expect((await keys.get(M5))?.value).toBe('{"weight": 3, "pooled": "yes"}');
+  });
+
+  it('creates only when absent (prevExist=false): an existing key is a conflict and keeps its value', async () => {
+    await expect(pooling.compareAndSet(M5, { pooled: 'inactive', weight: 0 }, null)).rejects.toSatisfy(isCode('pooling.conflict'));
+    expect((await keys.get(M5))?.value).toBe(YES_10);
+    const created = await pooling.compareAndSet(`${DIR}/maps1009.eqiad.wmnet`, { pooled: 'inactive', weight: 0 }, null);
+    expect((await keys.get(`${DIR}/maps1009.eqiad.wmnet`))?.value).toBe('{"weight": 0, "pooled": "inactive"}');
+    expect(created.revision).toBe(String((await keys.get(`${DIR}/maps1009.eqiad.wmnet`))?.modifiedIndex));
+  });
+
+  it('treats a key deleted since it was read as a conflict, and does not recreate it', async () => {
+    const read = await pooling.get(M7);
+    await fetch(`${etcd.url}/v2/keys${M7}`, { method: 'DELETE' });
+    await expect(pooling.compareAndSet(M7, { pooled: 'no', weight: 10 }, read?.revision ?? null)).rejects.toSatisfy(isCode('pooling.conflict'));
+    expect(await keys.get(M7)).toBeUndefined();
+  });
+
+  it('refuses values that are not conftool pool state with adapter.bad-output', async () => {
+    await keys.put(M8, '{"weight": 10, "pooled": "maybe"}');
+    expect(await codeOf(pooling.get(M8))).toBe('adapter.bad-output');
+    expect(await codeOf(pooling.listPool(POOL))).toBe('adapter.bad-output');
+    await keys.put(M8, 'not json');
+    expect(await codeOf(pooling.get(M8))).toBe('adapter.bad-output');
+    // A directory where a member should be is not a member either.
+    await keys.put(`${DIR}/maps1010.eqiad.wmnet/oops`, YES_10);
+    expect(await codeOf(pooling.get(`${DIR}/maps1010.eqiad.wmnet`))).toBe('adapter.bad-output');
+  });
+
+  it('refuses crafted paths before any request', async () => {
+    let requests = 0;
+    const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((requests += 1), fetch(input, init)) }));
+    for (const path of [`${DIR}/../../../../../other`, `${M5}?recursive=true`, `${DIR}/MAPS1005.eqiad.wmnet`, '/conftool/v1/pools/eqiad/maps/kartotherian-ssl', `${M5};rm -rf /`]) {
+      expect(await codeOf(counting.get(path))).toBe('input.invalid');
+      expect(await codeOf(counting.compareAndSet(path, { pooled: 'no', weight: 10 }, '1'))).toBe('input.invalid');
+    }
+    expect(await codeOf(counting.compareAndSet(M5, { pooled: 'no', weight: -1 }, '1'))).toBe('input.invalid');
+    expect(await codeOf(counting.listPool({ ...POOL, cluster: 'maps/../x' }))).toBe('input.invalid');
+    expect(requests).toBe(0);
+  });
+
+  it('DryRunPooling records the exact PUT it would send and leaves etcd untouched', async () => {
+    const dry = new DryRunPooling(pooling);
+    const read = await dry.get(M5);
+    const before = await keys.get(M5);
+    const planned = await dry.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null);
+    expect(dry.plannedWrites).toEqual([
+      {
+        path: M5,
+        from: { weight: 10, pooled: 'yes' },
+        to: { pooled: 'no', weight: 10 },
+        expectedRevision: String(before?.modifiedIndex),
+        command: `PUT ${etcd.url}/v2/keys${M5} value=%7B%22weight%22%3A+10%2C+%22pooled%22%3A+%22no%22%7D&prevIndex=${before?.modifiedIndex}&prevExist=true`,
+      },
+    ]);
+    expect(planned.state).toEqual({ pooled: 'no', weight: 10 });
+    expect(await keys.get(M5)).toEqual(before);
+    // Later reads through the dry run see the plan; etcd does not.
+    expect((await dry.get(M5))?.state.pooled).toBe('no');
+    expect((await dry.listPool(POOL)).find((entry) => entry.path === M5)?.state.pooled).toBe('no');
+  });
+
+  describe('executeSetPooled (read, merge, capacity, CAS, read back) on etcd', () => {
+    const depool = (fqdn: string): SetPooledAction => ({ kind: 'set-pooled', verb: 'depool', service: 'kartotherian', pool: POOL, fqdn, changes: { pooled: 'no' } });
+
+    it('depools and verifies by reading back', async () => {
+      const result = await executeSetPooled(depool('maps1005.eqiad.wmnet'), pooling, 0.5);
+      expect(result).toEqual({ outcome: 'changed', path: M5, before: { weight: 10, pooled: 'yes' }, after: { weight: 10, pooled: 'no' } });
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
+    });
+
+    it('retries after a concurrent writer and merges over what it wrote', async () => {
+      let interfered = false;
+      const racing = interfere(pooling, async () => {
+        if (interfered) return;
+        interfered = true;
+        await keys.put(M5, '{"weight": 7, "pooled": "yes"}');
+      });
+      const result = await executeSetPooled(depool('maps1005.eqiad.wmnet'), racing, 0.5);
+      expect(interfered).toBe(true);
+      // The other writer's weight survives; only the field this action owns changed.
+      expect(result).toMatchObject({ outcome: 'changed', before: { weight: 7, pooled: 'yes' }, after: { weight: 7, pooled: 'no' } });
+      expect((await keys.get(M5))?.value).toBe('{"weight": 7, "pooled": "no"}');
+    });
+
+    it('gives up with pooling.conflict when another writer keeps winning, leaving its value intact', async () => {
+      let weight = 1;
+      const racing = interfere(pooling, async () => {
+        weight += 1;
+        await keys.put(M5, `{"weight": ${weight}, "pooled": "yes"}`);
+      });
+      await expect(executeSetPooled(depool('maps1005.eqiad.wmnet'), racing, 0.5)).rejects.toSatisfy(isCode('pooling.conflict'));
+      expect((await keys.get(M5))?.value).toBe(`{"weight": ${weight}, "pooled": "yes"}`);
+    });
+
+    it('runs to completion under DryRunPooling without writing', async () => {
+      const before = await keys.get(M5);
+      const dry = new DryRunPooling(pooling);
+      const result = await executeSetPooled(depool('maps1005.eqiad.wmnet'), dry, 0.5);
+      expect(result.outcome).toBe('changed');
+      expect(dry.plannedWrites.map((write) => [write.path, write.to])).toEqual([[M5, { weight: 10, pooled: 'no' }]]);
+      expect(await keys.get(M5)).toEqual(before);
+    });
+  });
+});
+
+describe('EtcdPooling when etcd is down, slow or split across endpoints', () => {
+  let hanging: Server;
+  let hangingUrl: string;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    // Accepts TCP and never answers: the worst kind of down.
+    hanging = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const address = hanging.address();
+    hangingUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => hanging.close(() => resolve()));
+  });
+
+  it('reports a stopped etcd as adapter.unreachable, quickly and clearly', async () => {
+    const etcd = await startEtcd();
+    const pooling = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 1000 }));
+    await pooling.listPool(POOL);
+    await etcd.stop();
+    const started = Date.now();
+    const error = await pooling.get(M5).catch((caught: unknown) => caught);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error).toBeInstanceOf(CutoverError);
+    expect((error as CutoverError).code).toBe('adapter.unreachable');
+    expect((error as CutoverError).message).toContain(`${etcd.url} (ECONNREFUSED)`);
+  });
+
+  it('gives up on an endpoint that never answers within the timeout', async () => {
+    const pooling = new EtcdPooling(new EtcdV2Client({ endpoints: [hangingUrl], timeoutMs: 300 }));
+    const started = Date.now();
+    expect(await codeOf(pooling.get(M5))).toBe('adapter.timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('fails over to the next endpoint on refusal or timeout, then keeps using the one that answered', async () => {
+    const etcd = await startEtcd();
+    try {
+      const keys = new EtcdKeys(etcd.url);
+      await keys.put(M5, YES_10, { prevExist: 'false' });
+      const refused = `http://127.0.0.1:${await freePort()}`;
+      const urls: string[] = [];
+      const client = new EtcdV2Client({ endpoints: [refused, hangingUrl, etcd.url], timeoutMs: 300, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) });
+      const pooling = new EtcdPooling(client);
+      const entry = await pooling.get(M5);
+      expect(entry?.state).toEqual({ weight: 10, pooled: 'yes' });
+      await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
+      expect(urls.map((url) => new URL(url).origin)).toEqual([refused, hangingUrl, etcd.url, etcd.url]);
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
+    } finally {
+      await etcd.stop();
+    }
+  });
+
+  it('authenticates with basic auth when etcd v2 auth is on; without the password it is pooling.backend 401', async () => {
+    const user = { username: 'cutover', password: 'not-in-config' };
+    const etcd = await startEtcd({ auth: user });
+    try {
+      await new EtcdKeys(etcd.url, etcd.root).put(M5, YES_10, { prevExist: 'false' });
+      const anonymous = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000 }));
+      const error = await anonymous.get(M5).catch((caught: unknown) => caught);
+      expect((error as CutoverError).code).toBe('pooling.backend');
+      expect((error as CutoverError).message).toMatch(/HTTP 401 110 The request requires user authentication/);
+      expect((error as CutoverError).message).not.toContain(user.password);
+      const authed = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, auth: user }));
+      const entry = await authed.get(M5);
+      await authed.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
+      expect((await authed.get(M5))?.state).toEqual({ pooled: 'no', weight: 10 });
+    } finally {
+      await etcd.stop();
+    }
+  });
+});
+
+/** A backend whose every compare-and-set is preceded by `before()`: a writer racing the worker. */
+function interfere(inner: PoolingBackend, before: () => Promise<void>): PoolingBackend {
+  return {
+    kind: inner.kind,
+    get: (path: string) => inner.get(path),
+    listPool: (pool: PoolRef) => inner.listPool(pool),
+    async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+      await before();
+      return inner.compareAndSet(path, next, expectedRevision);
+    },
+  };
+}
