@@ -55,6 +55,10 @@ export const planRunSchema = z.strictObject({
     })
     .optional(),
   pause: z.strictObject({ reason: z.string(), at: z.number(), resume: z.enum(PLAN_PHASES) }).optional(),
+  /** Where progress is reported: the channel of the last plan command. */
+  origin: z.strictObject({ transport: z.string(), channel: z.string() }).optional(),
+  /** Set by `rollout`: after a wave's soak passes, the next wave is requested by itself. */
+  rollout: z.strictObject({ by: z.string(), person: z.string().optional(), reason: z.string() }).optional(),
   /** Workers per DC that served real requests through the VIP path since they were pooled. */
   proven: z.record(z.string(), z.array(z.string())),
   completed: z.array(z.strictObject({ dc: z.string(), stepId: z.string(), wave: z.int(), outcome: z.string(), at: z.number() })),

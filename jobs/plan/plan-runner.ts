@@ -1,0 +1,683 @@
+import type { CheckOutcome, PlanEffects } from '../../adapters/plan-effects.js';
+import type { PoolingBackend } from '../../adapters/pooling.js';
+import type { ActionQueue, AuditLog, Clock, PlanControl, RequestStore } from '../../commands/ports.js';
+import type { Reply } from '../../commands/spec.js';
+import type { Config } from '../../config/schema.js';
+import { approversFor, type Caller } from '../../core/access.js';
+import { actionHash, describeAction, type PlanStepAction } from '../../core/actions.js';
+import { formatDuration } from '../../core/durations.js';
+import { CutoverError } from '../../core/errors.js';
+import type { Inventory } from '../../core/inventory.js';
+import { samePoolState, type PoolState } from '../../core/pool-state.js';
+import { analyse, analysisSettingsSchema, type AnalysisSettings } from '../../core/plan/analysis.js';
+import type { Check, Plan, PlanStep } from '../../core/plan/plan-schema.js';
+import { advance, describePosition, locate, movePhase, newPlanRun, nextSeq, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
+import { toCallerRecord, type ChangeRequest } from '../../core/requests.js';
+import { executeSetPooled } from '../execute-set-pooled.js';
+import type { Notifier } from '../notifier.js';
+import type { ExecutionResult } from '../run-set-pooled.js';
+import type { PlanStore } from './plan-store.js';
+import { stepOperations, type Operation } from './step-operations.js';
+
+export interface PlanRunnerDeps {
+  config: Config;
+  plan: Plan;
+  inventory: Inventory;
+  store: PlanStore;
+  effects: PlanEffects;
+  pooling: PoolingBackend;
+  requests: RequestStore;
+  queue: ActionQueue;
+  audit: AuditLog;
+  notifier: Notifier;
+  clock: Clock;
+  /** Schedules the next soak analysis; `key` makes a repeated schedule for the same tick a no-op. */
+  scheduleTick: (plan: string, delayMs: number, key: string) => Promise<void>;
+}
+
+const GATES = { none: 0, one: 1, two: 2 } as const;
+
+/**
+ * Runs the migration plan: each step is previewed, approved through the same gate as a pool
+ * change, executed with a write-ahead journal, verified with real requests, soaked under health
+ * analysis, and rolled back by itself when health says so.
+ */
+export class PlanRunner implements PlanControl {
+  readonly service: string;
+
+  constructor(private readonly deps: PlanRunnerDeps) {
+    this.service = deps.plan.service;
+  }
+
+  // ── what people see ────────────────────────────────────────────────────────────────────────
+
+  async overview(): Promise<string> {
+    const { plan } = this.deps;
+    const run = await this.run();
+    const lines = [`${plan.name}${plan.task === undefined ? '' : ` (${plan.task})`} · ${run.phase} at ${describePosition(plan, run.position)}`];
+    plan.datacenters.forEach((dc, dcIndex) => {
+      const marks = plan.steps.map((step, stepIndex) => `${this.mark(run, dcIndex, stepIndex)} ${stepIndex + 1} ${step.id}`);
+      lines.push(`${dc}: ${marks.join(' · ')}`);
+    });
+    lines.push(`blocking: ${await this.blocking(run)}`);
+    return lines.join('\n');
+  }
+
+  async preview(operation: 'advance' | 'rollback'): Promise<string> {
+    const run = await this.run();
+    if (operation === 'rollback') {
+      const entries = this.revertible(run);
+      if (entries.length === 0) return 'dry-run: nothing to roll back (no conftool change of this plan is still in place).';
+      return ['dry-run, nothing changed · rollback would write, newest first:', ...entries.map((entry) => `  conftool ${entry.target} ${JSON.stringify(entry.to)} → ${JSON.stringify(entry.from)}`)].join('\n');
+    }
+    const here = locate(this.deps.plan, run.position);
+    if (here === undefined) return 'dry-run: the plan is complete.';
+    const ops = await stepOperations(here, this.stepContext(run));
+    const head = `dry-run, nothing changed · ${describePosition(this.deps.plan, run.position)}: ${here.step.title} (gate: ${here.step.gate})`;
+    if (ops.kind === 'blocked') return [head, `  blocked: ${ops.reason}`, ...(ops.arithmetic === undefined ? [] : [`  ${ops.arithmetic}`])].join('\n');
+    const checks = here.step.verify.map((check) => `  then check ${describeCheck(check)}`);
+    const soak = here.step.soak_seconds > 0 ? [`  then soak ${formatDuration(this.scaled(here.step.soak_seconds))} with analysis every ${formatDuration(this.scaled(this.analysisFor(here.step).interval_seconds))}`] : [];
+    const lines = ops.lines.length === 0 ? ['  (no change: a report only)'] : ops.lines.map((line) => `  ${line}`);
+    return [head, ...lines, ...(ops.arithmetic === undefined ? [] : [`  ${ops.arithmetic}`]), ...checks, ...soak].join('\n');
+  }
+
+  // ── what people ask for ────────────────────────────────────────────────────────────────────
+
+  async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply> {
+    const run = await this.run();
+    if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.blocking(run)}`);
+    const here = locate(this.deps.plan, run.position);
+    if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
+    const ops = await stepOperations(here, this.stepContext(run));
+    if (ops.kind === 'blocked') {
+      throw new CutoverError('safety.capacity', `${describePosition(this.deps.plan, run.position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);
+    }
+    const action: PlanStepAction = this.action('advance', run.position, here, ops.lines);
+    const request = await this.fileRequest(caller, action, GATES[here.step.gate], options.reason, options.task);
+    await this.deps.store.update(this.deps.plan.name, () => newPlanRun(this.deps.plan, this.now()), (current) =>
+      movePhase(current, 'awaiting-approval', this.now(), {
+        requestId: request.id,
+        origin: { transport: caller.transport, channel: caller.channel },
+        ...(options.rollout ? { rollout: { by: caller.display, ...(caller.person === undefined ? {} : { person: caller.person }), reason: options.reason } } : {}),
+      }),
+    );
+    return this.requestReply(request, ops.lines, caller);
+  }
+
+  async requestRollback(caller: Caller, reason: string): Promise<Reply> {
+    const run = await this.run();
+    const entries = this.revertible(run);
+    const last = entries[0];
+    if (last === undefined) throw new CutoverError('request.not-pending', 'Nothing to roll back: no conftool change of this plan is still in place.');
+    const position = this.positionOf(last);
+    const here = locate(this.deps.plan, position);
+    if (here === undefined) throw new CutoverError('request.not-pending', 'The journal names a step the plan no longer has.');
+    const lines = entries.filter((entry) => entry.stepId === last.stepId && entry.dc === last.dc && entry.wave === last.wave).map((entry) => `conftool ${entry.target} ${JSON.stringify(entry.to)} → ${JSON.stringify(entry.from)}`);
+    const request = await this.fileRequest(caller, this.action('rollback', position, here, lines), 1, reason, undefined);
+    return this.requestReply(request, lines, caller);
+  }
+
+  async emergencyStop(caller: Caller, reason: string): Promise<Reply> {
+    const run = await this.run();
+    const lines = await this.emergencyOperations().then((ops) => ops.flatMap((op) => (op.kind === 'set-pooled' ? [`conftool ${op.path} ${JSON.stringify(op.from)} → ${JSON.stringify(op.to)}`] : [])));
+    const here = locate(this.deps.plan, run.position) ?? locate(this.deps.plan, { dc: 0, step: 0, wave: 0 });
+    if (here === undefined) throw new CutoverError('input.invalid', 'The plan has no steps.');
+    // No approval: stopping is always allowed to an operator, and waiting for a second person is the risk.
+    const request = await this.fileRequest(caller, this.action('emergency-stop', run.position, here, lines), 0, reason, undefined);
+    return { text: `🛑 ${request.id} EMERGENCY STOP queued by ${caller.display}: repool bare metal first, then depool workers (${lines.length} writes). ${reason}`, request: { id: request.id, actionHash: request.actionHash, state: 'approved' } };
+  }
+
+  async pause(caller: Caller, reason: string): Promise<string> {
+    const run = await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason: `paused by ${caller.display}: ${reason}`, at: this.now(), resume: current.phase === 'paused' ? current.pause?.resume ?? 'ready' : current.phase } }));
+    await this.audit(caller, 'plan.paused', reason);
+    return `⏸ ${this.deps.plan.name} paused at ${describePosition(this.deps.plan, run.position)} by ${caller.display}. !${this.service} resume to continue.`;
+  }
+
+  async resume(caller: Caller): Promise<string> {
+    const before = await this.run();
+    if (before.phase !== 'paused') throw new CutoverError('request.not-pending', `The plan is ${before.phase}, not paused.`);
+    const resumeTo = before.pause?.resume ?? 'ready';
+    const target = resumeTo === 'acting' || resumeTo === 'awaiting-approval' ? 'ready' : resumeTo;
+    const run = await this.update((current) => {
+      const { pause: _pause, ...rest } = current;
+      const soak = target === 'soaking' && current.soak !== undefined ? { soak: { ...current.soak, failures: 0, until: Math.max(current.soak.until, this.now() + this.scaled(this.analysisFor(locate(this.deps.plan, current.position)?.step).interval_seconds)) } } : {};
+      return movePhase({ ...rest, ...soak }, target, this.now());
+    });
+    if (run.phase === 'soaking') await this.scheduleTick(run);
+    await this.audit(caller, 'plan.resumed', '');
+    return `▶ ${this.deps.plan.name} resumed by ${caller.display}: ${run.phase} at ${describePosition(this.deps.plan, run.position)}.`;
+  }
+
+  async abort(caller: Caller, reason: string): Promise<string> {
+    const run = await this.update((current) => {
+      const { pause: _pause, soak: _soak, requestId: _request, ...rest } = current;
+      return movePhase(rest, 'aborted', this.now());
+    });
+    await this.audit(caller, 'plan.aborted', reason);
+    return `⏹ ${this.deps.plan.name} aborted at ${describePosition(this.deps.plan, run.position)} by ${caller.display}; nothing was reverted (!${this.service} rollback undoes the last step). ${reason}`;
+  }
+
+  // ── what the worker does ───────────────────────────────────────────────────────────────────
+
+  /** Runs an approved plan request. Safe to run again after a crash: done journal entries are skipped. */
+  async execute(action: PlanStepAction, request: ChangeRequest): Promise<ExecutionResult> {
+    switch (action.operation) {
+      case 'advance':
+        return this.advanceStep(action, request);
+      case 'rollback':
+        return this.rollbackStep(action, request);
+      case 'emergency-stop':
+        return this.stop(request);
+      default:
+        return action.operation satisfies never;
+    }
+  }
+
+  /** One soak analysis: pass counts toward done, a breach rolls back by itself, no data pauses. */
+  async tick(): Promise<void> {
+    const run = await this.run();
+    if (run.phase !== 'soaking' || run.soak === undefined) return;
+    const here = locate(this.deps.plan, run.position);
+    if (here === undefined) return;
+    const drift = await this.drift(run);
+    if (drift.length > 0) {
+      await this.pauseWith(`drift: ${drift.join('; ')} (changed outside the plan)`);
+      return;
+    }
+    const settings = this.analysisFor(here.step);
+    const lvsService = this.lvsServiceOf(here.step);
+    const health = await this.deps.effects.health({ dc: here.dc, lvsService });
+    const workersPooled = (await this.pooledByGroup(here.dc, lvsService)).get(this.workerGroup()) ?? [];
+    // Before any worker serves, the step can only be judged on the service as a whole.
+    const verdict = workersPooled.length > 0 ? analyse(health.k8s, health.baseline, settings) : analyse(health.baseline, health.baseline, settings);
+    const soak = run.soak;
+    if (verdict.kind === 'inconclusive') {
+      await this.pauseWith(`inconclusive health: ${verdict.reasons.join('; ')} · ${verdict.summary}. !${this.service} resume to keep soaking, or !${this.service} rollback`);
+      return;
+    }
+    if (verdict.kind === 'fail') {
+      const failures = soak.failures + 1;
+      if (failures < settings.failure_limit) {
+        const updated = await this.update((current) => ({ ...current, soak: { ...soak, failures, checks: soak.checks + 1, lastSummary: verdict.summary } }));
+        await this.say(`⚠ ${here.dc} ${here.step.id}: failed check ${failures}/${settings.failure_limit}: ${verdict.reasons.join('; ')} · ${verdict.summary}`, 'progress');
+        await this.scheduleTick(updated);
+        return;
+      }
+      await this.breach(run, here, `${verdict.reasons.join('; ')} · ${verdict.summary}`);
+      return;
+    }
+    const passed = await this.update((current) => ({ ...current, soak: { ...soak, checks: soak.checks + 1, lastSummary: verdict.summary } }));
+    if (this.now() < soak.until) {
+      await this.scheduleTick(passed);
+      return;
+    }
+    await this.completeStep(passed, here, `soak of ${formatDuration(soak.until - soak.startedAt)} passed (${soak.checks + 1} checks) · ${verdict.summary}`);
+  }
+
+  /** After a restart: settle journal entries written as intent, and keep soaks ticking. */
+  async reconcile(): Promise<string[]> {
+    const notes: string[] = [];
+    const run = await this.deps.store.get(this.deps.plan.name);
+    if (run === undefined) return notes;
+    for (const entry of run.journal.filter((candidate) => candidate.status === 'intent' && candidate.kind === 'set-pooled')) {
+      const live = (await this.deps.pooling.get(entry.target))?.state;
+      const status = samePoolState(live, entry.to) ? 'done' : samePoolState(live, entry.from) ? 'failed' : 'intent';
+      if (status === 'intent') notes.push(`${entry.target} is neither what it was nor what the plan wrote: drift`);
+      else await this.setJournal(entry.seq, status);
+      notes.push(`journal ${entry.seq} ${entry.target}: ${status} after restart`);
+    }
+    if (run.phase === 'soaking') await this.scheduleTick(run);
+    return notes;
+  }
+
+  // ── steps ──────────────────────────────────────────────────────────────────────────────────
+
+  private async advanceStep(action: PlanStepAction, request: ChangeRequest): Promise<ExecutionResult> {
+    const run = await this.run();
+    if (!samePosition(run.position, action.position) || !['awaiting-approval', 'acting'].includes(run.phase)) {
+      throw new CutoverError('request.not-pending', `The plan moved on (${run.phase} at ${describePosition(this.deps.plan, run.position)}); request the step again.`);
+    }
+    const here = locate(this.deps.plan, run.position);
+    if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete.');
+    const acting = run.phase === 'acting' ? run : await this.update((current) => movePhase(current, 'acting', this.now()));
+    const ops = await stepOperations(here, this.stepContext(acting));
+    const alreadyDone = this.journalFor(acting, here).filter((entry) => entry.status === 'done');
+    if (ops.kind === 'blocked' || (alreadyDone.length === 0 && ops.lines.join('\n') !== action.preview.join('\n'))) {
+      await this.update((current) => movePhase(current, 'ready', this.now()));
+      throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
+    }
+    await this.say(`▶ ${here.dc} ${here.step.id}${here.waveCount > 1 ? ` wave ${here.wave + 1}/${here.waveCount}` : ''}: ${here.step.title} (${request.id})`, 'progress', request.id);
+    const done: string[] = [];
+    for (const op of ops.operations) done.push(await this.perform(op, here, request));
+    const checks = await this.verify(here);
+    const failed = checks.filter((check) => !check.ok && check.inconclusive !== true);
+    if (failed.length > 0) {
+      const reverted = await this.compensate(here);
+      await this.pauseWith(`verification failed: ${failed.map((check) => check.summary).join('; ')}${reverted.length > 0 ? ` · rolled back: ${reverted.join(', ')}` : ''}`);
+      throw new CutoverError('pooling.verify-failed', `${here.step.id} failed verification: ${failed.map((check) => check.summary).join('; ')}${reverted.length > 0 ? ` · rolled back ${reverted.length} change(s), verified` : ''}. The plan is paused.`);
+    }
+    const unsure = checks.filter((check) => check.inconclusive === true);
+    const report = [...done, ...checks.map((check) => check.summary)].join(' · ');
+    if (unsure.length > 0) {
+      await this.pauseWith(`inconclusive: ${unsure.map((check) => check.summary).join('; ')}`);
+      return { state: 'succeeded', outcome: `${report} · paused: inconclusive`, auditDetail: report };
+    }
+    if (here.step.kind === 'observe') {
+      const health = await this.deps.effects.health({ dc: here.dc, lvsService: this.lvsServiceOf(here.step) });
+      const verdict = analyse(health.k8s, health.baseline, this.analysisFor(here.step));
+      const share = health.k8sShare.kind === 'value' ? `${Math.round(health.k8sShare.value * 100)}% of traffic on k8s` : 'k8s share: no data';
+      const latest = await this.run();
+      await this.completeStep(latest, here, `${share} · ${verdict.summary} · ${verdict.kind}`);
+      return { state: 'succeeded', outcome: `health report: ${share} · ${verdict.summary}`, auditDetail: report };
+    }
+    if (here.step.soak_seconds > 0) {
+      const soakMs = this.scaled(here.step.soak_seconds);
+      const soaking = await this.update((current) => movePhase(current, 'soaking', this.now(), { soak: { startedAt: this.now(), until: this.now() + soakMs, checks: 0, failures: 0 } }));
+      await this.scheduleTick(soaking);
+      return { state: 'succeeded', outcome: `${report} · soaking ${formatDuration(soakMs)} under analysis`, auditDetail: report };
+    }
+    await this.completeStep(await this.run(), here, report);
+    return { state: 'succeeded', outcome: report, auditDetail: report };
+  }
+
+  private async rollbackStep(action: PlanStepAction, request: ChangeRequest): Promise<ExecutionResult> {
+    const here = locate(this.deps.plan, action.position);
+    if (here === undefined) throw new CutoverError('request.not-pending', 'The journal names a step the plan no longer has.');
+    await this.say(`⏪ ${here.dc} ${here.step.id}: rolling back (${request.id})`, 'progress', request.id);
+    const reverted = await this.compensate(here);
+    await this.update((current) => {
+      const { soak: _soak, pause: _pause, ...rest } = current;
+      return { ...rest, phase: 'ready', position: action.position, updatedAt: this.now() };
+    });
+    const outcome = reverted.length === 0 ? 'nothing was still in place to revert' : `reverted and verified: ${reverted.join(', ')}`;
+    return { state: reverted.length === 0 ? 'noop' : 'succeeded', outcome: `${outcome} · the plan is back at ${describePosition(this.deps.plan, action.position)}`, auditDetail: outcome };
+  }
+
+  /** Bare metal back first, so capacity only ever grows before any worker leaves. */
+  private async stop(request: ChangeRequest): Promise<ExecutionResult> {
+    await this.update((current) => {
+      const { soak: _soak, pause: _pause, ...rest } = current;
+      return { ...rest, phase: 'stopped', updatedAt: this.now() };
+    });
+    const ops = await this.emergencyOperations();
+    const written: string[] = [];
+    for (const op of ops) {
+      if (op.kind !== 'set-pooled') continue;
+      const result = await executeSetPooled(op.action, this.deps.pooling, 0);
+      if (result.outcome === 'changed') written.push(`${op.action.verb} ${op.action.fqdn.split('.')[0]}`);
+    }
+    await this.audit({ person: request.requester.person, display: request.requester.display, transport: request.requester.transport, channel: request.requester.channel }, 'plan.emergency-stop', written.join(', '));
+    return { state: written.length === 0 ? 'noop' : 'succeeded', outcome: `emergency stop done, verified: ${written.length === 0 ? 'nothing to change' : written.join(', ')}. The plan is stopped.`, auditDetail: written.join(', ') };
+  }
+
+  private async emergencyOperations(): Promise<Operation[]> {
+    const repool: Operation[] = [];
+    const depool: Operation[] = [];
+    for (const dc of this.deps.plan.datacenters) {
+      for (const lvsService of this.workerLvsServices()) {
+        const pool = this.deps.inventory.pool(lvsService, dc);
+        const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
+        for (const host of this.deps.inventory.members(lvsService, dc)) {
+          const state = states.get(host.fqdn);
+          if (state === undefined) continue;
+          const path = `/conftool/v1/pools/${dc}/${pool.cluster}/${pool.conftoolService}/${host.fqdn}`;
+          if (host.kind === 'bare-metal' && state.pooled !== 'yes') {
+            const to: PoolState = { pooled: 'yes', weight: state.weight > 0 ? state.weight : this.defaultWeight() };
+            repool.push({ kind: 'set-pooled', path, from: state, to, action: { kind: 'set-pooled', verb: 'pool', service: this.service, pool, fqdn: host.fqdn, changes: to } });
+          } else if (host.kind === 'k8s-worker' && state.pooled === 'yes') {
+            depool.push({ kind: 'set-pooled', path, from: state, to: { ...state, pooled: 'no' }, action: { kind: 'set-pooled', verb: 'depool', service: this.service, pool, fqdn: host.fqdn, changes: { pooled: 'no' } } });
+          }
+        }
+      }
+    }
+    return [...repool, ...depool];
+  }
+
+  private async perform(op: Operation, here: Located, request: ChangeRequest): Promise<string> {
+    const target = op.kind === 'set-pooled' ? op.path : op.kind === 'puppet' ? op.selector : op.kind === 'helm' ? op.env : `${op.dc}/${op.lvsService}`;
+    const existing = this.journalFor(await this.run(), here).find((entry) => entry.target === target && entry.status === 'done');
+    if (existing !== undefined) return `${existing.detail} (already done)`;
+    const kind = op.kind === 'set-pooled' ? 'set-pooled' : op.kind === 'helm' ? 'helm' : 'puppet';
+    const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
+    try {
+      const detail = await this.apply(op, here, request);
+      await this.setJournal(seq, 'done', detail);
+      return detail;
+    } catch (error) {
+      await this.setJournal(seq, 'failed', error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  private async apply(op: Operation, here: Located, request: ChangeRequest): Promise<string> {
+    const reason = `${request.reason} - ${request.requester.display}@cutover${this.deps.plan.task === undefined ? '' : ` - ${this.deps.plan.task}`}`;
+    switch (op.kind) {
+      case 'set-pooled': {
+        const threshold = this.deps.inventory.lvsService(op.action.pool.lvsService).depool_threshold;
+        const result = await executeSetPooled(op.action, this.deps.pooling, threshold);
+        await this.sal(`${op.action.verb}ed ${op.action.fqdn} in ${op.action.pool.lvsService} (${here.dc}) - ${reason}`);
+        return `${op.action.verb} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
+      }
+      case 'puppet':
+        return requireOk(await this.deps.effects.runPuppet({ dc: here.dc, selector: op.selector, batchSize: op.batchSize, applies: op.applies, reason }));
+      case 'lvs-service':
+        return requireOk(await this.deps.effects.applyLvsService({ dc: op.dc, lvsService: op.lvsService, applies: op.applies, reason }));
+      case 'helm': {
+        const diff = requireOk(await this.deps.effects.helmDiff({ env: op.env }));
+        await this.say(`helmfile diff ${op.env}: ${diff}`, 'progress', request.id);
+        return requireOk(await this.deps.effects.helmApply({ env: op.env, reason }));
+      }
+      default:
+        return op satisfies never;
+    }
+  }
+
+  private async verify(here: Located): Promise<CheckOutcome[]> {
+    const outcomes: CheckOutcome[] = [];
+    for (const check of here.step.verify) {
+      const lvsService = 'lvs_service' in check ? check.lvs_service : this.lvsServiceOf(here.step);
+      outcomes.push(await this.deps.effects.runCheck(check, { dc: here.dc, pooled: await this.pooledByGroup(here.dc, lvsService) }));
+    }
+    return outcomes;
+  }
+
+  /** Reverts this step's conftool writes, newest first, and only where they are still what we wrote. */
+  private async compensate(here: Located): Promise<string[]> {
+    const run = await this.run();
+    const reverted: string[] = [];
+    const entries = this.journalFor(run, here).filter((entry) => entry.kind === 'set-pooled' && entry.status === 'done' && entry.from !== undefined && entry.to !== undefined).reverse();
+    for (const entry of entries) {
+      const live = await this.deps.pooling.get(entry.target);
+      if (live === undefined || entry.from === undefined || !samePoolState(live.state, entry.to)) continue;
+      await this.deps.pooling.compareAndSet(entry.target, entry.from, live.revision);
+      const readBack = await this.deps.pooling.get(entry.target);
+      if (!samePoolState(readBack?.state, entry.from)) throw new CutoverError('pooling.verify-failed', `Rolled back ${entry.target} but read back something else; check it by hand.`);
+      await this.setJournal(entry.seq, 'reverted');
+      const fqdn = entry.target.slice(entry.target.lastIndexOf('/') + 1);
+      reverted.push(`${fqdn.split('.')[0]} → pooled=${entry.from.pooled}`);
+      await this.sal(`rolled back ${fqdn} to pooled=${entry.from.pooled} in ${here.dc} - ${here.step.id}`);
+    }
+    // A host rolled back is no longer proven: it must serve real traffic again to count.
+    const revertedHosts = new Set(entries.map((entry) => entry.target.slice(entry.target.lastIndexOf('/') + 1)));
+    await this.update((current) => ({ ...current, proven: { ...current.proven, [here.dc]: (current.proven[here.dc] ?? []).filter((host) => !revertedHosts.has(host)) } }));
+    return reverted;
+  }
+
+  private async breach(run: PlanRun, here: Located, why: string): Promise<void> {
+    const reverted = await this.compensate(here);
+    await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason: `health breach during soak: ${why}`, at: this.now(), resume: 'ready' } }));
+    await this.audit(undefined, 'plan.auto-rollback', `${here.step.id}: ${why}`);
+    await this.say(`⏪ ${here.dc} ${here.step.id}: health breach, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing to revert)'}: ${why}. Plan paused.`, 'error', run.requestId, '❌');
+  }
+
+  private async completeStep(run: PlanRun, here: Located, summary: string): Promise<void> {
+    const provesWorkers = here.step.verify.some((check) => check.check === 'real-traffic');
+    const workers = provesWorkers ? ((await this.pooledByGroup(here.dc, this.lvsServiceOf(here.step))).get(this.workerGroup()) ?? []) : [];
+    const next = advance(this.deps.plan, run.position);
+    const updated = await this.update((current) => {
+      const { soak: _soak, requestId: _request, ...rest } = current;
+      const proven = [...new Set([...(current.proven[here.dc] ?? []), ...workers])];
+      return movePhase(rest, next === undefined ? 'done' : 'ready', this.now(), {
+        position: next ?? current.position,
+        proven: { ...current.proven, [here.dc]: proven },
+        completed: [...current.completed, { dc: here.dc, stepId: here.step.id, wave: here.wave, outcome: summary, at: this.now() }],
+      });
+    });
+    await this.say(`✅ ${here.dc} ${here.step.id}${here.waveCount > 1 ? ` wave ${here.wave + 1}/${here.waveCount}` : ''} done: ${summary}${next === undefined ? ' · the plan is complete' : ` · next: ${describePosition(this.deps.plan, next)}`}`, 'result', run.requestId, '✅');
+    const nextHere = next === undefined ? undefined : locate(this.deps.plan, next);
+    if (updated.rollout !== undefined && nextHere !== undefined && nextHere.step.id === here.step.id && nextHere.dc === here.dc) {
+      await this.continueRollout(updated);
+    }
+  }
+
+  private async continueRollout(run: PlanRun): Promise<void> {
+    const rollout = run.rollout;
+    const origin = run.origin;
+    if (rollout === undefined || origin === undefined) return;
+    const caller: Caller = { person: rollout.person, display: rollout.by, transport: origin.transport, channel: origin.channel };
+    try {
+      const reply = await this.requestNext(caller, { rollout: true, reason: rollout.reason });
+      await this.say(reply.text, 'result', undefined);
+    } catch (error) {
+      await this.say(`rollout stops: ${error instanceof Error ? error.message : String(error)}`, 'error', undefined);
+    }
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────────
+
+  private async blocking(run: PlanRun): Promise<string> {
+    switch (run.phase) {
+      case 'ready': {
+        const here = locate(this.deps.plan, run.position);
+        if (here === undefined) return 'nothing: the plan is complete';
+        const ops = await stepOperations(here, this.stepContext(run));
+        if (ops.kind === 'blocked') return `${here.step.id} is blocked: ${ops.reason}`;
+        return `waiting for someone to say !${this.service} next (${here.step.title})`;
+      }
+      case 'awaiting-approval': {
+        const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
+        return request === undefined ? 'waiting for approval' : `waiting for approval of ${request.id} (${request.approvals.length}/${request.approvalsRequired})`;
+      }
+      case 'acting':
+        return 'a step is being carried out';
+      case 'soaking':
+        return run.soak === undefined ? 'soaking' : `soak ends in ${formatDuration(run.soak.until - this.now())}, ${run.soak.checks} checks so far${run.soak.lastSummary === undefined ? '' : `, last: ${run.soak.lastSummary}`}`;
+      case 'paused':
+        return run.pause?.reason ?? 'paused';
+      case 'rolling-back':
+        return 'a rollback is in progress';
+      case 'done':
+        return 'nothing: the plan is complete';
+      case 'aborted':
+        return `aborted; !${this.service} next to continue from here, or rollback`;
+      case 'stopped':
+        return `emergency-stopped; bare metal is serving. Reset with !${this.service} resume after review`;
+      default:
+        return run.phase satisfies never;
+    }
+  }
+
+  private mark(run: PlanRun, dcIndex: number, stepIndex: number): string {
+    const dc = this.deps.plan.datacenters[dcIndex];
+    const step = this.deps.plan.steps[stepIndex];
+    if (run.position.dc === dcIndex && run.position.step === stepIndex && run.phase !== 'done') return run.phase === 'paused' ? '⏸' : '▶';
+    const waves = step?.kind === 'waves' ? step.waves.length : 1;
+    const finished = run.completed.filter((entry) => entry.dc === dc && entry.stepId === step?.id).length;
+    return finished >= waves ? '✅' : finished > 0 ? '◐' : '○';
+  }
+
+  private async drift(run: PlanRun): Promise<string[]> {
+    const latest = new Map<string, JournalEntry>();
+    for (const entry of run.journal) if (entry.kind === 'set-pooled' && entry.status === 'done') latest.set(entry.target, entry);
+    const drift: string[] = [];
+    for (const entry of latest.values()) {
+      const live = (await this.deps.pooling.get(entry.target))?.state;
+      if (entry.to !== undefined && !samePoolState(live, entry.to)) {
+        drift.push(`${entry.target.slice(entry.target.lastIndexOf('/') + 1)} is pooled=${live?.pooled ?? 'absent'}, the plan set ${entry.to.pooled}`);
+      }
+    }
+    return drift;
+  }
+
+  private revertible(run: PlanRun): JournalEntry[] {
+    return run.journal.filter((entry) => entry.kind === 'set-pooled' && entry.status === 'done').reverse();
+  }
+
+  private journalFor(run: PlanRun, here: Located): JournalEntry[] {
+    return run.journal.filter((entry) => entry.dc === here.dc && entry.stepId === here.step.id && entry.wave === here.wave);
+  }
+
+  private positionOf(entry: JournalEntry): Position {
+    return { dc: this.deps.plan.datacenters.indexOf(entry.dc), step: this.deps.plan.steps.findIndex((step) => step.id === entry.stepId), wave: entry.wave };
+  }
+
+  private async journal(entry: Omit<JournalEntry, 'seq' | 'at'>): Promise<number> {
+    let seq = 0;
+    await this.update((current) => {
+      seq = nextSeq(current);
+      return { ...current, journal: [...current.journal, { ...entry, seq, at: this.now() }] };
+    });
+    return seq;
+  }
+
+  private async setJournal(seq: number, status: JournalEntry['status'], detail?: string): Promise<void> {
+    await this.update((current) => ({
+      ...current,
+      journal: current.journal.map((entry) => (entry.seq === seq ? { ...entry, status, ...(detail === undefined ? {} : { detail }) } : entry)),
+    }));
+  }
+
+  private async pooledByGroup(dc: string, lvsService: string): Promise<Map<string, string[]>> {
+    const entries = await this.deps.pooling.listPool(this.deps.inventory.pool(lvsService, dc));
+    const pooled = new Set(entries.filter((entry) => entry.state.pooled === 'yes').map((entry) => entry.fqdn));
+    const groups = new Map<string, string[]>();
+    for (const host of this.deps.inventory.members(lvsService, dc)) {
+      if (pooled.has(host.fqdn)) groups.set(host.group, [...(groups.get(host.group) ?? []), host.fqdn]);
+    }
+    return groups;
+  }
+
+  private workerLvsServices(): string[] {
+    return this.deps.inventory.lvsServiceNames.filter((name) => this.deps.inventory.hosts.some((host) => host.kind === 'k8s-worker' && this.deps.inventory.lvsServicesOf(host).includes(name)));
+  }
+
+  private workerGroup(): string {
+    return this.deps.inventory.hosts.find((host) => host.kind === 'k8s-worker')?.group ?? 'wikikube';
+  }
+
+  private lvsServiceOf(step: PlanStep | undefined): string {
+    if (step !== undefined && 'lvs_service' in step) return step.lvs_service;
+    return this.workerLvsServices()[0] ?? this.deps.inventory.lvsServiceNames[0] ?? this.service;
+  }
+
+  private analysisFor(step: PlanStep | undefined): AnalysisSettings {
+    return analysisSettingsSchema.parse({ ...this.deps.plan.analysis, ...(step?.analysis ?? {}) });
+  }
+
+  private stepContext(run: PlanRun) {
+    return { inventory: this.deps.inventory, pooling: this.deps.pooling, effects: this.deps.effects, run, defaultWeight: this.defaultWeight() };
+  }
+
+  private defaultWeight(): number {
+    return this.deps.config.services[this.service]?.default_weight ?? 10;
+  }
+
+  private action(operation: PlanStepAction['operation'], position: Position, here: Located, preview: string[]): PlanStepAction {
+    return { kind: 'plan-step', operation, service: this.service, plan: this.deps.plan.name, dc: here.dc, stepId: here.step.id, position, title: here.step.title, preview };
+  }
+
+  private async fileRequest(caller: Caller, action: PlanStepAction, required: number, reason: string, task: string | undefined): Promise<ChangeRequest> {
+    const approvers = approversFor(this.deps.config, this.service, caller.person);
+    if (required > approvers.length) throw new CutoverError('auth.forbidden', `This needs ${required} approvers besides you; the config has ${approvers.length}.`);
+    const now = this.now();
+    const ttl = (this.deps.config.services[this.service]?.approval.ttl_seconds ?? 900) * 1000;
+    const taskId = task ?? this.deps.plan.task;
+    const request = await this.deps.requests.create({
+      service: this.service,
+      action,
+      actionHash: actionHash(action),
+      summary: describeAction(action),
+      reason: reason === '' ? 'migration plan' : reason,
+      ...(taskId === undefined ? {} : { task: taskId }),
+      requester: toCallerRecord(caller),
+      approvalsRequired: required,
+      approvals: [],
+      state: required === 0 ? 'approved' : 'pending',
+      createdAt: now,
+      expiresAt: now + ttl,
+      updatedAt: now,
+    });
+    await this.audit(caller, 'request.created', `${request.summary} · ${action.preview.join(' ; ')}`, request.id);
+    if (required === 0) await this.deps.queue.enqueue(request);
+    else await this.deps.queue.scheduleExpiry(request);
+    return request;
+  }
+
+  private requestReply(request: ChangeRequest, lines: string[], caller: Caller): Reply {
+    const approvers = approversFor(this.deps.config, this.service, caller.person);
+    const gate = request.approvalsRequired === 0 ? 'queued (no approval needed)' : `needs ${request.approvalsRequired} approval from ${approvers.join(', ')}: !approve ${request.id} or !deny ${request.id}`;
+    const shown = lines.length === 0 ? 'no change, a report only' : lines.length <= 4 ? lines.join(' ; ') : `${lines.slice(0, 3).join(' ; ')} ; … ${lines.length - 3} more (!${this.service} next --dry-run)`;
+    return {
+      text: `⏳ ${request.id}: ${caller.display} asks to run ${request.summary} · ${shown} · ${gate}`,
+      request: { id: request.id, actionHash: request.actionHash, state: request.approvalsRequired === 0 ? 'approved' : 'pending' },
+    };
+  }
+
+  private async pauseWith(reason: string): Promise<void> {
+    await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason, at: this.now(), resume: current.phase === 'soaking' ? 'soaking' : 'ready' } }));
+    await this.say(`⏸ ${this.deps.plan.name} paused: ${reason}`, 'error');
+  }
+
+  private async scheduleTick(run: PlanRun): Promise<void> {
+    const here = locate(this.deps.plan, run.position);
+    const interval = this.scaled(this.analysisFor(here?.step).interval_seconds);
+    await this.deps.scheduleTick(this.deps.plan.name, interval, `${run.position.dc}-${run.position.step}-${run.position.wave}-${run.soak?.checks ?? 0}-${run.soak?.startedAt ?? 0}`);
+  }
+
+  private async say(text: string, kind: 'progress' | 'result' | 'error', requestId?: string, mark?: string): Promise<void> {
+    const run = await this.deps.store.get(this.deps.plan.name);
+    const origin = run?.origin;
+    if (origin === undefined) return;
+    await this.deps.notifier.send(origin, { kind, text, ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, `plan-${this.now()}-${Math.random().toString(36).slice(2, 8)}`);
+  }
+
+  /** The SAL line a change leaves in #wikimedia-operations, the second copy of the audit trail. */
+  private async sal(message: string): Promise<void> {
+    await this.say(`!log ${message}`, 'progress');
+  }
+
+  private async audit(caller: Caller | undefined, event: string, detail: string, requestId?: string): Promise<void> {
+    await this.deps.audit.append({
+      event,
+      service: this.service,
+      who: caller === undefined ? 'cutover' : (caller.person ?? caller.display),
+      where: caller === undefined ? 'plan' : `${caller.transport}:${caller.channel}`,
+      ...(requestId === undefined ? {} : { requestId }),
+      detail,
+    });
+  }
+
+  private async run(): Promise<PlanRun> {
+    return (await this.deps.store.get(this.deps.plan.name)) ?? newPlanRun(this.deps.plan, this.now());
+  }
+
+  private update(change: (current: PlanRun) => PlanRun): Promise<PlanRun> {
+    return this.deps.store.update(this.deps.plan.name, () => newPlanRun(this.deps.plan, this.now()), change);
+  }
+
+  private scaled(seconds: number): number {
+    return Math.round(seconds * this.deps.plan.time_scale * 1000);
+  }
+
+  private now(): number {
+    return this.deps.clock.now();
+  }
+}
+
+function requireOk(outcome: CheckOutcome): string {
+  if (!outcome.ok) throw new CutoverError('adapter.command-failed', outcome.summary);
+  return outcome.summary;
+}
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.dc === b.dc && a.step === b.step && a.wave === b.wave;
+}
+
+function describeCheck(check: Check): string {
+  switch (check.check) {
+    case 'tls-probe':
+      return `TLS on ${check.port} on every ${check.group} host`;
+    case 'vip-probe':
+      return `a real request to the VIP on ${check.lvs_service}`;
+    case 'pybal-pool':
+      return `pybal lists ${check.group} enabled/up in ${check.lvs_service}`;
+    case 'traffic-moved':
+      return `traffic moved from ${check.from} to ${check.to}`;
+    case 'release-ready':
+      return 'pods ready and NodePort answering';
+    case 'real-traffic':
+      return `${check.group} served real requests via the ${check.lvs_service} VIP`;
+    default:
+      return check satisfies never;
+  }
+}
