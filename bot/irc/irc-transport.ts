@@ -1,0 +1,294 @@
+import IrcFramework from 'irc-framework';
+import type { IrcTransportConfig } from '../../config/schema.js';
+import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../transport.js';
+import { ircLower } from './casefold.js';
+import { EchoTracker } from './echo-tracker.js';
+import { formatLine, type IrcLine } from './format-line.js';
+import type { IrcSender } from './identify.js';
+import { IrcConnection } from './irc-connection.js';
+import type { PrivmsgEvent, TagmsgEvent } from './irc-events.js';
+import type { IrcLog } from './irc-log.js';
+import { Outbox } from './outbox.js';
+import { ReconnectSupervisor } from './reconnect-supervisor.js';
+import { splitMessage } from './split-line.js';
+import { systemTimers, type Timers } from './timers.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface IrcTransportOptions {
+  settings: IrcTransportConfig;
+  /**
+   * The connect options for one attempt: host, TLS, SASL. Built anew for every attempt so a
+   * renewed client certificate is picked up. Holds secrets: never logged.
+   */
+  connectOptions: () => IrcFramework.ConnectOptions;
+  /** The configured person behind a sender, or undefined (see identify.ts). */
+  identify: (sender: IrcSender) => string | undefined;
+  log: IrcLog;
+  timers?: Timers;
+  /** A client per connection attempt; tests may hand in their own. */
+  createClient?: () => IrcFramework.Client;
+  /** How long send() waits for the echo that names a line's msgid. */
+  echoTimeoutMs?: number;
+  registrationTimeoutMs?: number;
+  rejoinDelayMs?: number;
+  random?: () => number;
+}
+
+export interface IrcStatus {
+  state: 'idle' | 'connecting' | 'registered' | 'stopped';
+  nick: string | undefined;
+  joined: string[];
+  caps: string[];
+  /** Connection attempts so far, the first included. */
+  attempts: number;
+  queued: number;
+}
+
+/** A queued line, and who wants its msgid. */
+interface Queued {
+  line: IrcLine;
+  onEcho?: (msgid: string | undefined) => void;
+}
+
+/**
+ * The IRC side of the bot: one connection to one network, kept up by a reconnect supervisor,
+ * with every outgoing line through a flood-safe outbox. It only translates; what a line or a
+ * reaction means is the gateway's business.
+ */
+export class IrcTransport implements ChatTransport {
+  readonly name = 'irc';
+  readonly finished: Promise<void>;
+  private resolveFinished: () => void = () => undefined;
+  private onEvent: ((event: InboundEvent) => Promise<void>) | undefined;
+  private connection: IrcConnection | undefined;
+  private attempts = 0;
+  private stopped = false;
+  private readonly timers: Timers;
+  private readonly outbox: Outbox<Queued>;
+  private readonly bucket: TokenBucket;
+  private readonly echoes: EchoTracker;
+  private readonly supervisor: ReconnectSupervisor;
+  /** Configured channels by their folded name: inbound targets map back to the configured spelling. */
+  private readonly channels: Map<string, string>;
+
+  constructor(private readonly options: IrcTransportOptions) {
+    const { settings, log } = options;
+    this.timers = options.timers ?? systemTimers;
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.channels = new Map(settings.channels.map((channel) => [ircLower(channel), channel]));
+    this.bucket = new TokenBucket({ burst: settings.outbox.burst, perSecond: settings.outbox.lines_per_second, timers: this.timers });
+    this.echoes = new EchoTracker(this.timers, options.echoTimeoutMs ?? 5000);
+    this.outbox = new Outbox<Queued>({
+      bucket: this.bucket,
+      timers: this.timers,
+      maxQueuedLines: settings.outbox.max_queued_lines,
+      canSend: (target) => this.canSend(target),
+      write: (target, queued) => this.write(target, queued),
+      isMoot: (_target, queued) => queued.line.command === 'TAGMSG' && this.connection?.capEnabled('message-tags') !== true,
+      onDiscard: (target, lines, reason) => {
+        if (reason === 'full') log('warn', `outbox for ${target} is full: dropped ${lines} line(s), oldest progress first`);
+        else log('debug', `outbox for ${target}: ${lines} line(s) ${reason}`);
+      },
+    });
+    this.supervisor = new ReconnectSupervisor({
+      minMs: settings.reconnect.min_seconds * 1000,
+      maxMs: Math.max(settings.reconnect.max_seconds, settings.reconnect.min_seconds) * 1000,
+      timers: this.timers,
+      log,
+      connect: (attempt) => this.connect(attempt),
+      ...(options.random === undefined ? {} : { random: options.random }),
+    });
+  }
+
+  async start(onEvent: (event: InboundEvent) => Promise<void>): Promise<void> {
+    this.onEvent = onEvent;
+    // Returns at once: a network that is down at startup must not keep the other transports from running.
+    this.supervisor.start();
+  }
+
+  /**
+   * Queues the message (split into lines) and resolves with the msgid of its first line once the
+   * server echoes it, or undefined: progress at once (it may be coalesced away, and nobody needs
+   * its ref), others when written without echo-message, or ~5 s after writing without an echo.
+   */
+  async send(message: OutboundMessage): Promise<MessageRef | undefined> {
+    if (this.stopped) return undefined;
+    const target = this.targetFor(message.channel);
+    if (target === undefined) {
+      this.options.log('warn', `not sending to ${JSON.stringify(message.channel)}: not a channel or nick`);
+      return undefined;
+    }
+    const replyTo = message.replyTo?.transport === this.name && ircLower(message.replyTo.channel) === ircLower(target) ? message.replyTo.id : undefined;
+    const lines: Queued[] = splitMessage(message.text, this.options.settings.outbox.max_line_bytes).map((text) => ({
+      line: { command: 'PRIVMSG', text, ...(replyTo === undefined ? {} : { replyTo }) },
+    }));
+    const first = lines[0];
+    if (first === undefined) return undefined;
+    if (message.kind === 'progress') {
+      this.outbox.enqueue({ target, lines, droppable: true, ...(message.request === undefined ? {} : { coalesceKey: message.request.id }) });
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      first.onEcho = (msgid) => resolve(msgid === undefined ? undefined : { transport: this.name, channel: target, id: msgid });
+      this.outbox.enqueue({
+        target,
+        lines,
+        droppable: false,
+        onFirstLine: (outcome) => {
+          if (outcome === 'discarded') resolve(undefined);
+        },
+      });
+    });
+  }
+
+  /** A +draft/react TAGMSG replying to the message, where the server takes client tags; otherwise nothing. */
+  async react(target: MessageRef, emoji: string): Promise<void> {
+    if (this.stopped || target.transport !== this.name) return;
+    const channel = this.targetFor(target.channel);
+    if (channel === undefined) return;
+    this.outbox.enqueue({ target: channel, lines: [{ line: { command: 'TAGMSG', tags: { '+draft/react': emoji, '+draft/reply': target.id } } }], droppable: true });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.supervisor.stop();
+    this.outbox.clear();
+    this.echoes.reset();
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.quit('cutover stopping');
+    this.resolveFinished();
+  }
+
+  status(): IrcStatus {
+    const connection = this.connection;
+    return {
+      state: this.stopped ? 'stopped' : connection === undefined ? 'idle' : connection.registered ? 'registered' : 'connecting',
+      nick: connection?.registered === true ? connection.nick : undefined,
+      joined: connection?.joinedList() ?? [],
+      caps: connection?.caps() ?? [],
+      attempts: this.attempts,
+      queued: this.outbox.size(),
+    };
+  }
+
+  private connect(attempt: number): void {
+    const { settings, log } = this.options;
+    this.attempts = attempt;
+    let connect: IrcFramework.ConnectOptions;
+    try {
+      connect = {
+        ...this.options.connectOptions(),
+        // Our supervisor reconnects; the library's stops after 3 tries and never retries a first connect.
+        auto_reconnect: false,
+        sasl_disconnect_on_fail: true,
+        enable_echomessage: true,
+        // Lines arrive pre-split at max_line_bytes; the library must not cut them again.
+        message_max_length: 510,
+        // No automatic CTCP VERSION replies: anyone could make us flood ourselves off.
+        version: false,
+        ping_interval: 30,
+        ping_timeout: 120,
+      };
+    } catch (error) {
+      log('error', `cannot prepare IRC connection attempt ${attempt}: ${(error as Error).message}`);
+      this.supervisor.lost('connection settings unusable');
+      return;
+    }
+    log('info', `connecting to ${settings.host}:${settings.port}${settings.tls ? ' (TLS)' : ''} as ${settings.nick}, attempt ${attempt}`, {
+      network: settings.network,
+      sasl: settings.sasl?.mechanism ?? 'none',
+    });
+    const connection: IrcConnection = new IrcConnection({
+      client: this.options.createClient?.() ?? new IrcFramework.Client(),
+      connect,
+      channels: settings.channels,
+      log,
+      timers: this.timers,
+      registrationTimeoutMs: this.options.registrationTimeoutMs ?? 60_000,
+      rejoinDelayMs: this.options.rejoinDelayMs ?? 10_000,
+      handlers: {
+        registered: () => this.supervisor.registered(),
+        joined: () => this.outbox.pump(),
+        left: () => undefined,
+        message: (event, account) => this.onMessage(event, account),
+        tagmsg: (event, account) => this.onTagmsg(event, account),
+        echo: (target, text, msgid) => this.echoes.echoed(target, text, msgid),
+        wroteAround: () => this.bucket.charge(1),
+        closed: (reason) => {
+          if (this.connection !== connection) return;
+          this.connection = undefined;
+          // Written but never echoed: those sends get no ref. Queued lines stay queued for the next connection.
+          this.echoes.reset();
+          this.supervisor.lost(reason);
+        },
+      },
+    });
+    this.connection = connection;
+    connection.open();
+  }
+
+  private canSend(target: string): boolean {
+    const connection = this.connection;
+    if (connection === undefined || !connection.registered) return false;
+    return this.channels.has(ircLower(target)) ? connection.joined(target) : true;
+  }
+
+  private write(target: string, queued: Queued): boolean {
+    const connection = this.connection;
+    if (connection === undefined) return false;
+    const raw = formatLine(target, queued.line, connection.capEnabled('message-tags'));
+    if (!connection.write(raw)) return false;
+    if (queued.line.command === 'PRIVMSG') {
+      if (connection.capEnabled('echo-message')) this.echoes.expect(target, queued.line.text, queued.onEcho);
+      else queued.onEcho?.(undefined);
+    }
+    return true;
+  }
+
+  private onMessage(event: PrivmsgEvent, account: string | null | undefined): void {
+    const channel = this.channels.get(ircLower(event.target));
+    // Private messages and channels we were not told to serve carry no commands.
+    if (channel === undefined) return;
+    const msgid = event.tags['msgid'];
+    this.emit({
+      kind: 'message',
+      text: event.message,
+      caller: { person: this.options.identify({ nick: event.nick, account }), display: event.nick, transport: this.name, channel },
+      ...(msgid === undefined ? {} : { ref: { transport: this.name, channel, id: msgid } }),
+    });
+  }
+
+  private onTagmsg(event: TagmsgEvent, account: string | null | undefined): void {
+    const channel = this.channels.get(ircLower(event.target));
+    if (channel === undefined) return;
+    const { tags } = event;
+    const react = tags['+draft/react'] ?? tags['+react'];
+    const unreact = tags['+draft/unreact'] ?? tags['+unreact'];
+    const reply = tags['+draft/reply'] ?? tags['+reply'];
+    const emoji = react ?? unreact;
+    if (reply === undefined || reply === '' || emoji === undefined || emoji === '') return;
+    this.emit({
+      kind: 'reaction',
+      caller: { person: this.options.identify({ nick: event.nick, account }), display: event.nick, transport: this.name, channel },
+      target: { transport: this.name, channel, id: reply },
+      emoji,
+      removed: react === undefined,
+    });
+  }
+
+  private emit(event: InboundEvent): void {
+    const onEvent = this.onEvent;
+    if (onEvent === undefined || this.stopped) return;
+    onEvent(event).catch((error: unknown) => this.options.log('error', `IRC ${event.kind} event failed`, { error: (error as Error).message }));
+  }
+
+  /** A configured channel in its configured spelling, or a nick; undefined for anything that would break the line. */
+  private targetFor(name: string): string | undefined {
+    const channel = this.channels.get(ircLower(name));
+    if (channel !== undefined) return channel;
+    // eslint-disable-next-line no-control-regex -- C0 controls, space and comma would split or corrupt the protocol line
+    return /^[^\s,\u0000-\u001f:#&][^\s,\u0000-\u001f]{0,63}$/.test(name) ? name : undefined;
+  }
+}
