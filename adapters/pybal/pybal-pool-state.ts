@@ -1,0 +1,34 @@
+import * as z from 'zod';
+import { CutoverError } from '../../core/errors.js';
+
+/**
+ * One server as pybal's instrumentation shows it (`Server.dumpState()` in PyBal): `enabled` is
+ * conftool's pooled=yes, `up` is its health checks, `pooled` is whether it is in IPVS now.
+ * Loose: a newer pybal adding a field is not an error.
+ */
+export const pybalServerStateSchema = z.looseObject({
+  pooled: z.boolean(),
+  weight: z.int().min(0),
+  up: z.boolean(),
+  enabled: z.boolean(),
+});
+export type PybalServerState = z.infer<typeof pybalServerStateSchema>;
+
+/** `GET /pools/<service>_<port>` with `Accept: application/json`: `{fqdn: state}`. */
+export const pybalPoolStateSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,252}$/), pybalServerStateSchema);
+export type PybalPoolState = z.infer<typeof pybalPoolStateSchema>;
+
+/** pybal names a pool after its config section, `[<lvs service>_<port>]`, e.g. kartotherian-k8s-ssl_6543. */
+export function pybalPoolName(lvsService: string, port: number): string {
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(lvsService) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new CutoverError('input.invalid', `Not an LVS service and port: ${JSON.stringify(lvsService.slice(0, 80))} ${port}`);
+  }
+  return `${lvsService}_${port}`;
+}
+
+export type PybalFailure = 'unreachable' | 'timeout' | 'bad-output' | 'http-error';
+
+/** What one LVS host said: the pool, or why there is none. One host down never hides the others. */
+export type PybalHostView =
+  | { lvsHost: string; url: string; ok: true; servers: PybalPoolState }
+  | { lvsHost: string; url: string; ok: false; error: PybalFailure; detail: string };
