@@ -4,7 +4,9 @@ import { SimulatedPooling } from '../adapters/simulated/simulated-pooling.js';
 import { seedEntries } from '../adapters/simulated/seed-entries.js';
 import { createDispatcher } from '../commands/dispatch.js';
 import type { Clock, CommandDeps } from '../commands/ports.js';
-import type { EnvSettings } from '../config/load.js';
+import { DEFAULT_CONFIG_PATH, type EnvSettings } from '../config/load.js';
+import { CutoverError } from '../core/errors.js';
+import { createPlanRunners } from './create-plan-runners.js';
 import type { Config } from '../config/schema.js';
 import { Inventory } from '../core/inventory.js';
 import { createActionProcessor } from '../jobs/action-processor.js';
@@ -35,6 +37,8 @@ export interface BotOptions {
   /** Overrides config.redis.prefix, e.g. a unique one per test. */
   prefix?: string;
   lockRetryMs?: number;
+  /** Where the config was read from: plan files are resolved next to it. */
+  configPath?: string;
   /** Transports built by the caller (tests, embedders), run next to the configured ones. */
   transports?: ChatTransport[];
 }
@@ -81,14 +85,38 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
   });
-  const deps: CommandDeps = { requests, queue: jobs.actionQueue, pooling, locks, audit, clock };
+  const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs });
+  const deps: CommandDeps = { requests, queue: jobs.actionQueue, pooling, locks, audit, clock, plans };
 
   if (role !== 'gateway') {
     const logError = (message: string, error?: unknown): void => log.error({ err: error }, message);
     jobs.startActionWorkers({
-      action: createActionProcessor({ requests, locks, audit, notifier: jobs.notifier, pooling, inventories, clock, lockTtlMs: LOCK_TTL_MS, lockRetryMs: options.lockRetryMs ?? 2000, log: logError }),
+      action: createActionProcessor({
+        requests,
+        locks,
+        audit,
+        notifier: jobs.notifier,
+        pooling,
+        inventories,
+        clock,
+        lockTtlMs: LOCK_TTL_MS,
+        lockRetryMs: options.lockRetryMs ?? 2000,
+        log: logError,
+        runPlanStep: async (action, request) => {
+          const runner = plans.get(action.service);
+          if (runner === undefined) throw new CutoverError('input.invalid', `${action.service} has no plan configured in this process.`);
+          return runner.execute(action, request);
+        },
+      }),
       expiry: createExpiryProcessor({ requests, audit, notifier: jobs.notifier, clock }),
+      planTick: async (plan) => {
+        const runner = [...plans.values()].find((candidate) => candidate.planName === plan);
+        await runner?.tick();
+      },
     });
+    for (const runner of plans.values()) {
+      for (const note of await runner.reconcile()) log.warn({ plan: runner.planName }, note);
+    }
     const requeued = await requeueApproved(requests, jobs.actionQueue, Object.keys(config.services));
     if (requeued > 0) log.warn({ requeued }, 'approved requests from before a restart were queued again');
   }

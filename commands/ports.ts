@@ -1,5 +1,7 @@
 import type { PoolingBackend } from '../adapters/pooling.js';
+import type { Caller } from '../core/access.js';
 import type { ChangeRequest } from '../core/requests.js';
+import type { Reply } from './spec.js';
 
 /**
  * What the decision layer needs from the outside world. Implementations live in jobs/ and
@@ -49,6 +51,29 @@ export interface Clock {
   now(): number;
 }
 
+/** Where a plan's progress is reported: the channel its last command came from. */
+export interface PlanOrigin {
+  transport: string;
+  channel: string;
+}
+
+/**
+ * The migration plan as the commands see it. Each call returns text for the channel; the
+ * mutating ones file requests through the same approval gate as pool and depool.
+ */
+export interface PlanControl {
+  readonly service: string;
+  overview(): Promise<string>;
+  /** The next step's exact adapter actions, and what blocks it, without changing anything. */
+  preview(operation: 'advance' | 'rollback'): Promise<string>;
+  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply>;
+  requestRollback(caller: Caller, reason: string): Promise<Reply>;
+  emergencyStop(caller: Caller, reason: string): Promise<Reply>;
+  pause(caller: Caller, reason: string): Promise<string>;
+  resume(caller: Caller): Promise<string>;
+  abort(caller: Caller, reason: string): Promise<string>;
+}
+
 export interface CommandDeps {
   requests: RequestStore;
   queue: ActionQueue;
@@ -56,4 +81,6 @@ export interface CommandDeps {
   locks: LockView;
   audit: AuditLog;
   clock: Clock;
+  /** Plans by service; a service without a plan has no plan commands. */
+  plans?: ReadonlyMap<string, PlanControl>;
 }

@@ -6,9 +6,10 @@ import { createHelpCommand } from './specs/help.js';
 import { jobsCommand } from './specs/jobs.js';
 import { poolCommand } from './specs/pool.js';
 import { statusCommand } from './specs/status.js';
+import { planCommands } from './specs/plan-commands.js';
 import { withdrawCommand } from './specs/withdraw.js';
 
-const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand];
+const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, ...planCommands];
 
 /** Every command by name; a duplicate name is a programming error caught at start-up. */
 export function buildRegistry(specs: readonly CommandSpec[] = SPECS): ReadonlyMap<string, CommandSpec> {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 
 /** Names that end up in Redis keys, BullMQ queue names and chat replies: keep them boring. */
 const slug = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
@@ -124,6 +125,13 @@ const poolingBackendSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const planRefSchema = z.strictObject({
+  /** Plan file, relative to this config file. */
+  file: z.string().min(1),
+  /** Overrides the plan's time_scale: a rehearsal on the simulated fleet runs soaks faster. */
+  time_scale: z.number().positive().max(1).optional(),
+});
+
 const consoleTransportSchema = z.strictObject({
   enabled: z.boolean().default(true),
   channel: z.string().min(1).max(64).default('#console'),
@@ -197,7 +205,9 @@ export const configSchema = z
         read_only: z.enum(['anyone', 'configured']).default('anyone'),
       })
       .prefault({}),
-    backends: z.strictObject({ pooling: poolingBackendSchema }),
+    backends: z.strictObject({ pooling: poolingBackendSchema, simulation: simulationSettingsSchema.optional() }),
+    /** Migration plans by service. */
+    plans: z.record(slug, planRefSchema).default({}),
     transports: z.strictObject({
       console: consoleTransportSchema.optional(),
       irc: ircTransportSchema.optional(),

@@ -2,7 +2,7 @@ import { Queue, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BullmqActionQueue, type RequestJobData } from './bullmq-action-queue.js';
 import { Notifier, type ChannelMessage } from './notifier.js';
-import { ACTIONS_QUEUE, notifyQueueName, TIMERS_QUEUE } from './queue-names.js';
+import { ACTIONS_QUEUE, notifyQueueName, PLAN_TICKS_QUEUE, TIMERS_QUEUE } from './queue-names.js';
 
 export interface JobSystemOptions {
   prefix: string;
@@ -21,6 +21,7 @@ const CLOSE_GRACE_MS = 25_000;
 export class JobSystem {
   readonly actions: Queue<RequestJobData>;
   readonly timers: Queue<RequestJobData>;
+  readonly planTicks: Queue<{ plan: string }>;
   readonly outboxes: ReadonlyMap<string, Queue<ChannelMessage>>;
   readonly actionQueue: BullmqActionQueue;
   readonly notifier: Notifier;
@@ -31,15 +32,22 @@ export class JobSystem {
     const queueOptions = { connection: options.client, prefix: options.prefix };
     this.actions = new Queue<RequestJobData>(ACTIONS_QUEUE, queueOptions);
     this.timers = new Queue<RequestJobData>(TIMERS_QUEUE, queueOptions);
+    this.planTicks = new Queue<{ plan: string }>(PLAN_TICKS_QUEUE, queueOptions);
     this.outboxes = new Map(options.transports.map((transport) => [transport, new Queue<ChannelMessage>(notifyQueueName(transport), queueOptions)]));
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
     this.notifier = new Notifier((transport) => this.outboxes.get(transport));
   }
 
   /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */
-  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData> }): void {
+  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData>; planTick: (plan: string) => Promise<void> }): void {
     this.startWorker(ACTIONS_QUEUE, processors.action, 4);
     this.startWorker(TIMERS_QUEUE, processors.expiry, 1);
+    this.startWorker(PLAN_TICKS_QUEUE, async (job) => processors.planTick((job.data as { plan: string }).plan), 1);
+  }
+
+  /** The next soak analysis of a plan; the key makes scheduling the same tick twice a no-op. */
+  async scheduleTick(plan: string, delayMs: number, key: string): Promise<void> {
+    await this.planTicks.add('tick', { plan }, { jobId: `tick-${plan}-${key}`, delay: delayMs, removeOnComplete: 100, removeOnFail: 100 });
   }
 
   /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */
@@ -73,7 +81,7 @@ export class JobSystem {
         if (!closed) await worker.close(true);
       }),
     );
-    await Promise.all([this.actions.close(), this.timers.close(), ...[...this.outboxes.values()].map((queue) => queue.close())]);
+    await Promise.all([this.actions.close(), this.timers.close(), this.planTicks.close(), ...[...this.outboxes.values()].map((queue) => queue.close())]);
     await Promise.all(this.workerConnections.map((connection) => connection.quit().catch(() => connection.disconnect())));
   }
 

@@ -1,6 +1,8 @@
 /** BullMQ queue names; the Redis prefix (config redis.prefix) keeps bots and tests apart. */
 export const ACTIONS_QUEUE = 'actions';
 export const TIMERS_QUEUE = 'timers';
+/** Soak analysis ticks of migration plans: delayed jobs, so a soak survives a restart. */
+export const PLAN_TICKS_QUEUE = 'plan-ticks';
 
 export function notifyQueueName(transport: string): string {
   return `notify-${transport}`;

@@ -49,6 +49,10 @@ export class PlanRunner implements PlanControl {
     this.service = deps.plan.service;
   }
 
+  get planName(): string {
+    return this.deps.plan.name;
+  }
+
   // ── what people see ────────────────────────────────────────────────────────────────────────
 
   async overview(): Promise<string> {
