@@ -156,7 +156,7 @@ describe('IRC SASL and account identity, against a fake IRC server', () => {
     server.broadcast('@account=bob :bob!b@host TAGMSG #ops');
     server.broadcast('@account=carol;+draft/react=👍;+draft/reply=m0 :carol!c@host TAGMSG #ops');
     await eventually(() => events.length >= 5, 'five events');
-    const seen = events.map((event) => [event.kind, event.caller.person, event.caller.display, event.kind === 'message' ? event.text : event.emoji]);
+    const seen = events.map((event): unknown[] => [event.kind, event.caller.person, event.caller.display, event.kind === 'message' ? event.text : event.kind === 'reaction' ? event.emoji : '']);
     expect(seen).toEqual([
       ['message', 'bob', 'bob', '!kartotherian status'],
       ['message', undefined, 'bob', '!approve abc'],
