@@ -3,7 +3,8 @@ import { FleetState } from '../adapters/simulated/fleet-state.js';
 import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
 import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
-import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
+import { SimulationFaults } from '../adapters/simulated/simulation-control.js';
+import type { AuditLog, Clock, RequestStore, SimulationControl } from '../commands/ports.js';
 import { loadPlan } from '../config/load-plan.js';
 import type { Config } from '../config/schema.js';
 import { CutoverError } from '../core/errors.js';
@@ -26,9 +27,10 @@ export interface PlanRunnersOptions {
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
-export async function createPlanRunners(options: PlanRunnersOptions): Promise<Map<string, PlanRunner>> {
+export async function createPlanRunners(options: PlanRunnersOptions): Promise<{ runners: Map<string, PlanRunner>; simulations: Map<string, SimulationControl> }> {
   const { config } = options;
   const runners = new Map<string, PlanRunner>();
+  const simulations = new Map<string, SimulationControl>();
   for (const [service, reference] of Object.entries(config.plans)) {
     const inventory = options.inventories.get(service);
     if (inventory === undefined) throw new CutoverError('config.invalid', `plans.${service}: no such service`);
@@ -54,6 +56,7 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
       scheduleTick: (name, delayMs, key) => options.jobs.scheduleTick(name, delayMs, key),
     });
     runners.set(service, runner);
+    simulations.set(service, new SimulationFaults(fleet, inventory, options.pooling));
   }
-  return runners;
+  return { runners, simulations };
 }

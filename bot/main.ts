@@ -85,8 +85,8 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
   });
-  const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs });
-  const deps: CommandDeps = { requests, queue: jobs.actionQueue, pooling, locks, audit, clock, plans };
+  const { runners: plans, simulations } = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs });
+  const deps: CommandDeps = { requests, queue: jobs.actionQueue, pooling, locks, audit, clock, plans, simulations };
 
   if (role !== 'gateway') {
     const logError = (message: string, error?: unknown): void => log.error({ err: error }, message);

@@ -74,6 +74,18 @@ export interface PlanControl {
   abort(caller: Caller, reason: string): Promise<string>;
 }
 
+/** Fault injection on the simulated fleet; absent with production backends. */
+export interface SimulationControl {
+  show(): Promise<string>;
+  clear(): Promise<string>;
+  breakHosts(fqdns: readonly string[]): Promise<string>;
+  slowUnderLoad(shareAbove: number, p99Seconds: number): Promise<string>;
+  noMetrics(on: boolean): Promise<string>;
+  hang(adapter: string): Promise<string>;
+  /** Someone outside the bot repools a host, as a k8s cookbook would. */
+  outsideRepool(fqdn: string, lvsService: string): Promise<string>;
+}
+
 export interface CommandDeps {
   requests: RequestStore;
   queue: ActionQueue;
@@ -83,4 +95,5 @@ export interface CommandDeps {
   clock: Clock;
   /** Plans by service; a service without a plan has no plan commands. */
   plans?: ReadonlyMap<string, PlanControl>;
+  simulations?: ReadonlyMap<string, SimulationControl>;
 }

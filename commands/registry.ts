@@ -7,9 +7,10 @@ import { jobsCommand } from './specs/jobs.js';
 import { poolCommand } from './specs/pool.js';
 import { statusCommand } from './specs/status.js';
 import { planCommands } from './specs/plan-commands.js';
+import { simulateCommand } from './specs/simulate.js';
 import { withdrawCommand } from './specs/withdraw.js';
 
-const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, ...planCommands];
+const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, ...planCommands, simulateCommand];
 
 /** Every command by name; a duplicate name is a programming error caught at start-up. */
 export function buildRegistry(specs: readonly CommandSpec[] = SPECS): ReadonlyMap<string, CommandSpec> {
