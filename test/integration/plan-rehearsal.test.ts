@@ -1,0 +1,173 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
+import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+const K = '!kartotherian';
+
+/**
+ * The whole Kartotherian plan rehearsed on the simulated fleet from the console, soaks scaled
+ * down 1000×, with the faults that paged in 2025 injected.
+ */
+describe('migration plan rehearsal on the simulated fleet', () => {
+  let redis: Redis;
+  let config: Config;
+  const running: ConsoleBot[] = [];
+  const prefixes: string[] = [];
+
+  beforeAll(async () => {
+    await requireRedis();
+    redis = new Redis(TEST_REDIS_URL);
+    config = await loadConfig();
+    const plan = config.plans['kartotherian'];
+    if (plan === undefined) throw new Error('the shipped config lost its plan');
+    plan.time_scale = 0.001;
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((chat) => chat.bot.stop()));
+    await Promise.all(prefixes.splice(0).map((prefix) => cleanupPrefix(redis, prefix)));
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function start(label: string): Promise<ConsoleBot & { prefix: string }> {
+    const prefix = uniquePrefix(label);
+    prefixes.push(prefix);
+    const chat = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
+    running.push(chat);
+    return { ...chat, prefix };
+  }
+
+  async function pooled(prefix: string, dc: string, host: string): Promise<string | undefined> {
+    const raw = await redis.hget(`${prefix}:sim:conftool`, `/conftool/v1/pools/${dc}/maps/kartotherian-k8s-ssl/${host}.${dc}.wmnet`);
+    return raw === null ? undefined : (JSON.parse(raw) as { pooled: string }).pooled;
+  }
+
+  /** Requests the next step as alice, approves it as bob (and carol for two-person gates), waits for its end. */
+  async function step(chat: ConsoleBot, expected: RegExp, command = 'next'): Promise<string> {
+    const mark = chat.transcript().length;
+    chat.say('/as alice');
+    chat.say(`${K} ${command} rehearsal`);
+    const [, id] = await chat.waitFor(/⏳ (\w+): alice asks to run|✖ (.*)/, { from: mark });
+    if (id === undefined) throw new Error(`step refused: ${chat.transcript().slice(mark).join('\n')}`);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    if (/needs 2 approval/.test(chat.transcript().slice(mark).join('\n'))) {
+      chat.say('/as carol');
+      chat.say(`!approve ${id}`);
+    }
+    const [line] = await chat.waitFor(expected, { from: mark, timeoutMs: 20_000 });
+    return line;
+  }
+
+  async function throughDeploy(chat: ConsoleBot, dc = 'eqiad'): Promise<void> {
+    await step(chat, new RegExp(`✅ ${dc} nginx-tls-6543 done: .*TLS on 6543: 6/6 maps hosts answer`));
+    await step(chat, new RegExp(`✅ ${dc} lvs-k8s-service done: .*VIP kartotherian-k8s-ssl \\(${dc}\\): 200 .*pybal kartotherian-k8s-ssl: 6 maps hosts enabled/up`));
+    await step(chat, new RegExp(`✅ ${dc} cdn-to-6543 done: soak of .* passed`));
+    await step(chat, new RegExp(`✅ ${dc} helm-deploy done: .*pods ready`));
+  }
+
+  it('runs the whole plan for both DCs end to end and leaves only workers pooled', async () => {
+    const chat = await start('happy');
+    for (const dc of ['eqiad', 'codfw']) {
+      await throughDeploy(chat, dc);
+      await step(chat, new RegExp(`✅ ${dc} first-worker done: soak of .* passed .* · 5xx`));
+      await step(chat, new RegExp(`✅ ${dc} observe done: \\d+% of traffic on k8s`));
+      for (let wave = 1; wave <= 4; wave += 1) await step(chat, new RegExp(`✅ ${dc} waves wave ${wave}/4 done`));
+      await step(chat, new RegExp(`✅ ${dc} retire-bare-metal done`));
+    }
+    await chat.waitFor(/the plan is complete/);
+    for (const dc of ['eqiad', 'codfw']) {
+      const n = dc === 'eqiad' ? 1 : 2;
+      for (const worker of [1, 2, 3, 4]) expect(await pooled(chat.prefix, dc, `wikikube-worker${n}00${worker}`)).toBe('yes');
+      for (const maps of [5, 6, 7, 8, 9]) expect(await pooled(chat.prefix, dc, `maps${n}00${maps}`)).toBe('inactive');
+    }
+    chat.say(`${K} plan`);
+    await chat.waitFor(/· done at /);
+    expect(chat.transcript().join('\n')).toMatch(/!log pooled wikikube-worker1001\.eqiad\.wmnet in kartotherian-k8s-ssl \(eqiad\) - rehearsal - alice@cutover - T378944/);
+  }, 120_000);
+
+  it('workers that pass health checks but fail real requests: no bare metal is depooled and the worker is depooled again', async () => {
+    const chat = await start('broken');
+    await throughDeploy(chat);
+    chat.say(`${K} simulate broken wikikube1001`);
+    await chat.waitFor(/broken \(pass checks, fail real requests\): wikikube-worker1001/);
+    const mark = chat.transcript().length;
+    chat.say('/as alice');
+    chat.say(`${K} next first canary`);
+    const [, id] = await chat.waitFor(/⏳ (\w+):/, { from: mark });
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    await chat.waitFor(/❌ \w+ failed: .*first-worker failed verification: real requests through the VIP fail on wikikube-worker1001 \(503\/timeout\) although pybal shows them up · rolled back 1 change/, { from: mark });
+    expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('inactive');
+    for (const maps of [5, 6, 7, 8, 9, 10]) expect(await pooled(chat.prefix, 'eqiad', `maps10${String(maps).padStart(2, '0')}`)).toBe('yes');
+    chat.say(`${K} plan`);
+    await chat.waitFor(/blocking: verification failed: real requests through the VIP fail/);
+  }, 60_000);
+
+  it('latency that rises after the second worker rolls the wave back by itself', async () => {
+    const chat = await start('slow');
+    await throughDeploy(chat);
+    await step(chat, /✅ eqiad first-worker done/);
+    await step(chat, /✅ eqiad observe done/);
+    // One worker carries 1/7 of the traffic; two would carry 2/8, past the regression point.
+    chat.say(`${K} simulate slow 0.2 3`);
+    await chat.waitFor(/k8s p99 3s above 20% share/);
+    await step(chat, /⏪ eqiad waves: health breach, rolled back by itself \(wikikube-worker1002 → pooled=inactive, verified\): p99 3\.00s > max 1\.50s/);
+    expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1002')).toBe('inactive');
+    expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('yes');
+    chat.say(`${K} plan`);
+    await chat.waitFor(/blocking: health breach during soak/);
+  }, 60_000);
+
+  it('pauses and asks people when there are no metrics, instead of passing', async () => {
+    const chat = await start('nodata');
+    await throughDeploy(chat);
+    chat.say(`${K} simulate no-metrics on`);
+    await chat.waitFor(/simulated faults now: no metrics/);
+    await step(chat, /⏸ kartotherian-to-wikikube paused: inconclusive: probes ok on wikikube-worker1001, but no metrics to confirm real traffic/);
+    chat.say(`${K} next`);
+    await chat.waitFor(/✖ The plan is paused: inconclusive/);
+  }, 60_000);
+
+  it('refuses to depool bare metal while a pooled worker is unproven, and explains the arithmetic', async () => {
+    const chat = await start('guard');
+    await throughDeploy(chat);
+    await step(chat, /✅ eqiad first-worker done/);
+    await step(chat, /✅ eqiad observe done/);
+    await step(chat, /✅ eqiad waves wave 1\/4 done/);
+    // Someone pools a worker by hand (a k8s cookbook, say): pybal will call it up, but it never
+    // served real requests for the plan, so wave 2 may not take bare metal away.
+    chat.say(`${K} simulate outside-repool wikikube1003`);
+    await chat.waitFor(/someone outside cutover set .*wikikube-worker1003.* pooled=yes/);
+    const mark = chat.transcript().length;
+    chat.say('/as alice');
+    chat.say(`${K} next`);
+    await chat.waitFor(
+      /✖ eqiad step 7\/8 waves wave 2\/4 is blocked: bare metal stays until wikikube-worker1003\.eqiad\.wmnet has served real requests through the VIP; .* · after: \d+ pooled of \d+ counted/,
+      { from: mark },
+    );
+    expect(await pooled(chat.prefix, 'eqiad', 'maps1005')).toBe('yes');
+  }, 60_000);
+
+  it('stops in an emergency without approval: bare metal back first, then workers out', async () => {
+    const chat = await start('stop');
+    await throughDeploy(chat);
+    await step(chat, /✅ eqiad first-worker done/);
+    await step(chat, /✅ eqiad observe done/);
+    await step(chat, /✅ eqiad waves wave 1\/4 done/);
+    await step(chat, /✅ eqiad waves wave 2\/4 done/);
+    expect(await pooled(chat.prefix, 'eqiad', 'maps1005')).toBe('no');
+    chat.say('/as alice');
+    chat.say(`${K} emergency-stop users report broken tiles`);
+    await chat.waitFor(/🛑 \w+ EMERGENCY STOP queued by alice/);
+    await chat.waitFor(/✅ \w+ done: .*emergency stop done, verified: pool maps1005, pool maps1006, depool wikikube-worker1001, depool wikikube-worker1002/);
+    for (const maps of ['maps1005', 'maps1006']) expect(await pooled(chat.prefix, 'eqiad', maps)).toBe('yes');
+    expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('no');
+  }, 60_000);
+});
