@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'adapter.cancelled'
   | 'adapter.bad-output'
   | 'adapter.unreachable'
+  | 'puppet.reason-mismatch'
   | 'transport.unavailable'
   | 'transport.refused';
 
