@@ -105,7 +105,7 @@ export class PlanRunner implements PlanControl {
         ...(options.rollout ? { rollout: { by: caller.display, ...(caller.person === undefined ? {} : { person: caller.person }), reason: options.reason } } : {}),
       }),
     );
-    return this.requestReply(request, ops.lines, caller);
+    return this.requestReply(request, ops.lines, caller, await this.healthLine(here));
   }
 
   async requestRollback(caller: Caller, reason: string): Promise<Reply> {
@@ -362,14 +362,22 @@ export class PlanRunner implements PlanControl {
         await this.sal(`${op.action.verb}ed ${op.action.fqdn} in ${op.action.pool.lvsService} (${here.dc}) - ${reason}`);
         return `${op.action.verb} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
       }
-      case 'puppet':
-        return requireOk(await this.deps.effects.runPuppet({ dc: here.dc, selector: op.selector, batchSize: op.batchSize, applies: op.applies, reason }));
-      case 'lvs-service':
-        return requireOk(await this.deps.effects.applyLvsService({ dc: op.dc, lvsService: op.lvsService, applies: op.applies, reason }));
+      case 'puppet': {
+        const summary = requireOk(await this.deps.effects.runPuppet({ dc: here.dc, selector: op.selector, batchSize: op.batchSize, applies: op.applies, reason }));
+        await this.sal(`puppet run on ${op.selector} (${op.applies}) - ${reason}`);
+        return summary;
+      }
+      case 'lvs-service': {
+        const summary = requireOk(await this.deps.effects.applyLvsService({ dc: op.dc, lvsService: op.lvsService, applies: op.applies, reason }));
+        await this.sal(`${op.lvsService} on the ${op.dc} LVS, pybal restarted secondary first - ${reason}`);
+        return summary;
+      }
       case 'helm': {
         const diff = requireOk(await this.deps.effects.helmDiff({ env: op.env }));
         await this.say(`helmfile diff ${op.env}: ${diff}`, 'progress', request.id);
-        return requireOk(await this.deps.effects.helmApply({ env: op.env, reason }));
+        const summary = requireOk(await this.deps.effects.helmApply({ env: op.env, reason }));
+        await this.sal(`[${op.env}] helmfile apply kartotherian - ${reason}`);
+        return summary;
       }
       default:
         return op satisfies never;
@@ -597,12 +605,24 @@ export class PlanRunner implements PlanControl {
     return request;
   }
 
-  private requestReply(request: ChangeRequest, lines: string[], caller: Caller): Reply {
+  /** The numbers an approver should see at a gate; a metrics outage is said, not hidden. */
+  private async healthLine(here: Located): Promise<string | undefined> {
+    try {
+      const health = await this.deps.effects.health({ dc: here.dc, lvsService: this.lvsServiceOf(here.step) });
+      const verdict = analyse(health.k8s, health.baseline, this.analysisFor(here.step));
+      const share = health.k8sShare.kind === 'value' ? `${Math.round(health.k8sShare.value * 100)}% on k8s` : 'k8s share: no data';
+      return `health now: ${share} · ${verdict.summary}`;
+    } catch (error) {
+      return `health now: unavailable (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  private requestReply(request: ChangeRequest, lines: string[], caller: Caller, health?: string): Reply {
     const approvers = approversFor(this.deps.config, this.service, caller.person);
     const gate = request.approvalsRequired === 0 ? 'queued (no approval needed)' : `needs ${request.approvalsRequired} approval from ${approvers.join(', ')}: !approve ${request.id} or !deny ${request.id}`;
     const shown = lines.length === 0 ? 'no change, a report only' : lines.length <= 4 ? lines.join(' ; ') : `${lines.slice(0, 3).join(' ; ')} ; … ${lines.length - 3} more (!${this.service} next --dry-run)`;
     return {
-      text: `⏳ ${request.id}: ${caller.display} asks to run ${request.summary} · ${shown} · ${gate}`,
+      text: `⏳ ${request.id}: ${caller.display} asks to run ${request.summary} · ${shown}${health === undefined ? '' : ` · ${health}`} · ${gate}`,
       request: { id: request.id, actionHash: request.actionHash, state: request.approvalsRequired === 0 ? 'approved' : 'pending' },
     };
   }

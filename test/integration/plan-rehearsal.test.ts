@@ -35,10 +35,10 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     await redis.quit();
   });
 
-  async function start(label: string): Promise<ConsoleBot & { prefix: string }> {
-    const prefix = uniquePrefix(label);
-    prefixes.push(prefix);
-    const chat = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
+  async function start(label: string, options: { prefix?: string; config?: Config } = {}): Promise<ConsoleBot & { prefix: string }> {
+    const prefix = options.prefix ?? uniquePrefix(label);
+    if (!prefixes.includes(prefix)) prefixes.push(prefix);
+    const chat = await startConsoleBot({ config: options.config ?? config, prefix, redisUrl: TEST_REDIS_URL });
     running.push(chat);
     return { ...chat, prefix };
   }
@@ -169,5 +169,43 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     await chat.waitFor(/✅ \w+ done: .*emergency stop done, verified: pool maps1005, pool maps1006, depool wikikube-worker1001, depool wikikube-worker1002/);
     for (const maps of ['maps1005', 'maps1006']) expect(await pooled(chat.prefix, 'eqiad', maps)).toBe('yes');
     expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('no');
+  }, 60_000);
+
+  it('resumes a soak after the bot is stopped in the middle of it', async () => {
+    const slower = structuredClone(config);
+    const plan = slower.plans['kartotherian'];
+    if (plan === undefined) throw new Error('no plan');
+    plan.time_scale = 0.005; // first-worker soaks 4.5 s, analysed every 0.3 s
+    const first = await start('resume', { config: slower });
+    await throughDeploy(first);
+    const mark = first.transcript().length;
+    first.say('/as alice');
+    first.say(`${K} next canary`);
+    const [, id] = await first.waitFor(/⏳ (\w+):/, { from: mark });
+    first.say('/as bob');
+    first.say(`!approve ${id}`);
+    await first.waitFor(/soaking 4\.5s under analysis|soaking 5s under analysis/, { from: mark });
+    await first.bot.stop();
+
+    const second = await start('resume', { prefix: first.prefix, config: slower });
+    second.say(`${K} plan`);
+    await second.waitFor(/soaking at eqiad step 5\/8 first-worker/);
+    second.say('/as alice');
+    second.say(`${K} status --dc eqiad --service kartotherian-k8s-ssl`);
+    await second.waitFor(/yes w10: maps\[1005-1010\] wikikube-worker1001/);
+    const after = second.transcript().length;
+    await second.waitFor(/✅ eqiad first-worker done: soak of 4\.5s passed|✅ eqiad first-worker done: soak of 5s passed/, { from: after, timeoutMs: 20_000 });
+  }, 60_000);
+
+  it('pauses when pool state drifts from what the plan wrote (changed outside the bot)', async () => {
+    const chat = await start('drift');
+    await throughDeploy(chat);
+    await step(chat, /✅ eqiad first-worker done/);
+    await step(chat, /✅ eqiad observe done/);
+    await step(chat, /✅ eqiad waves wave 1\/4 done/);
+    await step(chat, /✅ eqiad waves wave 2\/4 done/);
+    chat.say(`${K} simulate outside-repool maps1005 --service kartotherian-k8s-ssl`);
+    await chat.waitFor(/someone outside cutover set .*maps1005.* pooled=yes/);
+    await step(chat, /⏸ kartotherian-to-wikikube paused: drift: maps1005\.eqiad\.wmnet is pooled=yes, the plan set no \(changed outside the plan\)/);
   }, 60_000);
 });
