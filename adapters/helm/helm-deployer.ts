@@ -49,6 +49,7 @@ export type HelmOutcome<T> = { dryRun: true; commands: string[] } | ({ dryRun: f
 interface Call {
   /** A configured helmfile environment: staging, eqiad, codfw. */
   env: string;
+  /** Kills the local process; over ssh a helm upgrade already under way may still finish or roll back. */
   signal?: AbortSignal;
   /** Overrides the adapter's dry-run mode for this call. */
   dryRun?: boolean;

@@ -47,6 +47,10 @@ export type PuppetOutcome<T> = PuppetDryRun | ({ dryRun: false; commands: string
 interface Common {
   /** `A:<alias>` from the allow-list, or hosts like `maps100[5-6].eqiad.wmnet`. */
   selector: string;
+  /**
+   * Stops waiting and kills the local process. Over ssh without a TTY, cumin on the cumin host
+   * is not told: hosts already scheduled finish their run, so check the hosts before retrying.
+   */
   signal?: AbortSignal;
   /** Overrides the adapter's dry-run mode for this call. */
   dryRun?: boolean;
