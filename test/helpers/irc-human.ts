@@ -25,6 +25,8 @@ export interface IrcHuman {
   /** Waits until `predicate` holds for what was heard. */
   waitUntil(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   quit(): Promise<void>;
+  /** Drops the connection without a QUIT (which a lagged client would only send after its backlog). */
+  drop(): void;
 }
 
 /**
@@ -108,6 +110,9 @@ export async function connectHuman(options: { host: string; port: number; nick: 
       );
       if (found === undefined) throw new Error('unreachable: waitUntil resolved without a match');
       return found;
+    },
+    drop() {
+      client.connection.end(undefined, true);
     },
     async quit() {
       if (!client.connected) return;
