@@ -1,4 +1,3 @@
-import type { SimulationControl } from '../../commands/ports.js';
 import { conftoolPath } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { Inventory } from '../../core/inventory.js';
@@ -8,8 +7,11 @@ import type { FleetState } from './fleet-state.js';
 
 const ADAPTERS = fleetFaultsSchema.shape.hanging.unwrap().element.options;
 
-/** `!<service> simulate …`: the faults a rehearsal needs, set at run time. */
-export class SimulationFaults implements SimulationControl {
+/**
+ * `!<service> simulate …`: the faults a rehearsal needs, set at run time. It satisfies the
+ * commands' SimulationControl port structurally, since adapters never import from commands/.
+ */
+export class SimulationFaults {
   constructor(
     private readonly fleet: FleetState,
     private readonly inventory: Inventory,
