@@ -22,6 +22,8 @@ export interface PostArgs {
   blocks?: types.KnownBlock[] | undefined;
 }
 
+const RETRY_MARGIN_MS = 50;
+
 /**
  * The few Web API calls the transport makes, with Slack's rate limits honoured here rather than in
  * the WebClient: its own 429 handling waits and then fails whenever retries are off, and it pauses
@@ -48,7 +50,7 @@ export class SlackApi {
         unfurl_media: false,
       }),
     );
-    if (typeof response.ts !== 'string') throw new CutoverError('transport.refused', `Slack accepted a message for ${args.channel} but gave no ts`);
+    if (typeof response?.ts !== 'string') throw new CutoverError('transport.refused', `Slack accepted a message for ${args.channel} but gave no ts`);
     return { transport: 'slack', channel: typeof response.channel === 'string' ? response.channel : args.channel, id: response.ts };
   }
 
@@ -59,15 +61,11 @@ export class SlackApi {
 
   /** Adds a reaction; one that is there already counts as done. */
   async react(ref: MessageRef, name: string): Promise<void> {
-    try {
-      await this.call('reactions.add', () => this.client.reactions.add({ channel: ref.channel, timestamp: ref.id, name }));
-    } catch (error) {
-      if (platformError(error) === 'already_reacted') return;
-      throw error;
-    }
+    await this.call('reactions.add', () => this.client.reactions.add({ channel: ref.channel, timestamp: ref.id, name }), 'already_reacted');
   }
 
-  private async call<T>(method: string, request: () => Promise<T>): Promise<T> {
+  /** Makes the call, sitting out 429s; `fine` is an error answer that means the work is done already. */
+  private async call<T>(method: string, request: () => Promise<T>, fine?: string): Promise<T | undefined> {
     const { timers } = this.options;
     const maxWaits = this.options.maxRateLimitWaits ?? 5;
     for (let waits = 0; ; waits += 1) {
@@ -77,11 +75,13 @@ export class SlackApi {
         return await request();
       } catch (error) {
         if (error instanceof webApi.WebAPIRateLimitedError && waits < maxWaits) {
-          const until = timers.now() + Math.max(1, error.retryAfter) * 1000;
+          // Retry-After is whole seconds; a little margin keeps the next try from landing a hair early.
+          const until = timers.now() + Math.max(1, error.retryAfter) * 1000 + RETRY_MARGIN_MS;
           this.pausedUntil.set(method, Math.max(until, this.pausedUntil.get(method) ?? 0));
           this.options.log(`slack ${method} rate limited; waiting ${error.retryAfter}s as Slack asked`);
           continue;
         }
+        if (fine !== undefined && platformError(error) === fine) return undefined;
         throw describe(method, error);
       }
     }

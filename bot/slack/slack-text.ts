@@ -28,7 +28,7 @@ export function slackEscape(text: string, max: number = MAX_MESSAGE_CHARS): stri
 export function slackToPlain(text: string): string {
   return text
     .replace(/<([^<>|]*)(?:\|([^<>]*))?>/g, (_match, target: string, label: string | undefined) => {
-      if (target.startsWith('!')) return `@${label ?? target.slice(1).split('^')[0]}`;
+      if (target.startsWith('!')) return `@${(label ?? target.slice(1).split('^')[0] ?? '').replace(/^@/, '')}`;
       if (target.startsWith('@') || target.startsWith('#')) return label === undefined ? target : `${target[0]}${label}`;
       return label ?? target;
     })
