@@ -2,7 +2,7 @@ import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
 import type { PoolEntry, PoolingBackend } from '../pooling.js';
-import { parseConftoolPath } from './conftool-key.js';
+import { conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
 
 export interface PlannedWrite {
   path: string;
@@ -40,7 +40,7 @@ export class DryRunPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const entries = new Map((await this.inner.listPool(pool)).map((entry) => [entry.path, entry]));
-    const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
+    const directory = `${conftoolPoolDirectory(pool)}/`;
     for (const [path, entry] of this.overlay) {
       if (path.startsWith(directory)) entries.set(path, entry);
     }

@@ -251,7 +251,8 @@ describe('EtcdPooling when etcd is down, slow or split across endpoints', () => 
       await keys.put(M5, YES_10, { prevExist: 'false' });
       const refused = `http://127.0.0.1:${await freePort()}`;
       const urls: string[] = [];
-      const client = new EtcdV2Client({ endpoints: [refused, hangingUrl, etcd.url], timeoutMs: 300, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) });
+      // Long enough that the live etcd never times out on a loaded machine; the hanging endpoint costs it once.
+      const client = new EtcdV2Client({ endpoints: [refused, hangingUrl, etcd.url], timeoutMs: 1000, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) });
       const pooling = new EtcdPooling(client);
       const entry = await pooling.get(M5);
       expect(entry?.state).toEqual({ weight: 10, pooled: 'yes' });
