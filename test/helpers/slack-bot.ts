@@ -57,7 +57,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   const env = { redisUrl: options.redisUrl, logLevel: 'silent', slackBotToken: BOT_TOKEN, slackAppToken: APP_TOKEN, slackSigningSecret: SIGNING_SECRET };
   const transport = createSlackTransport(settings, env, options.config, (message, error) => logs.push(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : JSON.stringify(error)}`), {
     listenHost: '127.0.0.1',
-    clientOptions: { retryConfig: { retries: 0 }, ...options.clientOptions },
+    ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions }),
     ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
   });
   const consoleIo = options.withConsole === true ? consoleStreams() : undefined;

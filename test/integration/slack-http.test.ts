@@ -62,6 +62,7 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(slack.api.calls.slice(from).filter((call) => call.method !== 'auth.test')).toEqual([]);
     expect(slack.logs.join('\n')).toMatch(/signature mismatch[^]*stale/);
+    expect(slack.logs.join('\n')).not.toContain(BOT_TOKEN);
   });
 
   it('answers Slack’s signed url_verification challenge', async () => {
