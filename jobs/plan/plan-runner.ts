@@ -359,8 +359,8 @@ export class PlanRunner implements PlanControl {
       case 'set-pooled': {
         const threshold = this.deps.inventory.lvsService(op.action.pool.lvsService).depool_threshold;
         const result = await executeSetPooled(op.action, this.deps.pooling, threshold);
-        await this.sal(`${op.action.verb}ed ${op.action.fqdn} in ${op.action.pool.lvsService} (${here.dc}) - ${reason}`);
-        return `${op.action.verb} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
+        await this.sal(`conftool ${op.action.fqdn} ${op.action.pool.lvsService} (${here.dc}): pooled=${op.from.pooled} → ${op.to.pooled} weight=${op.to.weight} - ${reason}`);
+        return `${op.to.pooled === 'yes' ? 'pool' : op.to.pooled === 'inactive' ? 'retire' : 'depool'} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
       }
       case 'puppet': {
         const summary = requireOk(await this.deps.effects.runPuppet({ dc: here.dc, selector: op.selector, batchSize: op.batchSize, applies: op.applies, reason }));
@@ -622,7 +622,7 @@ export class PlanRunner implements PlanControl {
     const gate = request.approvalsRequired === 0 ? 'queued (no approval needed)' : `needs ${request.approvalsRequired} approval from ${approvers.join(', ')}: !approve ${request.id} or !deny ${request.id}`;
     const shown = lines.length === 0 ? 'no change, a report only' : lines.length <= 4 ? lines.join(' ; ') : `${lines.slice(0, 3).join(' ; ')} ; … ${lines.length - 3} more (!${this.service} next --dry-run)`;
     return {
-      text: `⏳ ${request.id}: ${caller.display} asks to run ${request.summary} · ${shown}${health === undefined ? '' : ` · ${health}`} · ${gate}`,
+      text: `${request.approvalsRequired === 0 ? '▶' : '⏳'} ${request.id}: ${caller.display} asks to run ${request.summary} · ${shown}${health === undefined ? '' : ` · ${health}`} · ${gate}`,
       request: { id: request.id, actionHash: request.actionHash, state: request.approvalsRequired === 0 ? 'approved' : 'pending' },
     };
   }

@@ -53,7 +53,7 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     const mark = chat.transcript().length;
     chat.say('/as alice');
     chat.say(`${K} ${command} rehearsal`);
-    const [, id] = await chat.waitFor(/⏳ (\w+): alice asks to run|✖ (.*)/, { from: mark });
+    const [, id] = await chat.waitFor(/[⏳▶] (\w+): alice asks to run|✖ (.*)/, { from: mark });
     if (id === undefined) throw new Error(`step refused: ${chat.transcript().slice(mark).join('\n')}`);
     chat.say('/as bob');
     chat.say(`!approve ${id}`);
@@ -89,7 +89,7 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     }
     chat.say(`${K} plan`);
     await chat.waitFor(/· done at /);
-    expect(chat.transcript().join('\n')).toMatch(/!log pooled wikikube-worker1001\.eqiad\.wmnet in kartotherian-k8s-ssl \(eqiad\) - rehearsal - alice@cutover - T378944/);
+    expect(chat.transcript().join('\n')).toMatch(/!log conftool wikikube-worker1001\.eqiad\.wmnet kartotherian-k8s-ssl \(eqiad\): pooled=inactive → yes weight=10 - rehearsal - alice@cutover - T378944/);
   }, 120_000);
 
   it('workers that pass health checks but fail real requests: no bare metal is depooled and the worker is depooled again', async () => {
