@@ -97,7 +97,7 @@ export function slashCommand(body: unknown, context: InboundContext): InboundEve
   };
 }
 
-export function allowed(context: InboundContext, channel: string): boolean {
+function allowed(context: InboundContext, channel: string): boolean {
   return context.channels.length === 0 || context.channels.includes(channel);
 }
 

@@ -34,6 +34,8 @@ export interface SlackTransportOptions {
   progressIntervalMs?: number;
   /** Interface the HTTP receiver listens on; all of them when absent. */
   listenHost?: string;
+  /** How long start() waits for socket mode's first connection; the client itself would retry forever. */
+  connectTimeoutMs?: number;
 }
 
 const DEFAULT_CLIENT_OPTIONS: webApi.WebClientOptions = {
@@ -60,6 +62,7 @@ export class SlackTransport implements ChatTransport {
   private readonly progress: ProgressEditor;
   private readonly requests = new RequestIndex();
   private readonly inflight = new Set<Promise<void>>();
+  private readonly timers: Timers;
   private onEvent: ((event: InboundEvent) => Promise<void>) | undefined;
   private listening = false;
   private stopped = false;
@@ -68,7 +71,8 @@ export class SlackTransport implements ChatTransport {
   constructor(private readonly options: SlackTransportOptions) {
     const { settings, tokens } = options;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    const timers = options.timers ?? realTimers;
+    this.timers = options.timers ?? realTimers;
+    const timers = this.timers;
     const logger = boltLogger(options.log);
     const clientOptions = (): webApi.WebClientOptions => ({
       ...DEFAULT_CLIENT_OPTIONS,
@@ -116,8 +120,8 @@ export class SlackTransport implements ChatTransport {
         const { port } = this.options.settings;
         const server = await this.http.start(this.options.listenHost === undefined ? { port } : { port, host: this.options.listenHost });
         this.port = (server.address() as AddressInfo).port;
-      } else {
-        await this.socket?.start();
+      } else if (this.socket !== undefined) {
+        await this.connect(this.socket);
       }
       this.listening = true;
     } catch (error) {
@@ -167,6 +171,24 @@ export class SlackTransport implements ChatTransport {
     await Promise.allSettled([...this.inflight]);
     await this.progress.flush();
     this.resolveFinished();
+  }
+
+  /** The first socket-mode connection, bounded: a refused token fails at once, an unreachable Slack after the timeout. */
+  private async connect(socket: SocketModeReceiver): Promise<void> {
+    const timeoutMs = this.options.connectTimeoutMs ?? 30_000;
+    let timer: unknown;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = this.timers.setTimeout(() => reject(new Error(`no connection within ${timeoutMs / 1000}s`)), timeoutMs);
+    });
+    try {
+      await Promise.race([socket.start(), timeout]);
+    } catch (error) {
+      // Stop its reconnect loop, or it would keep trying behind a transport that reported failure.
+      await socket.stop().catch(() => undefined);
+      throw error;
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
   }
 
   private listen(): void {

@@ -32,9 +32,9 @@ describe('Slack outbound: 429 Retry-After, one progress message edited in place,
     await api.close();
   });
 
-  function transport(extras: SlackTransportExtras = {}): SlackTransport {
+  function transport(extras: SlackTransportExtras = {}, mode: 'http' | 'socket' = 'http'): SlackTransport {
     const created = createSlackTransport(
-      { enabled: true, mode: 'http', port: 0, channels: [], api_url: api.url, slash_command: '/kartotherian' },
+      { enabled: true, mode, port: 0, channels: [], api_url: api.url, slash_command: '/kartotherian' },
       { redisUrl: 'redis://unused', logLevel: 'silent', slackBotToken: BOT_TOKEN, slackAppToken: APP_TOKEN, slackSigningSecret: SIGNING_SECRET },
       config,
       (message, error) => logs.push(error instanceof Error ? `${message}: ${error.message}` : message),
@@ -154,5 +154,26 @@ describe('Slack outbound: 429 Retry-After, one progress message edited in place,
     const failure = await slack.start(async () => undefined).catch((error: unknown) => error);
     expect(isCutoverError(failure, 'config.invalid')).toBe(true);
     expect((failure as Error).message).toMatch(/SLACK_BOT_TOKEN .*invalid_auth/);
+  });
+
+  it('refuses to start in socket mode when Slack rejects the app token, at once', async () => {
+    const slack = transport({}, 'socket');
+    api.failNext('apps.connections.open', 'invalid_auth');
+    const failure = await slack.start(async () => undefined).catch((error: unknown) => error);
+    expect(isCutoverError(failure, 'config.invalid')).toBe(true);
+    expect((failure as Error).message).toMatch(/socket mode could not connect: .*invalid_auth/);
+  });
+
+  it('gives up on a socket-mode connection that never comes, instead of hanging the bot’s start', async () => {
+    const slack = transport({ connectTimeoutMs: 300 }, 'socket');
+    // No socket URL configured: apps.connections.open keeps answering an error the client retries.
+    const started = Date.now();
+    const failure = await slack.start(async () => undefined).catch((error: unknown) => error);
+    expect(isCutoverError(failure, 'transport.unavailable')).toBe(true);
+    expect((failure as Error).message).toMatch(/no connection within 0.3s/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const attempts = api.calls.filter((call) => call.method === 'apps.connections.open').length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.calls.filter((call) => call.method === 'apps.connections.open')).toHaveLength(attempts);
   });
 });
