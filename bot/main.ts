@@ -1,5 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { createPoolingBackend } from '../adapters/conftool/create-pooling-backend.js';
+import { DryRunPooling } from '../adapters/conftool/dry-run-pooling.js';
+import type { PoolingBackend } from '../adapters/pooling.js';
 import { SimulatedPooling } from '../adapters/simulated/simulated-pooling.js';
 import { seedEntries } from '../adapters/simulated/seed-entries.js';
 import { createDispatcher } from '../commands/dispatch.js';
@@ -64,9 +68,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   await client.ping();
 
   const inventories = new Map(Object.entries(config.services).map(([name, service]) => [name, new Inventory(name, service)]));
-  const pooling = new SimulatedPooling(client, prefix);
-  const seeded = await pooling.seed(seedEntries(config, inventories));
-  if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
+  const pooling = await createPooling(config, env, client, prefix, inventories, log);
 
   const requests = new RedisRequestStore(client, prefix);
   const locks = new ServiceLocks(client, prefix);
@@ -150,6 +152,16 @@ export async function startBot(options: BotOptions): Promise<Bot> {
       return stopping;
     },
   };
+}
+
+/** The simulated fleet seeds itself from the config; real conftool is only ever read and CAS-written. */
+async function createPooling(config: Config, env: EnvSettings, client: Redis, prefix: string, inventories: ReadonlyMap<string, Inventory>, log: Logger): Promise<PoolingBackend> {
+  const settings = config.backends.pooling;
+  if (settings.kind !== 'simulated') return createPoolingBackend(settings, { ...(env.etcdPassword === undefined ? {} : { password: env.etcdPassword }), dryRun: config.dry_run });
+  const simulated = new SimulatedPooling(client, prefix);
+  const seeded = await simulated.seed(seedEntries(config, inventories));
+  if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
+  return config.dry_run ? new DryRunPooling(simulated) : simulated;
 }
 
 function configuredTransports(config: Config): string[] {

@@ -15,6 +15,7 @@ export interface EnvSettings {
   slackBotToken?: string | undefined;
   slackAppToken?: string | undefined;
   slackSigningSecret?: string | undefined;
+  etcdPassword?: string | undefined;
 }
 
 const envSchema = z.object({
@@ -24,6 +25,7 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', { error: 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)' }).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'SLACK_APP_TOKEN must be an app-level token (xapp-…)' }).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  CUTOVER_ETCD_PASSWORD: z.string().min(1).optional(),
 });
 
 export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
@@ -38,6 +40,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     slackBotToken: parsed.data.SLACK_BOT_TOKEN,
     slackAppToken: parsed.data.SLACK_APP_TOKEN,
     slackSigningSecret: parsed.data.SLACK_SIGNING_SECRET,
+    etcdPassword: parsed.data.CUTOVER_ETCD_PASSWORD,
   };
 }
 

@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema, pybalSettingsSchema } from '../adapters/conftool/settings.js';
+import { helmSettingsSchema } from '../adapters/helm/settings.js';
+import { puppetSettingsSchema } from '../adapters/puppet/settings.js';
 import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 
 /** Names that end up in Redis keys, BullMQ queue names and chat replies: keep them boring. */
@@ -123,6 +126,8 @@ const poolingBackendSchema = z.discriminatedUnion('kind', [
     /** Pool state the simulated fleet starts from, per LVS service and host group, when Redis holds none. */
     seed: z.record(slug, z.record(slug, seedEntrySchema)).default({}),
   }),
+  etcdPoolingSettingsSchema,
+  confctlPoolingSettingsSchema,
 ]);
 
 const planRefSchema = z.strictObject({
@@ -205,7 +210,15 @@ export const configSchema = z
         read_only: z.enum(['anyone', 'configured']).default('anyone'),
       })
       .prefault({}),
-    backends: z.strictObject({ pooling: poolingBackendSchema, simulation: simulationSettingsSchema.optional() }),
+    backends: z.strictObject({
+      pooling: poolingBackendSchema,
+      pybal: pybalSettingsSchema.optional(),
+      helm: helmSettingsSchema.optional(),
+      puppet: puppetSettingsSchema.optional(),
+      simulation: simulationSettingsSchema.optional(),
+    }),
+    /** Read everything for real, write nothing: every write is shown in the channel instead. */
+    dry_run: z.boolean().default(false),
     /** Migration plans by service. */
     plans: z.record(slug, planRefSchema).default({}),
     transports: z.strictObject({
@@ -234,7 +247,8 @@ export const configSchema = z
       }
     }
     const pooling = config.backends.pooling;
-    for (const [lvsName, groups] of Object.entries(pooling.seed)) {
+    const seed = pooling.kind === 'simulated' ? pooling.seed : {};
+    for (const [lvsName, groups] of Object.entries(seed)) {
       const owner = Object.values(config.services).find((service) => Object.hasOwn(service.lvs_services, lvsName));
       if (owner === undefined) {
         ctx.addIssue({ code: 'custom', path: ['backends', 'pooling', 'seed', lvsName], message: `unknown LVS service "${lvsName}"` });

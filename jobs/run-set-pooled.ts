@@ -25,9 +25,11 @@ export async function runSetPooled(action: SetPooledAction, pooling: PoolingBack
     result.outcome === 'noop'
       ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
       : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
+  // In dry-run mode the backend records writes instead of sending them; say so loudly.
+  const dryRun = pooling.kind.startsWith('dry-run') ? 'DRY RUN, nothing written: ' : '';
   return {
     state: result.outcome === 'noop' ? 'noop' : 'succeeded',
-    outcome: `${change} · ${poolNow}`,
+    outcome: `${dryRun}${change} · ${poolNow}`,
     auditDetail: `${result.path}: ${change}`,
   };
 }
