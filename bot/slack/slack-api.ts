@@ -78,7 +78,7 @@ export class SlackApi {
           // Retry-After is whole seconds; a little margin keeps the next try from landing a hair early.
           const until = timers.now() + Math.max(1, error.retryAfter) * 1000 + RETRY_MARGIN_MS;
           this.pausedUntil.set(method, Math.max(until, this.pausedUntil.get(method) ?? 0));
-          this.options.log(`slack ${method} rate limited; waiting ${error.retryAfter}s as Slack asked`);
+          this.options.log(`${method} rate limited; waiting ${error.retryAfter}s as Slack asked`);
           continue;
         }
         if (fine !== undefined && platformError(error) === fine) return undefined;

@@ -74,6 +74,7 @@ export class SlackTransport implements ChatTransport {
     this.timers = options.timers ?? realTimers;
     const timers = this.timers;
     const logger = boltLogger(options.log);
+    const log: SlackLog = (message, error) => options.log(`slack: ${message}`, error);
     const clientOptions = (): webApi.WebClientOptions => ({
       ...DEFAULT_CLIENT_OPTIONS,
       ...(settings.api_url === undefined ? {} : { slackApiUrl: settings.api_url }),
@@ -91,14 +92,14 @@ export class SlackTransport implements ChatTransport {
     const receiver = this.http ?? this.socket;
     // deferInitialization: auth.test runs in start(), where a refused token is an error we can report.
     this.app = new App({ token: tokens.bot, receiver, logger, clientOptions: clientOptions(), deferInitialization: true, convoStore: false });
-    this.app.error(async (error) => options.log('slack: a listener failed', error));
-    this.api = new SlackApi({ token: tokens.bot, clientOptions: { ...clientOptions(), logger }, timers, log: options.log });
+    this.app.error(async (error) => log('a listener failed', error));
+    this.api = new SlackApi({ token: tokens.bot, clientOptions: { ...clientOptions(), logger }, timers, log });
     this.progress = new ProgressEditor({
       post: (place, text) => this.api.post({ channel: place.channel, text, threadTs: place.threadTs }),
       edit: (ref, text) => this.api.update(ref, text),
       timers,
       minIntervalMs: options.progressIntervalMs ?? 2_000,
-      log: options.log,
+      log,
     });
   }
 
@@ -206,9 +207,23 @@ export class SlackTransport implements ChatTransport {
       });
     });
     this.app.command(this.options.settings.slash_command, async ({ ack, body }) => {
-      // Slack shows an error unless the command is acknowledged within 3 s, so that comes first.
+      let event: InboundEvent | undefined;
+      try {
+        event = slashCommand(body, context);
+      } catch (error) {
+        await ack();
+        this.options.log(`slack: ignored slash command: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      if (event === undefined) {
+        // Only the person who typed it sees this; otherwise the command would vanish without a word.
+        await ack({ response_type: 'ephemeral', text: 'cutover does not take commands in this channel.' });
+        return;
+      }
+      // Slack shows an error unless the command is acknowledged within 3 s, so that comes before any work.
       await ack();
-      this.handOff('slash command', () => slashCommand(body, context));
+      const accepted = event;
+      this.handOff('slash command', () => accepted);
     });
   }
 

@@ -187,6 +187,15 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     expect(status.params['thread_ts']).toBeUndefined();
   });
 
+  it('tells the person who typed a slash command in another channel that it is not taken there, and does nothing', async () => {
+    const from = slack.api.calls.length;
+    const response = await postSigned(slack.eventsUrl, { form: slashCommand({ user: CAROL, text: 'status', channel: 'C0ELSEWHERE' }) });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ response_type: 'ephemeral', text: 'cutover does not take commands in this channel.' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(slack.api.calls.slice(from)).toEqual([]);
+  });
+
   it('escapes what it echoes, so a <!channel> typed into a command never pings anyone', async () => {
     const from = slack.api.calls.length;
     await postSigned(slack.eventsUrl, { json: messageEvent({ user: ALICE, text: '!kartotherian bogus <!channel> &lt;b&gt; <@U01BOB000>' }) });

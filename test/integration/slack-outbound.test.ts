@@ -71,7 +71,7 @@ describe('Slack outbound: 429 Retry-After, one progress message edited in place,
     expect(delivered?.status).toBe(200);
     expect((delivered?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
     expect(ref).toEqual({ transport: 'slack', channel: OPS_CHANNEL, id: delivered?.response['ts'] });
-    expect(logs).toEqual(['slack chat.postMessage rate limited; waiting 1s as Slack asked']);
+    expect(logs).toEqual(['slack: chat.postMessage rate limited; waiting 1s as Slack asked']);
   });
 
   it('keeps one progress message per request, edits it at most once per interval with the newest text, and survives a 429 on chat.update', async () => {
