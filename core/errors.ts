@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'adapter.cancelled'
   | 'adapter.bad-output'
   | 'adapter.unreachable'
+  | 'metrics.query-failed'
   | 'puppet.reason-mismatch'
   | 'transport.unavailable'
   | 'transport.refused';

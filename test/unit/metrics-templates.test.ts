@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_QUERIES, metricsSettingsSchema } from '../../adapters/metrics/settings.js';
+import { renderTemplate, templatePlaceholders, templateProblem } from '../../adapters/metrics/templates.js';
+import { isCutoverError, type CutoverError } from '../../core/errors.js';
+
+function thrown(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+const TEMPLATE = 'sum(rate(x{site="{{dc}}",group="{{group}}",svc=~"{{lvs_service}}"}[{{window}}]))';
+
+describe('renderTemplate', () => {
+  it('fills every placeholder in one pass', () => {
+    expect(renderTemplate(TEMPLATE, { dc: 'eqiad', group: 'bare-metal', lvs_service: 'kartotherian-k8s-ssl', window: '5m' })).toBe(
+      'sum(rate(x{site="eqiad",group="bare-metal",svc=~"kartotherian-k8s-ssl"}[5m]))',
+    );
+  });
+
+  it.each([
+    ['dc', 'eqiad"} or vector(1) or x{a="'],
+    ['dc', 'eqiad",site=~".*'],
+    ['dc', 'eqiad\n'],
+    ['dc', 'EQIAD'],
+    ['dc', 'eqiad{{window}}'],
+    ['dc', ''],
+    ['dc', 'еqiad'],
+    ['group', 'k8s|bare-metal'],
+    ['group', 'k8s.*'],
+    ['group', 'maps'],
+    ['window', '5m]) or vector(1) or (x[5m'],
+    ['window', '5m offset 1w'],
+    ['window', '0s'],
+    ['window', '5 m'],
+    ['lvs_service', 'kartotherian.*'],
+    ['lvs_service', 'a"}'],
+  ])('refuses %s = %j as input.invalid, before rendering anything', (key, value) => {
+    const values = { dc: 'eqiad', group: 'k8s', lvs_service: 'kartotherian-ssl', window: '5m', [key]: value };
+    const error = thrown(() => renderTemplate(TEMPLATE, values));
+
+    expect(isCutoverError(error, 'input.invalid')).toBe(true);
+    expect((error as CutoverError).message).toContain(key);
+    expect((error as CutoverError).message).not.toContain('\n');
+  });
+
+  it('accepts the durations people use', () => {
+    for (const window of ['30s', '1m', '5m', '2h', '1d', '500ms']) {
+      expect(renderTemplate('rate(x[{{window}}])', { window })).toBe(`rate(x[${window}])`);
+    }
+  });
+
+  it('is a config error when the template needs a value the caller did not give', () => {
+    const error = thrown(() => renderTemplate(TEMPLATE, { dc: 'eqiad', group: 'k8s', window: '5m' }, 'error_ratio'));
+
+    expect(isCutoverError(error, 'config.invalid')).toBe(true);
+    expect((error as CutoverError).message).toBe('PromQL template error_ratio uses {{lvs_service}}, which this reading does not provide');
+  });
+});
+
+describe('templateProblem', () => {
+  it('names unknown placeholders and stray braces', () => {
+    expect(templatePlaceholders(TEMPLATE)).toEqual(['dc', 'group', 'lvs_service', 'window']);
+    expect(templateProblem('up{site="{{site}}"}')).toMatch(/^unknown placeholder \{\{site\}\}/);
+    expect(templateProblem('up{site="{{ dc }}"}')).toMatch(/^unknown placeholder \{\{ dc \}\}/);
+    expect(templateProblem('up{site="{{dc}"}')).toBe('unbalanced {{ or }} outside a placeholder');
+    expect(templateProblem('rate(x[{{window}}])', ['dc'])).toMatch(/^unknown placeholder \{\{window\}\} \(allowed: \{\{dc\}\}\)/);
+    expect(templateProblem(TEMPLATE)).toBeUndefined();
+  });
+});
+
+describe('metricsSettingsSchema', () => {
+  it('fills in the Kartotherian defaults', () => {
+    const settings = metricsSettingsSchema.parse({ kind: 'prometheus' });
+
+    expect(settings).toMatchObject({ base_url: 'https://thanos-query.discovery.wmnet', timeout_ms: 10_000, max_staleness_seconds: 180 });
+    expect(settings.queries).toEqual(DEFAULT_QUERIES);
+  });
+
+  it('renders every default template into PromQL with nothing left over', () => {
+    const values = { dc: 'eqiad', window: '5m', lvs_service: 'kartotherian-k8s-ssl' };
+    for (const [name, template] of Object.entries(DEFAULT_QUERIES)) {
+      const perGroup = typeof template === 'string' ? { any: template } : template;
+      for (const [group, text] of Object.entries(perGroup)) {
+        const rendered = renderTemplate(text, { ...values, ...(group === 'any' ? {} : { group }) }, name);
+        expect(rendered, `${name}/${group}`).not.toMatch(/\{\{|\}\}/);
+        expect(rendered.split('(').length, `${name}/${group} parentheses`).toBe(rendered.split(')').length);
+      }
+    }
+    expect(renderTemplate(DEFAULT_QUERIES.p99_latency_seconds.k8s, { dc: 'codfw', window: '1m' })).toBe(
+      'histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{site="codfw",prometheus="k8s",kubernetes_namespace="kartotherian",envoy_cluster_name=~"LOCAL_.*"}[1m]))) / 1000',
+    );
+  });
+
+  it('takes one template for both groups or one per group, and null to switch an optional query off', () => {
+    const settings = metricsSettingsSchema.parse({
+      kind: 'prometheus',
+      base_url: 'http://prometheus.svc.{{dc}}.wmnet/ops',
+      queries: { request_rate: 'sum(rate(requests_total{group="{{group}}",site="{{dc}}"}[{{window}}]))', freshness_seconds: null, pooled_down_servers: null },
+    });
+
+    expect(settings.queries.request_rate).toBe('sum(rate(requests_total{group="{{group}}",site="{{dc}}"}[{{window}}]))');
+    expect(settings.queries.freshness_seconds).toBeNull();
+    expect(settings.queries.error_ratio).toEqual(DEFAULT_QUERIES.error_ratio);
+  });
+
+  it.each([
+    [{ queries: { error_ratio: 'x{a="{{datacenter}}"}' } }, 'unknown placeholder {{datacenter}}'],
+    [{ queries: { k8s_traffic_share: 'x{g="{{group}}"}' } }, 'unknown placeholder {{group}}'],
+    [{ queries: { error_ratio: { k8s: 'x' } } }],
+    [{ queries: { latency: 'x' } }],
+    [{ base_url: 'https://user:secret@thanos.example.org' }],
+    [{ base_url: 'ftp://thanos.example.org' }],
+    [{ base_url: 'http://prometheus.svc.{{group}}.wmnet' }],
+    [{ timeout_ms: 0 }],
+  ])('refuses %j at config load', (patch, message?: string) => {
+    const parsed = metricsSettingsSchema.safeParse({ kind: 'prometheus', ...patch });
+
+    expect(parsed.success).toBe(false);
+    if (message !== undefined) expect(JSON.stringify(parsed.error?.issues)).toContain(message);
+  });
+});
