@@ -1,15 +1,12 @@
 import type { Redis } from 'ioredis';
-import { FleetState } from '../adapters/simulated/fleet-state.js';
-import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
-import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
-import { SimulationFaults } from '../adapters/simulated/simulation-control.js';
-import type { AuditLog, Clock, RequestStore, SimulationControl } from '../commands/ports.js';
+import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
 import { loadPlan } from '../config/load-plan.js';
 import type { Config } from '../config/schema.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import type { JobSystem } from '../jobs/job-system.js';
+import type { Fleet } from './create-fleet.js';
 import { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { PlanStore } from '../jobs/plan/plan-store.js';
 
@@ -24,23 +21,21 @@ export interface PlanRunnersOptions {
   audit: AuditLog;
   clock: Clock;
   jobs: JobSystem;
+  fleets: ReadonlyMap<string, Fleet>;
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
-export async function createPlanRunners(options: PlanRunnersOptions): Promise<{ runners: Map<string, PlanRunner>; simulations: Map<string, SimulationControl> }> {
+export async function createPlanRunners(options: PlanRunnersOptions): Promise<Map<string, PlanRunner>> {
   const { config } = options;
   const runners = new Map<string, PlanRunner>();
-  const simulations = new Map<string, SimulationControl>();
   for (const [service, reference] of Object.entries(config.plans)) {
     const inventory = options.inventories.get(service);
     if (inventory === undefined) throw new CutoverError('config.invalid', `plans.${service}: no such service`);
     const plan = await loadPlan(options.configPath, reference.file, reference.time_scale);
-    if (config.backends.pooling.kind !== 'simulated') {
-      throw new CutoverError('config.invalid', `plans.${service}: plan effects for production backends are wired in a later issue; use the simulated backend`);
+    const effects = options.fleets.get(service)?.effects;
+    if (effects === undefined) {
+      throw new CutoverError('config.invalid', `plans.${service}: the plan needs puppet, helm, probe and metrics backends; configure them under backends`);
     }
-    const settings = config.backends.simulation ?? simulationSettingsSchema.parse({ cdn_from: inventory.lvsServiceNames[0] ?? service });
-    const fleet = new FleetState(options.client, options.prefix, settings.faults);
-    const effects = new SimulatedEffects({ inventory, pooling: options.pooling, fleet, settings });
     const runner = new PlanRunner({
       config,
       plan,
@@ -56,7 +51,6 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<{ 
       scheduleTick: (name, delayMs, key) => options.jobs.scheduleTick(name, delayMs, key),
     });
     runners.set(service, runner);
-    simulations.set(service, new SimulationFaults(fleet, inventory, options.pooling));
   }
-  return { runners, simulations };
+  return runners;
 }

@@ -10,6 +10,7 @@ import { createDispatcher } from '../commands/dispatch.js';
 import type { Clock, CommandDeps } from '../commands/ports.js';
 import { DEFAULT_CONFIG_PATH, type EnvSettings } from '../config/load.js';
 import { CutoverError } from '../core/errors.js';
+import { createFleets } from './create-fleet.js';
 import { createPlanRunners } from './create-plan-runners.js';
 import type { Config } from '../config/schema.js';
 import { Inventory } from '../core/inventory.js';
@@ -87,8 +88,19 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
   });
-  const { runners: plans, simulations } = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs });
-  const deps: CommandDeps = { requests, queue: jobs.actionQueue, pooling, locks, audit, clock, plans, simulations };
+  const fleets = createFleets(config, inventories, pooling, client, prefix);
+  const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets });
+  const deps: CommandDeps = {
+    requests,
+    queue: jobs.actionQueue,
+    pooling,
+    locks,
+    audit,
+    clock,
+    plans,
+    simulations: definedOnly(fleets, (fleet) => fleet.simulation),
+    observers: definedOnly(fleets, (fleet) => fleet.observer),
+  };
 
   if (role !== 'gateway') {
     const logError = (message: string, error?: unknown): void => log.error({ err: error }, message);
@@ -162,6 +174,15 @@ async function createPooling(config: Config, env: EnvSettings, client: Redis, pr
   const seeded = await simulated.seed(seedEntries(config, inventories));
   if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
   return config.dry_run ? new DryRunPooling(simulated) : simulated;
+}
+
+function definedOnly<T, U>(map: ReadonlyMap<string, T>, pick: (value: T) => U | undefined): Map<string, U> {
+  const result = new Map<string, U>();
+  for (const [key, value] of map) {
+    const picked = pick(value);
+    if (picked !== undefined) result.set(key, picked);
+  }
+  return result;
 }
 
 function configuredTransports(config: Config): string[] {

@@ -1,3 +1,4 @@
+import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
 import type { Caller } from '../core/access.js';
 import type { ChangeRequest } from '../core/requests.js';
@@ -96,4 +97,6 @@ export interface CommandDeps {
   /** Plans by service; a service without a plan has no plan commands. */
   plans?: ReadonlyMap<string, PlanControl>;
   simulations?: ReadonlyMap<string, SimulationControl>;
+  /** pybal's and the metrics' view of each service's pools, for status. */
+  observers?: ReadonlyMap<string, PoolObserver>;
 }

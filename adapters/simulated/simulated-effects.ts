@@ -3,7 +3,9 @@ import type { Inventory } from '../../core/inventory.js';
 import type { Reading } from '../../core/plan/analysis.js';
 import type { Check } from '../../core/plan/plan-schema.js';
 import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../plan-effects.js';
+import type { PoolObserver } from '../pool-observer.js';
 import type { PoolingBackend } from '../pooling.js';
+import type { PybalHostView } from '../pybal/pybal-pool-state.js';
 import { groupHealth, servesRealRequests, type FleetFaults, type SimulatedHost } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
 import type { SimulationSettings } from './simulation-settings.js';
@@ -23,7 +25,7 @@ type Adapter = FleetFaults['hanging'][number];
  * check answers from the same traffic model the metrics use, faults included. A broken worker
  * passes pybal's checks here exactly as it did in production, and fails real requests.
  */
-export class SimulatedEffects implements PlanEffects {
+export class SimulatedEffects implements PlanEffects, PoolObserver {
   readonly kind = 'simulated';
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -195,7 +197,22 @@ export class SimulatedEffects implements PlanEffects {
   }
 
   private lvsHosts(dc: string): [string, string] {
-    return dc === 'codfw' ? ['lvs2013.codfw.wmnet', 'lvs2014.codfw.wmnet'] : ['lvs1019.eqiad.wmnet', 'lvs1020.eqiad.wmnet'];
+    const hosts = this.options.settings.lvs_hosts[dc] ?? [`lvs-${dc}`];
+    return [hosts[0] ?? `lvs-${dc}`, hosts[1] ?? hosts[0] ?? `lvs-${dc}`];
+  }
+
+  /** pybal as it would report the pool: every pooled host enabled and, since its checks never touch the VIP, up. */
+  async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {
+    await this.maybeHang('pybal');
+    const live = await this.lvsLive(pool.dc, pool.lvsService);
+    const hosts = await this.hosts(pool.dc, pool.lvsService);
+    const servers = Object.fromEntries(
+      hosts.filter((host) => host.state !== undefined && host.state.pooled !== 'inactive').map((host) => [host.fqdn, { pooled: host.state?.pooled === 'yes', weight: host.state?.weight ?? 0, up: true, enabled: host.state?.pooled === 'yes' }]),
+    );
+    return (this.options.settings.lvs_hosts[pool.dc] ?? []).map((lvsHost) => {
+      const url = `http://${lvsHost}:9090/pools/${pool.lvsService}_${pool.port}`;
+      return live ? { lvsHost, url, ok: true as const, servers } : { lvsHost, url, ok: false as const, error: 'http-error' as const, detail: '404: no such pool yet' };
+    });
   }
 
   /** A hanging adapter in the simulation behaves like one in production: nothing, then a timeout. */

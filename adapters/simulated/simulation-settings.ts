@@ -27,6 +27,8 @@ export const simulationSettingsSchema = z.strictObject({
   cdn_from: slug,
   features: z.record(slug, featureSchema).default({}),
   faults: fleetFaultsSchema.prefault({}),
+  /** LVS hosts per DC, primary first, as pybal's view and the LVS step name them. */
+  lvs_hosts: z.record(z.string(), z.array(z.string()).min(1)).default({ eqiad: ['lvs1019.eqiad.wmnet', 'lvs1020.eqiad.wmnet'], codfw: ['lvs2013.codfw.wmnet', 'lvs2014.codfw.wmnet'] }),
   /** How long a hanging adapter call takes to give up, in ms. */
   adapter_timeout_ms: z.int().min(10).default(5000),
 });

@@ -6,6 +6,9 @@ import { foldHosts } from '../../core/nodeset.js';
 import { remainingApprovals } from '../../core/requests.js';
 import type { Host, Inventory } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
+import type { PoolObserver } from '../../adapters/pool-observer.js';
+import { describeHealth } from '../../core/plan/analysis.js';
+import { withTimeout } from '../../core/with-timeout.js';
 import { lvsServiceArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
 import { defineCommand, type CommandContext } from '../spec.js';
@@ -27,15 +30,17 @@ export const statusCommand = defineCommand({
     }
     const lvsServices = args.service === undefined ? inventory.lvsServiceNames : [args.service];
     const lines = [`${name} · pool state from ${context.deps.pooling.kind} conftool`];
+    const observer = context.deps.observers?.get(name);
     for (const dc of args.dc === undefined ? inventory.datacenters : [args.dc]) {
-      for (const lvsService of lvsServices) lines.push(await poolLine(context, inventory, lvsService, dc));
+      for (const lvsService of lvsServices) lines.push(await poolLine(context, inventory, lvsService, dc, observer));
+      if (observer !== undefined) lines.push(await healthLine(inventory, dc, observer));
     }
     lines.push(await lockLine(context, name), ...(await waitingLines(context, name)));
     return lines.join('\n');
   },
 });
 
-async function poolLine(context: CommandContext, inventory: Inventory, lvsService: string, dc: string): Promise<string> {
+async function poolLine(context: CommandContext, inventory: Inventory, lvsService: string, dc: string, observer: PoolObserver | undefined): Promise<string> {
   const lvs = inventory.lvsService(lvsService);
   const entries = await context.deps.pooling.listPool(inventory.pool(lvsService, dc));
   const states = new Map<string, PoolState>(entries.map((entry) => [entry.fqdn, entry.state]));
@@ -60,7 +65,38 @@ async function poolLine(context: CommandContext, inventory: Inventory, lvsServic
     .sort(([a], [b]) => order.findIndex((o) => a.startsWith(o)) - order.findIndex((o) => b.startsWith(o)))
     .map(([label, hosts]) => `${label}: ${foldHosts(hosts)}`);
   if (foreign.length > 0) detail.push(`not in inventory: ${foldHosts(foreign.map((entry) => entry.fqdn))}`);
-  return `${dc} ${lvsService}:${lvs.port} — pooled ${count('yes')}, depooled ${count('no')}, inactive ${count('inactive')}${headroom} | ${detail.join(' | ')}`;
+  const pybal = observer === undefined ? '' : ` | ${await pybalSummary(observer, { dc, lvsService, port: lvs.port }, states)}`;
+  return `${dc} ${lvsService}:${lvs.port} — pooled ${count('yes')}, depooled ${count('no')}, inactive ${count('inactive')}${headroom} | ${detail.join(' | ')}${pybal}`;
+}
+
+const OBSERVER_TIMEOUT_MS = 3000;
+
+/** pybal beside conftool: ✓ where every LVS host has exactly the pooled hosts enabled and up. */
+async function pybalSummary(observer: PoolObserver, pool: { dc: string; lvsService: string; port: number }, states: ReadonlyMap<string, PoolState>): Promise<string> {
+  const views = await withTimeout(observer.pybal(pool).catch(() => 'error' as const), OBSERVER_TIMEOUT_MS, 'timeout' as const);
+  if (views === 'timeout') return `pybal: no answer in ${OBSERVER_TIMEOUT_MS / 1000}s`;
+  if (views === 'error') return 'pybal: unreadable';
+  if (views === undefined) return 'pybal: not configured';
+  const expected = [...states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn);
+  const perHost = views.map((view) => {
+    const lvs = view.lvsHost.split('.')[0] ?? view.lvsHost;
+    if (!view.ok) return `${lvs} ${view.error}`;
+    const enabled = Object.entries(view.servers).filter(([, server]) => server.enabled);
+    const down = enabled.filter(([, server]) => !server.up).map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
+    const mismatch = expected.filter((fqdn) => !enabled.some(([name]) => name === fqdn)).length + enabled.filter(([fqdn]) => !expected.includes(fqdn)).length;
+    if (mismatch > 0) return `${lvs} ✗ ${mismatch} differ from conftool`;
+    return down.length > 0 ? `${lvs} ✗ down: ${down.join(' ')}` : `${lvs} ✓ ${enabled.length} enabled/up`;
+  });
+  return `pybal: ${perHost.join(', ')}`;
+}
+
+async function healthLine(inventory: Inventory, dc: string, observer: PoolObserver): Promise<string> {
+  const lvsService = inventory.lvsServiceNames.find((name) => inventory.hosts.some((host) => host.kind === 'k8s-worker' && inventory.lvsServicesOf(host).includes(name))) ?? inventory.lvsServiceNames[0] ?? '';
+  const health = await withTimeout(observer.health({ dc, lvsService }).catch((error: unknown) => (error instanceof Error ? error.message : 'error')), OBSERVER_TIMEOUT_MS, 'no answer' as const);
+  if (health === undefined) return `${dc} health: metrics not configured`;
+  if (typeof health === 'string') return `${dc} health: unavailable (${health})`;
+  const share = health.k8sShare.kind === 'value' ? `${Math.round(health.k8sShare.value * 100)}% of traffic on k8s` : 'k8s share: no data';
+  return `${dc} health via ${lvsService}: ${share} · ${describeHealth(health.k8s, health.baseline)}`;
 }
 
 async function lockLine(context: CommandContext, service: string): Promise<string> {

@@ -54,11 +54,7 @@ export type Verdict =
 export function analyse(k8s: GroupReadings, baseline: GroupReadings, settings: AnalysisSettings): Verdict {
   const failures: string[] = [];
   const unknowns: string[] = [];
-  const numbers = [
-    `5xx ${show(k8s.errorRatio, percent)} (bare metal ${show(baseline.errorRatio, percent)})`,
-    `p99 ${show(k8s.p99Seconds, seconds)} (bare metal ${show(baseline.p99Seconds, seconds)})`,
-    `${show(k8s.requestRate, rate)} on k8s`,
-  ].join(' · ');
+  const numbers = describeHealth(k8s, baseline);
 
   if (k8s.requestRate.kind === 'no-data' || k8s.requestRate.value < settings.min_request_rate) {
     // Too little traffic proves nothing either way (flagger#361): never pass, never roll back.
@@ -94,6 +90,15 @@ export function analyse(k8s: GroupReadings, baseline: GroupReadings, settings: A
     const breach = check(reading.value, base.kind === 'value' ? base.value : undefined);
     if (breach !== undefined) failures.push(breach);
   }
+}
+
+/** The numbers of one health reading, k8s beside bare metal, as every gate and status shows them. */
+export function describeHealth(k8s: GroupReadings, baseline: GroupReadings): string {
+  return [
+    `5xx ${show(k8s.errorRatio, percent)} (bare metal ${show(baseline.errorRatio, percent)})`,
+    `p99 ${show(k8s.p99Seconds, seconds)} (bare metal ${show(baseline.p99Seconds, seconds)})`,
+    `${show(k8s.requestRate, rate)} on k8s`,
+  ].join(' · ');
 }
 
 function show(reading: Reading, format: (value: number) => string): string {
