@@ -67,11 +67,6 @@ export class FakeSlackApi {
     return this.calls.filter((call) => call.status === 200 && (method === undefined || call.method === method));
   }
 
-  /** Calls that change what the channel sees, in order: posts, updates and reactions. */
-  effects(): SlackCall[] {
-    return this.answered().filter((call) => ['chat.postMessage', 'chat.update', 'reactions.add'].includes(call.method));
-  }
-
   /** Resolves with the first answered call of `method` matching `test`, at or after index `from` in calls. */
   waitFor(method: string, test: (call: SlackCall) => boolean = () => true, { timeoutMs = 10_000, from = 0 } = {}): Promise<SlackCall> {
     return new Promise((resolve, reject) => {

@@ -69,10 +69,6 @@ export class FakeSocketMode {
     return this.until(() => this.acks.find((ack) => ack.envelope_id === envelopeId), timeoutMs, `ack of ${envelopeId}`);
   }
 
-  waitForConnections(count: number, timeoutMs = 5_000): Promise<number> {
-    return this.until(() => (this.connections >= count ? this.connections : undefined), timeoutMs, `${count} connection(s)`);
-  }
-
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
