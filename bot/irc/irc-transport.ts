@@ -1,5 +1,6 @@
 import IrcFramework from 'irc-framework';
 import type { IrcTransportConfig } from '../../config/schema.js';
+import { CutoverError } from '../../core/errors.js';
 import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../transport.js';
 import { ircLower } from './casefold.js';
 import { EchoTracker } from './echo-tracker.js';
@@ -110,9 +111,11 @@ export class IrcTransport implements ChatTransport {
    * Queues the message (split into lines) and resolves with the msgid of its first line once the
    * server echoes it, or undefined: progress at once (it may be coalesced away, and nobody needs
    * its ref), others when written without echo-message, or ~5 s after writing without an echo.
+   * While offline, others wait in the outbox; if the transport stops first, the promise rejects
+   * (transport.unavailable) so a queued delivery is retried rather than counted as sent.
    */
   async send(message: OutboundMessage): Promise<MessageRef | undefined> {
-    if (this.stopped) return undefined;
+    if (this.stopped) throw stoppedError();
     const target = this.targetFor(message.channel);
     if (target === undefined) {
       this.options.log('warn', `not sending to ${JSON.stringify(message.channel)}: not a channel or nick`);
@@ -128,14 +131,17 @@ export class IrcTransport implements ChatTransport {
       this.outbox.enqueue({ target, lines, droppable: true, ...(message.request === undefined ? {} : { coalesceKey: message.request.id }) });
       return undefined;
     }
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       first.onEcho = (msgid) => resolve(msgid === undefined ? undefined : { transport: this.name, channel: target, id: msgid });
       this.outbox.enqueue({
         target,
         lines,
         droppable: false,
         onFirstLine: (outcome) => {
-          if (outcome === 'discarded') resolve(undefined);
+          if (outcome === 'written') return;
+          // Unsent at shutdown: fail, so a queued delivery is retried by the next process instead of lost.
+          if (this.stopped) reject(stoppedError());
+          else resolve(undefined);
         },
       });
     });
@@ -184,8 +190,6 @@ export class IrcTransport implements ChatTransport {
         auto_reconnect: false,
         sasl_disconnect_on_fail: true,
         enable_echomessage: true,
-        // Lines arrive pre-split at max_line_bytes; the library must not cut them again.
-        message_max_length: 510,
         // No automatic CTCP VERSION replies: anyone could make us flood ourselves off.
         version: false,
         ping_interval: 30,
@@ -291,4 +295,8 @@ export class IrcTransport implements ChatTransport {
     // eslint-disable-next-line no-control-regex -- C0 controls, space and comma would split or corrupt the protocol line
     return /^[^\s,\u0000-\u001f:#&][^\s,\u0000-\u001f]{0,63}$/.test(name) ? name : undefined;
   }
+}
+
+function stoppedError(): CutoverError {
+  return new CutoverError('transport.unavailable', 'The IRC transport is stopped; the message was not sent.');
 }

@@ -19,6 +19,8 @@ export interface FakeIrcServerOptions {
   sasl?: (attempt: { mechanism: string; account?: string; password?: string; fingerprint?: string }) => string | undefined;
   /** Pause between 900 (logged in) and 903 (SASL success): a window in which a client must not send CAP END. */
   loggedInPauseMs?: number;
+  /** Nicks someone else already has (433 ERR_NICKNAMEINUSE). */
+  takenNicks?: string[];
 }
 
 export interface FakeIrcServer {
@@ -28,6 +30,8 @@ export interface FakeIrcServer {
   connections(): number;
   /** Sends a raw line to every registered client. */
   broadcast(line: string): void;
+  /** Closes every client connection, as a server restart would. */
+  dropClients(): void;
   waitFor(predicate: (received: Received[]) => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,7 +56,8 @@ export async function startFakeIrcServer(options: FakeIrcServerOptions = {}): Pr
     const id = connectionCount;
     sockets.add(socket);
     const sent: string[] = [];
-    const state = { nick: '*', user: false, capEnded: false, mechanism: '', welcomed: false };
+    const state = { nick: '*', user: false, capEnded: false, mechanism: '', welcomed: false, echo: false, tags: false };
+    let msgids = 0;
     const send = (line: string): void => {
       const numeric = /^(?:@\S+ )?:\S+ (\d{3}) /.exec(line)?.[1];
       if (numeric !== undefined) sent.push(numeric);
@@ -78,19 +83,31 @@ export async function startFakeIrcServer(options: FakeIrcServerOptions = {}): Pr
     const handle = (line: string): void => {
       received.push({ connection: id, line, after: [...sent] });
       for (const waiter of [...waiters]) waiter();
-      const [command = '', ...params] = line.split(' ');
+      // Client tags (@+draft/reply=...) are not this server's business.
+      const [command = '', ...params] = line.replace(/^@\S+ /, '').split(' ');
       switch (command.toUpperCase()) {
         case 'CAP':
           if (params[0] === 'LS') send(`:${SERVER} CAP ${state.nick} LS :${caps.join(' ')}`);
-          else if (params[0] === 'REQ') send(`:${SERVER} CAP ${state.nick} ACK :${params.slice(1).join(' ').replace(/^:/, '')}`);
+          else if (params[0] === 'REQ') {
+            const wanted = params.slice(1).join(' ').replace(/^:/, '');
+            state.echo ||= wanted.split(' ').includes('echo-message');
+            state.tags ||= wanted.split(' ').includes('message-tags');
+            send(`:${SERVER} CAP ${state.nick} ACK :${wanted}`);
+          }
           else if (params[0] === 'END') {
             state.capEnded = true;
             welcome();
           }
           return;
-        case 'NICK':
-          state.nick = params[0] ?? '*';
+        case 'NICK': {
+          const wanted = params[0] ?? '*';
+          if (options.takenNicks?.includes(wanted) === true) {
+            send(`:${SERVER} 433 ${state.nick} ${wanted} :Nickname is already in use`);
+            return;
+          }
+          state.nick = wanted;
           return welcome();
+        }
         case 'USER':
           state.user = true;
           return welcome();
@@ -113,6 +130,10 @@ export async function startFakeIrcServer(options: FakeIrcServerOptions = {}): Pr
         }
         case 'JOIN':
           for (const channel of (params[0] ?? '').split(',')) send(`:${state.nick}!u@fake JOIN ${channel}`);
+          return;
+        case 'PRIVMSG':
+          // echo-message: the sender gets its own line back, with a msgid where tags are on.
+          if (state.echo) send(`${state.tags ? `@msgid=${id}-${++msgids} ` : ''}:${state.nick}!u@fake PRIVMSG ${params[0] ?? ''} ${params.slice(1).join(' ')}`);
           return;
         case 'PING':
           send(`:${SERVER} PONG ${SERVER} ${params.join(' ')}`);
@@ -156,6 +177,9 @@ export async function startFakeIrcServer(options: FakeIrcServerOptions = {}): Pr
     connections: () => connectionCount,
     broadcast(line) {
       for (const socket of registered) socket.write(`${line}\r\n`);
+    },
+    dropClients() {
+      for (const socket of sockets) socket.destroy();
     },
     waitFor(predicate, what, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {

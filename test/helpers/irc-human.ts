@@ -17,6 +17,8 @@ export interface IrcHuman {
   readonly heard: Heard[];
   /** Every raw line from the server (QUIT reasons, ERRORs), in order. */
   readonly raw: string[];
+  /** Every IRCv3 reaction (TAGMSG +draft/react) seen, in order. */
+  readonly reactions: Array<{ nick: string; target: string; emoji: string; reply: string | undefined }>;
   say(channel: string, text: string): void;
   /** An IRCv3 reaction: TAGMSG with +draft/react replying to msgid. */
   react(channel: string, msgid: string, emoji: string): void;
@@ -38,6 +40,7 @@ export async function connectHuman(options: { host: string; port: number; nick: 
   const client = new IrcFramework.Client();
   const heard: Heard[] = [];
   const raw: string[] = [];
+  const reactions: IrcHuman['reactions'] = [];
   const started = Date.now();
   const listeners = new Set<() => void>();
   const notify = (): void => {
@@ -46,6 +49,12 @@ export async function connectHuman(options: { host: string; port: number; nick: 
   client.on('privmsg', (event) => {
     const e = event as { nick: string; target: string; message: string; tags: Record<string, string> };
     heard.push({ nick: e.nick, target: e.target, text: e.message, msgid: e.tags['msgid'], at: Date.now() - started });
+    notify();
+  });
+  client.on('tagmsg', (event) => {
+    const e = event as { nick: string; target: string; tags: Record<string, string> };
+    const emoji = e.tags['+draft/react'];
+    if (emoji !== undefined) reactions.push({ nick: e.nick, target: e.target, emoji, reply: e.tags['+draft/reply'] });
     notify();
   });
   client.on('raw', (event) => {
@@ -89,6 +98,7 @@ export async function connectHuman(options: { host: string; port: number; nick: 
     client,
     heard,
     raw,
+    reactions,
     say: (channel, text) => client.raw(`PRIVMSG ${channel} :${text}`),
     react: (channel, msgid, emoji) => client.raw(`@+draft/react=${emoji};+draft/reply=${msgid} TAGMSG ${channel}`),
     waitUntil,

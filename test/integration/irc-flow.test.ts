@@ -1,0 +1,157 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIrcTransport } from '../../bot/irc/create-irc-transport.js';
+import type { IrcTransport } from '../../bot/irc/irc-transport.js';
+import { startBot, type Bot } from '../../bot/main.js';
+import { loadConfig } from '../../config/load.js';
+import type { Config, IrcTransportConfig } from '../../config/schema.js';
+import { startInspircd, type Inspircd } from '../helpers/inspircd.js';
+import { connectHuman, type IrcHuman } from '../helpers/irc-human.js';
+import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+const CHANNEL = '#wikimedia-operations';
+
+/**
+ * The whole bot on IRC: a real InspIRCd (default flood settings), the real bot with its IRC
+ * transport, real Redis and BullMQ, and two people typing in the channel.
+ */
+describe('IRC channel → request → approval (text or reaction) → result, on InspIRCd and real Redis', () => {
+  let ircd: Inspircd;
+  let redis: Redis;
+  let bot: Bot;
+  let transport: IrcTransport;
+  let alice: IrcHuman;
+  let bob: IrcHuman;
+  const prefix = uniquePrefix('irc-flow');
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    await requireRedis();
+    redis = new Redis(TEST_REDIS_URL);
+    ircd = await startInspircd();
+    const shipped = await loadConfig();
+    const settings: IrcTransportConfig = {
+      // The transport is handed to startBot below; disabled here so a bot that also builds one
+      // from the config does not join twice with the same nick.
+      enabled: false,
+      network: 'test',
+      host: ircd.host,
+      port: ircd.port,
+      tls: false,
+      tls_verify: true,
+      nick: 'cutover',
+      channels: [CHANNEL],
+      // InspIRCd without services has no accounts: this test network vouches for nicks.
+      trust_nicks: true,
+      outbox: { burst: 4, lines_per_second: 1, max_line_bytes: 350, max_queued_lines: 500 },
+      // Exactly 3 s (random 0 below) before reconnecting: time for carol to be in the channel first.
+      reconnect: { min_seconds: 3, max_seconds: 10 },
+    };
+    const config: Config = { ...shipped, transports: { ...shipped.transports, irc: settings } };
+    const env = { redisUrl: TEST_REDIS_URL, logLevel: 'silent' };
+    transport = createIrcTransport(settings, env, config, (level, message) => log.push(`${level}: ${message}`), { random: () => 0 });
+    [alice, bob] = await Promise.all(['alice', 'bob'].map((nick) => connectHuman({ host: ircd.host, port: ircd.port, nick, channels: [CHANNEL] }))) as [IrcHuman, IrcHuman];
+    bot = await startBot({ config, env, log: pino({ level: 'silent' }), role: 'all', prefix, lockRetryMs: 200, transports: [transport] });
+    await alice.waitUntil(() => transport.status().joined.includes(CHANNEL), `the bot joining; its log:\n${log.join('\n')}`);
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    await Promise.all([alice?.quit(), bob?.quit()]);
+    await ircd?.dispose();
+    if (redis !== undefined) {
+      await cleanupPrefix(redis, prefix);
+      await redis.quit();
+    }
+  });
+
+  const fromBot = (human: IrcHuman, pattern: RegExp, from: number) =>
+    human.waitFor(new RegExp(pattern.source), { from, timeoutMs: 15_000 }).then((line) => {
+      expect(line.nick).toBe('cutover');
+      return line;
+    });
+
+  it('pools wikikube1001 after bob approves with !approve, and marks the request 👀 then ✅', async () => {
+    const from = alice.heard.length;
+    alice.say(CHANNEL, '!kartotherian pool wikikube1001 first canary');
+    const request = await fromBot(alice, /⏳ (\w+): alice asks to pool wikikube-worker1001\.eqiad\.wmnet into kartotherian-k8s-ssl \(eqiad\) at weight 10/, from);
+    const id = request.match[1] ?? '';
+    expect(request.msgid).toBeDefined();
+    expect(alice.heard.slice(from).map((line) => line.text).join('\n')).toMatch(/needs 1 approval from bob or carol/);
+
+    bob.say(CHANNEL, `!approve ${id}`);
+    await fromBot(alice, new RegExp(`👍 bob approved ${id} \\(1/1\\)`), from);
+    await fromBot(alice, new RegExp(`✅ ${id} done: pool wikikube-worker1001\\.eqiad\\.wmnet .*pooled=yes weight=10.*approved by bob`), from);
+    await alice.waitUntil(() => alice.reactions.some((r) => r.nick === 'cutover' && r.emoji === '✅' && r.reply === request.msgid), 'the ✅ mark on the request');
+    expect(alice.reactions.filter((r) => r.reply === request.msgid).map((r) => r.emoji)).toEqual(['👀', '✅']);
+    // Every line the bot wrote fits the budget: 350 bytes of text at most.
+    for (const line of alice.heard.filter((heard) => heard.nick === 'cutover')) expect(Buffer.byteLength(line.text)).toBeLessThanOrEqual(350);
+  });
+
+  it('takes a 👍 reaction (TAGMSG +draft/react replying to the request msgid) from bob as his approval', async () => {
+    const from = alice.heard.length;
+    alice.say(CHANNEL, '!kartotherian pool wikikube1002');
+    const request = await fromBot(alice, /⏳ (\w+): alice asks to pool wikikube-worker1002/, from);
+    const id = request.match[1] ?? '';
+    const msgid = request.msgid ?? '';
+    expect(msgid).not.toBe('');
+
+    bob.react(CHANNEL, msgid, '👍');
+    await fromBot(alice, new RegExp(`👍 bob approved ${id} \\(1/1\\)`), from);
+    await fromBot(alice, new RegExp(`✅ ${id} done: pool wikikube-worker1002\\.eqiad\\.wmnet .*approved by bob`), from);
+    const stored = await redis.hget(`${prefix}:sim:conftool`, '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1002.eqiad.wmnet');
+    expect(JSON.parse(stored ?? 'null')).toEqual({ pooled: 'yes', weight: 10 });
+  });
+
+  it('refuses self-approval, by text and by reaction, and takes a 👎 from someone else as a denial', async () => {
+    const from = alice.heard.length;
+    alice.say(CHANNEL, '!kartotherian pool wikikube1003');
+    const request = await fromBot(alice, /⏳ (\w+): alice asks to pool wikikube-worker1003/, from);
+    const id = request.match[1] ?? '';
+
+    alice.say(CHANNEL, `!approve ${id}`);
+    await fromBot(alice, /✖ You asked for .*someone else has to approve it/, from);
+    const afterText = alice.heard.length;
+    alice.react(CHANNEL, request.msgid ?? '', '✅');
+    await fromBot(alice, /✖ You asked for .*someone else has to approve it/, afterText);
+
+    alice.say(CHANNEL, '!kartotherian status --dc eqiad --service kartotherian-k8s-ssl');
+    await fromBot(alice, new RegExp(`waiting: ${id} pool wikikube-worker1003.* needs 1 approval`), from);
+
+    // Someone else's 👎 denies it.
+    bob.react(CHANNEL, request.msgid ?? '', '👎');
+    await fromBot(alice, new RegExp(`👎 denied ${id} by bob`), from);
+  });
+
+  it('after an IRC server restart: reconnects, rejoins, and delivers what was queued while it was away', async () => {
+    await alice.waitUntil(() => transport.status().queued === 0, 'the outbox to drain (marks from the last test)', 15_000);
+    await ircd.stop();
+    await alice.waitUntil(() => transport.status().state !== 'registered', 'the bot noticing the server is gone');
+    // Said while the bot is offline: held in the outbox, progress coalesced, results kept.
+    const result = transport.send({ channel: CHANNEL, kind: 'result', text: '✅ queued-1 done while the server was down' });
+    for (let stage = 1; stage <= 5; stage += 1) {
+      void transport.send({ channel: CHANNEL, kind: 'progress', text: `⏳ queued-2 stage ${stage}/5`, request: { id: 'queued-2', actionHash: '', state: 'running' } });
+    }
+    const error = transport.send({ channel: CHANNEL, kind: 'error', text: '❌ queued-3 failed while the server was down' });
+    expect(transport.status().queued).toBe(3);
+
+    await ircd.restart();
+    // The bot waits out its 3 s backoff; carol is in the channel before it comes back.
+    const carol = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'carol', channels: [CHANNEL] });
+    try {
+      await fromBot(carol, /❌ queued-3 failed/, 0);
+      expect(carol.heard.map((line) => line.text)).toEqual(['✅ queued-1 done while the server was down', '⏳ queued-2 stage 5/5', '❌ queued-3 failed while the server was down']);
+      expect(await result).toMatchObject({ transport: 'irc', channel: CHANNEL });
+      expect(await error).toMatchObject({ transport: 'irc', channel: CHANNEL });
+      expect(transport.status()).toMatchObject({ state: 'registered', joined: [CHANNEL], queued: 0 });
+      expect(log.some((line) => /^warn: IRC connection lost .*reconnecting in 3\.0 s/.test(line))).toBe(true);
+
+      // And it still listens: a command after the reconnect is answered.
+      carol.say(CHANNEL, '!kartotherian status --dc codfw --service kartotherian-k8s-ssl');
+      await fromBot(carol, /codfw kartotherian-k8s-ssl:6543/, 0);
+    } finally {
+      await carol.quit();
+    }
+  });
+});

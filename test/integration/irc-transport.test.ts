@@ -1,0 +1,148 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createIrcTransport, type IrcTransportOverrides } from '../../bot/irc/create-irc-transport.js';
+import type { IrcTransport } from '../../bot/irc/irc-transport.js';
+import type { Config, IrcTransportConfig } from '../../config/schema.js';
+import { isCutoverError } from '../../core/errors.js';
+import { loadShippedConfig } from '../helpers/config.js';
+import { startFakeIrcServer, type FakeIrcServer, type FakeIrcServerOptions } from '../helpers/irc-fake-server.js';
+
+async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The transport's protocol behaviour against a scripted server: what it writes, and what send() and react() return. */
+describe('IrcTransport against a fake IRC server', () => {
+  let config: Config;
+  const cleanup: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    config = await loadShippedConfig();
+  });
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function start(
+    serverOptions: FakeIrcServerOptions,
+    settings: Partial<IrcTransportConfig> = {},
+    overrides: IrcTransportOverrides = {},
+  ): Promise<{ server: FakeIrcServer; transport: IrcTransport; logs: string[]; sent: () => string[] }> {
+    const server = await startFakeIrcServer(serverOptions);
+    const logs: string[] = [];
+    const transport = createIrcTransport(
+      {
+        enabled: true,
+        network: 'fake',
+        host: '127.0.0.1',
+        port: server.port,
+        tls: false,
+        tls_verify: true,
+        nick: 'cutover',
+        channels: ['#ops'],
+        trust_nicks: false,
+        outbox: { burst: 4, lines_per_second: 1, max_line_bytes: 350, max_queued_lines: 500 },
+        reconnect: { min_seconds: 0.2, max_seconds: 1 },
+        ...settings,
+      },
+      { redisUrl: '', logLevel: 'silent' },
+      config,
+      (level, message) => logs.push(`${level}: ${message}`),
+      overrides,
+    );
+    cleanup.push(async () => {
+      await transport.stop().catch(() => undefined);
+      await server.close();
+    });
+    await transport.start(async () => undefined);
+    await eventually(() => transport.status().joined.includes('#ops'), `joining #ops; log:\n${logs.join('\n')}`);
+    const sent = (): string[] => server.received.map((r) => r.line).filter((line) => /PRIVMSG|TAGMSG/.test(line));
+    return { server, transport, logs, sent };
+  }
+
+  it('learns the msgid of its own first line from the echo, and threads replies with +draft/reply', async () => {
+    const { transport, sent } = await start({ caps: ['message-tags', 'echo-message'] });
+    const ref = await transport.send({ channel: '#OPS', kind: 'request', text: '⏳ abc: alice asks\nneeds 1 approval' });
+    expect(ref).toEqual({ transport: 'irc', channel: '#ops', id: expect.stringMatching(/^\d+-1$/) as unknown });
+    await transport.send({ channel: '#ops', kind: 'reply', text: '👍 approved', replyTo: ref });
+    await transport.react(ref ?? { transport: 'irc', channel: '#ops', id: '' }, '👀');
+    await eventually(() => sent().length === 4, 'four lines');
+    expect(sent()).toEqual([
+      'PRIVMSG #ops :⏳ abc: alice asks',
+      'PRIVMSG #ops :needs 1 approval',
+      `@+draft/reply=${ref?.id ?? ''} PRIVMSG #ops :👍 approved`,
+      `@+draft/react=👀;+draft/reply=${ref?.id ?? ''} TAGMSG #ops`,
+    ]);
+  });
+
+  it('without echo-message and message-tags: send() resolves undefined once written, react() writes nothing', async () => {
+    const { transport, sent } = await start({ caps: [] });
+    expect(await transport.send({ channel: '#ops', kind: 'result', text: 'done' })).toBeUndefined();
+    await transport.react({ transport: 'irc', channel: '#ops', id: 'm1' }, '✅');
+    await transport.react({ transport: 'slack', channel: 'C1', id: '1.2' }, '✅');
+    await transport.send({ channel: '#ops', kind: 'reply', text: 'after', replyTo: { transport: 'irc', channel: '#ops', id: 'm1' } });
+    await eventually(() => sent().length === 2, 'two lines');
+    expect(sent()).toEqual(['PRIVMSG #ops :done', 'PRIVMSG #ops :after']);
+  });
+
+  it('writes protocol lines under 512 bytes whatever the message, split on words', async () => {
+    const { transport, sent } = await start({ caps: [] }, { outbox: { burst: 20, lines_per_second: 10, max_line_bytes: 350, max_queued_lines: 500 } });
+    const text = `${'wikikube-worker1001 '.repeat(40)}\n${'é'.repeat(500)}`;
+    await transport.send({ channel: '#ops', kind: 'result', text });
+    await eventually(() => sent().length >= 5, 'the split lines');
+    for (const line of sent()) {
+      expect(Buffer.byteLength(`${line}\r\n`)).toBeLessThanOrEqual(512);
+      expect(Buffer.byteLength(line.replace(/^PRIVMSG #ops :/, ''))).toBeLessThanOrEqual(350);
+    }
+    expect(sent().slice(0, 3).every((line) => /^PRIVMSG #ops :wikikube-worker1001( wikikube-worker1001)*$/.test(line))).toBe(true);
+  });
+
+  it('stop() fails sends still queued (so a delivery is retried elsewhere) and refuses new ones', async () => {
+    // Burst 2: the JOIN takes one token, 'one' the other; 'two' would wait 10 s.
+    const { transport } = await start({ caps: [] }, { outbox: { burst: 2, lines_per_second: 0.1, max_line_bytes: 350, max_queued_lines: 500 } });
+    const first = transport.send({ channel: '#ops', kind: 'result', text: 'one' });
+    const second = transport.send({ channel: '#ops', kind: 'result', text: 'two' }).catch((error: unknown) => error);
+    expect(await first).toBeUndefined();
+    await transport.stop();
+    const failure = await second;
+    expect(isCutoverError(failure, 'transport.unavailable')).toBe(true);
+    const after = await transport.send({ channel: '#ops', kind: 'result', text: 'three' }).catch((error: unknown) => error);
+    expect(isCutoverError(after, 'transport.unavailable')).toBe(true);
+    await transport.finished;
+  });
+
+  it('takes another nick when its own is in use', async () => {
+    const { transport, logs } = await start({ caps: [], takenNicks: ['cutover'] });
+    expect(transport.status().nick).toBe('cutover_');
+    expect(logs).toContain('warn: nick cutover is taken; trying cutover_');
+  });
+
+  it('rejoins a channel it was kicked from, and holds lines for it meanwhile', async () => {
+    const { server, transport, sent } = await start({ caps: [] }, {}, { rejoinDelayMs: 300 });
+    server.broadcast(':op!o@fake KICK #ops cutover :out');
+    await eventually(() => !transport.status().joined.includes('#ops'), 'the kick');
+    void transport.send({ channel: '#ops', kind: 'progress', text: 'while kicked' });
+    expect(sent()).toEqual([]);
+    await eventually(() => transport.status().joined.includes('#ops'), 'the rejoin');
+    await eventually(() => sent().length === 1, 'the held line');
+    expect(server.received.filter((r) => r.line === 'JOIN #ops')).toHaveLength(2);
+  });
+
+  it('reconnects and rejoins after the server drops it, delivering what was said meanwhile', async () => {
+    const { server, transport, sent, logs } = await start({ caps: ['message-tags', 'echo-message'] }, { reconnect: { min_seconds: 0.5, max_seconds: 1 } }, { random: () => 0 });
+    server.dropClients();
+    await eventually(() => transport.status().state !== 'registered', 'the drop');
+    const pending = transport.send({ channel: '#ops', kind: 'error', text: '❌ said while offline' });
+    await eventually(() => transport.status().joined.includes('#ops'), 'the rejoin');
+    expect(await pending).toMatchObject({ transport: 'irc', channel: '#ops' });
+    expect(sent()).toEqual(['PRIVMSG #ops :❌ said while offline']);
+    expect(server.connections()).toBe(2);
+    expect(server.received.filter((r) => r.line === 'JOIN #ops').map((r) => r.connection)).toEqual([1, 2]);
+    expect(logs.some((line) => /IRC connection lost .*reconnecting in 0\.5 s/.test(line))).toBe(true);
+    expect(transport.status().attempts).toBe(2);
+  });
+});
