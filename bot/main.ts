@@ -11,6 +11,8 @@ import type { Clock, CommandDeps } from '../commands/ports.js';
 import { DEFAULT_CONFIG_PATH, type EnvSettings } from '../config/load.js';
 import { CutoverError } from '../core/errors.js';
 import { createFleets } from './create-fleet.js';
+import { createIrcTransport } from './irc/create-irc-transport.js';
+import { createSlackTransport } from './slack/create-slack-transport.js';
 import { createPlanRunners } from './create-plan-runners.js';
 import type { Config } from '../config/schema.js';
 import { Inventory } from '../core/inventory.js';
@@ -44,6 +46,8 @@ export interface BotOptions {
   lockRetryMs?: number;
   /** Where the config was read from: plan files are resolved next to it. */
   configPath?: string;
+  /** false skips the IRC and Slack transports the config names (tests inject their own). */
+  configuredChat?: boolean;
   /** Transports built by the caller (tests, embedders), run next to the configured ones. */
   transports?: ChatTransport[];
 }
@@ -80,6 +84,15 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     transports.push(
       new ConsoleTransport({ ...options.console, channel: consoleSettings.channel, speaker: consoleSettings.speaker, people: Object.keys(config.people) }),
     );
+  }
+  // IRC and Slack run side by side with the console, against the same queue and identities.
+  const irc = config.transports.irc;
+  if (role !== 'worker' && irc?.enabled === true && options.configuredChat !== false) {
+    transports.push(createIrcTransport(irc, env, config, (level, message, details) => log[level]({ ...details, transport: 'irc' }, message)));
+  }
+  const slack = config.transports.slack;
+  if (role !== 'worker' && slack?.enabled === true && options.configuredChat !== false) {
+    transports.push(createSlackTransport(slack, env, config, (message, error) => log.warn({ err: error, transport: 'slack' }, message)));
   }
   const jobs = new JobSystem({
     prefix,
