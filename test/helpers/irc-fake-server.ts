@@ -21,6 +21,8 @@ export interface FakeIrcServerOptions {
   loggedInPauseMs?: number;
   /** Nicks someone else already has (433 ERR_NICKNAMEINUSE). */
   takenNicks?: string[];
+  /** Announce WHOX and answer WHO #channel with these members (account undefined: logged out). */
+  whox?: Array<{ nick: string; account?: string }>;
 }
 
 export interface FakeIrcServer {
@@ -68,7 +70,7 @@ export async function startFakeIrcServer(options: FakeIrcServerOptions = {}): Pr
       state.welcomed = true;
       registered.add(socket);
       send(`:${SERVER} 001 ${state.nick} :Welcome to the fake network ${state.nick}`);
-      send(`:${SERVER} 005 ${state.nick} CHANTYPES=# CASEMAPPING=rfc1459 NETWORK=Fake :are supported by this server`);
+      send(`:${SERVER} 005 ${state.nick} CHANTYPES=# CASEMAPPING=rfc1459 NETWORK=Fake${options.whox === undefined ? '' : ' WHOX'} :are supported by this server`);
       send(`:${SERVER} 422 ${state.nick} :MOTD File is missing`);
     };
     const loggedIn = (account: string): void => {
@@ -135,6 +137,15 @@ export async function startFakeIrcServer(options: FakeIrcServerOptions = {}): Pr
           // echo-message: the sender gets its own line back, with a msgid where tags are on.
           if (state.echo) send(`${state.tags ? `@msgid=${id}-${++msgids} ` : ''}:${state.nick}!u@fake PRIVMSG ${params[0] ?? ''} ${params.slice(1).join(' ')}`);
           return;
+        case 'WHO': {
+          // WHOX %tcuhsnfdaor,<token>: token channel user host server nick flags hops account oplevel :realname
+          const token = /,(\d+)$/.exec(params[1] ?? '')?.[1];
+          if (options.whox !== undefined && token !== undefined) {
+            for (const member of options.whox) send(`:${SERVER} 354 ${state.nick} ${token} ${params[0] ?? ''} u host ${SERVER} ${member.nick} H 0 ${member.account ?? '0'} n/a :${member.nick}`);
+          }
+          send(`:${SERVER} 315 ${state.nick} ${params[0] ?? ''} :End of /WHO list.`);
+          return;
+        }
         case 'PING':
           send(`:${SERVER} PONG ${SERVER} ${params.join(' ')}`);
           return;

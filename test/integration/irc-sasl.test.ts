@@ -193,4 +193,19 @@ describe('IRC SASL and account identity, against a fake IRC server', () => {
       ['carol_', undefined],
     ]);
   });
+
+  it('without account-tag or extended-join, a WHOX of the channel says who is logged in as whom', async () => {
+    const server = await startFakeIrcServer({ caps: ['message-tags'], whox: [{ nick: 'bob', account: 'bob' }, { nick: 'eve' }] });
+    const { transport, events } = await start(server, ircSettings(server.port));
+    await eventually(() => transport.status().joined.includes('#ops'), 'join');
+    await server.waitFor((received) => received.some((r) => /^WHO #ops %\S+,\d+$/.test(r.line)), 'a WHOX of the channel');
+    // The WHO reply is in before these lines: the server answers in order.
+    server.broadcast(':bob!b@host PRIVMSG #ops :one');
+    server.broadcast(':eve!e@host PRIVMSG #ops :two');
+    await eventually(() => events.length >= 2, 'two messages');
+    expect(events.map((event) => [event.caller.display, event.caller.person])).toEqual([
+      ['bob', 'bob'],
+      ['eve', undefined],
+    ]);
+  });
 });
