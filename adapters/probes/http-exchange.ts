@@ -18,6 +18,8 @@ export interface ExchangeOptions {
   signal: AbortSignal;
   elapsed: () => number;
   onPhase: (phase: ProbePhase) => void;
+  /** Filled in as the answer arrives, so a timeout or reset mid-body still reports the status. */
+  seen: Exchange;
 }
 
 export interface Exchange {
@@ -68,16 +70,18 @@ export function exchange(options: ExchangeOptions): Promise<Exchange> {
       return;
     }
     options.signal.addEventListener('abort', onAbort, { once: true });
-    request.once('error', (error) => settle({ error: classifySocketError(error, phase, target) }));
+    request.on('error', (error) => settle({ error: classifySocketError(error, phase, target) }));
     request.once('response', (response: IncomingMessage) => {
-      const firstByteMs = options.elapsed();
+      const { seen } = options;
+      seen.firstByteMs = options.elapsed();
       enter('body');
       const status = response.statusCode ?? 0;
       const contentType = response.headers['content-type'];
-      const seen = { status, ...(contentType === undefined ? {} : { contentType }), firstByteMs };
-      let bytes = 0;
+      seen.status = status;
+      if (contentType !== undefined) seen.contentType = contentType;
+      const done = (failure?: ProbeFailure): void => settle({ value: { ...seen, ...(failure === undefined ? {} : { failure }) } });
       const chunks: Buffer[] = [];
-      response.once('error', (error) => settle({ error: classifySocketError(error, 'body', target) }));
+      response.on('error', (error) => settle({ error: classifySocketError(error, 'body', target) }));
       response.once('close', () => {
         if (!response.complete) settle({ error: classifySocketError(Object.assign(new Error('connection closed before the body ended'), { code: 'ECONNRESET' }), 'body', target) });
       });
@@ -86,33 +90,28 @@ export function exchange(options: ExchangeOptions): Promise<Exchange> {
         const finishStatus = (): void => {
           const body = Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').trim();
           const why = body === '' || !/^text\/|json/.test(contentType ?? '') ? '' : `: ${printable(body.replace(/\s+/g, ' '), 120)}`;
-          settle({ value: { ...seen, bytes, failure: { code: 'status', message: `HTTP ${status} from ${target} (expected ${options.expectStatus})${why}` } } });
+          done({ code: 'status', message: `HTTP ${status} from ${target} (expected ${options.expectStatus})${why}` });
         };
         response.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
+          seen.bytes += chunk.length;
           chunks.push(chunk);
-          if (bytes >= SNIPPET_BYTES) finishStatus();
+          if (seen.bytes >= SNIPPET_BYTES) finishStatus();
         });
         response.once('end', finishStatus);
         return;
       }
       if (contentType === undefined || !options.expectContentType.test(contentType)) {
         const got = contentType === undefined ? 'no Content-Type' : `Content-Type ${printable(contentType, 80)}`;
-        settle({ value: { ...seen, bytes, failure: { code: 'content-type', message: `${got} from ${target} (expected ${String(options.expectContentType)})` } } });
+        done({ code: 'content-type', message: `${got} from ${target} (expected ${String(options.expectContentType)})` });
         return;
       }
       response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > options.maxBytes) {
-          settle({ value: { ...seen, bytes, failure: { code: 'body', message: `body from ${target} exceeds ${options.maxBytes} bytes` } } });
-        }
+        seen.bytes += chunk.length;
+        if (seen.bytes > options.maxBytes) done({ code: 'body', message: `body from ${target} exceeds ${options.maxBytes} bytes` });
       });
       response.once('end', () => {
-        if (bytes < options.minBytes) {
-          settle({ value: { ...seen, bytes, failure: { code: 'body', message: `body from ${target} has ${bytes} bytes (expected at least ${options.minBytes})` } } });
-        } else {
-          settle({ value: { ...seen, bytes } });
-        }
+        if (seen.bytes < options.minBytes) done({ code: 'body', message: `body from ${target} has ${seen.bytes} bytes (expected at least ${options.minBytes})` });
+        else done();
       });
     });
     request.end();

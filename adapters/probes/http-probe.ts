@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { CutoverError } from '../../core/errors.js';
 import { startDeadline } from './deadline.js';
-import { exchange } from './http-exchange.js';
+import { exchange, type Exchange } from './http-exchange.js';
 import { ConnectionAborted, openConnection, type TlsDetails } from './open-connection.js';
 import { parseInput } from './parse-input.js';
 import { httpProbeRequestSchema, type HttpProbeRequest, type HttpProbeResult, type HttpProbeTimings, type ProbeFailure } from './prober.js';
@@ -56,16 +56,22 @@ export async function probeHttp(request: HttpProbeRequest, clock: ProbeClock = m
   const timings: HttpProbeTimings = {};
   let phase: ProbePhase = 'connect';
   let tls: TlsDetails | undefined;
-  const result = (fields: Partial<HttpProbeResult> & { error?: ProbeFailure }): HttpProbeResult => ({
-    ok: fields.error === undefined,
-    url: input.url,
-    target,
-    bytes: 0,
-    ...fields,
-    latencyMs: elapsed(),
-    timings,
-    ...(tls?.certificate === undefined ? {} : { certificate: tls.certificate }),
-  });
+  const seen: Exchange = { bytes: 0 };
+  const result = (error?: ProbeFailure): HttpProbeResult => {
+    if (seen.firstByteMs !== undefined) timings.firstByteMs = seen.firstByteMs;
+    return {
+      ok: error === undefined,
+      url: input.url,
+      target,
+      ...(seen.status === undefined ? {} : { status: seen.status }),
+      ...(seen.contentType === undefined ? {} : { contentType: seen.contentType }),
+      bytes: seen.bytes,
+      latencyMs: elapsed(),
+      timings,
+      ...(tls?.certificate === undefined ? {} : { certificate: tls.certificate }),
+      ...(error === undefined ? {} : { error }),
+    };
+  };
   const onPhase = (next: ProbePhase): void => {
     phase = next;
   };
@@ -85,7 +91,7 @@ export async function probeHttp(request: HttpProbeRequest, clock: ProbeClock = m
       const verdict = tlsVerdict(tls, plan.expectedNames, input.rejectUnauthorized, target);
       if (verdict.failure !== undefined) {
         opened.socket.destroy();
-        return result({ error: verdict.failure });
+        return result(verdict.failure);
       }
     }
     const outcome = await exchange({
@@ -101,20 +107,15 @@ export async function probeHttp(request: HttpProbeRequest, clock: ProbeClock = m
       signal: deadline.signal,
       elapsed,
       onPhase,
+      seen,
     });
-    if (outcome.firstByteMs !== undefined) timings.firstByteMs = outcome.firstByteMs;
-    return result({
-      ...(outcome.status === undefined ? {} : { status: outcome.status }),
-      ...(outcome.contentType === undefined ? {} : { contentType: outcome.contentType }),
-      bytes: outcome.bytes,
-      ...(outcome.failure === undefined ? {} : { error: outcome.failure }),
-    });
+    return result(outcome.failure);
   } catch (error) {
     if (deadline.cancelled()) throw new CutoverError('adapter.cancelled', `Probe of ${input.url} via ${target} cancelled`, { cause: error });
     if (error instanceof ConnectionAborted) {
-      return result({ error: { code: 'timeout', message: `no complete answer from ${target} within ${input.timeoutMs} ms (stalled ${PHASE_WORDS[phase]})` } });
+      return result({ code: 'timeout', message: `no complete answer from ${target} within ${input.timeoutMs} ms (stalled ${PHASE_WORDS[phase]})` });
     }
-    if (error instanceof ProbeFailed) return result({ error: error.failure });
+    if (error instanceof ProbeFailed) return result(error.failure);
     throw error;
   } finally {
     deadline.dispose();

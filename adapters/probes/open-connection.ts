@@ -31,6 +31,8 @@ export interface OpenedConnection {
   tls?: TlsDetails;
 }
 
+function ignore(): void {}
+
 /** Thrown when the signal aborts; the caller's deadline knows whether that was time or a person. */
 export class ConnectionAborted extends Error {}
 
@@ -64,12 +66,15 @@ export function openConnection(options: OpenConnectionOptions): Promise<OpenedCo
     options.onPhase('connect');
     const raw = connectTcp({ host: options.host, port: options.port, noDelay: true });
     current = raw;
-    raw.once('error', (error) => finish(classifySocketError(error, 'connect', target)));
+    const onConnectError = (error: Error): void => finish(classifySocketError(error, 'connect', target));
+    raw.on('error', onConnectError);
     raw.once('connect', () => {
       const connectMs = options.elapsed();
-      raw.removeAllListeners('error');
+      raw.removeListener('error', onConnectError);
+      // From here errors surface through the TLS socket or the HTTP request; a late one must not
+      // become an uncaught exception after the probe has settled.
+      raw.on('error', ignore);
       if (options.tls === undefined) {
-        raw.once('error', () => undefined);
         finish(undefined, { socket: raw, connectMs });
         return;
       }
@@ -85,11 +90,11 @@ export function openConnection(options: OpenConnectionOptions): Promise<OpenedCo
         ALPNProtocols: ['http/1.1'],
       });
       current = secure;
-      secure.once('error', (error) => finish(classifySocketError(error, 'tls', target)));
+      const onTlsError = (error: Error): void => finish(classifySocketError(error, 'tls', target));
+      secure.on('error', onTlsError);
       secure.once('secureConnect', () => {
-        secure.removeAllListeners('error');
-        // Later errors belong to whoever uses the socket next; until then keep them from crashing.
-        secure.once('error', () => undefined);
+        secure.removeListener('error', onTlsError);
+        secure.on('error', ignore);
         const certificate = certificateInfo(secure.getPeerCertificate());
         const authorizationError = secure.authorizationError === null ? undefined : String(secure.authorizationError);
         const protocol = secure.getProtocol() ?? undefined;

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -19,8 +20,9 @@ type ServerTlsSocket = TLSSocket & { servername?: string | false };
  * - html: 200 text/html, a default vhost instead of the tile server.
  * - hang: completes TLS, reads the request, never answers.
  * - stall-body: sends headers and half the body, then nothing.
+ * - drop: sends headers and half the body, then resets the connection.
  */
-export type Behaviour = 'tile' | 'unavailable' | 'html' | 'hang' | 'stall-body';
+export type Behaviour = 'tile' | 'unavailable' | 'html' | 'hang' | 'stall-body' | 'drop';
 
 export interface SeenRequest {
   /** SNI the client sent. */
@@ -45,40 +47,61 @@ export interface TestServer {
 export function startHttpsServer(options: { certificate: CertificateFiles; behaviour: Behaviour }): Promise<TestServer> {
   const requests: SeenRequest[] = [];
   const server = createHttpsServer({ cert: options.certificate.cert, key: options.certificate.key }, (request, response) => {
-    requests.push({
-      servername: (request.socket as ServerTlsSocket).servername || undefined,
-      host: request.headers.host,
-      path: request.url,
-      userAgent: request.headers['user-agent'],
-    });
-    switch (options.behaviour) {
-      case 'tile':
-        response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': TILE_PNG.length });
-        response.end(TILE_PNG);
-        return;
-      case 'unavailable':
-        response.writeHead(503, { 'Content-Type': 'text/plain' });
-        response.end('upstream connect error or disconnect/reset before headers. reset reason: connection failure');
-        return;
-      case 'html':
-        response.writeHead(200, { 'Content-Type': 'text/html' });
-        response.end('<html><body>Welcome to nginx!</body></html>');
-        return;
-      case 'hang':
-        return;
-      case 'stall-body':
-        response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': TILE_PNG.length * 2 });
-        response.write(TILE_PNG);
-        return;
-      default:
-        options.behaviour satisfies never;
-    }
+    answer(options.behaviour, requests, request, response);
   });
-  // Keep-alive and header timeouts off: the hanging servers must hang for as long as the client lets them.
+  return listen(withoutTimeouts(server), requests);
+}
+
+/** The same behaviours over plain HTTP, like Kartotherian's own port 6533. */
+export function startHttpServer(options: { behaviour: Behaviour }): Promise<TestServer> {
+  const requests: SeenRequest[] = [];
+  const server = createHttpServer((request, response) => {
+    answer(options.behaviour, requests, request, response);
+  });
+  return listen(withoutTimeouts(server), requests);
+}
+
+/** Keep-alive and header timeouts off: the hanging servers must hang for as long as the client lets them. */
+function withoutTimeouts<S extends { keepAliveTimeout: number; headersTimeout: number; requestTimeout: number }>(server: S): S {
   server.keepAliveTimeout = 0;
   server.headersTimeout = 0;
   server.requestTimeout = 0;
-  return listen(server, requests);
+  return server;
+}
+
+function answer(behaviour: Behaviour, requests: SeenRequest[], request: IncomingMessage, response: ServerResponse): void {
+  requests.push({
+    servername: (request.socket as ServerTlsSocket).servername || undefined,
+    host: request.headers.host,
+    path: request.url,
+    userAgent: request.headers['user-agent'],
+  });
+  switch (behaviour) {
+    case 'tile':
+      response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': TILE_PNG.length });
+      response.end(TILE_PNG);
+      return;
+    case 'unavailable':
+      response.writeHead(503, { 'Content-Type': 'text/plain' });
+      response.end('upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+      return;
+    case 'html':
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end('<html><body>Welcome to nginx!</body></html>');
+      return;
+    case 'hang':
+      return;
+    case 'stall-body':
+      response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': TILE_PNG.length * 2 });
+      response.write(TILE_PNG);
+      return;
+    case 'drop':
+      response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': TILE_PNG.length * 2 });
+      response.write(TILE_PNG, () => setTimeout(() => request.socket.destroy(), 20));
+      return;
+    default:
+      behaviour satisfies never;
+  }
 }
 
 /** Accepts TCP and never says a word: the client's TLS handshake waits forever. */

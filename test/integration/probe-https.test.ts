@@ -3,7 +3,7 @@ import { probeHttp } from '../../adapters/probes/http-probe.js';
 import type { HttpProbeRequest } from '../../adapters/probes/prober.js';
 import { probeTls } from '../../adapters/probes/tls-probe.js';
 import { isCutoverError } from '../../core/errors.js';
-import { closedPort, startHttpsServer, startSilentServer, TILE_PNG, type Behaviour, type TestServer } from '../helpers/https-servers.js';
+import { closedPort, startHttpServer, startHttpsServer, startSilentServer, TILE_PNG, type Behaviour, type TestServer } from '../helpers/https-servers.js';
 import { createTlsFixtures, type CertificateFiles, type TlsFixtures } from '../helpers/tls-fixtures.js';
 
 const TILE_URL = 'https://maps.wikimedia.org/osm-intl/6/23/24.png';
@@ -13,7 +13,7 @@ const TIMEOUT_MS = 1000;
 const SLACK_MS = 500;
 
 let fixtures: TlsFixtures;
-const servers: Record<'tile' | 'unavailable' | 'html' | 'hang' | 'stallBody' | 'wrongNames' | 'selfSigned' | 'wildcard' | 'silent', TestServer> = {} as never;
+const servers: Record<'tile' | 'unavailable' | 'html' | 'hang' | 'stallBody' | 'drop' | 'wrongNames' | 'selfSigned' | 'wildcard' | 'silent' | 'plain', TestServer> = {} as never;
 
 async function start(certificate: CertificateFiles, behaviour: Behaviour): Promise<TestServer> {
   return startHttpsServer({ certificate, behaviour });
@@ -32,6 +32,8 @@ beforeAll(async () => {
   servers.html = await start(good, 'html');
   servers.hang = await start(good, 'hang');
   servers.stallBody = await start(good, 'stall-body');
+  servers.drop = await start(good, 'drop');
+  servers.plain = await startHttpServer({ behaviour: 'tile' });
   servers.wrongNames = await start(meshOnly, 'tile');
   servers.selfSigned = await start(rogue, 'tile');
   servers.wildcard = await start(wildcard, 'tile');
@@ -99,9 +101,27 @@ describe('probeHttp against real HTTPS servers', () => {
 
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
     expect(result.error?.message).toContain(where);
+    // What did arrive is still reported: a stalled body keeps its status.
+    expect(result.status).toBe(name === 'stallBody' ? 200 : undefined);
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
     expect(elapsed).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     await server.waitForNoSockets(1000);
+  });
+
+  it('reports a connection reset in the middle of the body as reset', async () => {
+    const result = await probeHttp(tileRequest(servers.drop));
+
+    expect(result).toMatchObject({ ok: false, status: 200, error: { code: 'reset' } });
+    expect(result.error?.message).toContain('reading the body');
+    expect(result.bytes).toBe(TILE_PNG.length);
+  });
+
+  it('probes plain HTTP (port 6533) without SNI or a name check', async () => {
+    const result = await probeHttp({ url: 'http://maps1009.eqiad.wmnet:6533/osm-intl/6/23/24.png', connectTo: { host: '127.0.0.1', port: servers.plain.port }, timeoutMs: TIMEOUT_MS });
+
+    expect(result).toMatchObject({ ok: true, status: 200, contentType: 'image/png', bytes: TILE_PNG.length });
+    expect(result.certificate).toBeUndefined();
+    expect(servers.plain.requests.at(-1)).toMatchObject({ servername: undefined, host: 'maps1009.eqiad.wmnet:6533' });
   });
 
   it('refuses to send a request to a trusted certificate that lacks a name', async () => {
