@@ -9,6 +9,15 @@ import { simulationSettingsSchema } from '../adapters/simulated/simulation-setti
 import type { SimulationControl } from '../commands/ports.js';
 import type { Config } from '../config/schema.js';
 import type { Inventory } from '../core/inventory.js';
+import type { EnvSettings } from '../config/load.js';
+import { createCommandRunner } from '../adapters/command-runner.js';
+import { createHelmfileDeployer } from '../adapters/helm/helmfile-deployer.js';
+import { prometheusClientsByDc } from '../adapters/metrics/clients-by-dc.js';
+import { createHealthReader } from '../adapters/metrics/health-reader.js';
+import { createNodeProber } from '../adapters/probes/node-prober.js';
+import { ProductionEffects } from '../adapters/production/production-effects.js';
+import { createCuminPuppetRunner } from '../adapters/puppet/cumin-puppet-runner.js';
+import { PybalView } from '../adapters/pybal/pybal-view.js';
 
 export interface Fleet {
   effects: PlanEffects | undefined;
@@ -21,11 +30,11 @@ export interface Fleet {
  * metrics from one traffic model, fault injection), or, with a real conftool, whatever
  * production adapters the config names.
  */
-export function createFleets(config: Config, inventories: ReadonlyMap<string, Inventory>, pooling: PoolingBackend, client: Redis, prefix: string): Map<string, Fleet> {
+export function createFleets(config: Config, env: EnvSettings, inventories: ReadonlyMap<string, Inventory>, pooling: PoolingBackend, client: Redis, prefix: string): Map<string, Fleet> {
   const fleets = new Map<string, Fleet>();
   for (const [service, inventory] of inventories) {
     if (config.backends.pooling.kind !== 'simulated') {
-      fleets.set(service, { effects: undefined, observer: undefined, simulation: undefined });
+      fleets.set(service, productionFleet(config, inventory, env));
       continue;
     }
     const settings = config.backends.simulation ?? simulationSettingsSchema.parse({ cdn_from: inventory.lvsServiceNames[0] ?? service });
@@ -34,4 +43,42 @@ export function createFleets(config: Config, inventories: ReadonlyMap<string, In
     fleets.set(service, { effects, observer: effects, simulation: new SimulationFaults(fleet, inventory, pooling) });
   }
   return fleets;
+}
+
+/**
+ * The real adapters, composed only when every one the plan needs is configured: a plan that
+ * could pool workers but not probe them must not exist. pybal and metrics alone still give
+ * status its side-by-side view.
+ */
+function productionFleet(config: Config, inventory: Inventory, env: EnvSettings): Fleet {
+  const { pybal, helm, puppet, metrics, production } = config.backends;
+  const pybalView = pybal === undefined ? undefined : new PybalView(pybal);
+  const healthReader = metrics === undefined ? undefined : createHealthReader(metrics, { clientFor: prometheusClientsByDc(metrics) });
+  const sshEnv: Record<string, string> = env.sshAuthSock === undefined ? {} : { SSH_AUTH_SOCK: env.sshAuthSock };
+  if (pybalView !== undefined && healthReader !== undefined && helm !== undefined && puppet !== undefined && production !== undefined) {
+    const effects = new ProductionEffects({
+      inventory,
+      settings: production,
+      puppet: createCuminPuppetRunner({ runner: createCommandRunner(puppet.host), settings: puppet, env: sshEnv, dryRun: config.dry_run }),
+      helm: createHelmfileDeployer({ runner: createCommandRunner(helm.host), settings: helm, env: sshEnv, dryRun: config.dry_run }),
+      prober: createNodeProber(),
+      pybal: pybalView,
+      health: healthReader,
+      cookbooks: createCommandRunner(puppet.host),
+    });
+    return { effects, observer: effects, simulation: undefined };
+  }
+  const observer: PoolObserver = {
+    pybal: async (pool) => pybalView?.readPool(pool),
+    health: async ({ dc, lvsService }) => {
+      if (healthReader === undefined) return undefined;
+      const [k8s, baseline, service] = await Promise.all([
+        healthReader.groupHealth({ dc, group: 'k8s', window: '5m', lvs_service: lvsService }),
+        healthReader.groupHealth({ dc, group: 'bare-metal', window: '5m', lvs_service: lvsService }),
+        healthReader.serviceHealth({ dc, window: '5m', lvs_service: lvsService }),
+      ]);
+      return { k8s, baseline, k8sShare: service.k8sTrafficShare };
+    },
+  };
+  return { effects: undefined, observer, simulation: undefined };
 }

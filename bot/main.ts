@@ -101,7 +101,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
   });
-  const fleets = createFleets(config, inventories, pooling, client, prefix);
+  const fleets = createFleets(config, env, inventories, pooling, client, prefix);
   const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets });
   const deps: CommandDeps = {
     requests,

@@ -16,6 +16,8 @@ export interface EnvSettings {
   slackAppToken?: string | undefined;
   slackSigningSecret?: string | undefined;
   etcdPassword?: string | undefined;
+  /** ssh-agent socket for cumin and deployment hosts; passed to ssh, nothing else. */
+  sshAuthSock?: string | undefined;
 }
 
 const envSchema = z.object({
@@ -26,6 +28,7 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'SLACK_APP_TOKEN must be an app-level token (xapp-…)' }).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   CUTOVER_ETCD_PASSWORD: z.string().min(1).optional(),
+  SSH_AUTH_SOCK: z.string().min(1).optional(),
 });
 
 export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
@@ -41,6 +44,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     slackAppToken: parsed.data.SLACK_APP_TOKEN,
     slackSigningSecret: parsed.data.SLACK_SIGNING_SECRET,
     etcdPassword: parsed.data.CUTOVER_ETCD_PASSWORD,
+    sshAuthSock: parsed.data.SSH_AUTH_SOCK,
   };
 }
 

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema, pybalSettingsSchema } from '../adapters/conftool/settings.js';
 import { helmSettingsSchema } from '../adapters/helm/settings.js';
+import { metricsSettingsSchema } from '../adapters/metrics/settings.js';
+import { productionSettingsSchema } from '../adapters/production/settings.js';
 import { puppetSettingsSchema } from '../adapters/puppet/settings.js';
 import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 
@@ -215,6 +217,8 @@ export const configSchema = z
       pybal: pybalSettingsSchema.optional(),
       helm: helmSettingsSchema.optional(),
       puppet: puppetSettingsSchema.optional(),
+      metrics: metricsSettingsSchema.optional(),
+      production: productionSettingsSchema.optional(),
       simulation: simulationSettingsSchema.optional(),
     }),
     /** Read everything for real, write nothing: every write is shown in the channel instead. */

@@ -1,0 +1,28 @@
+import * as z from 'zod';
+
+/**
+ * `backends.production`: what the plan needs beyond each adapter's own settings. The pybal
+ * restart is the `sre.loadbalancer.restart-pybal` cookbook; its argv is configuration because
+ * cookbook flags change more often than this bot.
+ */
+export const productionSettingsSchema = z.strictObject({
+  probes: z.strictObject({
+    /** The URL users fetch: its host is the Host header and SNI of every probe. */
+    public_url: z.url({ protocol: /^https$/ }).default('https://maps.wikimedia.org/osm-intl/6/23/24.png'),
+    expected_names: z.array(z.string()).min(1).default(['maps.wikimedia.org', 'kartotherian.discovery.wmnet']),
+    vips: z.record(z.string(), z.string()),
+    timeout_ms: z.int().min(100).max(60_000).default(5000),
+    vip_attempts: z.int().min(1).max(20).default(5),
+    /** PEM of the CA that signs the service certificates (the Puppet CA), read by the loader from `ca_file`. */
+    ca: z.string().optional(),
+  }),
+  pybal_restart: z.strictObject({
+    /** Per DC, the LVS hosts in restart order: secondary first. */
+    order: z.record(z.string(), z.array(z.string()).min(1)),
+    argv: z.array(z.string()).min(1).default(['sudo', '-n', 'cookbook', 'sre.loadbalancer.restart-pybal', '--query', 'P{{host}}', '--reason', '{reason}']),
+    timeout_ms: z.int().min(1000).default(600_000),
+  }),
+  /** The rate() window of health queries. */
+  window: z.string().regex(/^\d+[smh]$/).default('5m'),
+});
+export type ProductionSettings = z.infer<typeof productionSettingsSchema>;
