@@ -52,7 +52,8 @@ export class Gateway {
           return;
         }
         case 'button':
-          await this.command(`!${event.decision} ${event.requestId} --expect ${event.actionHash}`, event.caller, undefined);
+          // Only an approval binds to what was shown; a deny of a changed request is still a deny.
+          await this.command(event.decision === 'approve' ? `!approve ${event.requestId} --expect ${event.actionHash}` : `!deny ${event.requestId}`, event.caller, event.ref);
           return;
         default:
           event satisfies never;

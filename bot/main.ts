@@ -156,11 +156,17 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   });
   const messages = new RequestMessages(client, prefix);
   const deliveries = new DeliveryGuard(client, prefix);
-  for (const transport of transports) {
-    const gateway = new Gateway({ transport, dispatch, messages, deliveries, log: (message, error) => log.error({ err: error }, message) });
-    jobs.startDelivery(transport.name, (message) => gateway.deliver(message));
-    await gateway.start();
-  }
+  // One chat being down at boot must not keep the others (or the console) from starting.
+  const started = await Promise.allSettled(
+    transports.map(async (transport) => {
+      const gateway = new Gateway({ transport, dispatch, messages, deliveries, log: (message, error) => log.error({ err: error }, message) });
+      jobs.startDelivery(transport.name, (message) => gateway.deliver(message));
+      await gateway.start();
+    }),
+  );
+  started.forEach((outcome, index) => {
+    if (outcome.status === 'rejected') log.error({ err: outcome.reason, transport: transports[index]?.name }, 'a chat transport failed to start; the others run');
+  });
 
   let stopping: Promise<void> | undefined;
   return {

@@ -22,7 +22,7 @@ export type InboundEvent =
       deliveryId?: string;
     }
   | { kind: 'reaction'; caller: Caller; target: MessageRef; emoji: string; removed: boolean; deliveryId?: string }
-  | { kind: 'button'; caller: Caller; decision: 'approve' | 'deny'; requestId: string; actionHash: string; deliveryId?: string };
+  | { kind: 'button'; caller: Caller; decision: 'approve' | 'deny'; requestId: string; actionHash: string; deliveryId?: string; ref?: MessageRef };
 
 export type OutboundKind = 'reply' | 'request' | 'progress' | 'result' | 'error';
 

@@ -151,9 +151,8 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     expect(postsAfter(slack, from, (call) => textOf(call).includes('may not approve'))).toEqual([]);
   });
 
-  // Known gateway bug: a Deny click becomes `!deny ID --expect HASH`, and !deny has no --expect flag, so
-  // the channel gets "✖ deny has no option --expect". Flip to it() once bot/gateway.ts sends --expect for approve only.
-  it.fails('denies on the Deny button: the buttons go and the announcement says who denied it', async () => {
+  // Regression: a Deny click used to become `!deny ID --expect HASH`, which !deny refuses.
+  it('denies on the Deny button: the buttons go and the announcement says who denied it', async () => {
     const posted = await request(slack, '!kartotherian depool maps1006 --service kartotherian-ssl');
     const from = slack.api.calls.length;
     await postSigned(slack.eventsUrl, { form: interactivityForm(blockActions({ user: CAROL, decision: 'deny', messageTs: posted.ts, value: posted.value })) });
