@@ -22,7 +22,6 @@ declare module 'irc-framework' {
       auto_reconnect?: boolean;
       ping_interval?: number;
       ping_timeout?: number;
-      message_max_length?: number;
       enable_echomessage?: boolean;
       version?: string | false;
     }

@@ -213,7 +213,11 @@ export class IrcTransport implements ChatTransport {
       registrationTimeoutMs: this.options.registrationTimeoutMs ?? 60_000,
       rejoinDelayMs: this.options.rejoinDelayMs ?? 10_000,
       handlers: {
-        registered: () => this.supervisor.registered(),
+        registered: () => {
+          this.supervisor.registered();
+          // Lines to nicks may go now; lines to channels wait for the JOIN.
+          this.outbox.pump();
+        },
         joined: () => this.outbox.pump(),
         left: () => undefined,
         message: (event, account) => this.onMessage(event, account),
