@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIrcTransport } from '../../bot/irc/create-irc-transport.js';
 import type { IrcLogLevel } from '../../bot/irc/irc-log.js';
 import type { IrcTransport } from '../../bot/irc/irc-transport.js';
@@ -9,7 +9,7 @@ import type { EnvSettings } from '../../config/load.js';
 import type { Config, IrcTransportConfig } from '../../config/schema.js';
 import { isCutoverError } from '../../core/errors.js';
 import { loadShippedConfig } from '../helpers/config.js';
-import { selfSigned, type SelfSigned } from '../helpers/irc-certs.js';
+import { removeCertificates, selfSigned, type SelfSigned } from '../helpers/irc-certs.js';
 import { startFakeIrcServer, type FakeIrcServer } from '../helpers/irc-fake-server.js';
 
 const ENV: EnvSettings = { redisUrl: 'redis://127.0.0.1:6379', logLevel: 'silent', ircSaslPassword: 's3cret-pass' };
@@ -56,6 +56,8 @@ describe('IRC SASL and account identity, against a fake IRC server', () => {
     for (const step of cleanup.splice(0).reverse()) await step();
     logs.length = 0;
   });
+
+  afterAll(removeCertificates);
 
   async function start(server: FakeIrcServer, settings: IrcTransportConfig, env: EnvSettings = ENV): Promise<{ transport: IrcTransport; events: InboundEvent[] }> {
     const events: InboundEvent[] = [];

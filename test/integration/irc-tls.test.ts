@@ -5,7 +5,7 @@ import type { IrcTransport } from '../../bot/irc/irc-transport.js';
 import type { Config, IrcTransportConfig } from '../../config/schema.js';
 import { loadShippedConfig } from '../helpers/config.js';
 import { startInspircd, type Inspircd } from '../helpers/inspircd.js';
-import { selfSigned, type SelfSigned } from '../helpers/irc-certs.js';
+import { removeCertificates, selfSigned, type SelfSigned } from '../helpers/irc-certs.js';
 
 async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -30,6 +30,7 @@ describe('IRC over TLS against InspIRCd (ssl_gnutls) with a self-signed certific
   afterAll(async () => {
     await Promise.all(transports.map((transport) => transport.stop()));
     await ircd?.dispose();
+    await removeCertificates();
   });
 
   function connect(extra: Partial<IrcTransportConfig>, logs: Array<[IrcLogLevel, string]>): IrcTransport {
