@@ -208,4 +208,57 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     await chat.waitFor(/someone outside cutover set .*maps1005.* pooled=yes/);
     await step(chat, /⏸ kartotherian-to-wikikube paused: drift: maps1005\.eqiad\.wmnet is pooled=yes, the plan set no \(changed outside the plan\)/);
   }, 60_000);
+
+  it('rolls the last step back on request, verified, and can pause, resume and abort', async () => {
+    const chat = await start('rollback');
+    await throughDeploy(chat);
+    await step(chat, /✅ eqiad first-worker done/);
+    expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('yes');
+    chat.say(`${K} rollback --dry-run`);
+    await chat.waitFor(/conftool \/conftool\/v1\/pools\/eqiad\/maps\/kartotherian-k8s-ssl\/wikikube-worker1001\.eqiad\.wmnet \{"pooled":"yes","weight":10\} → \{"pooled":"inactive","weight":0\}/);
+    await step(chat, /✅ \w+ done: .*reverted and verified: wikikube-worker1001 → pooled=inactive · the plan is back at eqiad step 5\/8 first-worker/, 'rollback');
+    expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('inactive');
+
+    chat.say('/as alice');
+    chat.say(`${K} pause change freeze`);
+    await chat.waitFor(/⏸ kartotherian-to-wikikube paused at eqiad step 5\/8 first-worker by alice/);
+    chat.say(`${K} next`);
+    await chat.waitFor(/✖ The plan is paused: paused by alice: change freeze/);
+    chat.say(`${K} resume`);
+    await chat.waitFor(/▶ kartotherian-to-wikikube resumed by alice: ready at eqiad step 5\/8 first-worker/);
+    chat.say(`${K} abort not today`);
+    await chat.waitFor(/⏹ kartotherian-to-wikikube aborted at eqiad step 5\/8 first-worker by alice; nothing was reverted/);
+  }, 60_000);
+
+  it('rollout requests each wave by itself after the previous one soaked clean', async () => {
+    const chat = await start('rollout');
+    await throughDeploy(chat);
+    await step(chat, /✅ eqiad first-worker done/);
+    await step(chat, /✅ eqiad observe done/);
+    await step(chat, /✅ eqiad waves wave 1\/4 done/, 'rollout');
+    // The next wave was requested by the rollout, for the same person, and waits for approval.
+    const [, id] = await chat.waitFor(/⏳ (\w+): alice asks to run kartotherian-to-wikikube eqiad waves wave 2/);
+    chat.say('/as carol');
+    chat.say(`!approve ${id}`);
+    await chat.waitFor(/✅ eqiad waves wave 2\/4 done/, { timeoutMs: 20_000 });
+    await chat.waitFor(/⏳ \w+: alice asks to run kartotherian-to-wikikube eqiad waves wave 3/);
+  }, 60_000);
+
+  it('an adapter that hangs times out with a clear error, and the service lock is released', async () => {
+    const quick = structuredClone(config);
+    const simulation = quick.backends.simulation;
+    if (simulation === undefined) throw new Error('no simulation settings');
+    simulation.adapter_timeout_ms = 300;
+    const chat = await start('hang', { config: quick });
+    chat.say(`${K} simulate hang puppet`);
+    await chat.waitFor(/hanging: puppet/);
+    const mark = chat.transcript().length;
+    chat.say(`${K} next`);
+    const [, id] = await chat.waitFor(/⏳ (\w+):/, { from: mark });
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    await chat.waitFor(new RegExp(`❌ ${id} failed: .*puppet did not answer within 300 ms`), { from: mark });
+    chat.say(`${K} status --dc eqiad --service kartotherian`);
+    await chat.waitFor(/lock: free/, { from: mark });
+  }, 60_000);
 });
