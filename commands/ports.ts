@@ -66,7 +66,7 @@ export interface PlanControl {
   readonly service: string;
   overview(): Promise<string>;
   /** The next step's exact adapter actions, and what blocks it, without changing anything. */
-  preview(operation: 'advance' | 'rollback'): Promise<string>;
+  preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string>;
   requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply>;
   requestRollback(caller: Caller, reason: string): Promise<Reply>;
   emergencyStop(caller: Caller, reason: string): Promise<Reply>;

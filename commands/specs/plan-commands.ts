@@ -101,13 +101,14 @@ export const planCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'emergency-stop',
     summary: 'repool all bare metal, then depool all workers; no approval needed',
-    usage: 'emergency-stop [reason…]',
+    usage: 'emergency-stop [--dry-run] [reason…]',
     positionals: [{ name: 'reason', rest: true }],
-    flags: {},
+    flags: { 'dry-run': 'boolean' },
     access: 'request',
     scope: 'service',
     mutates: true,
-    args: reasonOnly,
-    run: async (args, context) => planOf(context).emergencyStop(context.caller, args.reason ?? 'emergency stop'),
+    args: z.strictObject({ reason: reasonArg.optional(), dryRun: z.boolean().optional() }),
+    run: async (args, context) =>
+      args.dryRun === true ? planOf(context).preview('emergency-stop') : planOf(context).emergencyStop(context.caller, args.reason ?? 'emergency stop'),
   }),
 ];

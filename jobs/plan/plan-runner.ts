@@ -67,8 +67,13 @@ export class PlanRunner implements PlanControl {
     return lines.join('\n');
   }
 
-  async preview(operation: 'advance' | 'rollback'): Promise<string> {
+  async preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string> {
     const run = await this.run();
+    if (operation === 'emergency-stop') {
+      const ops = await this.emergencyOperations();
+      if (ops.length === 0) return 'dry-run: an emergency stop would change nothing (bare metal is pooled, no worker is).';
+      return ['dry-run, nothing changed · emergency stop would write, bare metal first:', ...ops.flatMap((op) => (op.kind === 'set-pooled' ? [`  conftool ${op.path} ${JSON.stringify(op.from)} → ${JSON.stringify(op.to)}`] : []))].join('\n');
+    }
     if (operation === 'rollback') {
       const entries = this.revertible(run);
       if (entries.length === 0) return 'dry-run: nothing to roll back (no conftool change of this plan is still in place).';

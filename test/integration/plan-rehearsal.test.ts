@@ -164,6 +164,9 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     await step(chat, /✅ eqiad waves wave 2\/4 done/);
     expect(await pooled(chat.prefix, 'eqiad', 'maps1005')).toBe('no');
     chat.say('/as alice');
+    chat.say(`${K} emergency-stop --dry-run`);
+    await chat.waitFor(/emergency stop would write, bare metal first:/);
+    await chat.waitFor(/maps1005\.eqiad\.wmnet \{"weight":10,"pooled":"no"\}|maps1005\.eqiad\.wmnet \{"pooled":"no","weight":10\} → \{"pooled":"yes","weight":10\}/);
     chat.say(`${K} emergency-stop users report broken tiles`);
     await chat.waitFor(/🛑 \w+ EMERGENCY STOP queued by alice/);
     await chat.waitFor(/✅ \w+ done: .*emergency stop done, verified: pool maps1005, pool maps1006, depool wikikube-worker1001, depool wikikube-worker1002/);
