@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { conftoolNameSchema, conftoolTagSchema } from './conftool-key.js';
+import { parseJson } from '../../core/parse-json.js';
 
 export interface ConfctlObject {
   name: string;
@@ -80,14 +81,6 @@ function lines(stdout: string): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '');
-}
-
-function parseJson(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined;
-  }
 }
 
 function badOutput(shown: string, line: string): CutoverError {

@@ -1,4 +1,6 @@
 import { CutoverError } from '../../core/errors.js';
+import { networkReason } from '../network-reason.js';
+import { parseJson } from '../../core/parse-json.js';
 
 export interface EtcdClientOptions {
   /** Client URLs, tried in order starting from the last one that answered. */
@@ -122,22 +124,4 @@ function isAborted(signal: AbortSignal | undefined): boolean {
 
 function cancelled(request: EtcdRequest): CutoverError {
   return new CutoverError('adapter.cancelled', `Cancelled: etcd ${request.method} ${request.key}`);
-}
-
-/** undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
-function networkReason(error: unknown): string {
-  const cause: unknown = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) {
-    const code = (cause as Error & { code?: unknown }).code;
-    return typeof code === 'string' ? code : cause.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

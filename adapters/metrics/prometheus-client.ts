@@ -3,6 +3,7 @@ import { CutoverError, type ErrorCode } from '../../core/errors.js';
 import { printable } from '../../core/printable.js';
 import { startDeadline } from '../probes/deadline.js';
 import { apiResponseSchema, toQueryData, type QueryData } from './prometheus-response.js';
+import { networkReason } from '../network-reason.js';
 
 /** An error that says which query failed and what Prometheus said about it. */
 export class PrometheusError extends CutoverError {
@@ -157,12 +158,4 @@ export function createPrometheusClient(options: { baseUrl: string; timeoutMs: nu
 
 function seconds(epochMs: number): string {
   return (epochMs / 1000).toFixed(3);
-}
-
-/** fetch hides the errno in `cause`; ECONNREFUSED says far more than "fetch failed". */
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return printable(cause.message, 80);
-  return error instanceof Error ? printable(error.message, 80) : 'unknown error';
 }

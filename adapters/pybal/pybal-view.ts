@@ -3,6 +3,8 @@ import { CutoverError } from '../../core/errors.js';
 import type { PybalSettings } from '../conftool/settings.js';
 import { confirmApplied, type ExpectedPybalState, type PybalConfirmation } from './confirm-applied.js';
 import { pybalPoolName, pybalPoolStateSchema, type PybalFailure, type PybalHostView } from './pybal-pool-state.js';
+import { networkReason } from '../network-reason.js';
+import { parseJson } from '../../core/parse-json.js';
 
 /** A pool as pybal knows it: the LVS service and port in one datacenter. */
 export interface PybalPoolRef {
@@ -98,22 +100,5 @@ export class PybalView {
     const parsed = pybalPoolStateSchema.safeParse(parseJson(text));
     if (!parsed.success) return fail('bad-output', `not a pybal pool: ${JSON.stringify(text.slice(0, 100))}`);
     return { lvsHost, url, ok: true, servers: parsed.data };
-  }
-}
-
-function networkReason(error: unknown): string {
-  const cause: unknown = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) {
-    const code = (cause as Error & { code?: unknown }).code;
-    return typeof code === 'string' ? code : cause.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -3,6 +3,7 @@ import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import type { PoolEntry, PoolingBackend } from '../pooling.js';
+import { parseJson } from '../../core/parse-json.js';
 
 /**
  * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens
@@ -96,12 +97,4 @@ function toEntry(path: string, raw: string, revision: string | undefined): PoolE
 
 function fqdnOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }
