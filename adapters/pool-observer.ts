@@ -1,3 +1,4 @@
+import type { ExpectedPybalState, PybalConfirmation } from './pybal/confirm-applied.js';
 import type { PybalHostView } from './pybal/pybal-pool-state.js';
 import type { HealthSnapshot } from './plan-effects.js';
 
@@ -11,4 +12,9 @@ export interface PoolObserver {
   pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[] | undefined>;
   /** k8s vs bare-metal health for the service in a DC; undefined when no metrics are configured. */
   health(args: { dc: string; lvsService: string }): Promise<HealthSnapshot | undefined>;
+  /**
+   * After a conftool write: waits until every LVS host shows it (enabled, disabled or removed),
+   * per pybal's rules. Undefined when no pybal is configured.
+   */
+  confirmApplied(pool: { dc: string; lvsService: string; port: number }, fqdn: string, expected: ExpectedPybalState): Promise<PybalConfirmation[] | undefined>;
 }

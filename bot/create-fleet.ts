@@ -70,6 +70,7 @@ function productionFleet(config: Config, inventory: Inventory, env: EnvSettings)
   }
   const observer: PoolObserver = {
     pybal: async (pool) => pybalView?.readPool(pool),
+    confirmApplied: async (pool, fqdn, expected) => pybalView?.confirmApplied(pool, fqdn, expected),
     health: async ({ dc, lvsService }) => {
       if (healthReader === undefined) return undefined;
       const [k8s, baseline, service] = await Promise.all([

@@ -129,6 +129,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
         lockTtlMs: LOCK_TTL_MS,
         lockRetryMs: options.lockRetryMs ?? 2000,
         log: logError,
+        observers: deps.observers ?? new Map(),
         runPlanStep: async (action, request) => {
           const runner = plans.get(action.service);
           if (runner === undefined) throw new CutoverError('input.invalid', `${action.service} has no plan configured in this process.`);

@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { PoolingBackend } from '../adapters/pooling.js';
 import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
+import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { PlanStepAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
@@ -23,6 +24,8 @@ export interface ActionProcessorDeps {
   /** How soon a request that found the service locked looks again. */
   lockRetryMs: number;
   log: (message: string, error?: unknown) => void;
+  /** pybal's view per service, to confirm every LVS applied a pool change. */
+  observers?: ReadonlyMap<string, PoolObserver>;
   /** Runs an approved plan step; absent where no plan is configured. */
   runPlanStep?: (action: PlanStepAction, request: ChangeRequest) => Promise<ExecutionResult>;
 }
@@ -81,7 +84,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     const { action } = request;
     switch (action.kind) {
       case 'set-pooled':
-        return runSetPooled(action, deps.pooling, deps.inventories);
+        return runSetPooled(action, deps.pooling, deps.inventories, deps.observers?.get(action.service));
       case 'plan-step':
         if (deps.runPlanStep === undefined) throw new CutoverError('input.invalid', 'This process has no plan runner configured.');
         return deps.runPlanStep(action, request);

@@ -2,7 +2,8 @@ import type { PoolingBackend } from '../adapters/pooling.js';
 import type { SetPooledAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { formatPoolState } from '../core/pool-state.js';
+import { formatPoolState, type PoolState } from '../core/pool-state.js';
+import type { PoolObserver } from '../adapters/pool-observer.js';
 import { executeSetPooled } from './execute-set-pooled.js';
 
 export interface ExecutionResult {
@@ -14,10 +15,12 @@ export interface ExecutionResult {
 }
 
 /** One approved pool/depool: set-and-verify, then the pool as it is now, for the channel. */
-export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>): Promise<ExecutionResult> {
+export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>, observer?: PoolObserver): Promise<ExecutionResult> {
   const inventory = inventories.get(action.service);
   if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
-  const result = await executeSetPooled(action, pooling, inventory.lvsService(action.pool.lvsService).depool_threshold);
+  const lvs = inventory.lvsService(action.pool.lvsService);
+  const result = await executeSetPooled(action, pooling, lvs.depool_threshold);
+  const pybal = result.outcome === 'changed' && !pooling.kind.startsWith('dry-run') && observer !== undefined ? await confirmPybal(observer, action, lvs.port, result.after) : '';
   const members = await pooling.listPool(action.pool);
   const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
   const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
@@ -29,7 +32,28 @@ export async function runSetPooled(action: SetPooledAction, pooling: PoolingBack
   const dryRun = pooling.kind.startsWith('dry-run') ? 'DRY RUN, nothing written: ' : '';
   return {
     state: result.outcome === 'noop' ? 'noop' : 'succeeded',
-    outcome: `${dryRun}${change} · ${poolNow}`,
+    outcome: `${dryRun}${change}${pybal} · ${poolNow}`,
     auditDetail: `${result.path}: ${change}`,
   };
+}
+
+/**
+ * conftool saying pooled is not the load balancer serving: every LVS host must show the change.
+ * One that does not fails the request loudly, since the pool is now not what people think.
+ */
+async function confirmPybal(observer: PoolObserver, action: SetPooledAction, port: number, after: PoolState): Promise<string> {
+  const confirmations = await observer.confirmApplied({ dc: action.pool.dc, lvsService: action.pool.lvsService, port }, action.fqdn, { pooled: after.pooled });
+  if (confirmations === undefined) return '';
+  // A pool pybal does not serve yet (before the LVS step) takes no traffic: nothing to confirm.
+  if (confirmations.length > 0 && confirmations.every((confirmation) => confirmation.error?.kind === 'http-error')) {
+    return `, pybal has no ${action.pool.lvsService} pool yet (takes no traffic)`;
+  }
+  const lagging = confirmations.filter((confirmation) => confirmation.outcome !== 'applied');
+  if (lagging.length > 0) {
+    throw new CutoverError(
+      'pooling.verify-failed',
+      `conftool now says pooled=${after.pooled} for ${action.fqdn}, but pybal on ${lagging.map((confirmation) => `${confirmation.lvsHost} (${confirmation.outcome}${confirmation.error === undefined ? '' : `: ${confirmation.error.kind}`})`).join(', ')} does not show it; check pybal before anything else.`,
+    );
+  }
+  return `, pybal ✓ on ${confirmations.map((confirmation) => confirmation.lvsHost.split('.')[0]).join(', ')}`;
 }

@@ -11,6 +11,7 @@ import type { Prober } from '../probes/prober.js';
 import { probeVipPath } from '../probes/vip-path.js';
 import type { PuppetRunner } from '../puppet/puppet-runner.js';
 import { formatPuppetRun } from '../puppet/puppet-summary.js';
+import type { ExpectedPybalState, PybalConfirmation } from '../pybal/confirm-applied.js';
 import type { PybalHostView } from '../pybal/pybal-pool-state.js';
 import type { PybalView } from '../pybal/pybal-view.js';
 import type { ProductionSettings } from './settings.js';
@@ -21,7 +22,7 @@ export interface ProductionEffectsDeps {
   puppet: PuppetRunner;
   helm: HelmDeployer;
   prober: Prober;
-  pybal: Pick<PybalView, 'readPool'>;
+  pybal: Pick<PybalView, 'readPool' | 'confirmApplied'>;
   health: HealthReader;
   /** Runs the pybal restart cookbook on the cumin host. */
   cookbooks: CommandRunner;
@@ -171,6 +172,10 @@ export class ProductionEffects implements PlanEffects, PoolObserver {
 
   async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {
     return this.deps.pybal.readPool(pool);
+  }
+
+  async confirmApplied(pool: { dc: string; lvsService: string; port: number }, fqdn: string, expected: ExpectedPybalState): Promise<PybalConfirmation[]> {
+    return this.deps.pybal.confirmApplied(pool, fqdn, expected);
   }
 
   private lvsOrder(dc: string): string[] {

@@ -5,6 +5,7 @@ import type { Check } from '../../core/plan/plan-schema.js';
 import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../plan-effects.js';
 import type { PoolObserver } from '../pool-observer.js';
 import type { PoolingBackend } from '../pooling.js';
+import { showsExpected, type ExpectedPybalState, type PybalConfirmation } from '../pybal/confirm-applied.js';
 import type { PybalHostView } from '../pybal/pybal-pool-state.js';
 import { groupHealth, servesRealRequests, type FleetFaults, type SimulatedHost } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
@@ -199,6 +200,16 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
   private lvsHosts(dc: string): [string, string] {
     const hosts = this.options.settings.lvs_hosts[dc] ?? [`lvs-${dc}`];
     return [hosts[0] ?? `lvs-${dc}`, hosts[1] ?? hosts[0] ?? `lvs-${dc}`];
+  }
+
+  /** The simulated pybal reads conftool directly, so what was written is what it shows. */
+  async confirmApplied(pool: { dc: string; lvsService: string; port: number }, fqdn: string, expected: ExpectedPybalState): Promise<PybalConfirmation[]> {
+    const views = await this.pybal(pool);
+    return views.map((view) => {
+      const observed = view.ok ? (view.servers[fqdn] ?? null) : null;
+      if (!view.ok) return { lvsHost: view.lvsHost, outcome: 'error', error: { kind: view.error, detail: view.detail }, elapsedMs: 0 };
+      return { lvsHost: view.lvsHost, outcome: showsExpected(observed, expected) ? 'applied' : 'pending', observed, elapsedMs: 0 };
+    });
   }
 
   /** pybal as it would report the pool: every pooled host enabled and, since its checks never touch the VIP, up. */

@@ -57,7 +57,7 @@ describe('console channel → request → approval → BullMQ job → simulated 
     chat.say('/as bob');
     chat.say(`!approve ${id}`);
     await chat.waitFor(new RegExp(`👍 bob approved ${id} \\(1/1\\)`));
-    await chat.waitFor(new RegExp(`✅ ${id} done: pool wikikube-worker1001.eqiad.wmnet .*pooled=inactive weight=0 → pooled=yes weight=10, read back and verified .* 7 pooled, 0 depooled, 3 inactive .*requested by alice, approved by bob`));
+    await chat.waitFor(new RegExp(`✅ ${id} done: pool wikikube-worker1001.eqiad.wmnet .*pooled=inactive weight=0 → pooled=yes weight=10, read back and verified.* 7 pooled, 0 depooled, 3 inactive .*requested by alice, approved by bob`));
     expect(await poolValue(chat.prefix, WORKER_PATH)).toEqual({ pooled: 'yes', weight: 10 });
 
     const before = chat.transcript().length;
