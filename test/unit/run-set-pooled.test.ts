@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { PoolObserver } from '../../adapters/pool-observer.js';
+import type { PybalConfirmation } from '../../adapters/pybal/confirm-applied.js';
+import { seedEntries } from '../../adapters/simulated/seed-entries.js';
+import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
+import { isCutoverError } from '../../core/errors.js';
+import { runSetPooled } from '../../jobs/run-set-pooled.js';
+import { loadShippedConfig, shippedInventories } from '../helpers/config.js';
+import { FakePooling } from '../helpers/fakes.js';
+
+const pool = { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' };
+const action: SetPooledAction = { kind: 'set-pooled', verb: 'pool', service: 'kartotherian', pool, fqdn: 'wikikube-worker1001.eqiad.wmnet', changes: { pooled: 'yes', weight: 10 } };
+
+function observer(confirmations: PybalConfirmation[] | undefined): PoolObserver {
+  return { pybal: async () => undefined, health: async () => undefined, confirmApplied: async () => confirmations };
+}
+
+async function world() {
+  const config = await loadShippedConfig();
+  const inventories = shippedInventories(config);
+  return { inventories, pooling: new FakePooling(seedEntries(config, inventories)) };
+}
+
+describe('runSetPooled: conftool written, read back, and seen by pybal on every LVS', () => {
+  it('names the LVS hosts that applied the change', async () => {
+    const { inventories, pooling } = await world();
+    const applied = (lvsHost: string): PybalConfirmation => ({ lvsHost, outcome: 'applied', elapsedMs: 20 });
+    const result = await runSetPooled(action, pooling, inventories, observer([applied('lvs1019.eqiad.wmnet'), applied('lvs1020.eqiad.wmnet')]));
+    expect(result.outcome).toMatch(/read back and verified, pybal ✓ on lvs1019, lvs1020 · eqiad kartotherian-k8s-ssl now 7 pooled/);
+  });
+
+  it('fails loudly when one LVS does not show the change, after conftool was written', async () => {
+    const { inventories, pooling } = await world();
+    const lagging = observer([
+      { lvsHost: 'lvs1019.eqiad.wmnet', outcome: 'applied', elapsedMs: 20 },
+      { lvsHost: 'lvs1020.eqiad.wmnet', outcome: 'error', error: { kind: 'timeout', detail: 'no answer in 3000 ms' }, elapsedMs: 30_000 },
+    ]);
+    const failure = await runSetPooled(action, pooling, inventories, lagging).catch((error: unknown) => error);
+    expect(isCutoverError(failure, 'pooling.verify-failed')).toBe(true);
+    expect((failure as Error).message).toBe(
+      'conftool now says pooled=yes for wikikube-worker1001.eqiad.wmnet, but pybal on lvs1020.eqiad.wmnet (error: timeout) does not show it; check pybal before anything else.',
+    );
+    expect((await pooling.get(conftoolPath(pool, action.fqdn)))?.state).toEqual({ pooled: 'yes', weight: 10 });
+  });
+
+  it('says when pybal does not serve the pool yet, instead of failing', async () => {
+    const { inventories, pooling } = await world();
+    const noPool = (lvsHost: string): PybalConfirmation => ({ lvsHost, outcome: 'error', error: { kind: 'http-error', detail: '404' }, elapsedMs: 5 });
+    const result = await runSetPooled(action, pooling, inventories, observer([noPool('lvs1019.eqiad.wmnet'), noPool('lvs1020.eqiad.wmnet')]));
+    expect(result.outcome).toMatch(/pybal has no kartotherian-k8s-ssl pool yet \(takes no traffic\)/);
+  });
+
+  it('skips pybal for a no-op and when none is configured', async () => {
+    const { inventories, pooling } = await world();
+    const unused = observer(undefined);
+    const first = await runSetPooled(action, pooling, inventories, unused);
+    expect(first.outcome).not.toMatch(/pybal/);
+    const again = await runSetPooled(action, pooling, inventories, observer([{ lvsHost: 'lvs1019.eqiad.wmnet', outcome: 'pending', elapsedMs: 1 }]));
+    expect(again.state).toBe('noop');
+  });
+});
