@@ -104,7 +104,7 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     expect(click.status).toBe(200);
     const result = await slack.api.waitFor('chat.postMessage', (call) => textOf(call).startsWith(`✅ ${posted.requestId} done`), { from });
     expect(result.params['thread_ts']).toBe(posted.ts);
-    expect(result.params['text']).toMatch(/pooled=inactive weight=0 → pooled=yes weight=10, read back and verified .*requested by alice, approved by bob/);
+    expect(result.params['text']).toMatch(/pooled=inactive weight=0 → pooled=yes weight=10, read back and verified.*requested by alice, approved by bob/);
     await slack.api.waitFor('reactions.add', (call) => call.params['name'] === 'white_check_mark' && call.params['timestamp'] === posted.ts, { from });
 
     const effects = slack.api.calls.slice(from).filter((call) => call.status === 200 && call.method !== 'auth.test');
