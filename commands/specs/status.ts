@@ -77,6 +77,9 @@ async function pybalSummary(observer: PoolObserver, pool: { dc: string; lvsServi
   if (views === 'timeout') return `pybal: no answer in ${OBSERVER_TIMEOUT_MS / 1000}s`;
   if (views === 'error') return 'pybal: unreadable';
   if (views === undefined) return 'pybal: not configured';
+  if (views.length > 0 && views.every((view) => !view.ok && view.error === 'http-error')) {
+    return `pybal: no ${pool.lvsService} pool on ${views.map((view) => view.lvsHost.split('.')[0]).join(', ')} yet (takes no traffic)`;
+  }
   const expected = [...states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn);
   const perHost = views.map((view) => {
     const lvs = view.lvsHost.split('.')[0] ?? view.lvsHost;
