@@ -113,6 +113,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     plans,
     simulations: definedOnly(fleets, (fleet) => fleet.simulation),
     observers: definedOnly(fleets, (fleet) => fleet.observer),
+    auditReader: audit,
   };
 
   if (role !== 'gateway') {

@@ -48,6 +48,26 @@ export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
 }
 
+export interface AuditRecord extends AuditEntry {
+  /** The stream id: when, to the millisecond, and unique. */
+  id: string;
+  at: string;
+}
+
+export interface AuditFilter {
+  service: string;
+  who?: string;
+  /** An event name or its prefix, e.g. `approval` or `action.failed`. */
+  event?: string;
+  requestId?: string;
+  limit: number;
+}
+
+export interface AuditReader {
+  /** Newest first. */
+  recent(filter: AuditFilter): Promise<AuditRecord[]>;
+}
+
 export interface Clock {
   now(): number;
 }
@@ -97,6 +117,7 @@ export interface CommandDeps {
   /** Plans by service; a service without a plan has no plan commands. */
   plans?: ReadonlyMap<string, PlanControl>;
   simulations?: ReadonlyMap<string, SimulationControl>;
+  auditReader?: AuditReader;
   /** pybal's and the metrics' view of each service's pools, for status. */
   observers?: ReadonlyMap<string, PoolObserver>;
 }

@@ -3,6 +3,7 @@ import { approveCommand } from './specs/approve.js';
 import { denyCommand } from './specs/deny.js';
 import { depoolCommand } from './specs/depool.js';
 import { createHelpCommand } from './specs/help.js';
+import { historyCommand } from './specs/history.js';
 import { jobsCommand } from './specs/jobs.js';
 import { poolCommand } from './specs/pool.js';
 import { statusCommand } from './specs/status.js';
@@ -10,7 +11,7 @@ import { planCommands } from './specs/plan-commands.js';
 import { simulateCommand } from './specs/simulate.js';
 import { withdrawCommand } from './specs/withdraw.js';
 
-const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, ...planCommands, simulateCommand];
+const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, historyCommand, ...planCommands, simulateCommand];
 
 /** Every command by name; a duplicate name is a programming error caught at start-up. */
 export function buildRegistry(specs: readonly CommandSpec[] = SPECS): ReadonlyMap<string, CommandSpec> {

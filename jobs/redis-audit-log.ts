@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { AuditEntry, AuditLog, Clock } from '../commands/ports.js';
+import type { AuditEntry, AuditFilter, AuditLog, AuditReader, AuditRecord, Clock } from '../commands/ports.js';
+
+const SCAN_LIMIT = 5000;
 
 /** Append-only: a Redis Stream is never rewritten, only added to; nothing here trims it. */
-export class RedisAuditLog implements AuditLog {
+export class RedisAuditLog implements AuditLog, AuditReader {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -28,6 +30,30 @@ export class RedisAuditLog implements AuditLog {
       'detail',
       entry.detail,
     );
+  }
+
+  /** Scans back at most SCAN_LIMIT entries: history is for recent questions, exports go to the stream itself. */
+  async recent(filter: AuditFilter): Promise<AuditRecord[]> {
+    const found: AuditRecord[] = [];
+    for (const raw of await this.entries(SCAN_LIMIT)) {
+      const record: AuditRecord = {
+        id: raw['id'] ?? '',
+        at: raw['at'] ?? '',
+        event: raw['event'] ?? '',
+        service: raw['service'] ?? '',
+        who: raw['who'] ?? '',
+        where: raw['where'] ?? '',
+        detail: raw['detail'] ?? '',
+        ...(raw['request'] === undefined || raw['request'] === '' ? {} : { requestId: raw['request'] }),
+      };
+      if (record.service !== filter.service && record.service !== '-') continue;
+      if (filter.who !== undefined && record.who !== filter.who) continue;
+      if (filter.event !== undefined && record.event !== filter.event && !record.event.startsWith(`${filter.event}.`)) continue;
+      if (filter.requestId !== undefined && record.requestId !== filter.requestId) continue;
+      found.push(record);
+      if (found.length >= filter.limit) break;
+    }
+    return found;
   }
 
   async entries(count = 100): Promise<Record<string, string>[]> {

@@ -68,6 +68,16 @@ describe('console channel → request → approval → BullMQ job → simulated 
     chat.say('!kartotherian jobs');
     await chat.waitFor(new RegExp(`✅ ${id} succeeded .* alice, approved by bob`));
 
+    const beforeHistory = chat.transcript().length;
+    chat.say(`!kartotherian history --request ${id}`);
+    await chat.waitFor(new RegExp(`cutover action\\.succeeded ${id} · pool wikikube-worker1001`), { from: beforeHistory });
+    await chat.waitFor(new RegExp(`bob approval\\.granted ${id} · `), { from: beforeHistory });
+    await chat.waitFor(new RegExp(`alice request\\.created ${id} · pool wikikube-worker1001.* \\(console:#wikimedia-operations\\)`), { from: beforeHistory });
+    const beforeJson = chat.transcript().length;
+    chat.say(`!kartotherian history --event approval --json`);
+    const [, json = ''] = await chat.waitFor(/^<cutover> (\{"id":.*)$/, { from: beforeJson });
+    expect(JSON.parse(json)).toMatchObject({ event: 'approval.granted', who: 'bob', requestId: id, service: 'kartotherian' });
+
     const audit = await redis.xrange(`${chat.prefix}:audit`, '-', '+');
     const events = audit.map(([, fields]) => fields[fields.indexOf('event') + 1]);
     expect(events).toEqual(expect.arrayContaining(['request.created', 'approval.granted', 'action.succeeded']));
