@@ -6,6 +6,25 @@ import { defineCommand, type CommandSpec } from '../spec.js';
 const reasonOnly = z.strictObject({ reason: reasonArg.optional() });
 const stepArgs = z.strictObject({ reason: reasonArg.optional(), task: taskArg.optional(), dryRun: z.boolean().optional() });
 
+/** `next` and `rollout` differ only in whether the following waves are requested by themselves. */
+function stepCommand(name: string, summary: string, rollout: boolean): CommandSpec {
+  return defineCommand({
+    name,
+    summary,
+    usage: `${name} [--task T123456] [--dry-run] [reason…]`,
+    positionals: [{ name: 'reason', rest: true }],
+    flags: { task: 'string', 'dry-run': 'boolean', reason: 'string' },
+    access: 'request',
+    scope: 'service',
+    mutates: true,
+    args: stepArgs,
+    run: async (args, context) =>
+      args.dryRun === true
+        ? planOf(context).preview('advance')
+        : planOf(context).requestNext(context.caller, { rollout, reason: args.reason ?? '', ...(args.task === undefined ? {} : { task: args.task }) }),
+  });
+}
+
 /** The plan's verbs. Each mutating one goes through the same approval gate as pool and depool. */
 export const planCommands: readonly CommandSpec[] = [
   defineCommand({
@@ -20,36 +39,8 @@ export const planCommands: readonly CommandSpec[] = [
     args: z.strictObject({}),
     run: async (_args, context) => planOf(context).overview(),
   }),
-  defineCommand({
-    name: 'next',
-    summary: 'request the next step (its exact actions are shown for approval)',
-    usage: 'next [--task T123456] [--dry-run] [reason…]',
-    positionals: [{ name: 'reason', rest: true }],
-    flags: { task: 'string', 'dry-run': 'boolean', reason: 'string' },
-    access: 'request',
-    scope: 'service',
-    mutates: true,
-    args: stepArgs,
-    run: async (args, context) =>
-      args.dryRun === true
-        ? planOf(context).preview('advance')
-        : planOf(context).requestNext(context.caller, { rollout: false, reason: args.reason ?? '', ...(args.task === undefined ? {} : { task: args.task }) }),
-  }),
-  defineCommand({
-    name: 'rollout',
-    summary: 'start or continue the waves: each wave is requested again after the last one soaked clean',
-    usage: 'rollout [--task T123456] [--dry-run] [reason…]',
-    positionals: [{ name: 'reason', rest: true }],
-    flags: { task: 'string', 'dry-run': 'boolean', reason: 'string' },
-    access: 'request',
-    scope: 'service',
-    mutates: true,
-    args: stepArgs,
-    run: async (args, context) =>
-      args.dryRun === true
-        ? planOf(context).preview('advance')
-        : planOf(context).requestNext(context.caller, { rollout: true, reason: args.reason ?? '', ...(args.task === undefined ? {} : { task: args.task }) }),
-  }),
+  stepCommand('next', 'request the next step (its exact actions are shown for approval)', false),
+  stepCommand('rollout', 'start or continue the waves: each wave is requested again after the last one soaked clean', true),
   defineCommand({
     name: 'pause',
     summary: 'hold the plan where it is (soaks stop analysing)',

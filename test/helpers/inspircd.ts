@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { freePort } from './free-port.js';
 
 /** InspIRCd's <connect> flood knobs; the defaults are the server's own (and Debian's shipped config). */
 export interface FloodSettings {
@@ -55,17 +56,7 @@ export function inspircdBinary(): string {
   return found;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Starts a private InspIRCd on free loopback ports, in a temporary directory, and waits until it accepts. */
 export async function startInspircd(options: InspircdOptions = {}): Promise<Inspircd> {

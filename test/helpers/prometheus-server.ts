@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
+import { freePort } from './free-port.js';
 
 export interface ScrapeTarget {
   job: string;
@@ -38,17 +38,7 @@ export function prometheusBinary(): string {
   return found;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Polls until `attempt` returns something other than undefined, or fails saying what it waited for. */
 export async function pollUntil<T>(attempt: () => Promise<T | undefined>, options: { what: string; timeoutMs: number; intervalMs?: number; sleep?: Sleep }): Promise<T> {
