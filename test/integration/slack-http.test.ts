@@ -137,7 +137,8 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     expect((await postSigned(slack.eventsUrl, { json: event, retryNum: 1 })).status).toBe(200);
     await slack.api.waitFor('chat.postMessage', (call) => call.params['blocks'] !== undefined, { from });
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(postsAfter(slack, from)).toHaveLength(1);
+    // Only announcements count: a late line about an earlier request (its SAL entry) may land meanwhile.
+    expect(postsAfter(slack, from, (call) => call.params['blocks'] !== undefined)).toHaveLength(1);
   });
 
   it('approves on a 👍 reaction with a skin tone, and ignores the bot’s own ✅ on its messages', async () => {
