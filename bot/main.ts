@@ -27,7 +27,10 @@ import { ServiceLocks } from '../jobs/service-lock.js';
 import { DeliveryGuard } from '../jobs/delivery-guard.js';
 import { RequestMessages } from '../jobs/request-messages.js';
 import { ConsoleTransport } from './console-transport.js';
+import { BotMetrics } from '../jobs/bot-metrics.js';
 import { Gateway } from './gateway.js';
+import { IrcTransport } from './irc/irc-transport.js';
+import { startOpsServer } from './ops-server.js';
 import { ensureRedis } from './redis-launcher.js';
 import type { ChatTransport } from './transport.js';
 
@@ -57,6 +60,8 @@ export interface Bot {
   readonly inputEnded: Promise<void>;
   readonly deps: CommandDeps;
   settle(timeoutMs: number): Promise<boolean>;
+  /** Where /metrics, /healthz and /readyz listen, when configured. */
+  readonly opsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -101,6 +106,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
   });
+  const metrics = new BotMetrics(jobs);
   const fleets = createFleets(config, env, inventories, pooling, client, prefix);
   const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets });
   const deps: CommandDeps = {
@@ -131,6 +137,11 @@ export async function startBot(options: BotOptions): Promise<Bot> {
         lockRetryMs: options.lockRetryMs ?? 2000,
         log: logError,
         observers: deps.observers ?? new Map(),
+        onFinished: (kind, state, seconds, errorCode) => {
+          metrics.requests.inc({ state });
+          metrics.actionSeconds.observe({ kind }, seconds);
+          if (errorCode !== undefined) metrics.adapterErrors.inc({ code: errorCode });
+        },
         runPlanStep: async (action, request) => {
           const runner = plans.get(action.service);
           if (runner === undefined) throw new CutoverError('input.invalid', `${action.service} has no plan configured in this process.`);
@@ -154,6 +165,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     config,
     inventories,
     deps,
+    onCommand: (command, outcome) => metrics.commands.inc({ command, outcome }),
     onUnexpectedError: (error, message) => log.error({ err: error, text: message.text }, 'command failed unexpectedly'),
   });
   const messages = new RequestMessages(client, prefix);
@@ -170,13 +182,31 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     if (outcome.status === 'rejected') log.error({ err: outcome.reason, transport: transports[index]?.name }, 'a chat transport failed to start; the others run');
   });
 
+  const ops =
+    config.ops_http === undefined
+      ? undefined
+      : await startOpsServer({
+          host: config.ops_http.host,
+          port: config.ops_http.port,
+          metrics: () => metrics.exposition(),
+          readiness: async () => {
+            const redisOk = await client.ping().then(() => true, () => false);
+            const checks: Record<string, string> = { redis: redisOk ? 'ok' : 'unreachable' };
+            for (const transport of transports) checks[transport.name] = transport instanceof IrcTransport ? transport.status().state : 'ok';
+            return { ready: Object.values(checks).every((check) => check === 'ok' || check === 'registered'), checks };
+          },
+        });
+  if (ops !== undefined) log.info({ port: ops.port }, 'ops endpoints on loopback: /metrics /healthz /readyz');
+
   let stopping: Promise<void> | undefined;
   return {
     inputEnded: Promise.all(transports.map((transport) => transport.finished)).then(() => undefined),
     deps,
     settle: (timeoutMs) => jobs.settle(timeoutMs),
+    opsPort: ops?.port,
     stop() {
       stopping ??= (async () => {
+        await ops?.close();
         await Promise.all(transports.map((transport) => transport.stop()));
         await jobs.close();
         await client.quit().catch(() => client.disconnect());

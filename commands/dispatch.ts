@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   registry?: ReadonlyMap<string, CommandSpec>;
   /** Unexpected failures (bugs, Redis gone) land here for the log; the channel gets a short message. */
   onUnexpectedError: (error: unknown, message: IncomingCommand) => void;
+  /** Told about every command that reached a spec, for the bot's own metrics. */
+  onCommand?: (command: string, outcome: 'ok' | 'refused' | 'error') => void;
 }
 
 export type Dispatch = (message: IncomingCommand) => Promise<Reply | undefined>;
@@ -38,6 +40,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
     if (!text.startsWith('!')) return undefined;
     const where = `${message.caller.transport}:${message.caller.channel}`;
     const who = message.caller.person ?? message.caller.display;
+    let commandName: string | undefined;
     try {
       const words = tokenize(text);
       const head = (words[0] ?? '').slice(1).toLowerCase();
@@ -63,12 +66,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
         throw new CutoverError('auth.forbidden', `${message.caller.display} may not run "${spec.name}" on ${service} (needs the ${spec.access} right).`);
       }
       const context: CommandContext = { config, caller: message.caller, deps, inventories, service };
+      commandName = spec.name;
       const reply = await spec.execute(bindArguments(spec, rest), context);
+      options.onCommand?.(spec.name, 'ok');
       if (spec.mutates) {
         await deps.audit.append({ event: 'command', service: service ?? '-', who, where, detail: printable(text, 200) });
       }
       return reply;
     } catch (error) {
+      if (commandName !== undefined) options.onCommand?.(commandName, error instanceof CutoverError ? 'refused' : 'error');
       if (error instanceof CutoverError) return { text: `✖ ${error.message}` };
       onUnexpectedError(error, message);
       return { text: '✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.' };

@@ -238,6 +238,8 @@ export const configSchema = z
         autostart: z.boolean().default(true),
       })
       .prefault({}),
+    /** /metrics, /healthz and /readyz; loopback only, off unless configured (port 0 picks a free one). */
+    ops_http: z.strictObject({ host: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'), port: z.int().min(0).max(65535) }).optional(),
     state_dir: z.string().min(1).default('.state'),
     /** How long shutdown waits for in-flight work to settle. */
     shutdown_grace_seconds: z.int().min(1).max(300).default(30),

@@ -26,6 +26,8 @@ export interface ActionProcessorDeps {
   log: (message: string, error?: unknown) => void;
   /** pybal's view per service, to confirm every LVS applied a pool change. */
   observers?: ReadonlyMap<string, PoolObserver>;
+  /** Told when an action ends, for the bot's own metrics. */
+  onFinished?: (kind: string, state: 'succeeded' | 'noop' | 'failed', seconds: number, errorCode?: string) => void;
   /** Runs an approved plan step; absent where no plan is configured. */
   runPlanStep?: (action: PlanStepAction, request: ChangeRequest) => Promise<ExecutionResult>;
 }
@@ -61,9 +63,11 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
   async function run(request: ChangeRequest): Promise<string> {
     const destination = { transport: request.requester.transport, channel: request.requester.channel };
     const by = `requested by ${request.requester.display}${request.approvals.length > 0 ? `, approved by ${request.approvals.map((vote) => vote.display).join(', ')}` : ''}`;
+    const started = Date.now();
     try {
       const { state, outcome, auditDetail } = await execute(request);
       await finish(request, state, outcome);
+      deps.onFinished?.(request.action.kind, state, (Date.now() - started) / 1000);
       await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` });
       const icon = state === 'noop' ? '➖' : '✅';
       await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${by}` }, `${request.id}-result`);
@@ -77,6 +81,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       const message = known ? error.message : 'cutover failed inside (see its log); the pool may or may not have changed: check !status';
       if (!known) deps.log(`request ${request.id} failed unexpectedly`, error);
       await finish(request, 'failed', message, known ? error.code : 'internal');
+      deps.onFinished?.(request.action.kind, 'failed', (Date.now() - started) / 1000, known ? error.code : 'internal');
       await deps.audit.append({ event: 'action.failed', service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${message}` });
       await deps.notifier.send(destination, { kind: 'error', requestId: request.id, mark: '❌', text: `❌ ${request.id} failed: ${request.summary} · ${message} · ${by}` }, `${request.id}-result`);
       // A person decides what happens next; BullMQ must not retry a production change by itself.

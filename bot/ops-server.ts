@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  metrics: () => Promise<string>;
+  readiness: () => Promise<Readiness>;
+}
+
+export interface OpsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * /metrics, /healthz and /readyz for whoever runs the bot. Loopback only (the config allows
+ * nothing else): the metrics name people and hosts, and there is no authentication here.
+ */
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const server = createServer((request, response) => {
+    void route(request, response, options).catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : 'error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, options: OpsServerOptions): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  if (request.method !== 'GET') {
+    response.writeHead(405, { allow: 'GET' }).end();
+    return;
+  }
+  switch (path) {
+    case '/metrics':
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(await options.metrics());
+      return;
+    case '/healthz':
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    case '/readyz': {
+      const readiness = await options.readiness();
+      response.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(readiness)}\n`);
+      return;
+    }
+    default:
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+  }
+}
