@@ -16,6 +16,7 @@ import { prometheusClientsByDc } from '../adapters/metrics/clients-by-dc.js';
 import { createHealthReader } from '../adapters/metrics/health-reader.js';
 import { createNodeProber } from '../adapters/probes/node-prober.js';
 import { ProductionEffects } from '../adapters/production/production-effects.js';
+import { readHealth } from '../adapters/production/read-health.js';
 import { createCuminPuppetRunner } from '../adapters/puppet/cumin-puppet-runner.js';
 import { PybalView } from '../adapters/pybal/pybal-view.js';
 
@@ -71,15 +72,7 @@ function productionFleet(config: Config, inventory: Inventory, env: EnvSettings)
   const observer: PoolObserver = {
     pybal: async (pool) => pybalView?.readPool(pool),
     confirmApplied: async (pool, fqdn, expected) => pybalView?.confirmApplied(pool, fqdn, expected),
-    health: async ({ dc, lvsService }) => {
-      if (healthReader === undefined) return undefined;
-      const [k8s, baseline, service] = await Promise.all([
-        healthReader.groupHealth({ dc, group: 'k8s', window: '5m', lvs_service: lvsService }),
-        healthReader.groupHealth({ dc, group: 'bare-metal', window: '5m', lvs_service: lvsService }),
-        healthReader.serviceHealth({ dc, window: '5m', lvs_service: lvsService }),
-      ]);
-      return { k8s, baseline, k8sShare: service.k8sTrafficShare };
-    },
+    health: async ({ dc, lvsService }) => (healthReader === undefined ? undefined : readHealth(healthReader, { dc, lvsService, window: production?.window ?? '5m' })),
   };
   return { effects: undefined, observer, simulation: undefined };
 }

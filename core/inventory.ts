@@ -79,6 +79,12 @@ export class Inventory {
     return this.hosts.filter((host) => host.dc === dc && lvs.members.includes(host.group));
   }
 
+  /** LVS services Kubernetes workers can join, in config order: where the migration happens. */
+  get workerLvsServices(): string[] {
+    const workers = this.hosts.filter((host) => host.kind === 'k8s-worker');
+    return this.lvsServiceNames.filter((name) => workers.some((host) => this.lvsServicesOf(host).includes(name)));
+  }
+
   /** LVS services this host may be pooled in. */
   lvsServicesOf(host: Host): string[] {
     return Object.entries(this.service.lvs_services)

@@ -14,6 +14,7 @@ import { formatPuppetRun } from '../puppet/puppet-summary.js';
 import type { ExpectedPybalState, PybalConfirmation } from '../pybal/confirm-applied.js';
 import type { PybalHostView } from '../pybal/pybal-pool-state.js';
 import type { PybalView } from '../pybal/pybal-view.js';
+import { readHealth } from './read-health.js';
 import type { ProductionSettings } from './settings.js';
 
 export interface ProductionEffectsDeps {
@@ -157,17 +158,7 @@ export class ProductionEffects implements PlanEffects, PoolObserver {
   }
 
   async health({ dc, lvsService }: { dc: string; lvsService: string }): Promise<HealthSnapshot> {
-    const window = this.deps.settings.window;
-    const [k8s, baseline, service] = await Promise.all([
-      this.deps.health.groupHealth({ dc, group: 'k8s', window, lvs_service: lvsService }),
-      this.deps.health.groupHealth({ dc, group: 'bare-metal', window, lvs_service: lvsService }),
-      this.deps.health.serviceHealth({ dc, window, lvs_service: lvsService }),
-    ]);
-    return {
-      k8s: { errorRatio: k8s.errorRatio, p99Seconds: k8s.p99Seconds, requestRate: k8s.requestRate },
-      baseline: { errorRatio: baseline.errorRatio, p99Seconds: baseline.p99Seconds, requestRate: baseline.requestRate },
-      k8sShare: service.k8sTrafficShare,
-    };
+    return readHealth(this.deps.health, { dc, lvsService, window: this.deps.settings.window });
   }
 
   async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {

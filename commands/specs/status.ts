@@ -94,7 +94,7 @@ async function pybalSummary(observer: PoolObserver, pool: { dc: string; lvsServi
 }
 
 async function healthLine(inventory: Inventory, dc: string, observer: PoolObserver): Promise<string> {
-  const lvsService = inventory.lvsServiceNames.find((name) => inventory.hosts.some((host) => host.kind === 'k8s-worker' && inventory.lvsServicesOf(host).includes(name))) ?? inventory.lvsServiceNames[0] ?? '';
+  const lvsService = inventory.workerLvsServices[0] ?? inventory.lvsServiceNames[0] ?? '';
   const health = await withTimeout(observer.health({ dc, lvsService }).catch((error: unknown) => (error instanceof Error ? error.message : 'error')), OBSERVER_TIMEOUT_MS, 'no answer' as const);
   if (health === undefined) return `${dc} health: metrics not configured`;
   if (typeof health === 'string') return `${dc} health: unavailable (${health})`;

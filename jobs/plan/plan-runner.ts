@@ -4,7 +4,7 @@ import type { ActionQueue, AuditLog, Clock, PlanControl, RequestStore } from '..
 import type { Reply } from '../../commands/spec.js';
 import type { Config } from '../../config/schema.js';
 import { approversFor, type Caller } from '../../core/access.js';
-import { actionHash, describeAction, type PlanStepAction } from '../../core/actions.js';
+import { actionHash, conftoolPath, describeAction, type PlanStepAction } from '../../core/actions.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
 import type { Inventory } from '../../core/inventory.js';
@@ -323,13 +323,13 @@ export class PlanRunner implements PlanControl {
     const repool: Operation[] = [];
     const depool: Operation[] = [];
     for (const dc of this.deps.plan.datacenters) {
-      for (const lvsService of this.workerLvsServices()) {
+      for (const lvsService of this.deps.inventory.workerLvsServices) {
         const pool = this.deps.inventory.pool(lvsService, dc);
         const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
         for (const host of this.deps.inventory.members(lvsService, dc)) {
           const state = states.get(host.fqdn);
           if (state === undefined) continue;
-          const path = `/conftool/v1/pools/${dc}/${pool.cluster}/${pool.conftoolService}/${host.fqdn}`;
+          const path = conftoolPath(pool, host.fqdn);
           if (host.kind === 'bare-metal' && state.pooled !== 'yes') {
             const to: PoolState = { pooled: 'yes', weight: state.weight > 0 ? state.weight : this.defaultWeight() };
             repool.push({ kind: 'set-pooled', path, from: state, to, action: { kind: 'set-pooled', verb: 'pool', service: this.service, pool, fqdn: host.fqdn, changes: to } });
@@ -554,17 +554,13 @@ export class PlanRunner implements PlanControl {
     return groups;
   }
 
-  private workerLvsServices(): string[] {
-    return this.deps.inventory.lvsServiceNames.filter((name) => this.deps.inventory.hosts.some((host) => host.kind === 'k8s-worker' && this.deps.inventory.lvsServicesOf(host).includes(name)));
-  }
-
   private workerGroup(): string {
     return this.deps.inventory.hosts.find((host) => host.kind === 'k8s-worker')?.group ?? 'wikikube';
   }
 
   private lvsServiceOf(step: PlanStep | undefined): string {
     if (step !== undefined && 'lvs_service' in step) return step.lvs_service;
-    return this.workerLvsServices()[0] ?? this.deps.inventory.lvsServiceNames[0] ?? this.service;
+    return this.deps.inventory.workerLvsServices[0] ?? this.deps.inventory.lvsServiceNames[0] ?? this.service;
   }
 
   private analysisFor(step: PlanStep | undefined): AnalysisSettings {

@@ -5,9 +5,10 @@ import { createIrcTransport } from '../../bot/irc/create-irc-transport.js';
 import type { IrcTransport } from '../../bot/irc/irc-transport.js';
 import { startBot, type Bot } from '../../bot/main.js';
 import { loadConfig } from '../../config/load.js';
-import type { Config, IrcTransportConfig } from '../../config/schema.js';
+import type { Config } from '../../config/schema.js';
 import { startInspircd, type Inspircd } from '../helpers/inspircd.js';
 import { connectHuman, type IrcHuman } from '../helpers/irc-human.js';
+import { testIrcSettings } from '../helpers/irc-settings.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const CHANNEL = '#wikimedia-operations';
@@ -31,23 +32,8 @@ describe('IRC channel → request → approval (text or reaction) → result, on
     redis = new Redis(TEST_REDIS_URL);
     ircd = await startInspircd();
     const shipped = await loadConfig();
-    const settings: IrcTransportConfig = {
-      // The transport is handed to startBot below; disabled here so a bot that also builds one
-      // from the config does not join twice with the same nick.
-      enabled: false,
-      network: 'test',
-      host: ircd.host,
-      port: ircd.port,
-      tls: false,
-      tls_verify: true,
-      nick: 'cutover',
-      channels: [CHANNEL],
-      // InspIRCd without services has no accounts: this test network vouches for nicks.
-      trust_nicks: true,
-      outbox: { burst: 4, lines_per_second: 1, max_line_bytes: 350, max_queued_lines: 500 },
-      // Exactly 3 s (random 0 below) before reconnecting: time for carol to be in the channel first.
-      reconnect: { min_seconds: 3, max_seconds: 10 },
-    };
+    // Exactly 3 s (random 0 below) before reconnecting: time for carol to be in the channel first.
+    const settings = testIrcSettings(ircd, CHANNEL, { reconnect: { min_seconds: 3, max_seconds: 10 } });
     const config: Config = { ...shipped, transports: { ...shipped.transports, irc: settings } };
     const env = { redisUrl: TEST_REDIS_URL, logLevel: 'silent' };
     transport = createIrcTransport(settings, env, config, (level, message) => log.push(`${level}: ${message}`), { random: () => 0 });

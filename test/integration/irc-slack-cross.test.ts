@@ -7,10 +7,11 @@ import { startBot, type Bot } from '../../bot/main.js';
 import { createSlackTransport } from '../../bot/slack/create-slack-transport.js';
 import type { SlackTransport } from '../../bot/slack/slack-transport.js';
 import { loadConfig } from '../../config/load.js';
-import type { Config, IrcTransportConfig, SlackTransportConfig } from '../../config/schema.js';
+import type { Config, SlackTransportConfig } from '../../config/schema.js';
 import { FakeSlackApi, textOf } from '../helpers/fake-slack-api.js';
 import { startInspircd, type Inspircd } from '../helpers/inspircd.js';
 import { connectHuman, type IrcHuman } from '../helpers/irc-human.js';
+import { testIrcSettings } from '../helpers/irc-settings.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { APP_TOKEN, BOT_TOKEN } from '../helpers/slack-bot.js';
 import { messageEvent, OPS_CHANNEL, postSigned, SIGNING_SECRET } from '../helpers/slack-requests.js';
@@ -39,19 +40,7 @@ describe('IRC and Slack in one process', () => {
     ircd = await startInspircd();
     api = await FakeSlackApi.start();
     const shipped = await loadConfig();
-    const ircSettings: IrcTransportConfig = {
-      enabled: false,
-      network: 'test',
-      host: ircd.host,
-      port: ircd.port,
-      tls: false,
-      tls_verify: true,
-      nick: 'cutover',
-      channels: [CHANNEL],
-      trust_nicks: true,
-      outbox: { burst: 4, lines_per_second: 1, max_line_bytes: 350, max_queued_lines: 500 },
-      reconnect: { min_seconds: 1, max_seconds: 10 },
-    };
+    const ircSettings = testIrcSettings(ircd, CHANNEL);
     const slackSettings: SlackTransportConfig = { enabled: false, mode: 'http', port: 0, channels: [OPS_CHANNEL], api_url: api.url, slash_command: '/kartotherian' };
     const config: Config = { ...shipped, transports: { ...shipped.transports, irc: ircSettings, slack: slackSettings } };
     const env = { redisUrl: TEST_REDIS_URL, logLevel: 'silent', slackBotToken: BOT_TOKEN, slackAppToken: APP_TOKEN, slackSigningSecret: SIGNING_SECRET };
