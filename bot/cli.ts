@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG_PATH, loadConfig, readEnvSettings } from '../config/load.js';
+import { withSecretFiles } from '../config/secret-files.js';
 import { CutoverError } from '../core/errors.js';
+import { createLogger } from './logger.js';
 import { startBot, type Role } from './main.js';
 
 const USAGE = `usage: npm start -- [--config FILE] [--role all|gateway|worker]
@@ -25,10 +27,10 @@ async function main(): Promise<number> {
   }
   if (!['all', 'gateway', 'worker'].includes(values.role)) throw new CutoverError('input.invalid', `--role must be all, gateway or worker, not "${values.role}".`);
   const role = values.role as Role;
-  const env = readEnvSettings();
-  // Logs go to stderr: stdout is the console channel and must read as a conversation.
-  const log = pino({ level: env.logLevel, redact: ['*.password', '*.token', 'url', '*.url'] }, pino.destination(2));
   const config = await loadConfig(values.config);
+  const env = readEnvSettings(await withSecretFiles(config.secrets, process.env));
+  // Logs go to stderr: stdout is the console channel and must read as a conversation.
+  const log = createLogger(env.logLevel, pino.destination(2));
   const bot = await startBot({ config, env, log, role, console: { input: process.stdin, output: process.stdout, echo: !process.stdin.isTTY } });
 
   const shutdown = async (why: string): Promise<void> => {

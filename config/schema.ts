@@ -238,6 +238,20 @@ export const configSchema = z
         autostart: z.boolean().default(true),
       })
       .prefault({}),
+    /**
+     * Files holding secrets, for hosts where the environment is not the place (systemd credentials,
+     * puppet-managed files). Each is an alternative to its environment variable, never both.
+     */
+    secrets: z
+      .strictObject({
+        irc_sasl_password_file: z.string().min(1),
+        slack_bot_token_file: z.string().min(1),
+        slack_app_token_file: z.string().min(1),
+        slack_signing_secret_file: z.string().min(1),
+        etcd_password_file: z.string().min(1),
+      })
+      .partial()
+      .default({}),
     /** /metrics, /healthz and /readyz; loopback only, off unless configured (port 0 picks a free one). */
     ops_http: z.strictObject({ host: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'), port: z.int().min(0).max(65535) }).optional(),
     state_dir: z.string().min(1).default('.state'),
