@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AuditEntry, AuditFilter, AuditLog, AuditReader, AuditRecord, Clock } from '../commands/ports.js';
 
 const SCAN_LIMIT = 5000;
+const EXPORT_PAGE = 1000;
 
 /** Append-only: a Redis Stream is never rewritten, only added to; nothing here trims it. */
 export class RedisAuditLog implements AuditLog, AuditReader {
@@ -13,7 +14,7 @@ export class RedisAuditLog implements AuditLog, AuditReader {
 
   async append(entry: AuditEntry): Promise<void> {
     await this.redis.xadd(
-      `${this.prefix}:audit`,
+      this.key,
       '*',
       'at',
       new Date(this.clock.now()).toISOString(),
@@ -32,20 +33,12 @@ export class RedisAuditLog implements AuditLog, AuditReader {
     );
   }
 
-  /** Scans back at most SCAN_LIMIT entries: history is for recent questions, exports go to the stream itself. */
+  /** Scans back at most SCAN_LIMIT entries: history is for recent questions; `exportAll` is for the whole trail. */
   async recent(filter: AuditFilter): Promise<AuditRecord[]> {
     const found: AuditRecord[] = [];
-    for (const raw of await this.entries(SCAN_LIMIT)) {
-      const record: AuditRecord = {
-        id: raw['id'] ?? '',
-        at: raw['at'] ?? '',
-        event: raw['event'] ?? '',
-        service: raw['service'] ?? '',
-        who: raw['who'] ?? '',
-        where: raw['where'] ?? '',
-        detail: raw['detail'] ?? '',
-        ...(raw['request'] === undefined || raw['request'] === '' ? {} : { requestId: raw['request'] }),
-      };
+    const raw = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', SCAN_LIMIT);
+    for (const [id, fields] of raw) {
+      const record = toRecord(id, fields);
       if (record.service !== filter.service && record.service !== '-') continue;
       if (filter.who !== undefined && record.who !== filter.who) continue;
       if (filter.event !== undefined && record.event !== filter.event && !record.event.startsWith(`${filter.event}.`)) continue;
@@ -56,12 +49,34 @@ export class RedisAuditLog implements AuditLog, AuditReader {
     return found;
   }
 
-  async entries(count = 100): Promise<Record<string, string>[]> {
-    const raw = await this.redis.xrevrange(`${this.prefix}:audit`, '+', '-', 'COUNT', count);
-    return raw.map(([id, fields]) => {
-      const record: Record<string, string> = { id };
-      for (let index = 0; index + 1 < fields.length; index += 2) record[fields[index] ?? ''] = fields[index + 1] ?? '';
-      return record;
-    });
+  /** Every record from `sinceMs` on, oldest first, read in pages so a long trail never sits in memory at once. */
+  async *exportAll(sinceMs = 0): AsyncGenerator<AuditRecord> {
+    let start = `${sinceMs}-0`;
+    for (;;) {
+      const page = await this.redis.xrange(this.key, start, '+', 'COUNT', EXPORT_PAGE);
+      for (const [id, fields] of page) yield toRecord(id, fields);
+      const last = page.at(-1);
+      if (last === undefined || page.length < EXPORT_PAGE) return;
+      start = `(${last[0]}`;
+    }
   }
+
+  private get key(): string {
+    return `${this.prefix}:audit`;
+  }
+}
+
+function toRecord(id: string, fields: string[]): AuditRecord {
+  const value: Record<string, string> = {};
+  for (let index = 0; index + 1 < fields.length; index += 2) value[fields[index] ?? ''] = fields[index + 1] ?? '';
+  return {
+    id,
+    at: value['at'] ?? '',
+    event: value['event'] ?? '',
+    service: value['service'] ?? '',
+    who: value['who'] ?? '',
+    where: value['where'] ?? '',
+    detail: value['detail'] ?? '',
+    ...(value['request'] === undefined || value['request'] === '' ? {} : { requestId: value['request'] }),
+  };
 }
