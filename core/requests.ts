@@ -8,8 +8,9 @@ export type RequestState = (typeof REQUEST_STATES)[number];
 
 const NEXT_STATES: Record<RequestState, readonly RequestState[]> = {
   pending: ['approved', 'denied', 'expired'],
-  // A request can fail before it runs, e.g. when the capacity guard refuses it at execution time.
-  approved: ['running', 'failed'],
+  // A request can fail before it runs, e.g. when the capacity guard refuses it at execution time,
+  // and be revoked (denied) while it still waits for the service lock.
+  approved: ['running', 'failed', 'denied'],
   running: ['succeeded', 'noop', 'failed'],
   succeeded: [],
   noop: [],
@@ -100,8 +101,12 @@ export function withdrawApproval(request: ChangeRequest, caller: Caller, now: nu
   return { ...request, approvals, updatedAt: now };
 }
 
+/**
+ * Refuses a waiting request, or revokes an approved one that has not started (it may be queued
+ * behind the service lock): an approval is permission, not an obligation.
+ */
 export function deny(request: ChangeRequest, decider: Caller, now: number): ChangeRequest {
-  assertOpen(request, now);
+  if (request.state !== 'approved') assertOpen(request, now);
   const vote = { person: decider.person ?? decider.display, display: decider.display, transport: decider.transport, at: now };
   return transition(request, 'denied', now, { decidedBy: vote });
 }

@@ -53,7 +53,9 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       throw new DelayedError();
     }
     try {
-      const running = request.state === 'running' ? request : await deps.requests.update(request.id, (current) => transition(current, 'running', deps.clock.now()));
+      // Re-read under the lock: the request may have been revoked while it waited for it.
+      const running = request.state === 'running' ? request : await deps.requests.update(request.id, (current) => (isTerminal(current.state) ? current : transition(current, 'running', deps.clock.now())));
+      if (running.state !== 'running') return running.state;
       return await run(running);
     } finally {
       await deps.locks.release(request.service, lockToken);

@@ -9,7 +9,7 @@ import { defineCommand } from '../spec.js';
 
 export const denyCommand = defineCommand({
   name: 'deny',
-  summary: 'refuse a waiting request (approvers), or withdraw your own',
+  summary: 'refuse a waiting request, or revoke an approved one that has not started (approvers); withdraw your own',
   usage: 'deny [ID] [reason…]',
   positionals: [{ name: 'id' }, { name: 'reason', rest: true }],
   flags: {},
@@ -24,10 +24,14 @@ export const denyCommand = defineCommand({
     if (!own && !isAllowed(context.config, caller, found.service, 'approve')) {
       throw new CutoverError('auth.forbidden', `${caller.display} may not deny changes to ${found.service}.`);
     }
-    const updated = await deps.requests.update(found.id, (current) => deny(current, caller, deps.clock.now()));
+    let revoked = false;
+    const updated = await deps.requests.update(found.id, (current) => {
+      revoked = current.state === 'approved';
+      return deny(current, caller, deps.clock.now());
+    });
     const because = args.reason === undefined || args.reason === '' ? '' : ` (${printable(args.reason, 200)})`;
     await deps.audit.append({
-      event: own ? 'request.withdrawn' : 'request.denied',
+      event: own ? 'request.withdrawn' : revoked ? 'request.revoked' : 'request.denied',
       service: updated.service,
       who: caller.person ?? caller.display,
       where: `${caller.transport}:${caller.channel}`,
@@ -35,7 +39,7 @@ export const denyCommand = defineCommand({
       detail: `${updated.summary}${because}`,
     });
     return {
-      text: `${own ? '↩ withdrawn' : '👎 denied'} ${updated.id} by ${caller.display}${because}: ${updated.summary}. Nothing was changed.`,
+      text: `${own ? '↩ withdrawn' : revoked ? '👎 revoked' : '👎 denied'} ${updated.id} by ${caller.display}${because}: ${updated.summary}. Nothing was changed.`,
       request: { id: updated.id, actionHash: updated.actionHash, state: 'denied' },
     };
   },

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { ServiceLocks } from '../../jobs/service-lock.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
@@ -97,6 +98,29 @@ describe('console channel → request → approval → BullMQ job → simulated 
     chat.say('!kartotherian status --dc eqiad --service kartotherian-k8s-ssl');
     await chat.waitFor(new RegExp(`waiting: ${id} pool wikikube-worker1002.* needs 1 approval`));
     expect(await poolValue(chat.prefix, WORKER_PATH.replace('1001', '1002'))).toEqual({ pooled: 'inactive', weight: 0 });
+  });
+
+  it('revokes an approved request still queued behind the lock; nothing is written when the lock frees', async () => {
+    const chat = await start('revoke');
+    const locks = new ServiceLocks(redis, chat.prefix);
+    const token = await locks.acquire('kartotherian', { holder: 'carol', requestId: 'held', since: Date.now() }, 60_000);
+    expect(token).toBeDefined();
+    chat.say('!kartotherian pool wikikube1003 canary');
+    const [, id] = await chat.waitFor(/⏳ (\w+): alice asks to pool wikikube-worker1003/);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    await chat.waitFor(new RegExp(`⏸ ${id} waits: kartotherian is locked by held \\(carol\\)`));
+    chat.say(`!deny ${id} wrong host`);
+    await chat.waitFor(new RegExp(`👎 revoked ${id} by bob \\(wrong host\\): pool wikikube-worker1003.*Nothing was changed`));
+    await locks.release('kartotherian', token ?? '');
+    // The job wakes within lockRetryMs (200 ms here), finds the request revoked and leaves the pool alone.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await poolValue(chat.prefix, WORKER_PATH.replace('1001', '1003'))).toEqual({ pooled: 'inactive', weight: 0 });
+    expect(chat.transcript().join('\n')).not.toMatch(new RegExp(`✅ ${id}|❌ ${id}`));
+    const audit = await redis.xrange(`${chat.prefix}:audit`, '-', '+');
+    const events = audit.map(([, fields]) => fields[fields.indexOf('event') + 1]);
+    expect(events).toContain('request.revoked');
+    expect(events.filter((event) => event?.startsWith('action.'))).toEqual([]);
   });
 
   it('expires an unapproved request in Redis and tells the channel', async () => {

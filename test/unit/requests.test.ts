@@ -129,8 +129,11 @@ describe('deny', () => {
     expect(cutoverErrorFrom(() => deny(pending(), bob, NOW + TTL)).code).toBe('request.expired');
   });
 
-  it('refuses a request that is already approved', () => {
-    expect(cutoverErrorFrom(() => deny(pending({ state: 'approved' }), bob, NOW)).code).toBe('request.not-pending');
+  it('revokes an approved request that has not started, but nothing that is running or over', () => {
+    expect(deny(pending({ state: 'approved' }), bob, NOW).state).toBe('denied');
+    for (const state of ['running', 'succeeded', 'failed', 'denied'] as const) {
+      expect(cutoverErrorFrom(() => deny(pending({ state }), bob, NOW)).code).toBe('request.not-pending');
+    }
   });
 });
 
