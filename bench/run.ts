@@ -3,12 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { requireRedis, TEST_REDIS_URL } from '../test/helpers/redis.js';
 import { benchAckLatency } from './ack-latency.js';
+import { benchPoolEtcd } from './pool-etcd.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
 
 const BENCHES: Bench[] = [
   { name: 'ack latency', run: benchAckLatency },
+  { name: 'pool etcd', run: benchPoolEtcd },
 ];
 
 async function main(): Promise<void> {
