@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { requireRedis, TEST_REDIS_URL } from '../test/helpers/redis.js';
 import { benchAckLatency } from './ack-latency.js';
 import { benchPoolEtcd } from './pool-etcd.js';
+import { benchWaveEtcd } from './wave-etcd.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -11,6 +12,7 @@ type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
 const BENCHES: Bench[] = [
   { name: 'ack latency', run: benchAckLatency },
   { name: 'pool etcd', run: benchPoolEtcd },
+  { name: 'wave etcd', run: benchWaveEtcd },
 ];
 
 async function main(): Promise<void> {
