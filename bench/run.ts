@@ -5,6 +5,7 @@ import { requireRedis, TEST_REDIS_URL } from '../test/helpers/redis.js';
 import { benchAckLatency } from './ack-latency.js';
 import { benchPoolEtcd } from './pool-etcd.js';
 import { benchWaveEtcd } from './wave-etcd.js';
+import { benchRollback } from './rollback.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -13,6 +14,7 @@ const BENCHES: Bench[] = [
   { name: 'ack latency', run: benchAckLatency },
   { name: 'pool etcd', run: benchPoolEtcd },
   { name: 'wave etcd', run: benchWaveEtcd },
+  { name: 'rollback', run: benchRollback },
 ];
 
 async function main(): Promise<void> {
