@@ -16,6 +16,14 @@ export const BENCH_CONFIG_PATH = fileURLToPath(new URL('./bench-config.yaml', im
 export interface Sent {
   at: number;
   message: OutboundMessage;
+  /** What send() returned: later messages thread under it, reactions target it. */
+  ref: MessageRef;
+}
+
+export interface Reacted {
+  at: number;
+  target: MessageRef;
+  emoji: string;
 }
 
 /**
@@ -27,7 +35,7 @@ export class BenchTransport implements ChatTransport {
   readonly name = 'bench';
   readonly finished = new Promise<void>(() => undefined);
   readonly sent: Sent[] = [];
-  readonly reactions: { target: MessageRef; emoji: string }[] = [];
+  readonly reactions: Reacted[] = [];
   private onEvent: ((event: InboundEvent) => Promise<void>) | undefined;
   private readonly listeners = new Set<() => void>();
   private sequence = 0;
@@ -46,13 +54,14 @@ export class BenchTransport implements ChatTransport {
   }
 
   async send(message: OutboundMessage): Promise<MessageRef | undefined> {
-    this.sent.push({ at: performance.now(), message });
+    const ref: MessageRef = { transport: this.name, channel: message.channel, id: `out-${++this.sequence}` };
+    this.sent.push({ at: performance.now(), message, ref });
     for (const listener of this.listeners) listener();
-    return { transport: this.name, channel: message.channel, id: `out-${++this.sequence}` };
+    return ref;
   }
 
   async react(target: MessageRef, emoji: string): Promise<void> {
-    this.reactions.push({ target, emoji });
+    this.reactions.push({ at: performance.now(), target, emoji });
   }
 
   async stop(): Promise<void> {}

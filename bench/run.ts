@@ -6,6 +6,7 @@ import { benchAckLatency } from './ack-latency.js';
 import { benchPoolEtcd } from './pool-etcd.js';
 import { benchWaveEtcd } from './wave-etcd.js';
 import { benchRollback } from './rollback.js';
+import { benchAirtime } from './airtime.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -15,6 +16,7 @@ const BENCHES: Bench[] = [
   { name: 'pool etcd', run: benchPoolEtcd },
   { name: 'wave etcd', run: benchWaveEtcd },
   { name: 'rollback', run: benchRollback },
+  { name: 'airtime and memory', run: benchAirtime },
 ];
 
 async function main(): Promise<void> {
