@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startBot, type Bot } from '../bot/main.js';
 import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../bot/transport.js';

@@ -7,6 +7,7 @@ import { benchPoolEtcd } from './pool-etcd.js';
 import { benchWaveEtcd } from './wave-etcd.js';
 import { benchRollback } from './rollback.js';
 import { benchAirtime } from './airtime.js';
+import { benchStatus1000 } from './status-1000.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -17,6 +18,7 @@ const BENCHES: Bench[] = [
   { name: 'wave etcd', run: benchWaveEtcd },
   { name: 'rollback', run: benchRollback },
   { name: 'airtime and memory', run: benchAirtime },
+  { name: 'status 1000', run: benchStatus1000 },
 ];
 
 async function main(): Promise<void> {
