@@ -28,6 +28,7 @@ export async function benchAirtime(redis: Redis): Promise<Row[]> {
   const config = await fleetConfig({ maps: 60, workers: WAVE });
   // 60 pooled maps hosts: pybal could eject all 50 unproven workers, so the wave is allowed at the shipped threshold.
   config.plans = { [SERVICE]: { file: 'plans/wave-50.yaml' } };
+  const baseline = process.memoryUsage().rss;
   const bench = await startBenchBot('airtime', config, { redis, configPath: BENCH_CONFIG_PATH });
   let events: Event[];
   let rss: number;
@@ -63,7 +64,7 @@ export async function benchAirtime(redis: Redis): Promise<Row[]> {
   return [
     { row: `5 IRC lines, ${WAVE}-host wave`, ...one(irc.lines), unit: 'lines', notes: `PRIVMSG+TAGMSG the fake server received for ${produced}, replayed with recorded timing; outbox burst 4, 1 line/s (fake clock): on air ${irc.airtimeSeconds.toFixed(0)} s` },
     { row: `5 Slack API calls, ${WAVE}-host wave`, ...one(slack.calls), unit: 'calls', notes: `${slack.breakdown} (auth.test excluded), same sequence replayed in real time; progress edits ≥ 2 s apart` },
-    { row: '7 RSS after the wave', ...one(Math.round(rss / 1024 / 1024)), unit: 'MiB', notes: `process.memoryUsage().rss of the bench process, which runs the bot in-process (heapUsed ${Math.round(heapUsed / 1024 / 1024)} MiB), right after the ${WAVE}-host wave` },
+    { row: '7 RSS after the wave', ...one(Math.round(rss / 1024 / 1024)), unit: 'MiB', notes: `process.memoryUsage().rss of the bench process, which runs the bot in-process (heapUsed ${Math.round(heapUsed / 1024 / 1024)} MiB; ${Math.round(baseline / 1024 / 1024)} MiB before the bot started), right after the ${WAVE}-host wave, the first bench of the run` },
   ];
 }
 
