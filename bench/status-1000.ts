@@ -1,0 +1,32 @@
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import { fleetConfig, SERVICE, startBenchBot } from './harness.js';
+import { summarize } from './stats.js';
+import type { Row } from './table.js';
+
+const RUNS = 20;
+/** Per DC: 100 bare-metal hosts and 400 workers, 1,000 in all, each in up to three LVS pools. */
+const SHAPE = { maps: 100, workers: 400 };
+
+/** `status` with no filter, one at a time: every pool of every DC listed, folded and counted. */
+export async function benchStatus1000(redis: Redis): Promise<Row[]> {
+  const config = await fleetConfig(SHAPE);
+  const bench = await startBenchBot('status-1000', config, { redis });
+  const samples: number[] = [];
+  let size = 0;
+  try {
+    for (let run = -1; run < RUNS; run += 1) {
+      const start = performance.now();
+      const { ref } = bench.chat.say('alice', `!${SERVICE} status`);
+      const reply = await bench.chat.replyTo(ref);
+      if (!reply.message.text.includes('pool state from')) throw new Error(`bench: unexpected status reply: ${reply.message.text.slice(0, 200)}`);
+      // The first run pays for the first listPool of each pool (Redis, JIT); not what an operator sees twice.
+      if (run >= 0) samples.push(reply.at - start);
+      size = reply.message.text.length;
+    }
+  } finally {
+    await bench.stop();
+  }
+  const hosts = 2 * (SHAPE.maps + SHAPE.workers);
+  return [{ row: `6 status, ${hosts} hosts`, ...summarize(samples), unit: 'ms', notes: `message in → reply handed to the transport, simulated conftool in Redis, one at a time; reply ${size} chars` }];
+}

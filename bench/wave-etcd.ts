@@ -1,0 +1,96 @@
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import { formatConftoolValue } from '../adapters/conftool/conftool-value.js';
+import { EtcdV2Client } from '../adapters/conftool/etcd-client.js';
+import { EtcdPooling } from '../adapters/conftool/etcd-pooling.js';
+import { fleetFaultsSchema } from '../adapters/simulated/fleet-model.js';
+import { FleetState } from '../adapters/simulated/fleet-state.js';
+import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
+import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
+import { Inventory } from '../core/inventory.js';
+import { planSchema } from '../core/plan/plan-schema.js';
+import { locate, newPlanRun } from '../core/plan/run-state.js';
+import type { PoolState } from '../core/pool-state.js';
+import { executeSetPooled } from '../jobs/execute-set-pooled.js';
+import { stepOperations } from '../jobs/plan/step-operations.js';
+import { EtcdKeys, startEtcd } from '../test/helpers/etcd-server.js';
+import { cleanupPrefix, uniquePrefix } from '../test/helpers/redis.js';
+import { putAll, useEtcd } from './etcd-fleet.js';
+import { fleetConfig, SERVICE } from './harness.js';
+import { summarize } from './stats.js';
+import type { Row } from './table.js';
+
+const HOSTS = 500;
+const RUNS = 3;
+const LVS = 'kartotherian-k8s-ssl';
+const POOLED: PoolState = { pooled: 'yes', weight: 10 };
+
+/**
+ * A 500-worker wave the way the plan runner performs one: stepOperations reads the pool and
+ * picks the hosts, then executeSetPooled runs for each, one after another (read, capacity,
+ * CAS, read back). Against it, the same 500 keys written raw: PUT then quorum GET, in series.
+ */
+export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
+  const etcd = await startEtcd();
+  const keys = new EtcdKeys(etcd.url);
+  const prefix = uniquePrefix('bench-wave');
+  try {
+    const config = await fleetConfig({ maps: 6, workers: HOSTS });
+    const seeded = await useEtcd(config, etcd.url, keys);
+    const workerKeys = new Map([...seeded].filter(([path, state]) => path.includes(`/${LVS}/wikikube-worker1`) && state.pooled === 'inactive'));
+    if (workerKeys.size !== HOSTS) throw new Error(`bench: expected ${HOSTS} inactive eqiad workers, seeded ${workerKeys.size}`);
+    const service = config.services[SERVICE];
+    if (service === undefined) throw new Error('bench: no service');
+    // At the shipped 0.5, pybal could eject only half of 500 unproven workers, and selectWave rightly refuses.
+    const lvs = service.lvs_services[LVS];
+    if (lvs === undefined) throw new Error('bench: no k8s LVS service');
+    lvs.depool_threshold = 0;
+    const inventory = new Inventory(SERVICE, service);
+    const pooling = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 5000 }));
+    const plan = planSchema.parse({
+      name: 'bench-wave',
+      service: SERVICE,
+      datacenters: ['eqiad'],
+      steps: [{ id: 'wave', title: `pool ${HOSTS} workers`, kind: 'pool-workers', lvs_service: LVS, group: 'wikikube', count: HOSTS }],
+    });
+    const here = locate(plan, { dc: 0, step: 0, wave: 0 });
+    if (here === undefined) throw new Error('bench: plan has no step');
+    // Only the descriptions of puppet/helm steps touch effects; a pool wave never does, but the context wants one.
+    const effects = new SimulatedEffects({ inventory, pooling, fleet: new FleetState(redis, prefix, fleetFaultsSchema.parse({})), settings: simulationSettingsSchema.parse({ cdn_from: 'kartotherian-ssl' }) });
+    const threshold = inventory.lvsService(LVS).depool_threshold;
+
+    const waveMs: number[] = [];
+    const rawMs: number[] = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      const start = performance.now();
+      const ops = await stepOperations(here, { inventory, pooling, effects, run: newPlanRun(plan, Date.now()), defaultWeight: service.default_weight });
+      if (ops.kind !== 'ready' || ops.operations.length !== HOSTS) throw new Error(`bench: the wave would not pool ${HOSTS}: ${ops.kind === 'blocked' ? ops.reason : ops.operations.length}`);
+      for (const op of ops.operations) {
+        if (op.kind !== 'set-pooled') continue;
+        const result = await executeSetPooled(op.action, pooling, threshold);
+        if (result.outcome !== 'changed') throw new Error(`bench: ${op.path} did not change`);
+      }
+      waveMs.push(performance.now() - start);
+      await putAll(keys, workerKeys);
+
+      const rawStart = performance.now();
+      const pooledValue = formatConftoolValue(POOLED);
+      for (const path of workerKeys.keys()) {
+        await keys.put(path, pooledValue);
+        if ((await keys.get(path))?.value !== pooledValue) throw new Error(`bench: raw read back of ${path} differs`);
+      }
+      rawMs.push(performance.now() - rawStart);
+      await putAll(keys, workerKeys);
+    }
+    const wave = summarize(waveMs.map((ms) => ms / 1000));
+    const raw = summarize(rawMs.map((ms) => ms / 1000));
+    return [
+      { row: `3 wave ${HOSTS} hosts (etcd)`, ...wave, unit: 's wall', notes: `stepOperations (list + selectWave) then executeSetPooled ×${HOSTS} in series: get, CAS, get each; no plan journal/SAL (Redis); depool_threshold 0 so selectWave allows 500 unproven` },
+      { row: `3 raw etcd ${HOSTS} PUT+GET`, ...raw, unit: 's wall', notes: `same ${HOSTS} keys, PUT + quorum GET each, in series` },
+      { row: '3 ratio wave / raw', median: wave.median / raw.median, p99: wave.p99 / raw.p99, runs: RUNS, unit: '×', notes: `p99 of ${RUNS} runs is the slowest run` },
+    ];
+  } finally {
+    await cleanupPrefix(redis, prefix);
+    await etcd.stop();
+  }
+}
