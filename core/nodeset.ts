@@ -38,3 +38,14 @@ export function foldHosts(names: readonly string[]): string {
   });
   return [...folded, ...loose].join(' ');
 }
+
+/** foldHosts for fully qualified names: `wikikube-worker[1001-1050].eqiad.wmnet`, one node set per stem and domain. */
+export function foldFqdns(fqdns: readonly string[]): string {
+  const byDomain = new Map<string, string[]>();
+  for (const fqdn of fqdns) {
+    const dot = fqdn.indexOf('.');
+    const [short, domain] = dot === -1 ? [fqdn, ''] : [fqdn.slice(0, dot), fqdn.slice(dot)];
+    byDomain.set(domain, [...(byDomain.get(domain) ?? []), short]);
+  }
+  return [...byDomain.entries()].flatMap(([domain, shorts]) => foldHosts(shorts).split(' ').map((set) => `${set}${domain}`)).join(' ');
+}

@@ -13,6 +13,8 @@ import { analyse, analysisSettingsSchema, type AnalysisSettings } from '../../co
 import type { Check, Plan, PlanStep } from '../../core/plan/plan-schema.js';
 import { advance, describePosition, locate, movePhase, newPlanRun, nextSeq, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
 import { toCallerRecord, type ChangeRequest } from '../../core/requests.js';
+import { salPoolLines, type PoolChange } from '../../core/sal-pool-lines.js';
+import { foldFqdns } from '../../core/nodeset.js';
 import { executeSetPooled } from '../execute-set-pooled.js';
 import type { Notifier } from '../notifier.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
@@ -257,7 +259,13 @@ export class PlanRunner implements PlanControl {
     }
     await this.say(`▶ ${here.dc} ${here.step.id}${here.waveCount > 1 ? ` wave ${here.wave + 1}/${here.waveCount}` : ''}: ${here.step.title} (${request.id})`, 'progress', request.id);
     const done: string[] = [];
-    for (const op of ops.operations) done.push(await this.perform(op, here, request));
+    const poolChanges: PoolChange[] = [];
+    try {
+      for (const op of ops.operations) done.push(await this.perform(op, here, request, poolChanges));
+    } finally {
+      // Whatever was written is logged, also when the wave stops half-way.
+      for (const line of salPoolLines(poolChanges, here.dc)) await this.sal(`${line} - ${this.salReason(request)}`);
+    }
     const checks = await this.verify(here);
     const failed = checks.filter((check) => !check.ok && check.inconclusive !== true);
     if (failed.length > 0) {
@@ -310,10 +318,20 @@ export class PlanRunner implements PlanControl {
     });
     const ops = await this.emergencyOperations();
     const written: string[] = [];
-    for (const op of ops) {
-      if (op.kind !== 'set-pooled') continue;
-      const result = await executeSetPooled(op.action, this.deps.pooling, 0);
-      if (result.outcome === 'changed') written.push(`${op.action.verb} ${op.action.fqdn.split('.')[0]}`);
+    const changesByDc = new Map<string, PoolChange[]>();
+    try {
+      for (const op of ops) {
+        if (op.kind !== 'set-pooled') continue;
+        const result = await executeSetPooled(op.action, this.deps.pooling, 0);
+        if (result.outcome !== 'changed') continue;
+        written.push(`${op.action.verb} ${op.action.fqdn.split('.')[0]}`);
+        const { dc } = op.action.pool;
+        changesByDc.set(dc, [...(changesByDc.get(dc) ?? []), { fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to }]);
+      }
+    } finally {
+      for (const [dc, changes] of changesByDc) {
+        for (const line of salPoolLines(changes, dc)) await this.sal(`${line} - emergency stop: ${request.reason} - ${request.requester.display}@cutover`);
+      }
     }
     await this.audit({ person: request.requester.person, display: request.requester.display, transport: request.requester.transport, channel: request.requester.channel }, 'plan.emergency-stop', written.join(', '));
     return { state: written.length === 0 ? 'noop' : 'succeeded', outcome: `emergency stop done, verified: ${written.length === 0 ? 'nothing to change' : written.join(', ')}. The plan is stopped.`, auditDetail: written.join(', ') };
@@ -342,14 +360,14 @@ export class PlanRunner implements PlanControl {
     return [...repool, ...depool];
   }
 
-  private async perform(op: Operation, here: Located, request: ChangeRequest): Promise<string> {
+  private async perform(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[]): Promise<string> {
     const target = op.kind === 'set-pooled' ? op.path : op.kind === 'puppet' ? op.selector : op.kind === 'helm' ? op.env : `${op.dc}/${op.lvsService}`;
     const existing = this.journalFor(await this.run(), here).find((entry) => entry.target === target && entry.status === 'done');
     if (existing !== undefined) return `${existing.detail} (already done)`;
     const kind = op.kind === 'set-pooled' ? 'set-pooled' : op.kind === 'helm' ? 'helm' : 'puppet';
     const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
     try {
-      const detail = await this.apply(op, here, request);
+      const detail = await this.apply(op, here, request, poolChanges);
       await this.setJournal(seq, 'done', detail);
       return detail;
     } catch (error) {
@@ -358,13 +376,18 @@ export class PlanRunner implements PlanControl {
     }
   }
 
-  private async apply(op: Operation, here: Located, request: ChangeRequest): Promise<string> {
-    const reason = `${request.reason} - ${request.requester.display}@cutover${this.deps.plan.task === undefined ? '' : ` - ${this.deps.plan.task}`}`;
+  private salReason(request: ChangeRequest): string {
+    return `${request.reason} - ${request.requester.display}@cutover${this.deps.plan.task === undefined ? '' : ` - ${this.deps.plan.task}`}`;
+  }
+
+  /** Pool changes are collected in `poolChanges` for one SAL line per wave; everything else logs itself. */
+  private async apply(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[]): Promise<string> {
+    const reason = this.salReason(request);
     switch (op.kind) {
       case 'set-pooled': {
         const threshold = this.deps.inventory.lvsService(op.action.pool.lvsService).depool_threshold;
         const result = await executeSetPooled(op.action, this.deps.pooling, threshold);
-        await this.sal(`conftool ${op.action.fqdn} ${op.action.pool.lvsService} (${here.dc}): pooled=${op.from.pooled} → ${op.to.pooled} weight=${op.to.weight} - ${reason}`);
+        if (result.outcome !== 'noop') poolChanges.push({ fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to });
         return `${op.to.pooled === 'yes' ? 'pool' : op.to.pooled === 'inactive' ? 'retire' : 'depool'} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
       }
       case 'puppet': {
@@ -402,17 +425,22 @@ export class PlanRunner implements PlanControl {
   private async compensate(here: Located): Promise<string[]> {
     const run = await this.run();
     const reverted: string[] = [];
+    const revertedTo = new Map<string, string[]>();
     const entries = this.journalFor(run, here).filter((entry) => entry.kind === 'set-pooled' && entry.status === 'done' && entry.from !== undefined && entry.to !== undefined).reverse();
-    for (const entry of entries) {
-      const live = await this.deps.pooling.get(entry.target);
-      if (live === undefined || entry.from === undefined || !samePoolState(live.state, entry.to)) continue;
-      await this.deps.pooling.compareAndSet(entry.target, entry.from, live.revision);
-      const readBack = await this.deps.pooling.get(entry.target);
-      if (!samePoolState(readBack?.state, entry.from)) throw new CutoverError('pooling.verify-failed', `Rolled back ${entry.target} but read back something else; check it by hand.`);
-      await this.setJournal(entry.seq, 'reverted');
-      const fqdn = entry.target.slice(entry.target.lastIndexOf('/') + 1);
-      reverted.push(`${fqdn.split('.')[0]} → pooled=${entry.from.pooled}`);
-      await this.sal(`rolled back ${fqdn} to pooled=${entry.from.pooled} in ${here.dc} - ${here.step.id}`);
+    try {
+      for (const entry of entries) {
+        const live = await this.deps.pooling.get(entry.target);
+        if (live === undefined || entry.from === undefined || !samePoolState(live.state, entry.to)) continue;
+        await this.deps.pooling.compareAndSet(entry.target, entry.from, live.revision);
+        const readBack = await this.deps.pooling.get(entry.target);
+        if (!samePoolState(readBack?.state, entry.from)) throw new CutoverError('pooling.verify-failed', `Rolled back ${entry.target} but read back something else; check it by hand.`);
+        await this.setJournal(entry.seq, 'reverted');
+        const fqdn = entry.target.slice(entry.target.lastIndexOf('/') + 1);
+        reverted.push(`${fqdn.split('.')[0]} → pooled=${entry.from.pooled}`);
+        revertedTo.set(entry.from.pooled, [...(revertedTo.get(entry.from.pooled) ?? []), fqdn]);
+      }
+    } finally {
+      for (const [pooled, fqdns] of revertedTo) await this.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} - ${here.step.id}`);
     }
     // A host rolled back is no longer proven: it must serve real traffic again to count.
     const revertedHosts = new Set(entries.map((entry) => entry.target.slice(entry.target.lastIndexOf('/') + 1)));

@@ -170,6 +170,8 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     chat.say(`${K} emergency-stop users report broken tiles`);
     await chat.waitFor(/🛑 \w+ EMERGENCY STOP queued by alice/);
     await chat.waitFor(/✅ \w+ done: .*emergency stop done, verified: pool maps1005, pool maps1006, depool wikikube-worker1001, depool wikikube-worker1002/);
+    await chat.waitFor(/!log conftool maps\[1005-1006\]\.eqiad\.wmnet kartotherian-k8s-ssl \(eqiad\): pooled=no → yes weight=10 - emergency stop: users report broken tiles - alice@cutover/);
+    await chat.waitFor(/!log conftool wikikube-worker\[1001-1002\]\.eqiad\.wmnet kartotherian-k8s-ssl \(eqiad\): pooled=yes → no weight=10 - emergency stop/);
     for (const maps of ['maps1005', 'maps1006']) expect(await pooled(chat.prefix, 'eqiad', maps)).toBe('yes');
     expect(await pooled(chat.prefix, 'eqiad', 'wikikube-worker1001')).toBe('no');
   }, 60_000);

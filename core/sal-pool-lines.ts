@@ -1,0 +1,25 @@
+import { foldFqdns } from './nodeset.js';
+import type { PoolState } from './pool-state.js';
+
+export interface PoolChange {
+  fqdn: string;
+  lvsService: string;
+  from: PoolState;
+  to: PoolState;
+}
+
+/**
+ * One SAL line per kind of change in a wave instead of one per host: fifty `!log` lines would
+ * cost a minute of IRC airtime and bury the channel, while `wikikube-worker[1001-1050]` reads
+ * at a glance and is what cumin takes.
+ */
+export function salPoolLines(changes: readonly PoolChange[], dc: string): string[] {
+  const groups = new Map<string, { first: PoolChange; fqdns: string[] }>();
+  for (const change of changes) {
+    const key = [change.lvsService, change.from.pooled, change.to.pooled, change.to.weight].join(' ');
+    const group = groups.get(key) ?? { first: change, fqdns: [] };
+    group.fqdns.push(change.fqdn);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ first, fqdns }) => `conftool ${foldFqdns(fqdns)} ${first.lvsService} (${dc}): pooled=${first.from.pooled} → ${first.to.pooled} weight=${first.to.weight}`);
+}
