@@ -1,3 +1,5 @@
+import { pushTo } from './push-to.js';
+
 /**
  * Folds host names into ClusterShell/cumin node sets, `maps[1005-1008,1010]`, so a pool of a
  * hundred workers fits on one chat line in the notation SREs already type into cumin.
@@ -45,7 +47,7 @@ export function foldFqdns(fqdns: readonly string[]): string {
   for (const fqdn of fqdns) {
     const dot = fqdn.indexOf('.');
     const [short, domain] = dot === -1 ? [fqdn, ''] : [fqdn.slice(0, dot), fqdn.slice(dot)];
-    byDomain.set(domain, [...(byDomain.get(domain) ?? []), short]);
+    pushTo(byDomain, domain, short);
   }
   return [...byDomain.entries()].flatMap(([domain, shorts]) => foldHosts(shorts).split(' ').map((set) => `${set}${domain}`)).join(' ');
 }

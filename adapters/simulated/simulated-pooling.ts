@@ -22,6 +22,26 @@ redis.call('HSET', KEYS[2], ARGV[1], revision)
 return {1, tostring(revision)}
 `;
 
+/**
+ * One pool's entries with their revisions, filtered inside Redis: the fleet hash holds every pool
+ * of every DC, and shipping all of it to the bot for each pool read made `status` on a
+ * 1,000-host fleet slow.
+ */
+const LIST_DIRECTORY = `
+local directory = ARGV[1]
+local found = {}
+local all = redis.call('HGETALL', KEYS[1])
+for index = 1, #all, 2 do
+  local path = all[index]
+  if string.sub(path, 1, #directory) == directory and not string.find(path, '/', #directory + 1, true) then
+    found[#found + 1] = path
+    found[#found + 1] = all[index + 1]
+    found[#found + 1] = redis.call('HGET', KEYS[2], path) or '0'
+  end
+end
+return found
+`;
+
 export interface SeedEntry {
   path: string;
   state: PoolState;
@@ -62,11 +82,10 @@ export class SimulatedPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
-    const [values, revisions] = await Promise.all([this.redis.hgetall(this.values), this.redis.hgetall(this.revisions)]);
-    return Object.entries(values)
-      .filter(([path]) => path.startsWith(directory) && !path.slice(directory.length).includes('/'))
-      .map(([path, raw]) => toEntry(path, raw, revisions[path]))
-      .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+    const flat = (await this.redis.eval(LIST_DIRECTORY, 2, this.values, this.revisions, directory)) as string[];
+    const entries: PoolEntry[] = [];
+    for (let index = 0; index + 2 < flat.length; index += 3) entries.push(toEntry(flat[index] ?? '', flat[index + 1] ?? '', flat[index + 2]));
+    return entries.sort((a, b) => a.fqdn.localeCompare(b.fqdn));
   }
 
   async get(path: string): Promise<PoolEntry | undefined> {

@@ -12,6 +12,7 @@ import { withTimeout } from '../../core/with-timeout.js';
 import { lvsServiceArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
 import { defineCommand, type CommandContext } from '../spec.js';
+import { pushTo } from '../../core/push-to.js';
 
 export const statusCommand = defineCommand({
   name: 'status',
@@ -49,9 +50,10 @@ async function poolLine(context: CommandContext, inventory: Inventory, lvsServic
   for (const host of members) {
     const state = states.get(host.fqdn);
     const label = state === undefined ? 'absent' : state.pooled === 'inactive' ? 'inactive' : `${state.pooled} w${state.weight}`;
-    groups.set(label, [...(groups.get(label) ?? []), host.shortName]);
+    pushTo(groups, label, host.shortName);
   }
-  const foreign = entries.filter((entry) => !members.some((host) => host.fqdn === entry.fqdn));
+  const memberNames = new Set(members.map((host) => host.fqdn));
+  const foreign = entries.filter((entry) => !memberNames.has(entry.fqdn));
   const count = (pooled: PoolState['pooled']): number => [...states.values()].filter((state) => state.pooled === pooled).length;
   const capacity = poolCapacity(states.values(), lvs.depool_threshold);
   const headroom =
@@ -80,13 +82,14 @@ async function pybalSummary(observer: PoolObserver, pool: { dc: string; lvsServi
   if (views.length > 0 && views.every((view) => !view.ok && view.error === 'http-error')) {
     return `pybal: no ${pool.lvsService} pool on ${views.map((view) => view.lvsHost.split('.')[0]).join(', ')} yet (takes no traffic)`;
   }
-  const expected = [...states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn);
+  const expected = new Set([...states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn));
   const perHost = views.map((view) => {
     const lvs = view.lvsHost.split('.')[0] ?? view.lvsHost;
     if (!view.ok) return `${lvs} ${view.error}`;
     const enabled = Object.entries(view.servers).filter(([, server]) => server.enabled);
     const down = enabled.filter(([, server]) => !server.up).map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
-    const mismatch = expected.filter((fqdn) => !enabled.some(([name]) => name === fqdn)).length + enabled.filter(([fqdn]) => !expected.includes(fqdn)).length;
+    const enabledNames = new Set(enabled.map(([fqdn]) => fqdn));
+    const mismatch = [...expected].filter((fqdn) => !enabledNames.has(fqdn)).length + enabled.filter(([fqdn]) => !expected.has(fqdn)).length;
     if (mismatch > 0) return `${lvs} ✗ ${mismatch} differ from conftool`;
     return down.length > 0 ? `${lvs} ✗ down: ${down.join(' ')}` : `${lvs} ✓ ${enabled.length} enabled/up`;
   });

@@ -20,6 +20,7 @@ import type { Notifier } from '../notifier.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
 import type { PlanStore } from './plan-store.js';
 import { stepOperations, type Operation } from './step-operations.js';
+import { pushTo } from '../../core/push-to.js';
 
 export interface PlanRunnerDeps {
   config: Config;
@@ -326,7 +327,7 @@ export class PlanRunner implements PlanControl {
         if (result.outcome !== 'changed') continue;
         written.push(`${op.action.verb} ${op.action.fqdn.split('.')[0]}`);
         const { dc } = op.action.pool;
-        changesByDc.set(dc, [...(changesByDc.get(dc) ?? []), { fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to }]);
+        pushTo(changesByDc, dc, { fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to });
       }
     } finally {
       for (const [dc, changes] of changesByDc) {
@@ -437,7 +438,7 @@ export class PlanRunner implements PlanControl {
         await this.setJournal(entry.seq, 'reverted');
         const fqdn = entry.target.slice(entry.target.lastIndexOf('/') + 1);
         reverted.push(`${fqdn.split('.')[0]} → pooled=${entry.from.pooled}`);
-        revertedTo.set(entry.from.pooled, [...(revertedTo.get(entry.from.pooled) ?? []), fqdn]);
+        pushTo(revertedTo, entry.from.pooled, fqdn);
       }
     } finally {
       for (const [pooled, fqdns] of revertedTo) await this.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} - ${here.step.id}`);
@@ -577,7 +578,7 @@ export class PlanRunner implements PlanControl {
     const pooled = new Set(entries.filter((entry) => entry.state.pooled === 'yes').map((entry) => entry.fqdn));
     const groups = new Map<string, string[]>();
     for (const host of this.deps.inventory.members(lvsService, dc)) {
-      if (pooled.has(host.fqdn)) groups.set(host.group, [...(groups.get(host.group) ?? []), host.fqdn]);
+      if (pooled.has(host.fqdn)) pushTo(groups, host.group, host.fqdn);
     }
     return groups;
   }
