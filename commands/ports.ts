@@ -95,6 +95,8 @@ export interface PlanProgress {
   datacenters: { dc: string; steps: { id: string; title: string; mark: StepMark }[] }[];
   /** What the plan waits for, in one sentence. */
   blocking: string;
+  /** The plan's health limits (its analysis settings), for anyone showing the numbers. */
+  limits: { errorRatioMax: number; p99SecondsMax: number };
 }
 
 export interface PlanControl {

@@ -70,6 +70,7 @@ export class PlanRunner implements PlanControl {
         steps: plan.steps.map((step, stepIndex) => ({ id: step.id, title: step.title, mark: this.mark(run, dcIndex, stepIndex) })),
       })),
       blocking: await this.blocking(run),
+      limits: { errorRatioMax: this.analysisFor(undefined).error_ratio.max, p99SecondsMax: this.analysisFor(undefined).p99_seconds.max },
     };
   }
 
