@@ -122,7 +122,7 @@ function healthNumbers(service, dc, samples, now) {
 
 // ── chart: three panels sharing one time axis ─────────────────────────────────────────────────
 
-const CHART = { width: 560, left: 44, right: 10, panel: 62, gap: 16, top: 8, bottom: 18 };
+const CHART = { width: 560, left: 44, right: 10, panel: 60, gap: 26, top: 16, bottom: 18 };
 
 function chart(service, dc, samples) {
   const points = samples
@@ -150,7 +150,7 @@ function chart(service, dc, samples) {
     const y = (value) => bottom - (Math.min(value, max) / max) * CHART.panel;
     append(root, [
       svg('rect', { class: 'frame', x: CHART.left, y: top, width: plotWidth, height: CHART.panel }),
-      svg('text', { x: 2, y: top + 9 }, panel.label),
+      svg('text', { class: 'panel-label', x: CHART.left, y: top - 4 }, panel.label),
       svg('text', { x: CHART.left - 4, y: top + 9, 'text-anchor': 'end' }, panel.format(max)),
       svg('text', { x: CHART.left - 4, y: bottom, 'text-anchor': 'end' }, '0'),
     ]);
@@ -271,8 +271,7 @@ function serviceView(service, now) {
   const samples = service.samples.ok ? service.samples.value : [];
   return el('section', { class: 'service', 'data-service': service.service },
     el('h2', {}, service.service, service.description ? el('span', { class: 'muted' }, ` · ${service.description}`) : null),
-    planBanner(service),
-    el('div', {}, lockLine(service)),
+    append(planBanner(service), [el('div', { class: 'lock' }, lockLine(service))]),
     service.samples.ok ? null : failed(service.samples),
     el('div', { class: 'grid' }, service.datacenters.map((dcStatus) => dcCard(service, dcStatus, samples, now))),
     el('div', { class: 'columns' }, approvals(service), audit(service)));
