@@ -122,6 +122,14 @@ function healthNumbers(service, dc, samples, now) {
 
 // ── chart: three panels sharing one time axis ─────────────────────────────────────────────────
 
+/** The next 1, 2, 2.5 or 5 times a power of ten, so an axis reads 2 s rather than 1.88 s. */
+function niceCeiling(value) {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 2, 2.5, 5, 10].find((candidate) => candidate * power >= value * 0.9999) ?? 10;
+  return step * power;
+}
+
 const CHART = { width: 560, left: 44, right: 10, panel: 60, gap: 26, top: 16, bottom: 18 };
 
 function chart(service, dc, samples) {
@@ -146,7 +154,7 @@ function chart(service, dc, samples) {
     const top = CHART.top + index * (CHART.panel + CHART.gap);
     const bottom = top + CHART.panel;
     const values = panel.series.flatMap((series) => points.map((point) => series.pick(point.data))).filter((value) => value !== null);
-    const max = panel.max ? panel.max() : Math.max(panel.limit * 1.25, ...values) || 1;
+    const max = panel.max ? panel.max() : niceCeiling(Math.max(panel.limit * 1.25, ...values));
     const y = (value) => bottom - (Math.min(value, max) / max) * CHART.panel;
     append(root, [
       svg('rect', { class: 'frame', x: CHART.left, y: top, width: plotWidth, height: CHART.panel }),
