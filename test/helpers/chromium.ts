@@ -9,10 +9,10 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Under CI a missing browser fails the suite: a skipped browser test looks green and proves
  * nothing (.ci/run installs the chromium package).
  */
-export function chromiumOrSkip(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
+export function chromiumOrSkip(env: NodeJS.ProcessEnv = process.env, path = CHROMIUM_PATH): string | undefined {
+  if (existsSync(path)) return path;
   if (env.CI === 'true' || env.CI === '1') {
-    throw new Error(`browser tests need Chromium at ${CHROMIUM_PATH} and found none: apt-get install chromium (.ci/run does it).`);
+    throw new Error(`browser tests need Chromium at ${path} and found none: apt-get install chromium (.ci/run does it).`);
   }
   return undefined;
 }
