@@ -289,6 +289,9 @@ function serviceView(service, now) {
 
 function render(snapshot) {
   const app = document.getElementById('app');
+  // Someone selecting text (a request id to copy) would lose it to the redraw: hold still until they are done.
+  const selection = document.getSelection();
+  if (selection !== null && !selection.isCollapsed && app.contains(selection.anchorNode)) return;
   app.replaceChildren(...snapshot.services.map((service) => serviceView(service, snapshot.generatedAt)));
   app.dataset.generatedAt = String(snapshot.generatedAt);
 }
