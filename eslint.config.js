@@ -21,6 +21,16 @@ export default tseslint.config(
     },
   },
   {
+    // The status page's browser script: plain JS without type information, linted for mistakes.
+    files: ['bot/status-page/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { project: false, projectService: false, program: null },
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', AbortController: 'readonly' },
+    },
+  },
+  {
     // The decision layer stays transport- and queue-agnostic: collaborators come in as ports.
     files: ['commands/**/*.ts', 'core/**/*.ts'],
     rules: {

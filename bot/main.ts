@@ -31,6 +31,11 @@ import { BotMetrics } from '../jobs/bot-metrics.js';
 import { Gateway } from './gateway.js';
 import { IrcTransport } from './irc/irc-transport.js';
 import { startOpsServer } from './ops-server.js';
+import { buildStatusSnapshot } from './status-page/status-snapshot.js';
+import { createStatusRoutes, loadStatusPageAssets } from './status-page/status-routes.js';
+import { HealthSampler } from '../jobs/health-sampler.js';
+import { HealthSampleStream } from '../jobs/health-samples.js';
+import { HEALTH_TIMEOUT_MS } from '../adapters/observe-health.js';
 import { ensureRedis } from './redis-launcher.js';
 import type { ChatTransport } from './transport.js';
 
@@ -60,7 +65,7 @@ export interface Bot {
   readonly inputEnded: Promise<void>;
   readonly deps: CommandDeps;
   settle(timeoutMs: number): Promise<boolean>;
-  /** Where /metrics, /healthz and /readyz listen, when configured. */
+  /** Where the status page, /metrics, /healthz and /readyz listen, when configured. */
   readonly opsPort: number | undefined;
   stop(): Promise<void>;
 }
@@ -182,12 +187,44 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     if (outcome.status === 'rejected') log.error({ err: outcome.reason, transport: transports[index]?.name }, 'a chat transport failed to start; the others run');
   });
 
+  // The status page's chart needs history, so samples are taken whether or not a page is open.
+  const samples = new HealthSampleStream(client, prefix);
+  const sampler =
+    config.ops_http === undefined
+      ? undefined
+      : new HealthSampler({
+          services: [...inventories.values()].flatMap((inventory) => {
+            const observer = deps.observers?.get(inventory.serviceName);
+            return observer === undefined ? [] : [{ inventory, observer }];
+          }),
+          append: (sample) => samples.append(sample),
+          clock,
+          intervalMs: config.ops_http.sample_seconds * 1000,
+          timeoutMs: HEALTH_TIMEOUT_MS,
+          onError: (error) => log.warn({ err: error }, 'health sample failed'),
+        });
+  sampler?.start();
   const ops =
     config.ops_http === undefined
       ? undefined
       : await startOpsServer({
           host: config.ops_http.host,
           port: config.ops_http.port,
+          routes: createStatusRoutes({
+            assets: await loadStatusPageAssets(),
+            snapshot: () =>
+              buildStatusSnapshot({
+                inventories,
+                pooling,
+                plans,
+                observers: deps.observers ?? new Map(),
+                requests,
+                locks,
+                auditReader: audit,
+                history: samples,
+                clock,
+              }),
+          }),
           metrics: () => metrics.exposition(),
           readiness: async () => {
             const redisOk = await client.ping().then(() => true, () => false);
@@ -196,7 +233,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
             return { ready: Object.values(checks).every((check) => check === 'ok' || check === 'registered'), checks };
           },
         });
-  if (ops !== undefined) log.info({ port: ops.port }, 'ops endpoints on loopback: /metrics /healthz /readyz');
+  if (ops !== undefined) log.info({ port: ops.port }, 'ops endpoints on loopback: / (status page) /metrics /healthz /readyz');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -207,6 +244,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     stop() {
       stopping ??= (async () => {
         await ops?.close();
+        await sampler?.stop();
         await Promise.all(transports.map((transport) => transport.stop()));
         await jobs.close();
         await client.quit().catch(() => client.disconnect());

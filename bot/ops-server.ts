@@ -6,11 +6,21 @@ export interface Readiness {
   checks: Record<string, string>;
 }
 
+export interface OpsResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Extra GET paths (the status page); undefined means "not mine". */
+export type OpsRoute = (request: { path: string; host: string | undefined }) => Promise<OpsResponse | undefined>;
+
 export interface OpsServerOptions {
   host: string;
   port: number;
   metrics: () => Promise<string>;
   readiness: () => Promise<Readiness>;
+  routes?: OpsRoute;
 }
 
 export interface OpsServer {
@@ -19,8 +29,9 @@ export interface OpsServer {
 }
 
 /**
- * /metrics, /healthz and /readyz for whoever runs the bot. Loopback only (the config allows
- * nothing else): the metrics name people and hosts, and there is no authentication here.
+ * /metrics, /healthz, /readyz and the read-only status page for whoever runs the bot. Loopback
+ * only (the config allows nothing else): they name people and hosts, and there is no
+ * authentication here. GET only: nothing served here can change anything.
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server = createServer((request, response) => {
@@ -56,7 +67,13 @@ async function route(request: IncomingMessage, response: ServerResponse, options
       response.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(readiness)}\n`);
       return;
     }
-    default:
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+    default: {
+      const extra = await options.routes?.({ path, host: request.headers.host });
+      if (extra !== undefined) {
+        response.writeHead(extra.status, extra.headers).end(extra.body);
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try ${options.routes === undefined ? '' : '/ (status page), '}/metrics, /healthz or /readyz\n`);
+    }
   }
 }

@@ -82,8 +82,26 @@ export interface PlanOrigin {
  * The migration plan as the commands see it. Each call returns text for the channel; the
  * mutating ones file requests through the same approval gate as pool and depool.
  */
+/** How far a DC got through one step; `current` and `paused` mark where the plan stands. */
+export type StepMark = 'done' | 'partial' | 'current' | 'paused' | 'todo';
+
+/** Where the plan stands, as data: `plan` prints it, the status page draws it. */
+export interface PlanProgress {
+  plan: string;
+  task?: string;
+  phase: string;
+  /** e.g. "eqiad step 5/8 first-worker". */
+  position: string;
+  datacenters: { dc: string; steps: { id: string; title: string; mark: StepMark }[] }[];
+  /** What the plan waits for, in one sentence. */
+  blocking: string;
+  /** The plan's health limits (its analysis settings), for anyone showing the numbers. */
+  limits: { errorRatioMax: number; p99SecondsMax: number };
+}
+
 export interface PlanControl {
   readonly service: string;
+  progress(): Promise<PlanProgress>;
   overview(): Promise<string>;
   /** The next step's exact adapter actions, and what blocks it, without changing anything. */
   preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string>;

@@ -252,8 +252,15 @@ export const configSchema = z
       })
       .partial()
       .default({}),
-    /** /metrics, /healthz and /readyz; loopback only, off unless configured (port 0 picks a free one). */
-    ops_http: z.strictObject({ host: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'), port: z.int().min(0).max(65535) }).optional(),
+    /** /metrics, /healthz, /readyz and the status page at /; loopback only, off unless configured (port 0 picks a free one). */
+    ops_http: z
+      .strictObject({
+        host: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'),
+        port: z.int().min(0).max(65535),
+        /** How often the status page's health chart gets a sample (k8s share, 5xx, p99 per DC). */
+        sample_seconds: z.number().min(0.2).max(3600).default(30),
+      })
+      .optional(),
     state_dir: z.string().min(1).default('.state'),
     /** How long shutdown waits for in-flight work to settle. */
     shutdown_grace_seconds: z.int().min(1).max(300).default(30),

@@ -49,6 +49,10 @@ export class Inventory {
     this.hosts = hosts;
   }
 
+  get description(): string | undefined {
+    return this.service.description;
+  }
+
   get datacenters(): readonly string[] {
     return this.service.datacenters;
   }

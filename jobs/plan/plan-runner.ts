@@ -1,6 +1,6 @@
 import type { CheckOutcome, PlanEffects } from '../../adapters/plan-effects.js';
 import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { ActionQueue, AuditLog, Clock, PlanControl, RequestStore } from '../../commands/ports.js';
+import type { ActionQueue, AuditLog, Clock, PlanControl, PlanProgress, RequestStore, StepMark } from '../../commands/ports.js';
 import type { Reply } from '../../commands/spec.js';
 import type { Config } from '../../config/schema.js';
 import { approversFor, type Caller } from '../../core/access.js';
@@ -40,6 +40,8 @@ export interface PlanRunnerDeps {
 
 const GATES = { none: 0, one: 1, two: 2 } as const;
 
+const CHAT_MARKS: Record<StepMark, string> = { done: '✅', partial: '◐', current: '▶', paused: '⏸', todo: '○' };
+
 /**
  * Runs the migration plan: each step is previewed, approved through the same gate as a pool
  * change, executed with a write-ahead journal, verified with real requests, soaked under health
@@ -58,15 +60,30 @@ export class PlanRunner implements PlanControl {
 
   // ── what people see ────────────────────────────────────────────────────────────────────────
 
-  async overview(): Promise<string> {
+  async progress(): Promise<PlanProgress> {
     const { plan } = this.deps;
     const run = await this.run();
-    const lines = [`${plan.name}${plan.task === undefined ? '' : ` (${plan.task})`} · ${run.phase} at ${describePosition(plan, run.position)}`];
-    plan.datacenters.forEach((dc, dcIndex) => {
-      const marks = plan.steps.map((step, stepIndex) => `${this.mark(run, dcIndex, stepIndex)} ${stepIndex + 1} ${step.id}`);
-      lines.push(`${dc}: ${marks.join(' · ')}`);
-    });
-    lines.push(`blocking: ${await this.blocking(run)}`);
+    return {
+      plan: plan.name,
+      ...(plan.task === undefined ? {} : { task: plan.task }),
+      phase: run.phase,
+      position: describePosition(plan, run.position),
+      datacenters: plan.datacenters.map((dc, dcIndex) => ({
+        dc,
+        steps: plan.steps.map((step, stepIndex) => ({ id: step.id, title: step.title, mark: this.mark(run, dcIndex, stepIndex) })),
+      })),
+      blocking: await this.blocking(run),
+      limits: { errorRatioMax: this.analysisFor(undefined).error_ratio.max, p99SecondsMax: this.analysisFor(undefined).p99_seconds.max },
+    };
+  }
+
+  async overview(): Promise<string> {
+    const progress = await this.progress();
+    const lines = [`${progress.plan}${progress.task === undefined ? '' : ` (${progress.task})`} · ${progress.phase} at ${progress.position}`];
+    for (const { dc, steps } of progress.datacenters) {
+      lines.push(`${dc}: ${steps.map((step, index) => `${CHAT_MARKS[step.mark]} ${index + 1} ${step.id}`).join(' · ')}`);
+    }
+    lines.push(`blocking: ${progress.blocking}`);
     return lines.join('\n');
   }
 
@@ -523,13 +540,13 @@ export class PlanRunner implements PlanControl {
     }
   }
 
-  private mark(run: PlanRun, dcIndex: number, stepIndex: number): string {
+  private mark(run: PlanRun, dcIndex: number, stepIndex: number): StepMark {
     const dc = this.deps.plan.datacenters[dcIndex];
     const step = this.deps.plan.steps[stepIndex];
-    if (run.position.dc === dcIndex && run.position.step === stepIndex && run.phase !== 'done') return run.phase === 'paused' ? '⏸' : '▶';
+    if (run.position.dc === dcIndex && run.position.step === stepIndex && run.phase !== 'done') return run.phase === 'paused' ? 'paused' : 'current';
     const waves = step?.kind === 'waves' ? step.waves.length : 1;
     const finished = run.completed.filter((entry) => entry.dc === dc && entry.stepId === step?.id).length;
-    return finished >= waves ? '✅' : finished > 0 ? '◐' : '○';
+    return finished >= waves ? 'done' : finished > 0 ? 'partial' : 'todo';
   }
 
   private async drift(run: PlanRun): Promise<string[]> {

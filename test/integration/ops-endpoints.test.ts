@@ -12,7 +12,7 @@ describe('the bot’s own /metrics, /healthz and /readyz on loopback', () => {
   beforeAll(async () => {
     await requireRedis();
     redis = new Redis(TEST_REDIS_URL);
-    const config = { ...(await loadConfig()), ops_http: { host: '127.0.0.1' as const, port: 0 } };
+    const config = { ...(await loadConfig()), ops_http: { host: '127.0.0.1' as const, port: 0, sample_seconds: 30 } };
     chat = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
   });
 

@@ -1,0 +1,186 @@
+import type { PoolObserver } from '../../adapters/pool-observer.js';
+import type { PoolingBackend } from '../../adapters/pooling.js';
+import type { AuditReader, Clock, LockView, PlanControl, PlanProgress, RequestStore } from '../../commands/ports.js';
+import { pybalSummary, readPoolView, type PoolView } from '../../commands/pool-view.js';
+import type { Inventory } from '../../core/inventory.js';
+import { analysisSettingsSchema } from '../../core/plan/analysis.js';
+import { printable } from '../../core/printable.js';
+import { remainingApprovals } from '../../core/requests.js';
+import type { HealthHistory, HealthSample } from '../../jobs/health-samples.js';
+
+/** Everything the snapshot reads; bot/main.ts passes the same ports the chat commands use. */
+export interface StatusSources {
+  inventories: ReadonlyMap<string, Inventory>;
+  pooling: Pick<PoolingBackend, 'kind' | 'listPool'>;
+  plans: ReadonlyMap<string, PlanControl>;
+  observers: ReadonlyMap<string, PoolObserver>;
+  requests: Pick<RequestStore, 'open'>;
+  locks: LockView;
+  auditReader: AuditReader | undefined;
+  history: HealthHistory;
+  clock: Clock;
+}
+
+/** A part that could not be read says why, instead of taking the whole page down. */
+export type Section<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface PoolRow {
+  lvsService: string;
+  port: number;
+  counts: PoolView['counts'];
+  capacity: { ok: boolean; pooled: number; floor: number; total: number } | null;
+  groups: { group: string; kind: string; hosts: { name: string; pooled: string; weight: number | null }[] }[];
+  foreign: string[];
+  pybal: string | null;
+}
+
+export interface DcStatus {
+  dc: string;
+  pools: Section<PoolRow[]>;
+}
+
+export interface PendingApproval {
+  id: string;
+  summary: string;
+  reason: string;
+  requester: string;
+  state: string;
+  approvals: number;
+  required: number;
+  remaining: number;
+  expiresInMs: number;
+}
+
+export interface AuditRow {
+  id: string;
+  at: string;
+  who: string;
+  event: string;
+  requestId: string | null;
+  detail: string;
+  where: string;
+}
+
+export interface ServiceStatus {
+  service: string;
+  description: string | null;
+  poolingKind: string;
+  plan: Section<PlanProgress> | null;
+  limits: PlanProgress['limits'];
+  lock: Section<{ holder: string; requestId: string; heldForMs: number } | null>;
+  datacenters: DcStatus[];
+  samples: Section<HealthSample[]>;
+  approvals: Section<PendingApproval[]>;
+  audit: Section<AuditRow[]> | null;
+}
+
+export interface StatusSnapshot {
+  generatedAt: number;
+  services: ServiceStatus[];
+}
+
+export const AUDIT_ROWS = 15;
+/** Chart points per service: at one sample every 30 s, the last five hours. */
+export const CHART_SAMPLES = 600;
+
+/**
+ * One read-only picture of every service: the plan and what blocks it, pool state per DC,
+ * health samples for the chart, pending approvals and the audit trail. Untrusted text (people,
+ * reasons, audit details) is passed through `printable` here and set as text by the page.
+ */
+export async function buildStatusSnapshot(sources: StatusSources): Promise<StatusSnapshot> {
+  const services = await Promise.all([...sources.inventories.values()].map((inventory) => serviceStatus(sources, inventory)));
+  return { generatedAt: sources.clock.now(), services };
+}
+
+async function serviceStatus(sources: StatusSources, inventory: Inventory): Promise<ServiceStatus> {
+  const service = inventory.serviceName;
+  const plan = sources.plans.get(service);
+  const observer = sources.observers.get(service);
+  const auditReader = sources.auditReader;
+  const now = sources.clock.now();
+  const [progress, lock, datacenters, samples, approvals, audit] = await Promise.all([
+    plan === undefined ? null : section(() => plan.progress()),
+    section(async () => {
+      const held = await sources.locks.current(service);
+      return held === undefined ? null : { holder: printable(held.holder, 80), requestId: held.requestId, heldForMs: now - held.since };
+    }),
+    Promise.all(inventory.datacenters.map(async (dc) => ({ dc, pools: await section(() => poolRows(sources, inventory, dc, observer)) }))),
+    section(() => sources.history.recent(service, CHART_SAMPLES)),
+    section(() => pendingApprovals(sources, service, now)),
+    auditReader === undefined ? null : section(() => auditRows(auditReader, service)),
+  ]);
+  const defaults = analysisSettingsSchema.parse({});
+  return {
+    service,
+    description: inventory.description ?? null,
+    poolingKind: sources.pooling.kind,
+    plan: progress,
+    limits: progress?.ok === true ? progress.value.limits : { errorRatioMax: defaults.error_ratio.max, p99SecondsMax: defaults.p99_seconds.max },
+    lock,
+    datacenters,
+    samples,
+    approvals,
+    audit,
+  };
+}
+
+async function poolRows(sources: StatusSources, inventory: Inventory, dc: string, observer: PoolObserver | undefined): Promise<PoolRow[]> {
+  return Promise.all(
+    inventory.lvsServiceNames.map(async (lvsService) => {
+      const view = await readPoolView(sources.pooling, inventory, lvsService, dc);
+      const groups = new Map<string, PoolRow['groups'][number]>();
+      for (const member of view.members) {
+        const group = groups.get(member.group) ?? { group: member.group, kind: member.kind, hosts: [] };
+        group.hosts.push({ name: member.shortName, pooled: member.state?.pooled ?? 'absent', weight: member.state?.weight ?? null });
+        groups.set(member.group, group);
+      }
+      const capacity = view.capacity;
+      return {
+        lvsService,
+        port: view.port,
+        counts: view.counts,
+        capacity: capacity === undefined ? null : { ok: capacity.ok, pooled: capacity.pooledAfter, floor: capacity.floor, total: capacity.totalAfter },
+        groups: [...groups.values()],
+        foreign: view.foreign.map((fqdn) => printable(fqdn, 120)),
+        pybal: observer === undefined ? null : await pybalSummary(observer, view),
+      };
+    }),
+  );
+}
+
+async function pendingApprovals(sources: StatusSources, service: string, now: number): Promise<PendingApproval[]> {
+  const open = await sources.requests.open(service);
+  return open.map((request) => ({
+    id: request.id,
+    summary: printable(request.summary, 200),
+    reason: printable(request.reason, 200),
+    requester: printable(request.requester.display, 64),
+    state: request.state,
+    approvals: request.approvals.length,
+    required: request.approvalsRequired,
+    remaining: remainingApprovals(request),
+    expiresInMs: request.expiresAt - now,
+  }));
+}
+
+async function auditRows(reader: AuditReader, service: string): Promise<AuditRow[]> {
+  const records = await reader.recent({ service, limit: AUDIT_ROWS });
+  return records.map((record) => ({
+    id: record.id,
+    at: record.at,
+    who: printable(record.who, 64),
+    event: printable(record.event, 64),
+    requestId: record.requestId === undefined ? null : printable(record.requestId, 16),
+    detail: printable(record.detail, 300),
+    where: printable(record.where, 80),
+  }));
+}
+
+async function section<T>(read: () => Promise<T>): Promise<Section<T>> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (error) {
+    return { ok: false, error: printable(error instanceof Error ? error.message : String(error), 300) };
+  }
+}

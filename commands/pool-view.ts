@@ -1,0 +1,70 @@
+import type { PoolObserver } from '../adapters/pool-observer.js';
+import type { PoolingBackend } from '../adapters/pooling.js';
+import { poolCapacity, type CapacityVerdict } from '../core/capacity.js';
+import type { Host, Inventory } from '../core/inventory.js';
+import type { PoolState } from '../core/pool-state.js';
+import { withTimeout } from '../core/with-timeout.js';
+
+export interface PoolMember extends Host {
+  /** conftool's value; undefined when the host has no object in this pool. */
+  state: PoolState | undefined;
+}
+
+/** One LVS pool in one DC as conftool has it, beside the inventory: what `status` and the status page show. */
+export interface PoolView {
+  dc: string;
+  lvsService: string;
+  port: number;
+  members: PoolMember[];
+  /** conftool objects in the pool that the inventory does not know. */
+  foreign: string[];
+  counts: Record<PoolState['pooled'], number>;
+  /** pybal's floor; undefined for a pool with no objects at all. */
+  capacity: CapacityVerdict | undefined;
+  /** Every object's state by fqdn, foreign ones included. */
+  states: ReadonlyMap<string, PoolState>;
+}
+
+export async function readPoolView(pooling: Pick<PoolingBackend, 'listPool'>, inventory: Inventory, lvsService: string, dc: string): Promise<PoolView> {
+  const lvs = inventory.lvsService(lvsService);
+  const entries = await pooling.listPool(inventory.pool(lvsService, dc));
+  const states = new Map<string, PoolState>(entries.map((entry) => [entry.fqdn, entry.state]));
+  const hosts = inventory.members(lvsService, dc);
+  const count = (pooled: PoolState['pooled']): number => [...states.values()].filter((state) => state.pooled === pooled).length;
+  const memberNames = new Set(hosts.map((host) => host.fqdn));
+  return {
+    dc,
+    lvsService,
+    port: lvs.port,
+    members: hosts.map((host) => ({ ...host, state: states.get(host.fqdn) })),
+    foreign: entries.filter((entry) => !memberNames.has(entry.fqdn)).map((entry) => entry.fqdn),
+    counts: { yes: count('yes'), no: count('no'), inactive: count('inactive') },
+    capacity: entries.length === 0 ? undefined : poolCapacity(states.values(), lvs.depool_threshold),
+    states,
+  };
+}
+
+export const OBSERVER_TIMEOUT_MS = 3000;
+
+/** pybal beside conftool: ✓ where every LVS host has exactly the pooled hosts enabled and up. */
+export async function pybalSummary(observer: PoolObserver, pool: PoolView): Promise<string> {
+  const views = await withTimeout(observer.pybal({ dc: pool.dc, lvsService: pool.lvsService, port: pool.port }).catch(() => 'error' as const), OBSERVER_TIMEOUT_MS, 'timeout' as const);
+  if (views === 'timeout') return `pybal: no answer in ${OBSERVER_TIMEOUT_MS / 1000}s`;
+  if (views === 'error') return 'pybal: unreadable';
+  if (views === undefined) return 'pybal: not configured';
+  if (views.length > 0 && views.every((view) => !view.ok && view.error === 'http-error')) {
+    return `pybal: no ${pool.lvsService} pool on ${views.map((view) => view.lvsHost.split('.')[0]).join(', ')} yet (takes no traffic)`;
+  }
+  const expected = new Set([...pool.states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn));
+  const perHost = views.map((view) => {
+    const lvs = view.lvsHost.split('.')[0] ?? view.lvsHost;
+    if (!view.ok) return `${lvs} ${view.error}`;
+    const enabled = Object.entries(view.servers).filter(([, server]) => server.enabled);
+    const down = enabled.filter(([, server]) => !server.up).map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
+    const enabledNames = new Set(enabled.map(([fqdn]) => fqdn));
+    const mismatch = [...expected].filter((fqdn) => !enabledNames.has(fqdn)).length + enabled.filter(([fqdn]) => !expected.has(fqdn)).length;
+    if (mismatch > 0) return `${lvs} ✗ ${mismatch} differ from conftool`;
+    return down.length > 0 ? `${lvs} ✗ down: ${down.join(' ')}` : `${lvs} ✓ ${enabled.length} enabled/up`;
+  });
+  return `pybal: ${perHost.join(', ')}`;
+}
