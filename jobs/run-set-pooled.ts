@@ -42,7 +42,11 @@ export async function runSetPooled(action: SetPooledAction, pooling: PoolingBack
  * One that does not fails the request loudly, since the pool is now not what people think.
  */
 async function confirmPybal(observer: PoolObserver, action: SetPooledAction, port: number, after: PoolState): Promise<string> {
-  const confirmations = await observer.confirmApplied({ dc: action.pool.dc, lvsService: action.pool.lvsService, port }, action.fqdn, { pooled: after.pooled });
+  // The write is done by now: an error that only named pybal would read as "nothing happened".
+  const confirmations = await observer.confirmApplied({ dc: action.pool.dc, lvsService: action.pool.lvsService, port }, action.fqdn, { pooled: after.pooled }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CutoverError(error instanceof CutoverError ? error.code : 'pooling.verify-failed', `conftool now says pooled=${after.pooled} for ${action.fqdn} (written and read back), but pybal could not be asked: ${reason}; check pybal before anything else.`, { cause: error });
+  });
   if (confirmations === undefined) return '';
   // A pool pybal does not serve yet (before the LVS step) takes no traffic: nothing to confirm.
   if (confirmations.length > 0 && confirmations.every((confirmation) => confirmation.error?.kind === 'http-error')) {
