@@ -93,7 +93,7 @@ export class PlanRunner implements PlanControl {
   // ── what people ask for ────────────────────────────────────────────────────────────────────
 
   async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply> {
-    const run = await this.run();
+    const run = await this.freeIfDecided(await this.run());
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.blocking(run)}`);
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
@@ -102,15 +102,52 @@ export class PlanRunner implements PlanControl {
       throw new CutoverError('safety.capacity', `${describePosition(this.deps.plan, run.position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);
     }
     const action: PlanStepAction = this.action('advance', run.position, here, ops.lines);
-    const request = await this.fileRequest(caller, action, GATES[here.step.gate], options.reason, options.task);
-    await this.deps.store.update(this.deps.plan.name, () => newPlanRun(this.deps.plan, this.now()), (current) =>
-      movePhase(current, 'awaiting-approval', this.now(), {
-        requestId: request.id,
+    // Claim the step before filing the request, in one compare-and-swap: two people saying next
+    // at once used to both get a request, the loser's orphaned yet approvable. A no-approval step
+    // is queued as it is filed, so the plan must already be awaiting it by then.
+    await this.claimStep(run.position, caller, options);
+    let request: ChangeRequest;
+    try {
+      request = await this.fileRequest(caller, action, GATES[here.step.gate], options.reason, options.task);
+    } catch (error) {
+      await this.update((current) => movePhase(current, 'ready', this.now()));
+      throw error;
+    }
+    await this.update((current) => (current.phase === 'awaiting-approval' && current.requestId === undefined ? { ...current, requestId: request.id } : current));
+    return this.requestReply(request, ops.lines, caller, await this.healthLine(here));
+  }
+
+  /**
+   * A step request that was denied or expired will never run: the plan no longer waits for it.
+   * Nothing else tells the plan, so without this it said "waiting for approval" of a dead request.
+   */
+  private async freeIfDecided(run: PlanRun): Promise<PlanRun> {
+    const waitingFor = run.phase === 'awaiting-approval' ? run.requestId : undefined;
+    if (waitingFor === undefined) return run;
+    const request = await this.deps.requests.get(waitingFor);
+    if (request !== undefined && request.state !== 'denied' && request.state !== 'expired') return run;
+    return this.update((current) => {
+      if (current.phase !== 'awaiting-approval' || current.requestId !== waitingFor) return current;
+      const { requestId: _dead, ...rest } = current;
+      return movePhase(rest, 'ready', this.now());
+    });
+  }
+
+  private async claimStep(position: Position, caller: Caller, options: { rollout: boolean; reason: string }): Promise<void> {
+    let taken: PlanRun | undefined;
+    await this.update((current) => {
+      taken = undefined;
+      if (current.phase !== 'ready' || !samePosition(current.position, position)) {
+        taken = current;
+        return current;
+      }
+      const { requestId: _previous, ...rest } = current;
+      return movePhase(rest, 'awaiting-approval', this.now(), {
         origin: { transport: caller.transport, channel: caller.channel },
         ...(options.rollout ? { rollout: { by: caller.display, ...(caller.person === undefined ? {} : { person: caller.person }), reason: options.reason } } : {}),
-      }),
-    );
-    return this.requestReply(request, ops.lines, caller, await this.healthLine(here));
+      });
+    });
+    if (taken !== undefined) throw new CutoverError('request.not-pending', `The plan is ${taken.phase}: ${await this.blocking(taken)}`);
   }
 
   async requestRollback(caller: Caller, reason: string): Promise<Reply> {
@@ -473,7 +510,9 @@ export class PlanRunner implements PlanControl {
       }
       case 'awaiting-approval': {
         const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
-        return request === undefined ? 'waiting for approval' : `waiting for approval of ${request.id} (${request.approvals.length}/${request.approvalsRequired})`;
+        if (request === undefined) return 'waiting for approval';
+        if (request.state === 'denied' || request.state === 'expired') return `${request.id} was ${request.state}; !${this.service} next asks again`;
+        return `waiting for approval of ${request.id} (${request.approvals.length}/${request.approvalsRequired})`;
       }
       case 'acting':
         return 'a step is being carried out';
