@@ -286,9 +286,10 @@ export class PlanRunner implements PlanControl {
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete.');
     const acting = run.phase === 'acting' ? run : await this.update((current) => movePhase(current, 'acting', this.now()));
-    const ops = await stepOperations(here, this.stepContext(acting));
-    const alreadyDone = this.journalFor(acting, here).filter((entry) => entry.status === 'done');
-    if (ops.kind === 'blocked' || (alreadyDone.length === 0 && ops.lines.join('\n') !== action.preview.join('\n'))) {
+    // A replay after a crash must redo the approved writes, not choose afresh: from live state a
+    // wave's "depool 2" picked two more bare-metal hosts once the first two were already depooled.
+    const ops = await stepOperations(here, { ...this.stepContext(acting), pooling: this.poolAsBeforeRequest(acting, here, request.id) });
+    if (ops.kind === 'blocked' || ops.lines.join('\n') !== action.preview.join('\n')) {
       await this.update((current) => movePhase(current, 'ready', this.now()));
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
     }
@@ -384,7 +385,7 @@ export class PlanRunner implements PlanControl {
     const existing = this.journalFor(await this.run(), here).find((entry) => entry.target === target && entry.status === 'done');
     if (existing !== undefined) return `${existing.detail} (already done)`;
     const kind = op.kind === 'set-pooled' ? 'set-pooled' : op.kind === 'helm' ? 'helm' : 'puppet';
-    const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
+    const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, requestId: request.id, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
     try {
       const detail = await this.apply(op, here, request);
       await this.setJournal(seq, 'done', detail);
@@ -557,6 +558,21 @@ export class PlanRunner implements PlanControl {
 
   private revertible(run: PlanRun): JournalEntry[] {
     return run.journal.filter((entry) => entry.kind === 'set-pooled' && entry.status === 'done').reverse();
+  }
+
+  /** The pool as this request found it: live state, with the writes it has made so far undone. */
+  private poolAsBeforeRequest(run: PlanRun, here: Located, requestId: string): Pick<PoolingBackend, 'listPool'> {
+    const before = new Map<string, PoolState>();
+    for (const entry of this.journalFor(run, here)) {
+      if (entry.requestId !== requestId || entry.kind !== 'set-pooled' || entry.from === undefined || before.has(entry.target)) continue;
+      if (entry.status === 'done' || entry.status === 'intent') before.set(entry.target, entry.from);
+    }
+    return {
+      listPool: async (pool) => (await this.deps.pooling.listPool(pool)).map((entry) => {
+        const state = before.get(entry.path);
+        return state === undefined ? entry : { ...entry, state };
+      }),
+    };
   }
 
   private journalFor(run: PlanRun, here: Located): JournalEntry[] {
