@@ -43,6 +43,8 @@ export class JobSystem {
     this.timers = new Queue<RequestJobData>(TIMERS_QUEUE, queueOptions);
     this.planTicks = new Queue<{ plan: string }>(PLAN_TICKS_QUEUE, queueOptions);
     this.outboxes = new Map(options.transports.map((transport) => [transport, new Queue<ChannelMessage>(notifyQueueName(transport), queueOptions)]));
+    // Without a listener BullMQ prints a Redis outage's connection errors raw on stderr, past the logger.
+    for (const queue of [this.actions, this.timers, this.planTicks, ...this.outboxes.values()]) queue.on('error', options.onError);
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
     this.notifier = new Notifier((transport) => this.outboxes.get(transport));
   }
@@ -56,7 +58,8 @@ export class JobSystem {
 
   /** The next soak analysis of a plan; the key makes scheduling the same tick twice a no-op. */
   async scheduleTick(plan: string, delayMs: number, key: string): Promise<void> {
-    await this.planTicks.add('tick', { plan }, { jobId: `tick-${plan}-${key}`, delay: delayMs, removeOnComplete: 100, removeOnFail: 100 });
+    // Each tick schedules the next: one lost to a Redis blip would end the soak's analysis for good.
+    await this.planTicks.add('tick', { plan }, { jobId: `tick-${plan}-${key}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 });
   }
 
   /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */
