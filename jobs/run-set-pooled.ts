@@ -14,24 +14,31 @@ export interface ExecutionResult {
   auditDetail: string;
 }
 
-/** One approved pool/depool: set-and-verify, then the pool as it is now, for the channel. */
-export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>, observer?: PoolObserver): Promise<ExecutionResult> {
+/**
+ * One approved pool/depool: set-and-verify, then the pool as it is now, for the channel.
+ * `resumed` marks the replay of a run that died mid-way (a killed worker).
+ */
+export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>, observer?: PoolObserver, resumed = false): Promise<ExecutionResult> {
   const inventory = inventories.get(action.service);
   if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
   const lvs = inventory.lvsService(action.pool.lvsService);
   const result = await executeSetPooled(action, pooling, lvs.depool_threshold);
-  const pybal = result.outcome === 'changed' && !pooling.kind.startsWith('dry-run') && observer !== undefined ? await confirmPybal(observer, action, lvs.port, result.after) : '';
+  // The dead run most likely wrote it before it died: calling that a no-op would leave the one
+  // write this request made out of the audit, and pybal unconfirmed.
+  const foundOnResume = resumed && result.outcome === 'noop';
+  const pybal = (result.outcome === 'changed' || foundOnResume) && !pooling.kind.startsWith('dry-run') && observer !== undefined ? await confirmPybal(observer, action, lvs.port, result.after) : '';
   const members = await pooling.listPool(action.pool);
   const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
   const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
-  const change =
-    result.outcome === 'noop'
+  const change = foundOnResume
+    ? `${formatPoolState(result.after)} found in place on resuming after an interrupted run (which had started the write), read back and verified`
+    : result.outcome === 'noop'
       ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
       : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
   // In dry-run mode the backend records writes instead of sending them; say so loudly.
   const dryRun = pooling.kind.startsWith('dry-run') ? 'DRY RUN, nothing written: ' : '';
   return {
-    state: result.outcome === 'noop' ? 'noop' : 'succeeded',
+    state: result.outcome === 'noop' && !foundOnResume ? 'noop' : 'succeeded',
     outcome: `${dryRun}${change}${pybal} · ${poolNow}`,
     auditDetail: `${result.path}: ${change}`,
   };

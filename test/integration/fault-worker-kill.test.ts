@@ -14,7 +14,7 @@ const WORKER_PATH = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/wikikube
  */
 describe('kill -9 of the worker in the middle of a pool job', () => {
   let redis: Redis;
-  const prefix = uniquePrefix('fault-kill');
+  let prefix: string;
   let file: TestConfigFile;
   let gateway: ConsoleBot | undefined;
   const workers: BotProcess[] = [];
@@ -38,6 +38,7 @@ describe('kill -9 of the worker in the middle of a pool job', () => {
 
   it('recovers the job on a new worker, pools the host once, and tells the channel', async () => {
     // The hang keeps the job in the middle of its conftool call for as long as the test needs.
+    prefix = uniquePrefix('fault-kill-before-write');
     file = await writeTestConfig(prefix, (yaml) => setSimulation(yaml, 'adapter_timeout_ms', 120_000));
     gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
     const chat = gateway;
@@ -67,6 +68,7 @@ describe('kill -9 of the worker in the middle of a pool job', () => {
     expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
     const history = await historyJson(chat, 'kartotherian', id);
     expect(history.filter((record) => record.event.startsWith('action.')).map((record) => record.event)).toEqual(['action.succeeded']);
+    await chat.waitFor(/!log alice@cutover pool wikikube-worker1001/);
     expect(chat.transcript().filter((line) => line.includes('!log alice@cutover pool wikikube-worker1001'))).toHaveLength(1);
     expect((await requests.get(id))?.state).toBe('succeeded');
 
@@ -79,5 +81,34 @@ describe('kill -9 of the worker in the middle of a pool job', () => {
     chat.say('/as carol');
     chat.say(`!approve ${next}`);
     await chat.waitFor(new RegExp(`✅ ${next} done`), { from: mark, timeoutMs: 20_000 });
+  }, 90_000);
+
+  it('a worker killed after its write, while pybal is asked: the replay reports the write once, not a no-op', async () => {
+    prefix = uniquePrefix('fault-kill-after-write');
+    file = await writeTestConfig(prefix, (yaml) => setSimulation(yaml, 'adapter_timeout_ms', 120_000));
+    gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
+    const chat = gateway;
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+
+    chat.say(`${K} pool wikikube1001 crash after write`);
+    const [, id = ''] = await chat.waitFor(/⏳ (\w+): alice asks to pool wikikube-worker1001/);
+    chat.say(`${K} simulate hang pybal`);
+    await chat.waitFor(/simulated faults now: hanging: pybal/);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    // conftool is written; the job now waits on pybal to confirm it.
+    await eventually('the conftool write', () => conftoolValue(redis, prefix, WORKER_PATH), (value) => (value as { pooled?: string } | null)?.pooled === 'yes', 30_000);
+    await workers[0]?.crash();
+
+    chat.say('/as alice');
+    chat.say(`${K} simulate clear`);
+    await chat.waitFor(/simulated faults cleared/);
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+    await chat.waitFor(new RegExp(`✅ ${id} done: pool wikikube-worker1001.* pooled=yes weight=10 found in place on resuming after an interrupted run`), { timeoutMs: 45_000 });
+    expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
+    await chat.waitFor(/!log alice@cutover pool wikikube-worker1001/);
+    expect(chat.transcript().filter((line) => line.includes('!log alice@cutover pool wikikube-worker1001'))).toHaveLength(1);
+    expect(chat.transcript().join('\n')).not.toMatch(new RegExp(`${id} no-op`));
+    expect(await chat.bot.deps.locks.current('kartotherian')).toBeUndefined();
   }, 90_000);
 });
