@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   // Logs go to stderr: stdout is the console channel and must read as a conversation.
   const log = pino({ level: env.logLevel, redact: ['*.password', '*.token', 'url', '*.url'] }, pino.destination(2));
   const config = await loadConfig(values.config);
-  const bot = await startBot({ config, env, log, role, configPath: values.config, console: { input: process.stdin, output: process.stdout, echo: !process.stdin.isTTY } });
+  const bot = await startBot({ config, env, log, role, console: { input: process.stdin, output: process.stdout, echo: !process.stdin.isTTY } });
 
   const shutdown = async (why: string): Promise<void> => {
     log.info({ why }, 'shutting down');
