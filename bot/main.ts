@@ -6,6 +6,10 @@ import { DryRunPooling } from '../adapters/conftool/dry-run-pooling.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
 import { SimulatedPooling } from '../adapters/simulated/simulated-pooling.js';
 import { seedEntries } from '../adapters/simulated/seed-entries.js';
+import { FaultInjectingPooling } from '../adapters/simulated/fault-injecting-pooling.js';
+import { fleetFaultsSchema } from '../adapters/simulated/fleet-model.js';
+import { FleetState } from '../adapters/simulated/fleet-state.js';
+import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import { createDispatcher } from '../commands/dispatch.js';
 import type { Clock, CommandDeps } from '../commands/ports.js';
 import { DEFAULT_CONFIG_PATH, type EnvSettings } from '../config/load.js';
@@ -262,7 +266,10 @@ async function createPooling(config: Config, env: EnvSettings, client: Redis, pr
   const simulated = new SimulatedPooling(client, prefix);
   const seeded = await simulated.seed(seedEntries(config, inventories));
   if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
-  return config.dry_run ? new DryRunPooling(simulated) : simulated;
+  const simulation = config.backends.simulation;
+  const faults = new FleetState(client, prefix, simulation?.faults ?? fleetFaultsSchema.parse({}));
+  const faulty = new FaultInjectingPooling(simulated, faults, simulation?.adapter_timeout_ms ?? simulationSettingsSchema.shape.adapter_timeout_ms.parse(undefined));
+  return config.dry_run ? new DryRunPooling(faulty) : faulty;
 }
 
 function definedOnly<T, U>(map: ReadonlyMap<string, T>, pick: (value: T) => U | undefined): Map<string, U> {

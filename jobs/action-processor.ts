@@ -53,21 +53,23 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       throw new DelayedError();
     }
     try {
-      // Re-read under the lock: the request may have been revoked while it waited for it.
-      const running = request.state === 'running' ? request : await deps.requests.update(request.id, (current) => (isTerminal(current.state) ? current : transition(current, 'running', deps.clock.now())));
+      // Already running: an earlier run of this job died mid-way (a killed worker), and this is its replay.
+      const resumed = request.state === 'running';
+      // Otherwise re-read under the lock: the request may have been revoked while it waited for it.
+      const running = resumed ? request : await deps.requests.update(request.id, (current) => (isTerminal(current.state) ? current : transition(current, 'running', deps.clock.now())));
       if (running.state !== 'running') return running.state;
-      return await run(running);
+      return await run(running, resumed);
     } finally {
       await deps.locks.release(request.service, lockToken);
     }
   };
 
-  async function run(request: ChangeRequest): Promise<string> {
+  async function run(request: ChangeRequest, resumed: boolean): Promise<string> {
     const destination = { transport: request.requester.transport, channel: request.requester.channel };
     const by = `requested by ${request.requester.display}${request.approvals.length > 0 ? `, approved by ${request.approvals.map((vote) => vote.display).join(', ')}` : ''}`;
     const started = Date.now();
     try {
-      const { state, outcome, auditDetail } = await execute(request);
+      const { state, outcome, auditDetail } = await execute(request, resumed);
       await finish(request, state, outcome);
       deps.onFinished?.(request.action.kind, state, (Date.now() - started) / 1000);
       await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` });
@@ -91,11 +93,11 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     }
   }
 
-  async function execute(request: ChangeRequest): Promise<ExecutionResult> {
+  async function execute(request: ChangeRequest, resumed: boolean): Promise<ExecutionResult> {
     const { action } = request;
     switch (action.kind) {
       case 'set-pooled':
-        return runSetPooled(action, deps.pooling, deps.inventories, deps.observers?.get(action.service));
+        return runSetPooled(action, deps.pooling, deps.inventories, deps.observers?.get(action.service), resumed);
       case 'plan-step':
         if (deps.runPlanStep === undefined) throw new CutoverError('input.invalid', 'This process has no plan runner configured.');
         return deps.runPlanStep(action, request);

@@ -16,6 +16,15 @@ export interface JobSystemOptions {
 }
 
 const CLOSE_GRACE_MS = 25_000;
+/**
+ * A worker killed mid-job (kill -9, OOM, a lost VM) leaves its job active until another worker
+ * finds the job lock gone: at worst lockDuration + 2 × stalledInterval. BullMQ's 30 s + 2 × 30 s
+ * left an approved change hanging for a minute and a half; 10 s + 2 × 5 s brings it back within
+ * 20 s. The lock is renewed every 5 s by a live worker, so only a process whose event loop stalls
+ * for 10 s would be mistaken for dead.
+ */
+const JOB_LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
 
 /** The queues, the workers on them, and an orderly way to stop: wait for in-flight work, then close. */
 export class JobSystem {
@@ -34,6 +43,8 @@ export class JobSystem {
     this.timers = new Queue<RequestJobData>(TIMERS_QUEUE, queueOptions);
     this.planTicks = new Queue<{ plan: string }>(PLAN_TICKS_QUEUE, queueOptions);
     this.outboxes = new Map(options.transports.map((transport) => [transport, new Queue<ChannelMessage>(notifyQueueName(transport), queueOptions)]));
+    // Without a listener BullMQ prints a Redis outage's connection errors raw on stderr, past the logger.
+    for (const queue of [this.actions, this.timers, this.planTicks, ...this.outboxes.values()]) queue.on('error', options.onError);
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
     this.notifier = new Notifier((transport) => this.outboxes.get(transport));
   }
@@ -47,7 +58,8 @@ export class JobSystem {
 
   /** The next soak analysis of a plan; the key makes scheduling the same tick twice a no-op. */
   async scheduleTick(plan: string, delayMs: number, key: string): Promise<void> {
-    await this.planTicks.add('tick', { plan }, { jobId: `tick-${plan}-${key}`, delay: delayMs, removeOnComplete: 100, removeOnFail: 100 });
+    // Each tick schedules the next: one lost to a Redis blip would end the soak's analysis for good.
+    await this.planTicks.add('tick', { plan }, { jobId: `tick-${plan}-${key}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 });
   }
 
   /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */
@@ -96,7 +108,7 @@ export class JobSystem {
   private startWorker(name: string, processor: Processor, concurrency: number): void {
     const connection = this.options.connectWorker();
     this.workerConnections.push(connection);
-    const worker = new Worker(name, processor, { connection, prefix: this.options.prefix, concurrency });
+    const worker = new Worker(name, processor, { connection, prefix: this.options.prefix, concurrency, lockDuration: JOB_LOCK_MS, stalledInterval: STALLED_CHECK_MS });
     // Job failures reach the channel through the processors; these are the worker's own troubles.
     worker.on('error', this.options.onError);
     this.workers.push(worker);

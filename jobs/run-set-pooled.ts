@@ -14,24 +14,31 @@ export interface ExecutionResult {
   auditDetail: string;
 }
 
-/** One approved pool/depool: set-and-verify, then the pool as it is now, for the channel. */
-export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>, observer?: PoolObserver): Promise<ExecutionResult> {
+/**
+ * One approved pool/depool: set-and-verify, then the pool as it is now, for the channel.
+ * `resumed` marks the replay of a run that died mid-way (a killed worker).
+ */
+export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>, observer?: PoolObserver, resumed = false): Promise<ExecutionResult> {
   const inventory = inventories.get(action.service);
   if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
   const lvs = inventory.lvsService(action.pool.lvsService);
   const result = await executeSetPooled(action, pooling, lvs.depool_threshold);
-  const pybal = result.outcome === 'changed' && !pooling.kind.startsWith('dry-run') && observer !== undefined ? await confirmPybal(observer, action, lvs.port, result.after) : '';
+  // The dead run most likely wrote it before it died: calling that a no-op would leave the one
+  // write this request made out of the audit, and pybal unconfirmed.
+  const foundOnResume = resumed && result.outcome === 'noop';
+  const pybal = (result.outcome === 'changed' || foundOnResume) && !pooling.kind.startsWith('dry-run') && observer !== undefined ? await confirmPybal(observer, action, lvs.port, result.after) : '';
   const members = await pooling.listPool(action.pool);
   const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
   const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
-  const change =
-    result.outcome === 'noop'
+  const change = foundOnResume
+    ? `${formatPoolState(result.after)} found in place on resuming after an interrupted run (which had started the write), read back and verified`
+    : result.outcome === 'noop'
       ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
       : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
   // In dry-run mode the backend records writes instead of sending them; say so loudly.
   const dryRun = pooling.kind.startsWith('dry-run') ? 'DRY RUN, nothing written: ' : '';
   return {
-    state: result.outcome === 'noop' ? 'noop' : 'succeeded',
+    state: result.outcome === 'noop' && !foundOnResume ? 'noop' : 'succeeded',
     outcome: `${dryRun}${change}${pybal} · ${poolNow}`,
     auditDetail: `${result.path}: ${change}`,
   };
@@ -42,7 +49,11 @@ export async function runSetPooled(action: SetPooledAction, pooling: PoolingBack
  * One that does not fails the request loudly, since the pool is now not what people think.
  */
 async function confirmPybal(observer: PoolObserver, action: SetPooledAction, port: number, after: PoolState): Promise<string> {
-  const confirmations = await observer.confirmApplied({ dc: action.pool.dc, lvsService: action.pool.lvsService, port }, action.fqdn, { pooled: after.pooled });
+  // The write is done by now: an error that only named pybal would read as "nothing happened".
+  const confirmations = await observer.confirmApplied({ dc: action.pool.dc, lvsService: action.pool.lvsService, port }, action.fqdn, { pooled: after.pooled }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CutoverError(error instanceof CutoverError ? error.code : 'pooling.verify-failed', `conftool now says pooled=${after.pooled} for ${action.fqdn} (written and read back), but pybal could not be asked: ${reason}; check pybal before anything else.`, { cause: error });
+  });
   if (confirmations === undefined) return '';
   // A pool pybal does not serve yet (before the LVS step) takes no traffic: nothing to confirm.
   if (confirmations.length > 0 && confirmations.every((confirmation) => confirmation.error?.kind === 'http-error')) {

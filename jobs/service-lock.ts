@@ -14,6 +14,19 @@ return redis.call('DEL', KEYS[1])
 `;
 
 /**
+ * Takes the lock when it is free, or when the same request already holds it: the action job's
+ * id is derived from the request id and BullMQ hands a job to one worker at a time, so a lock
+ * held by this request is what a crashed run of this very job left behind. Without this, the
+ * recovered job waited out the whole TTL (10 minutes) behind its own dead predecessor.
+ */
+const ACQUIRE = `
+local raw = redis.call('GET', KEYS[1])
+if raw and cjson.decode(raw).requestId ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+`;
+
+/**
  * One mutating action per service at a time. The TTL bounds how long a crashed holder can
  * block everyone; a live holder finishes long before it.
  */
@@ -26,8 +39,8 @@ export class ServiceLocks implements LockView {
   async acquire(service: string, info: LockInfo, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
     const value = JSON.stringify({ ...info, token });
-    const ok = await this.redis.set(this.key(service), value, 'PX', ttlMs, 'NX');
-    return ok === 'OK' ? token : undefined;
+    const ok = await this.redis.eval(ACQUIRE, 1, this.key(service), value, info.requestId, ttlMs);
+    return ok === 1 ? token : undefined;
   }
 
   async release(service: string, token: string): Promise<boolean> {

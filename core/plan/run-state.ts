@@ -32,6 +32,8 @@ export const journalEntrySchema = z.strictObject({
   detail: z.string(),
   status: z.enum(['intent', 'done', 'reverted', 'failed']),
   at: z.number(),
+  /** The step request that made the change: a replay of that request redoes exactly its writes. */
+  requestId: z.string().optional(),
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 

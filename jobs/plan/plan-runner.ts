@@ -113,7 +113,7 @@ export class PlanRunner implements PlanControl {
   // ── what people ask for ────────────────────────────────────────────────────────────────────
 
   async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply> {
-    const run = await this.run();
+    const run = await this.freeIfDecided(await this.run());
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.blocking(run)}`);
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
@@ -122,15 +122,52 @@ export class PlanRunner implements PlanControl {
       throw new CutoverError('safety.capacity', `${describePosition(this.deps.plan, run.position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);
     }
     const action: PlanStepAction = this.action('advance', run.position, here, ops.lines);
-    const request = await this.fileRequest(caller, action, GATES[here.step.gate], options.reason, options.task);
-    await this.deps.store.update(this.deps.plan.name, () => newPlanRun(this.deps.plan, this.now()), (current) =>
-      movePhase(current, 'awaiting-approval', this.now(), {
-        requestId: request.id,
+    // Claim the step before filing the request, in one compare-and-swap: two people saying next
+    // at once used to both get a request, the loser's orphaned yet approvable. A no-approval step
+    // is queued as it is filed, so the plan must already be awaiting it by then.
+    await this.claimStep(run.position, caller, options);
+    let request: ChangeRequest;
+    try {
+      request = await this.fileRequest(caller, action, GATES[here.step.gate], options.reason, options.task);
+    } catch (error) {
+      await this.update((current) => movePhase(current, 'ready', this.now()));
+      throw error;
+    }
+    await this.update((current) => (current.phase === 'awaiting-approval' && current.requestId === undefined ? { ...current, requestId: request.id } : current));
+    return this.requestReply(request, ops.lines, caller, await this.healthLine(here));
+  }
+
+  /**
+   * A step request that was denied or expired will never run: the plan no longer waits for it.
+   * Nothing else tells the plan, so without this it said "waiting for approval" of a dead request.
+   */
+  private async freeIfDecided(run: PlanRun): Promise<PlanRun> {
+    const waitingFor = run.phase === 'awaiting-approval' ? run.requestId : undefined;
+    if (waitingFor === undefined) return run;
+    const request = await this.deps.requests.get(waitingFor);
+    if (request !== undefined && request.state !== 'denied' && request.state !== 'expired') return run;
+    return this.update((current) => {
+      if (current.phase !== 'awaiting-approval' || current.requestId !== waitingFor) return current;
+      const { requestId: _dead, ...rest } = current;
+      return movePhase(rest, 'ready', this.now());
+    });
+  }
+
+  private async claimStep(position: Position, caller: Caller, options: { rollout: boolean; reason: string }): Promise<void> {
+    let taken: PlanRun | undefined;
+    await this.update((current) => {
+      taken = undefined;
+      if (current.phase !== 'ready' || !samePosition(current.position, position)) {
+        taken = current;
+        return current;
+      }
+      const { requestId: _previous, ...rest } = current;
+      return movePhase(rest, 'awaiting-approval', this.now(), {
         origin: { transport: caller.transport, channel: caller.channel },
         ...(options.rollout ? { rollout: { by: caller.display, ...(caller.person === undefined ? {} : { person: caller.person }), reason: options.reason } } : {}),
-      }),
-    );
-    return this.requestReply(request, ops.lines, caller, await this.healthLine(here));
+      });
+    });
+    if (taken !== undefined) throw new CutoverError('request.not-pending', `The plan is ${taken.phase}: ${await this.blocking(taken)}`);
   }
 
   async requestRollback(caller: Caller, reason: string): Promise<Reply> {
@@ -269,9 +306,10 @@ export class PlanRunner implements PlanControl {
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete.');
     const acting = run.phase === 'acting' ? run : await this.update((current) => movePhase(current, 'acting', this.now()));
-    const ops = await stepOperations(here, this.stepContext(acting));
-    const alreadyDone = this.journalFor(acting, here).filter((entry) => entry.status === 'done');
-    if (ops.kind === 'blocked' || (alreadyDone.length === 0 && ops.lines.join('\n') !== action.preview.join('\n'))) {
+    // A replay after a crash must redo the approved writes, not choose afresh: from live state a
+    // wave's "depool 2" picked two more bare-metal hosts once the first two were already depooled.
+    const ops = await stepOperations(here, { ...this.stepContext(acting), pooling: this.poolAsBeforeRequest(acting, here, request.id) });
+    if (ops.kind === 'blocked' || ops.lines.join('\n') !== action.preview.join('\n')) {
       await this.update((current) => movePhase(current, 'ready', this.now()));
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
     }
@@ -383,7 +421,7 @@ export class PlanRunner implements PlanControl {
     const existing = this.journalFor(await this.run(), here).find((entry) => entry.target === target && entry.status === 'done');
     if (existing !== undefined) return `${existing.detail} (already done)`;
     const kind = op.kind === 'set-pooled' ? 'set-pooled' : op.kind === 'helm' ? 'helm' : 'puppet';
-    const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
+    const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, requestId: request.id, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
     try {
       const detail = await this.apply(op, here, request, poolChanges);
       await this.setJournal(seq, 'done', detail);
@@ -519,7 +557,9 @@ export class PlanRunner implements PlanControl {
       }
       case 'awaiting-approval': {
         const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
-        return request === undefined ? 'waiting for approval' : `waiting for approval of ${request.id} (${request.approvals.length}/${request.approvalsRequired})`;
+        if (request === undefined) return 'waiting for approval';
+        if (request.state === 'denied' || request.state === 'expired') return `${request.id} was ${request.state}; !${this.service} next asks again`;
+        return `waiting for approval of ${request.id} (${request.approvals.length}/${request.approvalsRequired})`;
       }
       case 'acting':
         return 'a step is being carried out';
@@ -564,6 +604,21 @@ export class PlanRunner implements PlanControl {
 
   private revertible(run: PlanRun): JournalEntry[] {
     return run.journal.filter((entry) => entry.kind === 'set-pooled' && entry.status === 'done').reverse();
+  }
+
+  /** The pool as this request found it: live state, with the writes it has made so far undone. */
+  private poolAsBeforeRequest(run: PlanRun, here: Located, requestId: string): Pick<PoolingBackend, 'listPool'> {
+    const before = new Map<string, PoolState>();
+    for (const entry of this.journalFor(run, here)) {
+      if (entry.requestId !== requestId || entry.kind !== 'set-pooled' || entry.from === undefined || before.has(entry.target)) continue;
+      if (entry.status === 'done' || entry.status === 'intent') before.set(entry.target, entry.from);
+    }
+    return {
+      listPool: async (pool) => (await this.deps.pooling.listPool(pool)).map((entry) => {
+        const state = before.get(entry.path);
+        return state === undefined ? entry : { ...entry, state };
+      }),
+    };
   }
 
   private journalFor(run: PlanRun, here: Located): JournalEntry[] {

@@ -1,0 +1,33 @@
+import type { ConsoleBot } from './console-bot.js';
+
+const K = '!kartotherian';
+
+/** alice asks for the next plan step; resolves with the request id, or fails with the refusal. */
+export async function requestStep(chat: ConsoleBot, reason = 'rehearsal'): Promise<string> {
+  const mark = chat.transcript().length;
+  chat.say('/as alice');
+  chat.say(`${K} next ${reason}`);
+  const [, id, refused] = await chat.waitFor(/[⏳▶] (\w+): alice asks to run|✖ (.*)/, { from: mark });
+  if (id === undefined) throw new Error(`step refused: ${refused ?? ''}`);
+  return id;
+}
+
+/** Requests the next step, has bob approve it when it needs approval, and waits for `expected`. */
+export async function runStep(chat: ConsoleBot, expected: RegExp, timeoutMs = 20_000): Promise<string> {
+  const mark = chat.transcript().length;
+  const id = await requestStep(chat);
+  if (/needs 1 approval/.test(chat.transcript().slice(mark).join('\n'))) {
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+  }
+  await chat.waitFor(expected, { from: mark, timeoutMs });
+  return id;
+}
+
+/** The four steps before any worker is pooled, in eqiad. */
+export async function throughDeploy(chat: ConsoleBot): Promise<void> {
+  await runStep(chat, /✅ eqiad nginx-tls-6543 done/);
+  await runStep(chat, /✅ eqiad lvs-k8s-service done/);
+  await runStep(chat, /✅ eqiad cdn-to-6543 done/);
+  await runStep(chat, /✅ eqiad helm-deploy done/);
+}

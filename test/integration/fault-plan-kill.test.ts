@@ -1,0 +1,97 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
+import { setPlanTimeScale, setSimulation, startWorkerProcess, writeTestConfig, type BotProcess, type TestConfigFile } from '../helpers/bot-process.js';
+import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
+import { actionEvents, eventually } from '../helpers/fault-checks.js';
+import { requestStep, runStep, throughDeploy } from '../helpers/plan-steps.js';
+import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+
+const K = '!kartotherian';
+const PLAN = 'kartotherian-to-wikikube';
+
+/**
+ * The plan worker runs as its own process and is SIGKILLed while a wave is being carried out: its
+ * conftool writes are made, its verification is not. A new worker must finish that wave from the
+ * journal, without writing anything twice or picking new hosts for the same wave.
+ */
+describe('kill -9 of the plan worker in the middle of a wave', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix('fault-plan-kill');
+  let file: TestConfigFile;
+  let gateway: ConsoleBot | undefined;
+  const workers: BotProcess[] = [];
+
+  beforeAll(async () => {
+    await requireRedis();
+    redis = new Redis(TEST_REDIS_URL);
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.crash()));
+    await gateway?.bot.stop();
+    gateway = undefined;
+    await cleanupPrefix(redis, prefix);
+    await file.remove();
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function pooled(host: string): Promise<string | undefined> {
+    const raw = await redis.hget(`${prefix}:sim:conftool`, `/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/${host}.eqiad.wmnet`);
+    return raw === null ? undefined : (JSON.parse(raw) as { pooled: string }).pooled;
+  }
+
+  async function planRun(): Promise<PlanRun | undefined> {
+    const json = await redis.hget(`${prefix}:plan:${PLAN}`, 'json');
+    return json === null ? undefined : planRunSchema.parse(JSON.parse(json));
+  }
+
+  it('resumes the wave on a new worker: the same two hosts depooled once, verified, one executed action', async () => {
+    file = await writeTestConfig(prefix, (yaml) => {
+      setPlanTimeScale(yaml, 0.001);
+      setSimulation(yaml, 'adapter_timeout_ms', 120_000);
+    });
+    gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
+    const chat = gateway;
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+
+    await throughDeploy(chat);
+    await runStep(chat, /✅ eqiad first-worker done/);
+    await runStep(chat, /✅ eqiad observe done/);
+    await runStep(chat, /✅ eqiad waves wave 1\/4 done/);
+
+    // Wave 2 depools two bare-metal hosts, then proves the workers with real requests: that probe hangs.
+    const id = await requestStep(chat);
+    chat.say(`${K} simulate hang probes`);
+    await chat.waitFor(/hanging: probes/);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    await eventually('both depools of wave 2 to be written and journalled', planRun, (run) => run?.journal.filter((entry) => entry.stepId === 'waves' && entry.wave === 1 && entry.status === 'done').length === 2, 30_000);
+    expect(await Promise.all(['maps1005', 'maps1006', 'maps1007'].map(pooled))).toEqual(['no', 'no', 'yes']);
+    expect((await planRun())?.phase).toBe('acting');
+    await workers[0]?.crash();
+
+    chat.say('/as alice');
+    chat.say(`${K} simulate clear`);
+    await chat.waitFor(/simulated faults cleared/);
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+    await chat.waitFor(/✅ eqiad waves wave 2\/4 done/, { timeoutMs: 45_000 });
+
+    // The same two hosts, not two more: the wave was approved for maps1005 and maps1006.
+    expect(await Promise.all(['maps1005', 'maps1006', 'maps1007', 'maps1008', 'maps1009', 'maps1010'].map(pooled))).toEqual(['no', 'no', 'yes', 'yes', 'yes', 'yes']);
+    const run = await planRun();
+    const writes = run?.journal.filter((entry) => entry.stepId === 'waves' && entry.wave === 1 && entry.kind === 'set-pooled') ?? [];
+    expect(writes.filter((entry) => entry.status === 'done').map((entry) => entry.target.split('/').pop())).toEqual(['maps1005.eqiad.wmnet', 'maps1006.eqiad.wmnet']);
+    expect(run?.phase).toBe('ready');
+    expect(run?.position).toMatchObject({ step: 6, wave: 2 });
+    expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
+    for (const host of ['maps1005', 'maps1006']) {
+      expect(chat.transcript().filter((line) => line.includes(`!log conftool ${host}.eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=yes → no`))).toHaveLength(1);
+    }
+    chat.say(`${K} status --dc eqiad --service kartotherian`);
+    await chat.waitFor(/lock: free/);
+  }, 90_000);
+});
