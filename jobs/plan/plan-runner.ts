@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CheckOutcome, PlanEffects } from '../../adapters/plan-effects.js';
 import type { PoolingBackend } from '../../adapters/pooling.js';
 import type { ActionQueue, AuditLog, Clock, PlanControl, PlanProgress, RequestStore, StepMark } from '../../commands/ports.js';
@@ -320,7 +321,7 @@ export class PlanRunner implements PlanControl {
       for (const op of ops.operations) done.push(await this.perform(op, here, request, poolChanges));
     } finally {
       // Whatever was written is logged, also when the wave stops half-way.
-      for (const line of salPoolLines(poolChanges, here.dc)) await this.sal(`${line} - ${this.salReason(request)}`);
+      for (const line of salPoolLines(poolChanges, here.dc)) await this.sal(`${line} - ${this.salReason(request)}`, request.id);
     }
     const checks = await this.verify(here);
     const failed = checks.filter((check) => !check.ok && check.inconclusive !== true);
@@ -419,7 +420,11 @@ export class PlanRunner implements PlanControl {
   private async perform(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[]): Promise<string> {
     const target = op.kind === 'set-pooled' ? op.path : op.kind === 'puppet' ? op.selector : op.kind === 'helm' ? op.env : `${op.dc}/${op.lvsService}`;
     const existing = this.journalFor(await this.run(), here).find((entry) => entry.target === target && entry.status === 'done');
-    if (existing !== undefined) return `${existing.detail} (already done)`;
+    if (existing !== undefined) {
+      // A replay after a crash: its SAL line may not have been said yet (sal() dedupes if it was).
+      if (op.kind === 'set-pooled' && !existing.detail.includes('(already so)')) poolChanges.push({ fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to });
+      return `${existing.detail} (already done)`;
+    }
     const kind = op.kind === 'set-pooled' ? 'set-pooled' : op.kind === 'helm' ? 'helm' : 'puppet';
     const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, requestId: request.id, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
     try {
@@ -740,16 +745,21 @@ export class PlanRunner implements PlanControl {
     await this.deps.scheduleTick(this.deps.plan.name, interval, `${run.position.dc}-${run.position.step}-${run.position.wave}-${run.soak?.checks ?? 0}-${run.soak?.startedAt ?? 0}`);
   }
 
-  private async say(text: string, kind: 'progress' | 'result' | 'error', requestId?: string, mark?: string): Promise<void> {
+  private async say(text: string, kind: 'progress' | 'result' | 'error', requestId?: string, mark?: string, dedupeKey?: string): Promise<void> {
     const run = await this.deps.store.get(this.deps.plan.name);
     const origin = run?.origin;
     if (origin === undefined) return;
-    await this.deps.notifier.send(origin, { kind, text, ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, `plan-${this.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    await this.deps.notifier.send(origin, { kind, text, ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? `plan-${this.now()}-${Math.random().toString(36).slice(2, 8)}`);
   }
 
-  /** The SAL line a change leaves in #wikimedia-operations, the second copy of the audit trail. */
-  private async sal(message: string): Promise<void> {
-    await this.say(`!log ${message}`, 'progress');
+  /**
+   * The SAL line a change leaves in #wikimedia-operations, the second copy of the audit trail.
+   * Within a request the line's own text is its dedupe key, so a wave replayed after a crash
+   * says it once.
+   */
+  private async sal(message: string, requestId?: string): Promise<void> {
+    const dedupeKey = requestId === undefined ? undefined : `sal-${requestId}-${createHash('sha256').update(message).digest('hex').slice(0, 16)}`;
+    await this.say(`!log ${message}`, 'progress', undefined, undefined, dedupeKey);
   }
 
   private async audit(caller: Caller | undefined, event: string, detail: string, requestId?: string): Promise<void> {

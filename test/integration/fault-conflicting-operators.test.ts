@@ -53,7 +53,7 @@ describe('two operators issuing conflicting commands at the same instant', () =>
     await Promise.any([a.waitFor(pattern, { timeoutMs: 15_000 }), b.waitFor(pattern, { timeoutMs: 15_000 })]);
   }
 
-  it('approve and deny of the same request at once: one decision holds, the other is refused, at most one write', async () => {
+  it('approve and deny of the same request at once: one decision holds (a deny after the approval revokes it), at most one write', async () => {
     const { here, there } = await twoChats('fault-approve-deny');
     for (const host of ['wikikube1001', 'wikikube1002', 'wikikube1003']) {
       const mark = here.transcript().length;
@@ -68,23 +68,25 @@ describe('two operators issuing conflicting commands at the same instant', () =>
       here.say(`!approve ${id}`);
       there.say(`!deny ${id} not now`);
       const [approval] = await here.waitFor(new RegExp(`👍 bob approved ${id}|✖ .*${id}.*`), { from: mark });
-      const [denial] = await there.waitFor(new RegExp(`👎 denied ${id}|✖ .*${id}.*`), { from: markThere });
+      const [denial] = await there.waitFor(new RegExp(`👎 (denied|revoked) ${id}|✖ .*${id}.*`), { from: markThere });
       const approved = approval.includes('👍');
       const denied = denial.includes('👎');
-      expect(approved !== denied, `exactly one decision wins:\n${approval}\n${denial}`).toBe(true);
+      // Approval first and the deny landing before the job took the lock is a revocation: the deny wins.
+      const revoked = denial.includes('👎 revoked');
+      expect(approved !== denied || revoked, `exactly one decision wins:\n${approval}\n${denial}`).toBe(true);
       const worker = host.replace('wikikube', 'wikikube-worker');
-      if (approved) {
+      if (approved && !revoked) {
         expect(denial).toMatch(new RegExp(`✖ Request ${id} is already (approved|running|succeeded)`));
         await eitherSees(here, there, new RegExp(`✅ ${id} done`));
         expect(await conftoolValue(redis, prefix, pathOf(worker))).toEqual({ pooled: 'yes', weight: 10 });
         expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
       } else {
-        expect(approval).toMatch(new RegExp(`✖ Request ${id} is already denied`));
+        if (!revoked) expect(approval).toMatch(new RegExp(`✖ Request ${id} is already denied`));
         expect(await here.bot.settle(5_000)).toBe(true);
         expect(await conftoolValue(redis, prefix, pathOf(worker))).toEqual({ pooled: 'inactive', weight: 0 });
         expect(await actionEvents(redis, prefix, id)).toEqual([]);
       }
-      expect((await here.bot.deps.requests.get(id))?.state).toBe(approved ? 'succeeded' : 'denied');
+      expect((await here.bot.deps.requests.get(id))?.state).toBe(approved && !revoked ? 'succeeded' : 'denied');
     }
   });
 
@@ -145,8 +147,8 @@ describe('two operators issuing conflicting commands at the same instant', () =>
     here.say(`!approve ${id}`);
     there.say(`!deny ${id} wrong window`);
     const [approval] = await here.waitFor(new RegExp(`👍 bob approved ${id}|✖ .*`), { from: mark });
-    await there.waitFor(new RegExp(`👎 denied ${id}|✖ .*`), { from: markThere });
-    const approved = approval.includes('👍');
+    const [denial] = await there.waitFor(new RegExp(`👎 (denied|revoked) ${id}|✖ .*`), { from: markThere });
+    const approved = approval.includes('👍') && !denial.includes('👎 revoked');
     if (approved) {
       // The request's own result comes after its audit entry; the plan's step message may come before.
       await eitherSees(here, there, new RegExp(`✅ ${id} done`));
