@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   const env = readEnvSettings(await withSecretFiles(config.secrets, process.env));
   // Logs go to stderr: stdout is the console channel and must read as a conversation.
   const log = createLogger(env.logLevel, pino.destination(2));
-  const bot = await startBot({ config, env, log, role, console: { input: process.stdin, output: process.stdout, echo: !process.stdin.isTTY } });
+  const bot = await startBot({ config, configPath: values.config, env, log, role, console: { input: process.stdin, output: process.stdout, echo: !process.stdin.isTTY } });
 
   const shutdown = async (why: string): Promise<void> => {
     log.info({ why }, 'shutting down');

@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,9 @@ describe('npm start as a scriptable process', () => {
   async function configFile(name: string, edit: (text: string) => string): Promise<string> {
     const path = join(dir, name);
     const shipped = await readFile(DEFAULT_CONFIG_PATH, 'utf8');
-    await writeFile(path, edit(shipped.replace('prefix: cutover', `prefix: ${prefix}`).replace('state_dir: .state', `state_dir: ${join(dir, 'state')}`)));
+    // Plan files are found next to the config, so this copy names the shipped plan by its full path.
+    const plan = join(dirname(DEFAULT_CONFIG_PATH), 'plans/kartotherian.yaml');
+    await writeFile(path, edit(shipped.replace('prefix: cutover', `prefix: ${prefix}`).replace('state_dir: .state', `state_dir: ${join(dir, 'state')}`).replace('file: plans/kartotherian.yaml', `file: ${plan}`)));
     return path;
   }
 
