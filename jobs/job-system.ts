@@ -25,6 +25,12 @@ const CLOSE_GRACE_MS = 25_000;
  */
 const JOB_LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
+/**
+ * BullMQ fails a job that stalled more than this without running our code, which would leave its
+ * request "running" with nobody told. Every processor is safe to replay (request states, the plan
+ * journal, set-and-verify), so a job whose workers keep dying is resumed a few times instead.
+ */
+const MAX_STALLED = 5;
 
 /** The queues, the workers on them, and an orderly way to stop: wait for in-flight work, then close. */
 export class JobSystem {
@@ -108,7 +114,7 @@ export class JobSystem {
   private startWorker(name: string, processor: Processor, concurrency: number): void {
     const connection = this.options.connectWorker();
     this.workerConnections.push(connection);
-    const worker = new Worker(name, processor, { connection, prefix: this.options.prefix, concurrency, lockDuration: JOB_LOCK_MS, stalledInterval: STALLED_CHECK_MS });
+    const worker = new Worker(name, processor, { connection, prefix: this.options.prefix, concurrency, lockDuration: JOB_LOCK_MS, stalledInterval: STALLED_CHECK_MS, maxStalledCount: MAX_STALLED });
     // Job failures reach the channel through the processors; these are the worker's own troubles.
     worker.on('error', this.options.onError);
     this.workers.push(worker);
