@@ -74,7 +74,8 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-const LOCK_TTL_MS = 10 * 60_000;
+/** Renewed by a live holder every third of it; what a crashed holder (not its own replay) blocks others for. */
+const LOCK_TTL_MS = 2 * 60_000;
 
 /** The composition root: the only place that knows every concrete implementation. */
 export async function startBot(options: BotOptions): Promise<Bot> {

@@ -52,6 +52,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       await job.moveToDelayed(Date.now() + deps.lockRetryMs, token);
       throw new DelayedError();
     }
+    const stopRenewing = deps.locks.keepAlive(request.service, lockToken, deps.lockTtlMs, (error) => deps.log(`could not renew the ${request.service} lock`, error));
     try {
       // Already running: an earlier run of this job died mid-way (a killed worker), and this is its replay.
       const resumed = request.state === 'running';
@@ -60,6 +61,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       if (running.state !== 'running') return running.state;
       return await run(running, resumed);
     } finally {
+      stopRenewing();
       await deps.locks.release(request.service, lockToken);
     }
   };

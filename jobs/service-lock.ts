@@ -13,6 +13,14 @@ if cjson.decode(raw).token ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])
 `;
 
+/** Extends the lock only while we still hold it. */
+const RENEW = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+if cjson.decode(raw).token ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+`;
+
 /**
  * Takes the lock when it is free, or when the same request already holds it: the action job's
  * id is derived from the request id and BullMQ hands a job to one worker at a time, so a lock
@@ -27,8 +35,9 @@ return 1
 `;
 
 /**
- * One mutating action per service at a time. The TTL bounds how long a crashed holder can
- * block everyone; a live holder finishes long before it.
+ * One mutating action per service at a time. A live holder renews the lock (`hold`), so a long
+ * step (a helmfile apply, a slow pybal) never loses it half-way; the TTL only bounds how long a
+ * crashed holder blocks everyone else.
  */
 export class ServiceLocks implements LockView {
   constructor(
@@ -41,6 +50,19 @@ export class ServiceLocks implements LockView {
     const value = JSON.stringify({ ...info, token });
     const ok = await this.redis.eval(ACQUIRE, 1, this.key(service), value, info.requestId, ttlMs);
     return ok === 1 ? token : undefined;
+  }
+
+  async renew(service: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW, 1, this.key(service), token, ttlMs)) === 1;
+  }
+
+  /** Renews the lock every third of its TTL until the returned function is called. */
+  keepAlive(service: string, token: string, ttlMs: number, onError: (error: unknown) => void): () => void {
+    const timer = setInterval(() => {
+      this.renew(service, token, ttlMs).catch(onError);
+    }, Math.max(1000, Math.floor(ttlMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   async release(service: string, token: string): Promise<boolean> {
