@@ -34,6 +34,7 @@ import { ConsoleTransport } from './console-transport.js';
 import { BotMetrics } from '../jobs/bot-metrics.js';
 import { Gateway } from './gateway.js';
 import { IrcTransport } from './irc/irc-transport.js';
+import { metered, meteredFleet, type AdapterCallObserver } from './metered.js';
 import { startOpsServer } from './ops-server.js';
 import { buildStatusSnapshot } from './status-page/status-snapshot.js';
 import { createStatusRoutes, loadStatusPageAssets } from './status-page/status-routes.js';
@@ -88,11 +89,9 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   await client.ping();
 
   const inventories = new Map(Object.entries(config.services).map(([name, service]) => [name, new Inventory(name, service)]));
-  const pooling = await createPooling(config, env, client, prefix, inventories, log);
 
   const requests = new RedisRequestStore(client, prefix);
   const locks = new ServiceLocks(client, prefix);
-  const audit = new RedisAuditLog(client, prefix, clock);
   const transports: ChatTransport[] = role === 'worker' ? [] : [...(options.transports ?? [])];
   const consoleSettings = config.transports.console;
   if (role !== 'worker' && options.console !== undefined && consoleSettings?.enabled === true) {
@@ -116,8 +115,13 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
   });
-  const metrics = new BotMetrics(jobs);
-  const fleets = createFleets(config, env, inventories, pooling, client, prefix);
+  const metrics = new BotMetrics(jobs, async () => (await Promise.all([...inventories.keys()].map((service) => requests.open(service)))).flat());
+  const audit = new RedisAuditLog(client, prefix, clock, (entry) => metrics.observeAudit(entry.event));
+  const observeAdapter: AdapterCallObserver = (...call) => metrics.observeAdapterCall(...call);
+  const unmeteredPooling = await createPooling(config, env, client, prefix, inventories, log);
+  const pooling = metered(unmeteredPooling, `conftool-${unmeteredPooling.kind}`, observeAdapter);
+  const fleetKind = config.backends.pooling.kind === 'simulated' ? 'simulated' : 'production';
+  const fleets = new Map([...createFleets(config, env, inventories, pooling, client, prefix)].map(([service, fleet]) => [service, meteredFleet(fleet, fleetKind, observeAdapter)]));
   const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets });
   const deps: CommandDeps = {
     requests,

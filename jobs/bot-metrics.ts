@@ -17,8 +17,23 @@ export class BotMetrics {
     registers: [this.registry],
   });
   readonly adapterErrors = new Counter({ name: 'cutover_adapter_errors_total', help: 'Failed actions by error code', labelNames: ['code'], registers: [this.registry] });
+  readonly adapterCallSeconds = new Histogram({
+    name: 'cutover_adapter_call_seconds',
+    help: 'Calls into adapters (conftool, helmfile, cumin, probes, pybal, Prometheus, or the simulated fleet) by operation and outcome',
+    labelNames: ['adapter', 'operation', 'outcome'],
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+    registers: [this.registry],
+  });
+  readonly auditEvents = new Counter({ name: 'cutover_audit_events_total', help: 'Audit trail entries by event (commands, approvals, actions, plan steps)', labelNames: ['event'], registers: [this.registry] });
+  readonly approvals = new Counter({
+    name: 'cutover_approvals_total',
+    help: 'Approval decisions: granted, refused (self-approval, not an approver, stale hash), withdrawn, denied, revoked',
+    labelNames: ['decision'],
+    registers: [this.registry],
+  });
 
-  constructor(jobs: JobSystem) {
+  /** `openRequests` lists every request not yet finished, for the requests-by-state gauge. */
+  constructor(jobs: JobSystem, openRequests?: () => Promise<readonly { service: string; state: string }[]>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cutover_' });
     // Collected at scrape time, so the gauge is never stale.
     new Gauge({
@@ -33,7 +48,30 @@ export class BotMetrics {
         }
       },
     });
+    if (openRequests !== undefined) {
+      new Gauge({
+        name: 'cutover_requests_open',
+        help: 'Change requests not yet finished, by service and state (pending, approved, running)',
+        labelNames: ['service', 'state'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const request of await openRequests()) this.inc({ service: request.service, state: request.state });
+        },
+      });
+    }
     this.jobs = jobs;
+  }
+
+  observeAdapterCall(adapter: string, operation: string, outcome: 'ok' | 'error', seconds: number): void {
+    this.adapterCallSeconds.observe({ adapter, operation, outcome }, seconds);
+  }
+
+  /** Fed by the audit log, so every decision is counted where it is recorded, whichever command made it. */
+  observeAudit(event: string): void {
+    this.auditEvents.inc({ event });
+    const decision = APPROVAL_DECISIONS[event];
+    if (decision !== undefined) this.approvals.inc({ decision });
   }
 
   private readonly jobs: JobSystem;
@@ -44,6 +82,14 @@ export class BotMetrics {
     return `${await this.registry.metrics()}\n${mergeFamilies(queues)}`;
   }
 }
+
+const APPROVAL_DECISIONS: Readonly<Record<string, string>> = {
+  'approval.granted': 'granted',
+  'approval.refused': 'refused',
+  'approval.withdrawn': 'withdrawn',
+  'request.denied': 'denied',
+  'request.revoked': 'revoked',
+};
 
 /**
  * BullMQ exports each queue with its own HELP and TYPE lines; Prometheus refuses a family

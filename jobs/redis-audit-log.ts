@@ -10,6 +10,8 @@ export class RedisAuditLog implements AuditLog, AuditReader {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly clock: Clock,
+    /** Told after each entry is stored (the bot's metrics count them). */
+    private readonly onAppend: (entry: AuditEntry) => void = () => undefined,
   ) {}
 
   async append(entry: AuditEntry): Promise<void> {
@@ -31,6 +33,7 @@ export class RedisAuditLog implements AuditLog, AuditReader {
       'detail',
       entry.detail,
     );
+    this.onAppend(entry);
   }
 
   /** Scans back at most SCAN_LIMIT entries: history is for recent questions; `exportAll` is for the whole trail. */

@@ -1,7 +1,10 @@
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
+import { prometheusBinary } from '../helpers/prometheus-server.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 describe('the bot’s own /metrics, /healthz and /readyz on loopback', () => {
@@ -29,6 +32,10 @@ describe('the bot’s own /metrics, /healthz and /readyz on loopback', () => {
     chat.say('!kartotherian pool nosuchhost');
     chat.say('!kartotherian pool wikikube1001');
     const [, id] = await chat.waitFor(/⏳ (\w+):/);
+    chat.say('!kartotherian pool wikikube1002');
+    await chat.waitFor(/⏳ \w+: alice asks to pool wikikube-worker1002/);
+    chat.say(`!approve ${id}`);
+    await chat.waitFor(/✖ You asked for/);
     chat.say('/as bob');
     chat.say(`!approve ${id}`);
     await chat.waitFor(new RegExp(`✅ ${id} done`));
@@ -42,8 +49,27 @@ describe('the bot’s own /metrics, /healthz and /readyz on loopback', () => {
     expect(text).toMatch(/cutover_outbox_depth\{transport="console"\} \d+/);
     expect(text).toMatch(/bullmq_job_count\{queue="actions",state="completed"\} 1/);
     expect(text).toMatch(/cutover_process_resident_memory_bytes \d+/);
+    expect(text).toMatch(/cutover_approvals_total\{decision="granted"\} 1/);
+    expect(text).toMatch(/cutover_approvals_total\{decision="refused"\} 1/);
+    expect(text).toMatch(/cutover_audit_events_total\{event="action.succeeded"\} 1/);
+    // The second request still waits: requests by state come from Redis at scrape time.
+    expect(text).toMatch(/cutover_requests_open\{service="kartotherian",state="pending"\} 1/);
+    // Every call into an adapter is timed: conftool reads and writes, pybal, health.
+    expect(text).toMatch(/cutover_adapter_call_seconds_count\{adapter="conftool-simulated",operation="compareAndSet",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/cutover_adapter_call_seconds_count\{adapter="simulated-observer",operation="confirmApplied",outcome="ok"\} [1-9]/);
     const typeLines = text.split('\n').filter((line) => line.startsWith('# TYPE '));
     expect(new Set(typeLines).size).toBe(typeLines.length);
+  });
+
+  it('is an exposition Prometheus accepts: promtool parses it, and its only lint notes are about library-named metrics', async () => {
+    const text = await (await get('/metrics')).text();
+    // promtool ships with Debian's prometheus package, beside the binary the metrics tests need.
+    const promtool = join(dirname(prometheusBinary()), 'promtool');
+    const result = await execa(promtool, ['check', 'metrics'], { input: text, reject: false });
+    const notes = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '');
+    expect(notes.some((line) => /error|parse/i.test(line)), notes.join('\n')).toBe(false);
+    // BullMQ's bullmq_job_count and prom-client's nodejs_active_*_total gauges are named by their libraries.
+    expect(notes.filter((line) => !/^(bullmq_|cutover_nodejs_)/.test(line))).toEqual([]);
   });
 
   it('answers /healthz, and /readyz with Redis and each transport', async () => {
