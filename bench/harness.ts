@@ -7,6 +7,7 @@ import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '.
 import type { Config, PersonConfig } from '../config/schema.js';
 import { loadShippedConfig } from '../test/helpers/config.js';
 import { cleanupPrefix, TEST_REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { waitUntil } from '../test/helpers/wait-until.js';
 
 export const CHANNEL = '#bench';
 export const SERVICE = 'kartotherian';
@@ -68,24 +69,8 @@ export class BenchTransport implements ChatTransport {
 
   /** The first message sent at or after index `from` that matches. */
   waitFor(match: (message: OutboundMessage) => boolean, { from = 0, timeoutMs = 20_000 }: { from?: number; timeoutMs?: number } = {}): Promise<Sent> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.sent.slice(from).find((sent) => match(sent.message));
-        if (found === undefined) return false;
-        cleanup();
-        resolve(found);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`bench: timed out after ${timeoutMs} ms; last messages:\n${this.sent.slice(-5).map((sent) => sent.message.text).join('\n')}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-      check();
+    return waitUntil(this.listeners, () => this.sent.slice(from).find((sent) => match(sent.message)), timeoutMs, () => {
+      return `bench: timed out after ${timeoutMs} ms; last messages:\n${this.sent.slice(-5).map((sent) => sent.message.text).join('\n')}`;
     });
   }
 

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { startBot, type Bot, type Role } from '../../bot/main.js';
 import type { Config } from '../../config/schema.js';
+import { waitUntil } from './wait-until.js';
 
 export interface ConsoleBot {
   bot: Bot;
@@ -43,30 +44,14 @@ export async function startConsoleBot(options: { config: Config; prefix: string;
     transcript: () => [...lines],
     endInput: () => input.end(),
     waitFor(pattern, { timeoutMs = 10_000, from = 0 } = {}) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          for (const line of lines.slice(from)) {
-            const match = pattern.exec(line);
-            if (match !== null) {
-              cleanup();
-              resolve(match);
-              return true;
-            }
-          }
-          return false;
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`Timed out waiting for ${String(pattern)}; transcript:\n${lines.join('\n')}`));
-        }, timeoutMs);
-        const cleanup = (): void => {
-          clearTimeout(timer);
-          listeners.delete(listener);
-        };
-        const listener = (): void => void check();
-        listeners.add(listener);
-        check();
-      });
+      const probe = (): RegExpExecArray | undefined => {
+        for (const line of lines.slice(from)) {
+          const match = pattern.exec(line);
+          if (match !== null) return match;
+        }
+        return undefined;
+      };
+      return waitUntil(listeners, probe, timeoutMs, () => `Timed out waiting for ${String(pattern)}; transcript:\n${lines.join('\n')}`);
     },
   };
 }

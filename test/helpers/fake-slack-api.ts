@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from './wait-until.js';
 
 /** One Web API request as the fake saw it. */
 export interface SlackCall {
@@ -69,26 +70,9 @@ export class FakeSlackApi {
 
   /** Resolves with the first answered call of `method` matching `test`, at or after index `from` in calls. */
   waitFor(method: string, test: (call: SlackCall) => boolean = () => true, { timeoutMs = 10_000, from = 0 } = {}): Promise<SlackCall> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.calls.slice(from).find((call) => call.status === 200 && call.method === method && test(call));
-        if (found === undefined) return false;
-        cleanup();
-        resolve(found);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        const seen = this.calls.map((call) => `${call.method} ${call.status} ${JSON.stringify(call.params).slice(0, 200)}`).join('\n');
-        reject(new Error(`Timed out waiting for ${method}; the fake saw:\n${seen}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-      };
-      const listener = (): void => void check();
-      this.listeners.add(listener);
-      check();
+    return waitUntil(this.listeners, () => this.calls.slice(from).find((call) => call.status === 200 && call.method === method && test(call)), timeoutMs, () => {
+      const seen = this.calls.map((call) => `${call.method} ${call.status} ${JSON.stringify(call.params).slice(0, 200)}`).join('\n');
+      return `Timed out waiting for ${method}; the fake saw:\n${seen}`;
     });
   }
 

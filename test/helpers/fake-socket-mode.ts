@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitUntil } from './wait-until.js';
 
 /** An acknowledgement the bot sent back over the socket. */
 export interface SocketAck {
@@ -121,24 +122,7 @@ export class FakeSocketMode {
   }
 
   private until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const value = probe();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`Timed out waiting for ${what}; acks: ${JSON.stringify(this.acks)}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-      check();
-    });
+    return waitUntil(this.listeners, probe, timeoutMs, () => `Timed out waiting for ${what}; acks: ${JSON.stringify(this.acks)}`);
   }
 }
 

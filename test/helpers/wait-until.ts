@@ -1,0 +1,25 @@
+/**
+ * Resolves with the first defined value of `probe`, checked now and each time a listener set
+ * fires (a new line, a new API call), or rejects after `timeoutMs` with `failure()`'s words.
+ * The one wait behind every fake and harness that records what it saw.
+ */
+export function waitUntil<T>(listeners: Set<() => void>, probe: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const value = probe();
+      if (value === undefined) return;
+      cleanup();
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(failure()));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      listeners.delete(check);
+    };
+    listeners.add(check);
+    check();
+  });
+}
