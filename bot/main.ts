@@ -196,10 +196,11 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     if (outcome.status === 'rejected') log.error({ err: outcome.reason, transport: transports[index]?.name }, 'a chat transport failed to start; the others run');
   });
 
-  // The status page's chart needs history, so samples are taken whether or not a page is open.
+  // The status page's chart needs history, so samples are taken whether or not a page is open,
+  // by the process that talks to people (a lone worker would double every sample).
   const samples = new HealthSampleStream(client, prefix);
   const sampler =
-    config.ops_http === undefined
+    config.ops_http === undefined || role === 'worker'
       ? undefined
       : new HealthSampler({
           services: [...inventories.values()].flatMap((inventory) => {
