@@ -274,7 +274,8 @@ async function createPooling(config: Config, env: EnvSettings, client: Redis, pr
   if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
   const simulation = config.backends.simulation;
   const faults = new FleetState(client, prefix, simulation?.faults ?? fleetFaultsSchema.parse({}));
-  const faulty = new FaultInjectingPooling(simulated, faults, simulation?.adapter_timeout_ms ?? simulationSettingsSchema.shape.adapter_timeout_ms.parse(undefined));
+  const defaults = simulationSettingsSchema.shape;
+  const faulty = new FaultInjectingPooling(simulated, faults, simulation?.adapter_timeout_ms ?? defaults.adapter_timeout_ms.parse(undefined), simulation?.conftool_write_ms ?? 0);
   return config.dry_run ? new DryRunPooling(faulty) : faulty;
 }
 

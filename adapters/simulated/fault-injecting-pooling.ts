@@ -7,7 +7,8 @@ import type { FleetState } from './fleet-state.js';
 /**
  * The simulated conftool with the `hang pooling` fault applied: every call waits out the adapter
  * timeout and fails, as an etcd that accepts connections and never answers would. Without this
- * the fault was accepted by `simulate` and changed nothing.
+ * the fault was accepted by `simulate` and changed nothing. Writes also take `writeMs`, as they
+ * do on a real etcd.
  */
 export class FaultInjectingPooling implements PoolingBackend {
   readonly kind: string;
@@ -16,6 +17,7 @@ export class FaultInjectingPooling implements PoolingBackend {
     private readonly inner: PoolingBackend,
     private readonly fleet: FleetState,
     private readonly timeoutMs: number,
+    private readonly writeMs = 0,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.kind = inner.kind;
@@ -33,6 +35,7 @@ export class FaultInjectingPooling implements PoolingBackend {
 
   async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
     await this.maybeHang();
+    if (this.writeMs > 0) await this.sleep(this.writeMs);
     return this.inner.compareAndSet(path, next, expectedRevision);
   }
 

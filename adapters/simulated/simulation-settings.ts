@@ -31,5 +31,7 @@ export const simulationSettingsSchema = z.strictObject({
   lvs_hosts: z.record(z.string(), z.array(z.string()).min(1)).default({ eqiad: ['lvs1019.eqiad.wmnet', 'lvs1020.eqiad.wmnet'], codfw: ['lvs2013.codfw.wmnet', 'lvs2014.codfw.wmnet'] }),
   /** How long a hanging adapter call takes to give up, in ms. */
   adapter_timeout_ms: z.int().min(10).default(5000),
+  /** How long each simulated conftool write takes, in ms: etcd is never instant, and a slow write lets a test stop a wave between two of them. */
+  conftool_write_ms: z.int().min(0).max(60_000).default(0),
 });
 export type SimulationSettings = z.infer<typeof simulationSettingsSchema>;

@@ -49,6 +49,42 @@ describe('kill -9 of the plan worker in the middle of a wave', () => {
     return json === null ? undefined : planRunSchema.parse(JSON.parse(json));
   }
 
+  it('killed between the two writes of a wave: the new worker writes only the second, and the wave is logged once', async () => {
+    // Each simulated conftool write takes 1.5 s, so the kill lands after the first depool and
+    // before the second, whatever the machine's speed.
+    file = await writeTestConfig(prefix, (yaml) => {
+      setPlanTimeScale(yaml, 0.001);
+      setSimulation(yaml, 'conftool_write_ms', 1500);
+    });
+    gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
+    const chat = gateway;
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+
+    await throughDeploy(chat);
+    await runStep(chat, /✅ eqiad first-worker done/);
+    await runStep(chat, /✅ eqiad observe done/);
+    await runStep(chat, /✅ eqiad waves wave 1\/4 done/);
+
+    const id = await requestStep(chat);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    const waveWrites = (run: PlanRun | undefined) => run?.journal.filter((entry) => entry.stepId === 'waves' && entry.wave === 1 && entry.status === 'done') ?? [];
+    await eventually('the first depool of wave 2 to be written and journalled', planRun, (run) => waveWrites(run).length === 1, 30_000);
+    await workers[0]?.crash();
+    expect(await Promise.all(['maps1005', 'maps1006', 'maps1007'].map(pooled))).toEqual(['no', 'yes', 'yes']);
+
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+    await chat.waitFor(/✅ eqiad waves wave 2\/4 done/, { timeoutMs: 45_000 });
+
+    expect(await Promise.all(['maps1005', 'maps1006', 'maps1007', 'maps1008'].map(pooled))).toEqual(['no', 'no', 'yes', 'yes']);
+    expect(waveWrites(await planRun()).map((entry) => entry.target.split('/').pop())).toEqual(['maps1005.eqiad.wmnet', 'maps1006.eqiad.wmnet']);
+    expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
+    // The killed run never reached its SAL line; the replay logs both writes, once.
+    expect(chat.transcript().filter((line) => /!log conftool .*maps/.test(line))).toEqual([
+      expect.stringContaining('!log conftool maps[1005-1006].eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=yes → no weight=10'),
+    ]);
+  }, 90_000);
+
   it('resumes the wave on a new worker: the same two hosts depooled once, verified, one executed action', async () => {
     file = await writeTestConfig(prefix, (yaml) => {
       setPlanTimeScale(yaml, 0.001);
