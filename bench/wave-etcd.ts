@@ -21,7 +21,7 @@ import { summarize } from './stats.js';
 import type { Row } from './table.js';
 
 const HOSTS = 500;
-const RUNS = 3;
+const RUNS = 7;
 const LVS = 'kartotherian-k8s-ssl';
 const POOLED: PoolState = { pooled: 'yes', weight: 10 };
 
