@@ -49,21 +49,25 @@ describe('kill -9 of the plan worker in the middle of a wave', () => {
     return json === null ? undefined : planRunSchema.parse(JSON.parse(json));
   }
 
+  /** A gateway here, a plan worker as a child process, and the eqiad plan carried through wave 1. */
+  async function throughWaveOne(simulation: [key: string, value: unknown]): Promise<ConsoleBot> {
+    file = await writeTestConfig(prefix, (yaml) => {
+      setPlanTimeScale(yaml, 0.001);
+      setSimulation(yaml, ...simulation);
+    });
+    gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+    await throughDeploy(gateway);
+    await runStep(gateway, /✅ eqiad first-worker done/);
+    await runStep(gateway, /✅ eqiad observe done/);
+    await runStep(gateway, /✅ eqiad waves wave 1\/4 done/);
+    return gateway;
+  }
+
   it('killed between the two writes of a wave: the new worker writes only the second, and the wave is logged once', async () => {
     // Each simulated conftool write takes 1.5 s, so the kill lands after the first depool and
     // before the second, whatever the machine's speed.
-    file = await writeTestConfig(prefix, (yaml) => {
-      setPlanTimeScale(yaml, 0.001);
-      setSimulation(yaml, 'conftool_write_ms', 1500);
-    });
-    gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
-    const chat = gateway;
-    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
-
-    await throughDeploy(chat);
-    await runStep(chat, /✅ eqiad first-worker done/);
-    await runStep(chat, /✅ eqiad observe done/);
-    await runStep(chat, /✅ eqiad waves wave 1\/4 done/);
+    const chat = await throughWaveOne(['conftool_write_ms', 1500]);
 
     const id = await requestStep(chat);
     chat.say('/as bob');
@@ -86,18 +90,7 @@ describe('kill -9 of the plan worker in the middle of a wave', () => {
   }, 90_000);
 
   it('resumes the wave on a new worker: the same two hosts depooled once, verified, one executed action', async () => {
-    file = await writeTestConfig(prefix, (yaml) => {
-      setPlanTimeScale(yaml, 0.001);
-      setSimulation(yaml, 'adapter_timeout_ms', 120_000);
-    });
-    gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
-    const chat = gateway;
-    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
-
-    await throughDeploy(chat);
-    await runStep(chat, /✅ eqiad first-worker done/);
-    await runStep(chat, /✅ eqiad observe done/);
-    await runStep(chat, /✅ eqiad waves wave 1\/4 done/);
+    const chat = await throughWaveOne(['adapter_timeout_ms', 120_000]);
 
     // Wave 2 depools two bare-metal hosts, then proves the workers with real requests: that probe hangs.
     const id = await requestStep(chat);
