@@ -5,16 +5,12 @@ import { chromium, type Browser } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
- * The browser tests' Chromium, or undefined to skip them on a developer machine without one.
- * Under CI a missing browser fails the suite: a skipped browser test looks green and proves
- * nothing (.ci/run installs the chromium package).
+ * The browser tests' Chromium. Missing means the suite fails, as every other server the tests
+ * need does: a skipped browser test looks green and proves nothing (.ci/run installs it).
  */
-export function chromiumOrSkip(env: NodeJS.ProcessEnv = process.env, path = CHROMIUM_PATH): string | undefined {
-  if (existsSync(path)) return path;
-  if (env.CI === 'true' || env.CI === '1') {
-    throw new Error(`browser tests need Chromium at ${path} and found none: apt-get install chromium (.ci/run does it).`);
-  }
-  return undefined;
+export function chromiumBinary(path = CHROMIUM_PATH): string {
+  if (!existsSync(path)) throw new Error(`browser tests need Chromium at ${path} and found none: apt-get install chromium (.ci/run does it).`);
+  return path;
 }
 
 export function launchChromium(executablePath: string): Promise<Browser> {

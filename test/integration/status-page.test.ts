@@ -6,16 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusSnapshot } from '../../bot/status-page/status-snapshot.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { chromiumOrSkip, launchChromium } from '../helpers/chromium.js';
+import { chromiumBinary, launchChromium } from '../helpers/chromium.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
 import { decodePng } from '../helpers/png.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const K = '!kartotherian';
-// Throws under CI when Chromium is missing, so the suite fails instead of skipping.
-const chromiumPath = chromiumOrSkip();
-
-describe.skipIf(chromiumPath === undefined)('the status page in a real browser', () => {
+describe('the status page in a real browser', () => {
   let redis: Redis;
   let config: Config;
   let chat: ConsoleBot;
@@ -31,7 +28,7 @@ describe.skipIf(chromiumPath === undefined)('the status page in a real browser',
     plan.time_scale = 0.001;
     config = { ...loaded, ops_http: { host: '127.0.0.1', port: 0, sample_seconds: 0.3 } };
     chat = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
-    browser = await launchChromium(chromiumPath ?? '');
+    browser = await launchChromium(chromiumBinary());
   });
 
   afterAll(async () => {
