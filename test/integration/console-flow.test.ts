@@ -1,50 +1,22 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { ServiceLocks } from '../../jobs/service-lock.js';
-import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
-import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { useConsoleBots } from '../helpers/console-bots.js';
 
 const WORKER_PATH = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet';
 
 describe('console channel → request → approval → BullMQ job → simulated conftool, on real Redis', () => {
-  let redis: Redis;
   let config: Config;
-  const running: ConsoleBot[] = [];
-  const prefixes: string[] = [];
+  const bots = useConsoleBots(() => config);
+  const { start } = bots;
 
   beforeAll(async () => {
-    await requireRedis();
-    redis = new Redis(TEST_REDIS_URL);
     config = await loadConfig();
   });
 
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((console) => console.bot.stop()));
-    await Promise.all(prefixes.splice(0).map((prefix) => cleanupPrefix(redis, prefix)));
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  async function start(label: string, overrides: { prefix?: string; config?: Config; role?: 'all' | 'gateway' | 'worker'; withConsole?: boolean } = {}): Promise<ConsoleBot & { prefix: string }> {
-    const prefix = overrides.prefix ?? uniquePrefix(label);
-    if (!prefixes.includes(prefix)) prefixes.push(prefix);
-    const bot = await startConsoleBot({
-      config: overrides.config ?? config,
-      prefix,
-      redisUrl: TEST_REDIS_URL,
-      ...(overrides.role === undefined ? {} : { role: overrides.role }),
-      ...(overrides.withConsole === undefined ? {} : { withConsole: overrides.withConsole }),
-    });
-    running.push(bot);
-    return { ...bot, prefix };
-  }
-
   async function poolValue(prefix: string, path: string): Promise<unknown> {
-    const raw = await redis.hget(`${prefix}:sim:conftool`, path);
+    const raw = await bots.redis.hget(`${prefix}:sim:conftool`, path);
     return raw === null ? null : JSON.parse(raw);
   }
 
@@ -80,7 +52,7 @@ describe('console channel → request → approval → BullMQ job → simulated 
     const [, json = ''] = await chat.waitFor(/^<cutover> (\{"id":.*)$/, { from: beforeJson });
     expect(JSON.parse(json)).toMatchObject({ event: 'approval.granted', who: 'bob', requestId: id, service: 'kartotherian' });
 
-    const audit = await redis.xrange(`${chat.prefix}:audit`, '-', '+');
+    const audit = await bots.redis.xrange(`${chat.prefix}:audit`, '-', '+');
     const events = audit.map(([, fields]) => fields[fields.indexOf('event') + 1]);
     expect(events).toEqual(expect.arrayContaining(['request.created', 'approval.granted', 'action.succeeded']));
   });
@@ -102,7 +74,7 @@ describe('console channel → request → approval → BullMQ job → simulated 
 
   it('revokes an approved request still queued behind the lock; nothing is written when the lock frees', async () => {
     const chat = await start('revoke');
-    const locks = new ServiceLocks(redis, chat.prefix);
+    const locks = new ServiceLocks(bots.redis, chat.prefix);
     const token = await locks.acquire('kartotherian', { holder: 'carol', requestId: 'held', since: Date.now() }, 60_000);
     expect(token).toBeDefined();
     chat.say('!kartotherian pool wikikube1003 canary');
@@ -117,7 +89,7 @@ describe('console channel → request → approval → BullMQ job → simulated 
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await poolValue(chat.prefix, WORKER_PATH.replace('1001', '1003'))).toEqual({ pooled: 'inactive', weight: 0 });
     expect(chat.transcript().join('\n')).not.toMatch(new RegExp(`✅ ${id}|❌ ${id}`));
-    const audit = await redis.xrange(`${chat.prefix}:audit`, '-', '+');
+    const audit = await bots.redis.xrange(`${chat.prefix}:audit`, '-', '+');
     const events = audit.map(([, fields]) => fields[fields.indexOf('event') + 1]);
     expect(events).toContain('request.revoked');
     expect(events.filter((event) => event?.startsWith('action.'))).toEqual([]);

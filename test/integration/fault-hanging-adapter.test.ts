@@ -1,46 +1,25 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
+import type { ConsoleBot } from '../helpers/console-bot.js';
+import { useConsoleBots } from '../helpers/console-bots.js';
 import { auditRows, conftoolValue } from '../helpers/fault-checks.js';
-import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const K = '!kartotherian';
 const pathOf = (worker: string): string => `/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/${worker}.eqiad.wmnet`;
 
 /** A single pool action whose adapter never answers (plan-rehearsal covers a hanging puppet inside a plan step). */
 describe('a pool action whose adapter hangs', () => {
-  let redis: Redis;
   let config: Config;
-  const running: ConsoleBot[] = [];
-  const prefixes: string[] = [];
+  const bots = useConsoleBots(() => config);
+  const { start } = bots;
 
   beforeAll(async () => {
-    await requireRedis();
-    redis = new Redis(TEST_REDIS_URL);
     config = await loadConfig();
     const simulation = config.backends.simulation;
     if (simulation === undefined) throw new Error('the shipped config lost its simulation settings');
     simulation.adapter_timeout_ms = 500;
   });
-
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((chat) => chat.bot.stop()));
-    await Promise.all(prefixes.splice(0).map((prefix) => cleanupPrefix(redis, prefix)));
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  async function start(label: string): Promise<ConsoleBot & { prefix: string }> {
-    const prefix = uniquePrefix(label);
-    prefixes.push(prefix);
-    const chat = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
-    running.push(chat);
-    return { ...chat, prefix };
-  }
 
   async function requestPool(chat: ConsoleBot, host: string): Promise<string> {
     const mark = chat.transcript().length;
@@ -62,9 +41,9 @@ describe('a pool action whose adapter hangs', () => {
     await chat.waitFor(/hanging: pooling/);
     approve(chat, id);
     await chat.waitFor(new RegExp(`❌ ${id} failed: pool wikikube-worker1001.* · pooling \\(conftool\\) did not answer within 500 ms \\(simulated hang\\)`), { timeoutMs: 15_000 });
-    expect(await conftoolValue(redis, chat.prefix, pathOf('wikikube-worker1001'))).toEqual({ pooled: 'inactive', weight: 0 });
+    expect(await conftoolValue(bots.redis, chat.prefix, pathOf('wikikube-worker1001'))).toEqual({ pooled: 'inactive', weight: 0 });
     expect(await chat.bot.deps.requests.get(id)).toMatchObject({ state: 'failed', errorCode: 'adapter.timeout' });
-    const failed = (await auditRows(redis, chat.prefix)).filter((row) => row.requestId === id && row.event.startsWith('action.'));
+    const failed = (await auditRows(bots.redis, chat.prefix)).filter((row) => row.requestId === id && row.event.startsWith('action.'));
     expect(failed).toEqual([expect.objectContaining({ event: 'action.failed', detail: expect.stringMatching(/did not answer within 500 ms/) as unknown })]);
     expect(await chat.bot.deps.locks.current('kartotherian')).toBeUndefined();
 
@@ -73,7 +52,7 @@ describe('a pool action whose adapter hangs', () => {
     const next = await requestPool(chat, 'wikikube1002');
     approve(chat, next);
     await chat.waitFor(new RegExp(`✅ ${next} done: pool wikikube-worker1002`));
-    expect(await conftoolValue(redis, chat.prefix, pathOf('wikikube-worker1002'))).toEqual({ pooled: 'yes', weight: 10 });
+    expect(await conftoolValue(bots.redis, chat.prefix, pathOf('wikikube-worker1002'))).toEqual({ pooled: 'yes', weight: 10 });
   });
 
   it('pybal hangs after the write: the error says conftool changed, so nobody assumes nothing happened', async () => {
@@ -84,8 +63,8 @@ describe('a pool action whose adapter hangs', () => {
     approve(chat, id);
     const [line] = await chat.waitFor(new RegExp(`❌ ${id} failed: .*`), { timeoutMs: 15_000 });
     expect(line).toMatch(/conftool now says pooled=yes for wikikube-worker1003\.eqiad\.wmnet.*pybal did not answer within 500 ms/);
-    expect(await conftoolValue(redis, chat.prefix, pathOf('wikikube-worker1003'))).toEqual({ pooled: 'yes', weight: 10 });
-    expect((await auditRows(redis, chat.prefix)).filter((row) => row.requestId === id && row.event.startsWith('action.')).map((row) => row.event)).toEqual(['action.failed']);
+    expect(await conftoolValue(bots.redis, chat.prefix, pathOf('wikikube-worker1003'))).toEqual({ pooled: 'yes', weight: 10 });
+    expect((await auditRows(bots.redis, chat.prefix)).filter((row) => row.requestId === id && row.event.startsWith('action.')).map((row) => row.event)).toEqual(['action.failed']);
     expect(await chat.bot.deps.locks.current('kartotherian')).toBeUndefined();
   });
 });

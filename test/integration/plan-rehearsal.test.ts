@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
-import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import type { ConsoleBot } from '../helpers/console-bot.js';
+import { useConsoleBots } from '../helpers/console-bots.js';
 
 const K = '!kartotherian';
 
@@ -12,39 +11,19 @@ const K = '!kartotherian';
  * down 1000×, with the faults that paged in 2025 injected.
  */
 describe('migration plan rehearsal on the simulated fleet', () => {
-  let redis: Redis;
   let config: Config;
-  const running: ConsoleBot[] = [];
-  const prefixes: string[] = [];
+  const bots = useConsoleBots(() => config);
+  const { start } = bots;
 
   beforeAll(async () => {
-    await requireRedis();
-    redis = new Redis(TEST_REDIS_URL);
     config = await loadConfig();
     const plan = config.plans['kartotherian'];
     if (plan === undefined) throw new Error('the shipped config lost its plan');
     plan.time_scale = 0.001;
   });
 
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((chat) => chat.bot.stop()));
-    await Promise.all(prefixes.splice(0).map((prefix) => cleanupPrefix(redis, prefix)));
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  async function start(label: string, options: { prefix?: string; config?: Config } = {}): Promise<ConsoleBot & { prefix: string }> {
-    const prefix = options.prefix ?? uniquePrefix(label);
-    if (!prefixes.includes(prefix)) prefixes.push(prefix);
-    const chat = await startConsoleBot({ config: options.config ?? config, prefix, redisUrl: TEST_REDIS_URL });
-    running.push(chat);
-    return { ...chat, prefix };
-  }
-
   async function pooled(prefix: string, dc: string, host: string): Promise<string | undefined> {
-    const raw = await redis.hget(`${prefix}:sim:conftool`, `/conftool/v1/pools/${dc}/maps/kartotherian-k8s-ssl/${host}.${dc}.wmnet`);
+    const raw = await bots.redis.hget(`${prefix}:sim:conftool`, `/conftool/v1/pools/${dc}/maps/kartotherian-k8s-ssl/${host}.${dc}.wmnet`);
     return raw === null ? undefined : (JSON.parse(raw) as { pooled: string }).pooled;
   }
 
