@@ -8,6 +8,11 @@ export interface PoolEntry {
   state: PoolState;
   /** Opaque compare-and-swap token: etcd's modifiedIndex, or the simulator's revision. */
   revision: string;
+  /**
+   * Fields of the stored value that cutover does not own (confctl keeps them, e.g. `"reason": "T1"`).
+   * They never make a value unreadable, and every write carries them over unchanged.
+   */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -19,6 +24,9 @@ export interface PoolingBackend {
   readonly kind: string;
   listPool(pool: PoolRef): Promise<PoolEntry[]>;
   get(path: string): Promise<PoolEntry | undefined>;
-  /** `expectedRevision` null means the key must not exist yet. */
-  compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry>;
+  /**
+   * `expectedRevision` null means the key must not exist yet. `keep` is the `extra` of the entry
+   * that was read: the write merges the owned fields into it, as confctl's set does.
+   */
+  compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry>;
 }
