@@ -9,9 +9,11 @@ import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
 import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import { Inventory } from '../core/inventory.js';
 import { planSchema } from '../core/plan/plan-schema.js';
-import { locate, newPlanRun } from '../core/plan/run-state.js';
+import { locate } from '../core/plan/run-state.js';
 import type { PoolState } from '../core/pool-state.js';
-import { executeSetPooled } from '../jobs/execute-set-pooled.js';
+import { ProofStore } from '../jobs/guard/proof-store.js';
+import { WorkerProofs } from '../jobs/guard/worker-proofs.js';
+import { PoolWriter } from '../jobs/pool-writer.js';
 import { stepOperations } from '../jobs/plan/step-operations.js';
 import { EtcdKeys, startEtcd } from '../test/helpers/etcd-server.js';
 import { cleanupPrefix, uniquePrefix } from '../test/helpers/redis.js';
@@ -27,8 +29,8 @@ const POOLED: PoolState = { pooled: 'yes', weight: 10 };
 
 /**
  * A 500-worker wave the way the plan runner performs one: stepOperations reads the pool and
- * picks the hosts, then executeSetPooled runs for each, one after another (read, capacity,
- * CAS, read back). Against it, the same 500 keys written raw: PUT then quorum GET, in series.
+ * picks the hosts, then the pool writer runs for each, one after another (one quorum read of the
+ * pool, the policy, CAS, read back, the worker's proof record). Against it, the same 500 keys written raw: PUT then quorum GET, in series.
  */
 export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
   const etcd = await startEtcd();
@@ -57,17 +59,18 @@ export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
     if (here === undefined) throw new Error('bench: plan has no step');
     // Only the descriptions of puppet/helm steps touch effects; a pool wave never does, but the context wants one.
     const effects = new SimulatedEffects({ inventory, pooling, fleet: new FleetState(redis, prefix, fleetFaultsSchema.parse({})), settings: simulationSettingsSchema.parse({ cdn_from: 'kartotherian-ssl' }) });
-    const threshold = inventory.lvsService(LVS).depool_threshold;
+    const proofs = new WorkerProofs({ store: new ProofStore(redis, prefix), probers: new Map(), settings: () => ({ probeAttempts: 2, proveMs: 300_000, minRequestRate: 1 }), clock: { now: () => Date.now() } });
+    const writer = new PoolWriter({ pooling, inventories: new Map([[SERVICE, inventory]]), proofs });
 
     const waveMs: number[] = [];
     const rawMs: number[] = [];
     for (let run = 0; run < RUNS; run += 1) {
       const start = performance.now();
-      const ops = await stepOperations(here, { inventory, pooling, effects, run: newPlanRun(plan, Date.now()), defaultWeight: service.default_weight });
+      const ops = await stepOperations(here, { inventory, pooling, effects, proofs: (lvsService) => proofs.recorded(SERVICE, inventory.pool(lvsService, 'eqiad')), defaultWeight: service.default_weight });
       if (ops.kind !== 'ready' || ops.operations.length !== HOSTS) throw new Error(`bench: the wave would not pool ${HOSTS}: ${ops.kind === 'blocked' ? ops.reason : ops.operations.length}`);
       for (const op of ops.operations) {
         if (op.kind !== 'set-pooled') continue;
-        const result = await executeSetPooled(op.action, pooling, threshold);
+        const result = await writer.write({ action: op.action, expect: { state: op.from } }, 'plan');
         if (result.outcome !== 'changed') throw new Error(`bench: ${op.path} did not change`);
       }
       waveMs.push(performance.now() - start);
@@ -85,7 +88,7 @@ export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
     const wave = summarize(waveMs.map((ms) => ms / 1000));
     const raw = summarize(rawMs.map((ms) => ms / 1000));
     return [
-      { row: `3 wave ${HOSTS} hosts (etcd)`, ...wave, unit: 's wall', notes: `stepOperations (list + selectWave) then executeSetPooled ×${HOSTS} in series: get, CAS, get each; no plan journal/SAL (Redis); depool_threshold 0 so selectWave allows 500 unproven` },
+      { row: `3 wave ${HOSTS} hosts (etcd)`, ...wave, unit: 's wall', notes: `stepOperations (list + selectWave) then PoolWriter.write ×${HOSTS} in series: pool list (quorum), policy, CAS, get, proof record each; no plan journal/SAL (Redis); depool_threshold 0 so the policy allows 500 unproven` },
       { row: `3 raw etcd ${HOSTS} PUT+GET`, ...raw, unit: 's wall', notes: `same ${HOSTS} keys, PUT + quorum GET each, in series` },
       { row: '3 ratio wave / raw', median: wave.median / raw.median, p99: wave.p99 / raw.p99, runs: RUNS, unit: '×', notes: `p99 of ${RUNS} runs is the slowest run` },
     ];

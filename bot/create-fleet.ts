@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { PlanEffects } from '../adapters/plan-effects.js';
 import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
+import type { RealTrafficProber } from '../adapters/real-traffic.js';
 import { FleetState } from '../adapters/simulated/fleet-state.js';
 import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
 import { SimulationFaults } from '../adapters/simulated/simulation-control.js';
@@ -22,6 +23,8 @@ import { PybalView } from '../adapters/pybal/pybal-view.js';
 
 export interface Fleet {
   effects: PlanEffects | undefined;
+  /** Real requests to workers, for the guard and for proof; absent when probes are not configured. */
+  prober: RealTrafficProber | undefined;
   observer: PoolObserver | undefined;
   simulation: SimulationControl | undefined;
 }
@@ -41,7 +44,7 @@ export function createFleets(config: Config, env: EnvSettings, inventories: Read
     const settings = config.backends.simulation ?? simulationSettingsSchema.parse({ cdn_from: inventory.lvsServiceNames[0] ?? service });
     const fleet = new FleetState(client, prefix, settings.faults);
     const effects = new SimulatedEffects({ inventory, pooling, fleet, settings });
-    fleets.set(service, { effects, observer: effects, simulation: new SimulationFaults(fleet, inventory, pooling) });
+    fleets.set(service, { effects, observer: effects, prober: asProber(effects), simulation: new SimulationFaults(fleet, inventory, pooling) });
   }
   return fleets;
 }
@@ -67,12 +70,16 @@ function productionFleet(config: Config, inventory: Inventory, env: EnvSettings)
       health: healthReader,
       cookbooks: createCommandRunner(puppet.host),
     });
-    return { effects, observer: effects, simulation: undefined };
+    return { effects, observer: effects, prober: asProber(effects), simulation: undefined };
   }
   const observer: PoolObserver = {
     pybal: async (pool) => pybalView?.readPool(pool),
     confirmApplied: async (pool, fqdn, expected) => pybalView?.confirmApplied(pool, fqdn, expected),
     health: async ({ dc, lvsService }) => (healthReader === undefined ? undefined : readHealth(healthReader, { dc, lvsService, window: production?.window ?? '5m' })),
   };
-  return { effects: undefined, observer, simulation: undefined };
+  return { effects: undefined, observer, prober: undefined, simulation: undefined };
+}
+
+function asProber(effects: object): RealTrafficProber | undefined {
+  return 'probeWorkers' in effects && typeof effects.probeWorkers === 'function' ? (effects as RealTrafficProber) : undefined;
 }

@@ -9,6 +9,8 @@ import type { JobSystem } from '../jobs/job-system.js';
 import type { Fleet } from './create-fleet.js';
 import { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { PlanStore } from '../jobs/plan/plan-store.js';
+import type { PoolWriter } from '../jobs/pool-writer.js';
+import type { WorkerProofs } from '../jobs/guard/worker-proofs.js';
 
 export interface PlanRunnersOptions {
   config: Config;
@@ -22,6 +24,8 @@ export interface PlanRunnersOptions {
   clock: Clock;
   jobs: JobSystem;
   fleets: ReadonlyMap<string, Fleet>;
+  writer: PoolWriter;
+  proofs: WorkerProofs;
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
@@ -43,6 +47,8 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
       store: new PlanStore(options.client, options.prefix),
       effects,
       pooling: options.pooling,
+      writer: options.writer,
+      proofs: options.proofs,
       requests: options.requests,
       queue: options.jobs.actionQueue,
       audit: options.audit,

@@ -18,6 +18,8 @@ import { createFleets } from './create-fleet.js';
 import { createIrcTransport } from './irc/create-irc-transport.js';
 import { createSlackTransport } from './slack/create-slack-transport.js';
 import { createPlanRunners } from './create-plan-runners.js';
+import { createGuards, createSafety } from './create-guards.js';
+import type { PlanRunner } from '../jobs/plan/plan-runner.js';
 import type { Config } from '../config/schema.js';
 import { Inventory } from '../core/inventory.js';
 import { createActionProcessor } from '../jobs/action-processor.js';
@@ -122,11 +124,16 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const pooling = metered(unmeteredPooling, `conftool-${unmeteredPooling.kind}`, observeAdapter);
   const fleetKind = config.backends.pooling.kind === 'simulated' ? 'simulated' : 'production';
   const fleets = new Map([...createFleets(config, env, inventories, pooling, client, prefix)].map(([service, fleet]) => [service, meteredFleet(fleet, fleetKind, observeAdapter)]));
-  const plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets });
+  // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
+  let plans = new Map<string, PlanRunner>();
+  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
+  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs });
+  const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
   const deps: CommandDeps = {
     requests,
     queue: jobs.actionQueue,
     pooling,
+    policy: safety.writer,
     locks,
     audit,
     clock,
@@ -145,6 +152,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
         audit,
         notifier: jobs.notifier,
         pooling,
+        writer: safety.writer,
         inventories,
         clock,
         lockTtlMs: LOCK_TTL_MS,
@@ -163,11 +171,13 @@ export async function startBot(options: BotOptions): Promise<Bot> {
         },
       }),
       expiry: createExpiryProcessor({ requests, audit, notifier: jobs.notifier, clock }),
-      planTick: async (plan) => {
+      planTick: async (plan, key) => {
         const runner = [...plans.values()].find((candidate) => candidate.planName === plan);
-        await runner?.tick();
+        await runner?.tick(key);
       },
     });
+    // Every pooled worker is watched whoever pooled it; BullMQ hands each look to one process.
+    await jobs.startGuard(new Map([...guards].map(([service]) => [service, safety.settings(service).intervalMs])), async (service) => (await guards.get(service)?.tick()) ?? 'ran');
     for (const runner of plans.values()) {
       for (const note of await runner.reconcile()) log.warn({ plan: runner.planName }, note);
     }

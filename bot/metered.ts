@@ -39,6 +39,7 @@ export function meteredFleet(fleet: Fleet, kind: string, observe: AdapterCallObs
   return {
     effects: fleet.effects === undefined ? undefined : metered(fleet.effects, `${kind}-effects`, observe),
     observer: fleet.observer === undefined ? undefined : metered(fleet.observer, `${kind}-observer`, observe),
+    prober: fleet.prober === undefined ? undefined : metered(fleet.prober, `${kind}-prober`, observe),
     simulation: fleet.simulation,
   };
 }

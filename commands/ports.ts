@@ -2,6 +2,9 @@ import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
 import type { Caller } from '../core/access.js';
 import type { ChangeRequest } from '../core/requests.js';
+import type { PoolRef } from '../core/inventory.js';
+import type { PolicyChange, PolicyPurpose, PolicyVerdict } from '../core/policy/pool-policy.js';
+import type { WorkerProof } from '../core/policy/worker-proof.js';
 import type { Reply } from './spec.js';
 
 /**
@@ -125,10 +128,19 @@ export interface SimulationControl {
   outsideRepool(fqdn: string, lvsService: string): Promise<string>;
 }
 
+/**
+ * The pool policy as a request sees it: the same judgement the writer makes again right before
+ * the write (jobs/pool-writer.ts), with the workers' proofs that went into it.
+ */
+export interface PoolPolicyGate {
+  evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose): Promise<{ verdict: PolicyVerdict; proofs: ReadonlyMap<string, WorkerProof> }>;
+}
+
 export interface CommandDeps {
   requests: RequestStore;
   queue: ActionQueue;
   pooling: Pick<PoolingBackend, 'kind' | 'listPool' | 'get'>;
+  policy: PoolPolicyGate;
   locks: LockView;
   audit: AuditLog;
   clock: Clock;

@@ -1,6 +1,5 @@
 import { approversFor } from '../core/access.js';
 import { conftoolPath, describeAction, actionHash, type SetPooledAction } from '../core/actions.js';
-import { capacityAfter, reducesCapacity } from '../core/capacity.js';
 import { formatClock, formatDuration } from '../core/durations.js';
 import { CutoverError } from '../core/errors.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
@@ -8,6 +7,10 @@ import { printable } from '../core/printable.js';
 import { toCallerRecord } from '../core/requests.js';
 import type { CommandContext, Reply } from './spec.js';
 import { serviceOf } from './service-of.js';
+import type { PoolObserver } from '../adapters/pool-observer.js';
+import type { Inventory } from '../core/inventory.js';
+import { describeHealth } from '../core/plan/analysis.js';
+import { observeHealth } from '../adapters/observe-health.js';
 
 export interface PoolChangeArgs {
   host: string;
@@ -48,23 +51,21 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
     return `${host.shortName} is already ${formatPoolState(current.state)} in ${pool.lvsService} (${pool.dc}); nothing to do.`;
   }
 
-  if (reducesCapacity(current.state, next)) {
-    const members = await deps.pooling.listPool(pool);
-    const verdict = capacityAfter(new Map(members.map((entry) => [entry.fqdn, entry.state])), host.fqdn, next, inventory.lvsService(pool.lvsService).depool_threshold);
-    if (!verdict.ok) {
-      throw new CutoverError(
-        'safety.capacity',
-        `Refused: ${verb} ${host.shortName} would leave ${verdict.pooledAfter} of ${verdict.totalAfter} hosts pooled in ${pool.lvsService} (${pool.dc}); depool_threshold ${inventory.lvsService(pool.lvsService).depool_threshold} needs at least ${verdict.floor}. Pool another host first.`,
-      );
-    }
+  // The same policy the writer applies again right before the write (jobs/pool-writer.ts).
+  const { verdict, proofs } = await deps.policy.evaluate(service, pool, [{ fqdn: host.fqdn, to: next }], 'change');
+  if (!verdict.allow) {
+    const hint = verdict.rule === 'bare-metal-needs-proven-workers' ? ' Let the pooled workers prove themselves (the guard says when), or depool the unproven ones.' : verdict.rule === 'ejection-budget' ? '' : ' Pool another host first.';
+    throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused: ${verb} ${host.shortName}: ${verdict.reason} · ${verdict.arithmetic}.${hint}`);
   }
+  const provenWorkers = [...proofs].filter(([, proof]) => proof.kind === 'proven').map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
 
   const reason = printable(args.reason?.trim() ?? '', 200);
   if (settings.approval.require_reason && reason === '') {
     throw new CutoverError('input.invalid', `A reason is required: ${verb} ${host.shortName} <reason> [--task T123456].`);
   }
 
-  const action: SetPooledAction = { kind: 'set-pooled', verb, service, pool, fqdn: host.fqdn, changes };
+  // Bound to what the approver is shown: at execution a different state or etcd index writes nothing.
+  const action: SetPooledAction = { kind: 'set-pooled', verb, service, pool, fqdn: host.fqdn, changes, expect: { state: current.state, revision: current.revision } };
   const required = settings.approval.approvers_required;
   const approvers = approversFor(config, service, caller.person);
   const now = deps.clock.now();
@@ -72,7 +73,7 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
 
   if (args.dryRun === true) {
     const gate = required === 0 ? 'no approval needed' : `needs ${required} approval from ${listNames(approvers)}`;
-    return `dry-run, nothing changed · would ${describeAction(action)} · write ${writeLine} then read it back · ${gate}`;
+    return `dry-run, nothing changed · would ${describeAction(action)} · write ${writeLine} then read it back · ${verdict.arithmetic} · ${gate}`;
   }
   if (required > 0 && approvers.length < required) {
     throw new CutoverError('auth.forbidden', `Nobody but you can approve this on ${service}; the config needs ${required} other approver(s).`);
@@ -103,6 +104,8 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
   });
 
   const why = `${request.reason}${request.task === undefined ? '' : ` (${request.task})`}`;
+  // A depool's approver sees what the pool would lose: health now and which workers are proven.
+  const approverSees = verb === 'depool' ? ` · ${await healthNow(deps.observers?.get(service), inventory, pool.dc)} · proven workers: ${provenWorkers.length === 0 ? 'none' : provenWorkers.join(', ')} · ${verdict.arithmetic}` : '';
   if (required === 0) {
     await deps.queue.enqueue(request);
     return {
@@ -113,7 +116,7 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
   await deps.queue.scheduleExpiry(request);
   return {
     text:
-      `⏳ ${request.id}: ${caller.display} asks to ${request.summary}, now ${formatPoolState(current.state)} · ${why} · ` +
+      `⏳ ${request.id}: ${caller.display} asks to ${request.summary}, now ${formatPoolState(current.state)}${approverSees} · ${why} · ` +
       `needs ${required} approval from ${listNames(approvers)}: !approve ${request.id} or !deny ${request.id} · ` +
       `expires in ${formatDuration(request.expiresAt - now)} (${formatClock(request.expiresAt)})`,
     request: { id: request.id, actionHash: request.actionHash, state: 'pending' },
@@ -129,4 +132,22 @@ function weightFor(requested: number | undefined, current: PoolState, fallback: 
 function listNames(names: readonly string[]): string {
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
+}
+
+/** k8s share, 5xx and p99 beside bare metal, as the approver of a depool must see them; an outage is said, not hidden. */
+async function healthNow(observer: PoolObserver | undefined, inventory: Inventory, dc: string): Promise<string> {
+  const health = observer === undefined ? ({ kind: 'not-configured' } as const) : await observeHealth(observer, inventory, dc);
+  switch (health.kind) {
+    case 'not-configured':
+      return 'health now: no metrics configured';
+    case 'unavailable':
+      return `health now: unavailable (${health.reason})`;
+    case 'ok': {
+      const { snapshot } = health;
+      const share = snapshot.k8sShare.kind === 'value' ? `${Math.round(snapshot.k8sShare.value * 100)}% on k8s` : 'k8s share: no data';
+      return `health now: ${share} · ${describeHealth(snapshot.k8s, snapshot.baseline)}`;
+    }
+    default:
+      return health satisfies never;
+  }
 }

@@ -46,6 +46,20 @@ const approvalSchema = z.strictObject({
   require_reason: z.boolean().default(false),
 });
 
+/**
+ * The guard watches every pooled Wikikube worker with real requests, whoever pooled it. Its
+ * health analysis uses the plan's settings (interval scaled by the plan's time_scale).
+ */
+const guardSchema = z.strictObject({
+  /** Every pooled worker gets real requests this often; a failing one is depooled within about two of these. */
+  probe_interval_seconds: z.number().min(0.05).max(600).default(5),
+  probe_attempts: z.int().min(1).max(20).default(2),
+  /** Requests to a worker that just failed, before it is depooled: one lost packet is not an outage. */
+  confirm_attempts: z.int().min(1).max(20).default(3),
+  /** How long a worker must serve real requests without a failure before it counts as capacity. */
+  prove_seconds: z.number().min(0).max(86_400).default(300),
+});
+
 const serviceSchema = z
   .strictObject({
     description: z.string().max(200).optional(),
@@ -54,6 +68,7 @@ const serviceSchema = z
     host_groups: z.record(slug, hostGroupSchema),
     lvs_services: z.record(slug, lvsServiceSchema),
     approval: approvalSchema.prefault({}),
+    guard: guardSchema.prefault({}),
   })
   .superRefine((service, ctx) => {
     for (const [groupName, group] of Object.entries(service.host_groups)) {

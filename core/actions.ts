@@ -20,6 +20,11 @@ export const setPooledActionSchema = z.strictObject({
   pool: poolRefSchema,
   fqdn: z.string(),
   changes: poolStateSchema.partial().refine((changes) => Object.keys(changes).length > 0, { error: 'empty change' }),
+  /**
+   * The state the request showed its approver, and the backend's version of it (etcd's
+   * modifiedIndex): part of the hash, and at execution anything else means nothing is written.
+   */
+  expect: z.strictObject({ state: poolStateSchema, revision: z.string().optional() }).optional(),
 });
 export type SetPooledAction = z.infer<typeof setPooledActionSchema>;
 

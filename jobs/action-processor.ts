@@ -9,6 +9,7 @@ import { isTerminal, transition, type ChangeRequest } from '../core/requests.js'
 import type { RequestJobData } from './bullmq-action-queue.js';
 import { runSetPooled, type ExecutionResult } from './run-set-pooled.js';
 import type { Notifier } from './notifier.js';
+import type { PoolWriter } from './pool-writer.js';
 import type { ServiceLocks } from './service-lock.js';
 
 export interface ActionProcessorDeps {
@@ -16,7 +17,9 @@ export interface ActionProcessorDeps {
   locks: ServiceLocks;
   audit: AuditLog;
   notifier: Notifier;
-  pooling: PoolingBackend;
+  /** Reads, for the pool as it is after a change; every write goes through `writer`. */
+  pooling: Pick<PoolingBackend, 'kind' | 'listPool'>;
+  writer: PoolWriter;
   inventories: ReadonlyMap<string, Inventory>;
   clock: Clock;
   /** Longer than any single action; bounds how long a crashed worker blocks the service. */
@@ -99,7 +102,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     const { action } = request;
     switch (action.kind) {
       case 'set-pooled':
-        return runSetPooled(action, deps.pooling, deps.inventories, deps.observers?.get(action.service), resumed);
+        return runSetPooled(action, request, { writer: deps.writer, pooling: deps.pooling, inventories: deps.inventories, observer: deps.observers?.get(action.service) }, resumed);
       case 'plan-step':
         if (deps.runPlanStep === undefined) throw new CutoverError('input.invalid', 'This process has no plan runner configured.');
         return deps.runPlanStep(action, request);

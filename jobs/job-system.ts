@@ -2,7 +2,7 @@ import { Queue, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BullmqActionQueue, type RequestJobData } from './bullmq-action-queue.js';
 import { Notifier, type ChannelMessage } from './notifier.js';
-import { ACTIONS_QUEUE, notifyQueueName, PLAN_TICKS_QUEUE, TIMERS_QUEUE } from './queue-names.js';
+import { ACTIONS_QUEUE, GUARD_QUEUE, notifyQueueName, PLAN_TICKS_QUEUE, TIMERS_QUEUE } from './queue-names.js';
 
 export interface JobSystemOptions {
   prefix: string;
@@ -36,7 +36,8 @@ const MAX_STALLED = 5;
 export class JobSystem {
   readonly actions: Queue<RequestJobData>;
   readonly timers: Queue<RequestJobData>;
-  readonly planTicks: Queue<{ plan: string }>;
+  readonly planTicks: Queue<{ plan: string; key?: string }>;
+  readonly guard: Queue<{ service: string }>;
   readonly outboxes: ReadonlyMap<string, Queue<ChannelMessage>>;
   readonly actionQueue: BullmqActionQueue;
   readonly notifier: Notifier;
@@ -47,25 +48,50 @@ export class JobSystem {
     const queueOptions = { connection: options.client, prefix: options.prefix };
     this.actions = new Queue<RequestJobData>(ACTIONS_QUEUE, queueOptions);
     this.timers = new Queue<RequestJobData>(TIMERS_QUEUE, queueOptions);
-    this.planTicks = new Queue<{ plan: string }>(PLAN_TICKS_QUEUE, queueOptions);
+    this.planTicks = new Queue<{ plan: string; key?: string }>(PLAN_TICKS_QUEUE, queueOptions);
+    this.guard = new Queue<{ service: string }>(GUARD_QUEUE, queueOptions);
     this.outboxes = new Map(options.transports.map((transport) => [transport, new Queue<ChannelMessage>(notifyQueueName(transport), queueOptions)]));
     // Without a listener BullMQ prints a Redis outage's connection errors raw on stderr, past the logger.
-    for (const queue of [this.actions, this.timers, this.planTicks, ...this.outboxes.values()]) queue.on('error', options.onError);
+    for (const queue of [this.actions, this.timers, this.planTicks, this.guard, ...this.outboxes.values()]) queue.on('error', options.onError);
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
     this.notifier = new Notifier((transport) => this.outboxes.get(transport));
   }
 
   /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */
-  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData>; planTick: (plan: string) => Promise<void> }): void {
+  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData>; planTick: (plan: string, key?: string) => Promise<void> }): void {
     this.startWorker(ACTIONS_QUEUE, processors.action, 4);
     this.startWorker(TIMERS_QUEUE, processors.expiry, 1);
-    this.startWorker(PLAN_TICKS_QUEUE, async (job) => processors.planTick((job.data as { plan: string }).plan), 1);
+    this.startWorker(PLAN_TICKS_QUEUE, async (job) => {
+      const data = job.data as { plan: string; key?: string };
+      await processors.planTick(data.plan, data.key);
+    }, 1);
   }
 
   /** The next soak analysis of a plan; the key makes scheduling the same tick twice a no-op. */
   async scheduleTick(plan: string, delayMs: number, key: string): Promise<void> {
     // Each tick schedules the next: one lost to a Redis blip would end the soak's analysis for good.
-    await this.planTicks.add('tick', { plan }, { jobId: `tick-${plan}-${key}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 });
+    await this.planTicks.add('tick', { plan, key }, { jobId: `tick-${plan}-${key}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 });
+  }
+
+  /**
+   * The guard: a job scheduler per service every `everyMs`, so exactly one process looks each
+   * time however many share this Redis; `tick` says 'busy' when another look is still running.
+   */
+  async startGuard(services: ReadonlyMap<string, number>, tick: (service: string) => Promise<'ran' | 'busy'>): Promise<void> {
+    this.startWorker(GUARD_QUEUE, async (job) => {
+      const { service } = job.data as { service: string };
+      const outcome = await tick(service);
+      // A look asked for at once (a worker just pooled) must happen: retry it shortly rather than drop it.
+      if (outcome === 'busy' && job.name === 'kick') throw new Error(`guard of ${service} busy; the kick is retried`);
+    }, 1);
+    for (const [service, everyMs] of services) {
+      await this.guard.upsertJobScheduler(`guard-${service}`, { every: everyMs }, { name: 'tick', data: { service }, opts: { removeOnComplete: 10, removeOnFail: 50 } });
+    }
+  }
+
+  /** A look at the service's pooled workers now, not at the next interval. */
+  async kickGuard(service: string): Promise<void> {
+    await this.guard.add('kick', { service }, { attempts: 20, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: 100, removeOnFail: 100 });
   }
 
   /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */
@@ -99,7 +125,7 @@ export class JobSystem {
         if (!closed) await worker.close(true);
       }),
     );
-    await Promise.all([this.actions.close(), this.timers.close(), this.planTicks.close(), ...[...this.outboxes.values()].map((queue) => queue.close())]);
+    await Promise.all([this.actions.close(), this.timers.close(), this.planTicks.close(), this.guard.close(), ...[...this.outboxes.values()].map((queue) => queue.close())]);
     await Promise.all(this.workerConnections.map((connection) => connection.quit().catch(() => connection.disconnect())));
   }
 

@@ -3,8 +3,9 @@ import type { SetPooledAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { formatPoolState, type PoolState } from '../core/pool-state.js';
+import type { ChangeRequest } from '../core/requests.js';
 import type { PoolObserver } from '../adapters/pool-observer.js';
-import { executeSetPooled } from './execute-set-pooled.js';
+import type { PoolWriter } from './pool-writer.js';
 
 export interface ExecutionResult {
   state: 'succeeded' | 'noop';
@@ -14,20 +15,30 @@ export interface ExecutionResult {
   auditDetail: string;
 }
 
+export interface SetPooledContext {
+  writer: PoolWriter;
+  pooling: Pick<PoolingBackend, 'kind' | 'listPool'>;
+  inventories: ReadonlyMap<string, Inventory>;
+  observer?: PoolObserver | undefined;
+}
+
 /**
- * One approved pool/depool: set-and-verify, then the pool as it is now, for the channel.
+ * One approved pool/depool: through the one writer (bound to the state the approver saw, judged
+ * by the one policy, verified), then pybal's view and the pool as it is now, for the channel.
  * `resumed` marks the replay of a run that died mid-way (a killed worker).
  */
-export async function runSetPooled(action: SetPooledAction, pooling: PoolingBackend, inventories: ReadonlyMap<string, Inventory>, observer?: PoolObserver, resumed = false): Promise<ExecutionResult> {
-  const inventory = inventories.get(action.service);
+export async function runSetPooled(action: SetPooledAction, request: ChangeRequest, context: SetPooledContext, resumed = false): Promise<ExecutionResult> {
+  const inventory = context.inventories.get(action.service);
   if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
   const lvs = inventory.lvsService(action.pool.lvsService);
-  const result = await executeSetPooled(action, pooling, lvs.depool_threshold);
+  const by = { by: request.requester.display, requestId: request.id, reason: request.reason, transport: request.requester.transport, channel: request.requester.channel, ...(request.task === undefined ? {} : { task: request.task }) };
+  const result = await context.writer.write({ action, ...(action.expect === undefined ? {} : { expect: action.expect }), by }, 'change');
   // The dead run most likely wrote it before it died: calling that a no-op would leave the one
   // write this request made out of the audit, and pybal unconfirmed.
   const foundOnResume = resumed && result.outcome === 'noop';
-  const pybal = (result.outcome === 'changed' || foundOnResume) && !pooling.kind.startsWith('dry-run') && observer !== undefined ? await confirmPybal(observer, action, lvs.port, result.after) : '';
-  const members = await pooling.listPool(action.pool);
+  const dryRunBackend = context.pooling.kind.startsWith('dry-run');
+  const pybal = (result.outcome === 'changed' || foundOnResume) && !dryRunBackend && context.observer !== undefined ? await confirmPybal(context.observer, action, lvs.port, result.after) : '';
+  const members = await context.pooling.listPool(action.pool);
   const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
   const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
   const change = foundOnResume
@@ -36,11 +47,11 @@ export async function runSetPooled(action: SetPooledAction, pooling: PoolingBack
       ? `${action.fqdn} was already ${formatPoolState(result.before)}; nothing changed`
       : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
   // In dry-run mode the backend records writes instead of sending them; say so loudly.
-  const dryRun = pooling.kind.startsWith('dry-run') ? 'DRY RUN, nothing written: ' : '';
+  const dryRun = dryRunBackend ? 'DRY RUN, nothing written: ' : '';
   return {
     state: result.outcome === 'noop' && !foundOnResume ? 'noop' : 'succeeded',
     outcome: `${dryRun}${change}${pybal} · ${poolNow}`,
-    auditDetail: `${result.path}: ${change}`,
+    auditDetail: `${result.path}: ${change}${result.arithmetic === undefined ? '' : ` · ${result.arithmetic}`}`,
   };
 }
 

@@ -54,15 +54,29 @@ export const planRunSchema = z.strictObject({
       checks: z.int().min(0),
       failures: z.int().min(0),
       lastSummary: z.string().optional(),
+      /** When the last analysis ran: the watchdog reports a soak that stopped being checked. */
+      lastCheckAt: z.number().optional(),
+      /** The one tick that may run next; any other (left over from before a pause) is stale. */
+      tickKey: z.string().optional(),
+      /** Bumped by every resume, so the resumed soak's ticks never reuse an id BullMQ has kept. */
+      resumes: z.int().min(0).optional(),
     })
     .optional(),
-  pause: z.strictObject({ reason: z.string(), at: z.number(), resume: z.enum(PLAN_PHASES) }).optional(),
+  pause: z
+    .strictObject({
+      reason: z.string(),
+      at: z.number(),
+      resume: z.enum(PLAN_PHASES),
+      /** The step's checks were inconclusive: resume runs them again before the plan may go on. */
+      recheck: z.boolean().optional(),
+    })
+    .optional(),
   /** Where progress is reported: the channel of the last plan command. */
   origin: z.strictObject({ transport: z.string(), channel: z.string() }).optional(),
   /** Set by `rollout`: after a wave's soak passes, the next wave is requested by itself. */
   rollout: z.strictObject({ by: z.string(), person: z.string().optional(), reason: z.string() }).optional(),
-  /** Workers per DC that served real requests through the VIP path since they were pooled. */
-  proven: z.record(z.string(), z.array(z.string())),
+  /** Kept for runs stored by earlier versions; proof of workers now lives with the guard (jobs/guard/proof-store.ts). */
+  proven: z.record(z.string(), z.array(z.string())).optional(),
   completed: z.array(z.strictObject({ dc: z.string(), stepId: z.string(), wave: z.int(), outcome: z.string(), at: z.number() })),
   journal: z.array(journalEntrySchema),
   updatedAt: z.number(),
@@ -75,7 +89,6 @@ export function newPlanRun(plan: Plan, now: number): PlanRun {
     service: plan.service,
     phase: 'ready',
     position: { dc: 0, step: 0, wave: 0 },
-    proven: {},
     completed: [],
     journal: [],
     updatedAt: now,

@@ -5,10 +5,10 @@ import type { ActionQueue, AuditLog, Clock, PlanControl, PlanProgress, RequestSt
 import type { Reply } from '../../commands/spec.js';
 import type { Config } from '../../config/schema.js';
 import { approversFor, type Caller } from '../../core/access.js';
-import { actionHash, conftoolPath, describeAction, type PlanStepAction } from '../../core/actions.js';
+import { actionHash, conftoolPath, describeAction, type PlanStepAction, type SetPooledAction } from '../../core/actions.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
-import type { Inventory } from '../../core/inventory.js';
+import type { Inventory, PoolRef } from '../../core/inventory.js';
 import { samePoolState, type PoolState } from '../../core/pool-state.js';
 import { analyse, analysisSettingsSchema, type AnalysisSettings } from '../../core/plan/analysis.js';
 import type { Check, Plan, PlanStep } from '../../core/plan/plan-schema.js';
@@ -16,7 +16,8 @@ import { advance, describePosition, locate, movePhase, newPlanRun, nextSeq, type
 import { toCallerRecord, type ChangeRequest } from '../../core/requests.js';
 import { salPoolLines, type PoolChange } from '../../core/sal-pool-lines.js';
 import { foldFqdns } from '../../core/nodeset.js';
-import { executeSetPooled } from '../execute-set-pooled.js';
+import type { PoolWriter } from '../pool-writer.js';
+import type { WorkerProofs } from '../guard/worker-proofs.js';
 import type { Notifier } from '../notifier.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
 import type { PlanStore } from './plan-store.js';
@@ -29,13 +30,16 @@ export interface PlanRunnerDeps {
   inventory: Inventory;
   store: PlanStore;
   effects: PlanEffects;
-  pooling: PoolingBackend;
+  /** Reads only: every write goes through `writer`, the one executor with the one policy. */
+  pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
+  writer: PoolWriter;
+  proofs: WorkerProofs;
   requests: RequestStore;
   queue: ActionQueue;
   audit: AuditLog;
   notifier: Notifier;
   clock: Clock;
-  /** Schedules the next soak analysis; `key` makes a repeated schedule for the same tick a no-op. */
+  /** Schedules the next soak analysis; `key` makes a repeated schedule for the same tick a no-op, and a tick whose key is not the run's latest is stale. */
   scheduleTick: (plan: string, delayMs: number, key: string) => Promise<void>;
 }
 
@@ -57,6 +61,16 @@ export class PlanRunner implements PlanControl {
 
   get planName(): string {
     return this.deps.plan.name;
+  }
+
+  get task(): string | undefined {
+    return this.deps.plan.task;
+  }
+
+  /** The plan's health analysis and its interval (time_scale applied), which the guard uses too. */
+  analysisSettings(): { analysis: AnalysisSettings; intervalMs: number } {
+    const analysis = this.analysisFor(undefined);
+    return { analysis, intervalMs: this.scaled(analysis.interval_seconds) };
   }
 
   // ── what people see ────────────────────────────────────────────────────────────────────────
@@ -102,7 +116,7 @@ export class PlanRunner implements PlanControl {
     }
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) return 'dry-run: the plan is complete.';
-    const ops = await stepOperations(here, this.stepContext(run));
+    const ops = await stepOperations(here, this.stepContext(here));
     const head = `dry-run, nothing changed · ${describePosition(this.deps.plan, run.position)}: ${here.step.title} (gate: ${here.step.gate})`;
     if (ops.kind === 'blocked') return [head, `  blocked: ${ops.reason}`, ...(ops.arithmetic === undefined ? [] : [`  ${ops.arithmetic}`])].join('\n');
     const checks = here.step.verify.map((check) => `  then check ${describeCheck(check)}`);
@@ -118,7 +132,7 @@ export class PlanRunner implements PlanControl {
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.blocking(run)}`);
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
-    const ops = await stepOperations(here, this.stepContext(run));
+    const ops = await stepOperations(here, this.stepContext(here));
     if (ops.kind === 'blocked') {
       throw new CutoverError('safety.capacity', `${describePosition(this.deps.plan, run.position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);
     }
@@ -203,16 +217,68 @@ export class PlanRunner implements PlanControl {
   async resume(caller: Caller): Promise<string> {
     const before = await this.run();
     if (before.phase !== 'paused') throw new CutoverError('request.not-pending', `The plan is ${before.phase}, not paused.`);
+    if (before.pause?.recheck === true) return this.recheck(caller, before);
     const resumeTo = before.pause?.resume ?? 'ready';
     const target = resumeTo === 'acting' || resumeTo === 'awaiting-approval' ? 'ready' : resumeTo;
     const run = await this.update((current) => {
       const { pause: _pause, ...rest } = current;
-      const soak = target === 'soaking' && current.soak !== undefined ? { soak: { ...current.soak, failures: 0, until: Math.max(current.soak.until, this.now() + this.scaled(this.analysisFor(locate(this.deps.plan, current.position)?.step).interval_seconds)) } } : {};
+      const interval = this.scaled(this.analysisFor(locate(this.deps.plan, current.position)?.step).interval_seconds);
+      const soak = target === 'soaking' && current.soak !== undefined ? { soak: { ...current.soak, failures: 0, resumes: (current.soak.resumes ?? 0) + 1, lastCheckAt: this.now(), until: Math.max(current.soak.until, this.now() + interval) } } : {};
       return movePhase({ ...rest, ...soak }, target, this.now());
     });
     if (run.phase === 'soaking') await this.scheduleTick(run);
     await this.audit(caller, 'plan.resumed', '');
     return `▶ ${this.deps.plan.name} resumed by ${caller.display}: ${run.phase} at ${describePosition(this.deps.plan, run.position)}.`;
+  }
+
+  /** After an inconclusive check: the same checks again, and only a pass lets the plan go on. */
+  private async recheck(caller: Caller, before: PlanRun): Promise<string> {
+    const here = locate(this.deps.plan, before.position);
+    if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete.');
+    await this.update((current) => {
+      const { pause: _pause, ...rest } = current;
+      return movePhase(rest, 'acting', this.now());
+    });
+    await this.audit(caller, 'plan.resumed', 're-check of an inconclusive step');
+    const head = `▶ ${this.deps.plan.name} resumed by ${caller.display}: ${here.dc} ${here.step.id} checked again`;
+    try {
+      const result = await this.afterChanges(here, []);
+      return `${head}: ${result.outcome}`;
+    } catch (error) {
+      return `${head}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  /**
+   * The guard depooled a worker that fails real requests. If the plan pooled it, its journal
+   * entry is reverted, and a soak in that DC ends as a breach: the rest of the step rolls back.
+   */
+  async workerFailed(dc: string, fqdn: string, why: string): Promise<void> {
+    const run = await this.run();
+    const entry = [...run.journal].reverse().find((candidate) => candidate.kind === 'set-pooled' && candidate.dc === dc && candidate.target.endsWith(`/${fqdn}`) && candidate.status === 'done' && candidate.to?.pooled === 'yes');
+    if (entry === undefined) return;
+    await this.setJournal(entry.seq, 'reverted', `${entry.detail} · depooled by the guard: ${why}`);
+    const here = locate(this.deps.plan, run.position);
+    if (run.phase === 'soaking' && here?.dc === dc) await this.breach(run, here, `the guard depooled ${fqdn.split('.')[0]}: ${why}`, 'real requests fail');
+  }
+
+  /** True while a soak analyses this DC: the guard leaves health analysis to it. */
+  async analyses(dc: string): Promise<boolean> {
+    const run = await this.run();
+    return run.phase === 'soaking' && locate(this.deps.plan, run.position)?.dc === dc;
+  }
+
+  /** The soak being watched, for the watchdog: when it was last checked and how often it should be. */
+  async soakWatch(): Promise<{ lastCheckAt: number; intervalMs: number } | undefined> {
+    const run = await this.run();
+    if (run.phase !== 'soaking' || run.soak === undefined) return undefined;
+    const interval = this.scaled(this.analysisFor(locate(this.deps.plan, run.position)?.step).interval_seconds);
+    return { lastCheckAt: run.soak.lastCheckAt ?? run.soak.startedAt, intervalMs: interval };
+  }
+
+  /** Where the plan reports, for others (the guard) that have nowhere better to speak. */
+  async origin(): Promise<{ transport: string; channel: string } | undefined> {
+    return (await this.deps.store.get(this.deps.plan.name))?.origin;
   }
 
   async abort(caller: Caller, reason: string): Promise<string> {
@@ -240,10 +306,11 @@ export class PlanRunner implements PlanControl {
     }
   }
 
-  /** One soak analysis: pass counts toward done, a breach rolls back by itself, no data pauses. */
-  async tick(): Promise<void> {
+  /** One soak analysis: pass counts toward done, a breach rolls back by itself, no data pauses. `key` names the tick; a stale one does nothing. */
+  async tick(key?: string): Promise<void> {
     const run = await this.run();
     if (run.phase !== 'soaking' || run.soak === undefined) return;
+    if (key !== undefined && run.soak.tickKey !== undefined && run.soak.tickKey !== key) return;
     const here = locate(this.deps.plan, run.position);
     if (here === undefined) return;
     const drift = await this.drift(run);
@@ -265,7 +332,7 @@ export class PlanRunner implements PlanControl {
     if (verdict.kind === 'fail') {
       const failures = soak.failures + 1;
       if (failures < settings.failure_limit) {
-        const updated = await this.update((current) => ({ ...current, soak: { ...soak, failures, checks: soak.checks + 1, lastSummary: verdict.summary } }));
+        const updated = await this.update((current) => ({ ...current, soak: { ...soak, failures, checks: soak.checks + 1, lastSummary: verdict.summary, lastCheckAt: this.now() } }));
         await this.say(`⚠ ${here.dc} ${here.step.id}: failed check ${failures}/${settings.failure_limit}: ${verdict.reasons.join('; ')} · ${verdict.summary}`, 'progress');
         await this.scheduleTick(updated);
         return;
@@ -273,7 +340,7 @@ export class PlanRunner implements PlanControl {
       await this.breach(run, here, `${verdict.reasons.join('; ')} · ${verdict.summary}`);
       return;
     }
-    const passed = await this.update((current) => ({ ...current, soak: { ...soak, checks: soak.checks + 1, lastSummary: verdict.summary } }));
+    const passed = await this.update((current) => ({ ...current, soak: { ...soak, checks: soak.checks + 1, lastSummary: verdict.summary, lastCheckAt: this.now() } }));
     if (this.now() < soak.until) {
       await this.scheduleTick(passed);
       return;
@@ -309,7 +376,7 @@ export class PlanRunner implements PlanControl {
     const acting = run.phase === 'acting' ? run : await this.update((current) => movePhase(current, 'acting', this.now()));
     // A replay after a crash must redo the approved writes, not choose afresh: from live state a
     // wave's "depool 2" picked two more bare-metal hosts once the first two were already depooled.
-    const ops = await stepOperations(here, { ...this.stepContext(acting), pooling: this.poolAsBeforeRequest(acting, here, request.id) });
+    const ops = await stepOperations(here, { ...this.stepContext(here), pooling: this.poolAsBeforeRequest(acting, here, request.id) });
     if (ops.kind === 'blocked' || ops.lines.join('\n') !== action.preview.join('\n')) {
       await this.update((current) => movePhase(current, 'ready', this.now()));
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
@@ -319,21 +386,32 @@ export class PlanRunner implements PlanControl {
     const poolChanges: PoolChange[] = [];
     try {
       for (const op of ops.operations) done.push(await this.perform(op, here, request, poolChanges));
+    } catch (error) {
+      // An adapter error or a refusal leaves the plan paused with the error, never stuck "acting".
+      await this.pauseWith(`${here.step.id} stopped: ${error instanceof Error ? error.message : String(error)}; !${this.service} resume to try the step again, or !${this.service} rollback`, false);
+      throw error;
     } finally {
       // Whatever was written is logged, also when the wave stops half-way.
       for (const line of salPoolLines(poolChanges, here.dc)) await this.sal(`${line} - ${this.salReason(request)}`, request.id);
     }
+    return this.afterChanges(here, done);
+  }
+
+  /** The step's checks, then its soak; shared by a fresh step and a re-check after an inconclusive pause. */
+  private async afterChanges(here: Located, done: readonly string[]): Promise<ExecutionResult> {
     const checks = await this.verify(here);
     const failed = checks.filter((check) => !check.ok && check.inconclusive !== true);
     if (failed.length > 0) {
-      const reverted = await this.compensate(here);
-      await this.pauseWith(`verification failed: ${failed.map((check) => check.summary).join('; ')}${reverted.length > 0 ? ` · rolled back: ${reverted.join(', ')}` : ''}`);
+      const why = `verification failed: ${failed.map((check) => check.summary).join('; ')}`;
+      const reverted = await this.compensate(here, why);
+      await this.pauseWith(`${why}${reverted.length > 0 ? ` · rolled back: ${reverted.join(', ')}` : ''}`, false);
       throw new CutoverError('pooling.verify-failed', `${here.step.id} failed verification: ${failed.map((check) => check.summary).join('; ')}${reverted.length > 0 ? ` · rolled back ${reverted.length} change(s), verified` : ''}. The plan is paused.`);
     }
     const unsure = checks.filter((check) => check.inconclusive === true);
     const report = [...done, ...checks.map((check) => check.summary)].join(' · ');
     if (unsure.length > 0) {
-      await this.pauseWith(`inconclusive: ${unsure.map((check) => check.summary).join('; ')}`);
+      // resume checks again before anything else: `next` must not pool another worker past one nobody could judge.
+      await this.pauseWith(`inconclusive: ${unsure.map((check) => check.summary).join('; ')}; !${this.service} resume checks again`, true);
       return { state: 'succeeded', outcome: `${report} · paused: inconclusive`, auditDetail: report };
     }
     if (here.step.kind === 'observe') {
@@ -358,7 +436,7 @@ export class PlanRunner implements PlanControl {
     const here = locate(this.deps.plan, action.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The journal names a step the plan no longer has.');
     await this.say(`⏪ ${here.dc} ${here.step.id}: rolling back (${request.id})`, 'progress', request.id);
-    const reverted = await this.compensate(here);
+    const reverted = await this.compensate(here, `rollback requested by ${request.requester.display} (${request.id}): ${request.reason}`);
     await this.update((current) => {
       const { soak: _soak, pause: _pause, ...rest } = current;
       return { ...rest, phase: 'ready', position: action.position, updatedAt: this.now() };
@@ -379,7 +457,8 @@ export class PlanRunner implements PlanControl {
     try {
       for (const op of ops) {
         if (op.kind !== 'set-pooled') continue;
-        const result = await executeSetPooled(op.action, this.deps.pooling, 0);
+        // Exempt from "bare metal leaves only for proven workers": it puts bare metal back first.
+        const result = await this.deps.writer.write({ action: op.action }, 'emergency-stop');
         if (result.outcome !== 'changed') continue;
         written.push(`${op.action.verb} ${op.action.fqdn.split('.')[0]}`);
         const { dc } = op.action.pool;
@@ -438,7 +517,12 @@ export class PlanRunner implements PlanControl {
   }
 
   private salReason(request: ChangeRequest): string {
-    return `${request.reason} - ${request.requester.display}@cutover${this.deps.plan.task === undefined ? '' : ` - ${this.deps.plan.task}`}`;
+    const task = this.taskOf(request);
+    return `${request.reason} - ${request.requester.display}@cutover${task === undefined ? '' : ` - ${task}`}`;
+  }
+
+  private taskOf(request: ChangeRequest): string | undefined {
+    return request.task ?? this.deps.plan.task;
   }
 
   /** Pool changes are collected in `poolChanges` for one SAL line per wave; everything else logs itself. */
@@ -446,8 +530,9 @@ export class PlanRunner implements PlanControl {
     const reason = this.salReason(request);
     switch (op.kind) {
       case 'set-pooled': {
-        const threshold = this.deps.inventory.lvsService(op.action.pool.lvsService).depool_threshold;
-        const result = await executeSetPooled(op.action, this.deps.pooling, threshold);
+        const by = { by: request.requester.display, requestId: request.id, reason: request.reason, transport: request.requester.transport, channel: request.requester.channel, ...(this.taskOf(request) === undefined ? {} : { task: this.taskOf(request) }) };
+        // Bound to the state the approver saw in the preview: a key someone changed since is refused, not overwritten.
+        const result = await this.deps.writer.write({ action: op.action, expect: { state: op.from }, by }, 'plan');
         if (result.outcome !== 'noop') poolChanges.push({ fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to });
         return `${op.to.pooled === 'yes' ? 'pool' : op.to.pooled === 'inactive' ? 'retire' : 'depool'} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
       }
@@ -482,50 +567,60 @@ export class PlanRunner implements PlanControl {
     return outcomes;
   }
 
-  /** Reverts this step's conftool writes, newest first, and only where they are still what we wrote. */
-  private async compensate(here: Located): Promise<string[]> {
+  /**
+   * Reverts this step's conftool writes, newest first, and only where they are still what we
+   * wrote: the saga's compensation stack, unwound through the one writer and its policy.
+   */
+  private async compensate(here: Located, why: string): Promise<string[]> {
     const run = await this.run();
     const reverted: string[] = [];
     const revertedTo = new Map<string, string[]>();
     const entries = this.journalFor(run, here).filter((entry) => entry.kind === 'set-pooled' && entry.status === 'done' && entry.from !== undefined && entry.to !== undefined).reverse();
     try {
       for (const entry of entries) {
-        const live = await this.deps.pooling.get(entry.target);
-        if (live === undefined || entry.from === undefined || !samePoolState(live.state, entry.to)) continue;
-        await this.deps.pooling.compareAndSet(entry.target, entry.from, live.revision);
-        const readBack = await this.deps.pooling.get(entry.target);
-        if (!samePoolState(readBack?.state, entry.from)) throw new CutoverError('pooling.verify-failed', `Rolled back ${entry.target} but read back something else; check it by hand.`);
+        if (entry.from === undefined || entry.to === undefined) continue;
+        const { pool, fqdn } = this.keyOf(entry.target, here.dc);
+        const action: SetPooledAction = { kind: 'set-pooled', verb: entry.from.pooled === 'yes' ? 'pool' : 'depool', service: this.service, pool, fqdn, changes: { ...entry.from } };
+        const result = await this.deps.writer.write({ action, expect: { state: entry.to }, onMismatch: 'skip' }, 'rollback');
+        if (result.outcome === 'skipped') continue;
         await this.setJournal(entry.seq, 'reverted');
-        const fqdn = entry.target.slice(entry.target.lastIndexOf('/') + 1);
         reverted.push(`${fqdn.split('.')[0]} → pooled=${entry.from.pooled}`);
         pushTo(revertedTo, entry.from.pooled, fqdn);
       }
     } finally {
-      for (const [pooled, fqdns] of revertedTo) await this.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} - ${here.step.id}`);
+      const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
+      const who = request === undefined ? 'cutover' : `requested by ${request.requester.display} in ${request.id}`;
+      const task = this.deps.plan.task === undefined ? '' : ` - ${this.deps.plan.task}`;
+      for (const [pooled, fqdns] of revertedTo) await this.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} (${here.step.id}) - ${why} - ${who}@cutover${task}`);
     }
-    // A host rolled back is no longer proven: it must serve real traffic again to count.
-    const revertedHosts = new Set(entries.map((entry) => entry.target.slice(entry.target.lastIndexOf('/') + 1)));
-    await this.update((current) => ({ ...current, proven: { ...current.proven, [here.dc]: (current.proven[here.dc] ?? []).filter((host) => !revertedHosts.has(host)) } }));
     return reverted;
   }
 
-  private async breach(run: PlanRun, here: Located, why: string): Promise<void> {
-    const reverted = await this.compensate(here);
-    await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason: `health breach during soak: ${why}`, at: this.now(), resume: 'ready' } }));
+  /** The pool and host a journal target names, from the inventory (never parsed into a write). */
+  private keyOf(target: string, dc: string): { pool: PoolRef; fqdn: string } {
+    const fqdn = target.slice(target.lastIndexOf('/') + 1);
+    const lvsService = this.deps.inventory.workerLvsServices.find((name) => conftoolPath(this.deps.inventory.pool(name, dc), fqdn) === target) ?? this.deps.inventory.lvsServiceNames.find((name) => conftoolPath(this.deps.inventory.pool(name, dc), fqdn) === target);
+    if (lvsService === undefined) throw new CutoverError('input.invalid', `The journal names ${target}, which no configured pool holds.`);
+    return { pool: this.deps.inventory.pool(lvsService, dc), fqdn };
+  }
+
+  private async breach(run: PlanRun, here: Located, why: string, label = 'health breach'): Promise<void> {
+    const reverted = await this.compensate(here, `${label}: ${why}`);
+    await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason: `${label} during soak: ${why}`, at: this.now(), resume: 'ready' } }));
     await this.audit(undefined, 'plan.auto-rollback', `${here.step.id}: ${why}`);
-    await this.say(`⏪ ${here.dc} ${here.step.id}: health breach, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing to revert)'}: ${why}. Plan paused.`, 'error', run.requestId, '❌');
+    await this.say(`⏪ ${here.dc} ${here.step.id}: ${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`, 'error', run.requestId, '❌');
   }
 
   private async completeStep(run: PlanRun, here: Located, summary: string): Promise<void> {
     const provesWorkers = here.step.verify.some((check) => check.check === 'real-traffic');
     const workers = provesWorkers ? ((await this.pooledByGroup(here.dc, this.lvsServiceOf(here.step))).get(this.workerGroup()) ?? []) : [];
+    // The step's real-traffic checks and clean soak prove its workers, as the guard's own run would.
+    if (workers.length > 0) await this.deps.proofs.proven(this.service, this.deps.inventory.pool(this.lvsServiceOf(here.step), here.dc), workers, `${here.step.id}: ${summary}`);
     const next = advance(this.deps.plan, run.position);
     const updated = await this.update((current) => {
       const { soak: _soak, requestId: _request, ...rest } = current;
-      const proven = [...new Set([...(current.proven[here.dc] ?? []), ...workers])];
       return movePhase(rest, next === undefined ? 'done' : 'ready', this.now(), {
         position: next ?? current.position,
-        proven: { ...current.proven, [here.dc]: proven },
         completed: [...current.completed, { dc: here.dc, stepId: here.step.id, wave: here.wave, outcome: summary, at: this.now() }],
       });
     });
@@ -556,7 +651,7 @@ export class PlanRunner implements PlanControl {
       case 'ready': {
         const here = locate(this.deps.plan, run.position);
         if (here === undefined) return 'nothing: the plan is complete';
-        const ops = await stepOperations(here, this.stepContext(run));
+        const ops = await stepOperations(here, this.stepContext(here));
         if (ops.kind === 'blocked') return `${here.step.id} is blocked: ${ops.reason}`;
         return `waiting for someone to say !${this.service} next (${here.step.title})`;
       }
@@ -673,8 +768,9 @@ export class PlanRunner implements PlanControl {
     return analysisSettingsSchema.parse({ ...this.deps.plan.analysis, ...(step?.analysis ?? {}) });
   }
 
-  private stepContext(run: PlanRun) {
-    return { inventory: this.deps.inventory, pooling: this.deps.pooling, effects: this.deps.effects, run, defaultWeight: this.defaultWeight() };
+  private stepContext(here: Located) {
+    const proofs = (lvsService: string) => this.deps.proofs.recorded(this.service, this.deps.inventory.pool(lvsService, here.dc));
+    return { inventory: this.deps.inventory, pooling: this.deps.pooling, effects: this.deps.effects, proofs, defaultWeight: this.defaultWeight() };
   }
 
   private defaultWeight(): number {
@@ -734,15 +830,19 @@ export class PlanRunner implements PlanControl {
     };
   }
 
-  private async pauseWith(reason: string): Promise<void> {
-    await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason, at: this.now(), resume: current.phase === 'soaking' ? 'soaking' : 'ready' } }));
+  /** `recheck`: resume runs the step's checks again before the plan may go on. */
+  private async pauseWith(reason: string, recheck = false): Promise<void> {
+    await this.update((current) => movePhase(current, 'paused', this.now(), { pause: { reason, at: this.now(), resume: current.phase === 'soaking' ? 'soaking' : 'ready', ...(recheck ? { recheck: true } : {}) } }));
     await this.say(`⏸ ${this.deps.plan.name} paused: ${reason}`, 'error');
   }
 
   private async scheduleTick(run: PlanRun): Promise<void> {
     const here = locate(this.deps.plan, run.position);
     const interval = this.scaled(this.analysisFor(here?.step).interval_seconds);
-    await this.deps.scheduleTick(this.deps.plan.name, interval, `${run.position.dc}-${run.position.step}-${run.position.wave}-${run.soak?.checks ?? 0}-${run.soak?.startedAt ?? 0}`);
+    const soak = run.soak;
+    const key = `${run.position.dc}-${run.position.step}-${run.position.wave}-${soak?.checks ?? 0}-${soak?.startedAt ?? 0}-${soak?.resumes ?? 0}`;
+    await this.update((current) => (current.soak === undefined ? current : { ...current, soak: { ...current.soak, tickKey: key } }));
+    await this.deps.scheduleTick(this.deps.plan.name, interval, key);
   }
 
   private async say(text: string, kind: 'progress' | 'result' | 'error', requestId?: string, mark?: string, dedupeKey?: string): Promise<void> {

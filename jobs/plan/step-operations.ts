@@ -1,11 +1,12 @@
 import type { PlanEffects } from '../../adapters/plan-effects.js';
 import type { PoolingBackend } from '../../adapters/pooling.js';
 import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
-import { poolCapacity } from '../../core/capacity.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
-import type { Located, PlanRun } from '../../core/plan/run-state.js';
+import type { Located } from '../../core/plan/run-state.js';
 import { selectWave } from '../../core/plan/wave-selection.js';
+import { judgePoolChange } from '../../core/policy/pool-policy.js';
+import type { WorkerProof } from '../../core/policy/worker-proof.js';
 
 export type Operation =
   | { kind: 'set-pooled'; action: SetPooledAction; path: string; from: PoolState; to: PoolState }
@@ -19,7 +20,8 @@ export interface StepContext {
   inventory: Inventory;
   pooling: Pick<PoolingBackend, 'listPool'>;
   effects: PlanEffects;
-  run: PlanRun;
+  /** What real traffic has shown of the workers in a pool of this DC (the guard's records). */
+  proofs: (lvsService: string) => Promise<ReadonlyMap<string, WorkerProof>>;
   defaultWeight: number;
 }
 
@@ -65,11 +67,13 @@ export async function stepOperations(here: Located, context: StepContext): Promi
       states,
       workers: members.filter((host) => host.group === workersGroup).map((host) => host.fqdn),
       bareMetal: bareMetalGroup === undefined ? [] : members.filter((host) => host.group === bareMetalGroup).map((host) => host.fqdn),
-      proven: new Set(context.run.proven[dc] ?? []),
+      proofs: await context.proofs(lvsService),
       pool,
       depool,
       threshold: context.inventory.lvsService(lvsService).depool_threshold,
       weight: context.defaultWeight,
+      dc,
+      lvsService,
     });
     if (selection.kind === 'refused') return { kind: 'blocked', reason: selection.reason, arithmetic: selection.arithmetic };
     const operations: Operation[] = [
@@ -81,22 +85,19 @@ export async function stepOperations(here: Located, context: StepContext): Promi
 
   async function retire(lvsService: string, bareMetalGroup: string): Promise<StepOperations> {
     const states = await poolStates(lvsService);
-    const bareMetal = context.inventory.members(lvsService, dc).filter((host) => host.group === bareMetalGroup);
-    const after = new Map(states);
-    for (const host of bareMetal) {
-      const state = after.get(host.fqdn);
-      if (state !== undefined) after.set(host.fqdn, { ...state, pooled: 'inactive' });
-    }
-    const capacity = poolCapacity(after.values(), context.inventory.lvsService(lvsService).depool_threshold);
-    const proven = new Set(context.run.proven[dc] ?? []);
-    const unproven = [...after.entries()].filter(([fqdn, state]) => state.pooled === 'yes' && !bareMetal.some((host) => host.fqdn === fqdn) && !proven.has(fqdn));
-    const arithmetic = `after: ${capacity.pooledAfter} workers pooled of ${capacity.totalAfter} counted ≥ floor ${capacity.floor}`;
-    if (capacity.pooledAfter === 0 || !capacity.ok) return { kind: 'blocked', reason: 'the workers alone would not carry the pool', arithmetic };
-    if (unproven.length > 0) return { kind: 'blocked', reason: `${unproven.map(([fqdn]) => fqdn).join(', ')} not proven by real traffic yet`, arithmetic };
-    const operations = bareMetal
-      .filter((host) => states.get(host.fqdn) !== undefined && states.get(host.fqdn)?.pooled !== 'inactive')
-      .map((host) => setPooled(lvsService, host.fqdn, 'depool', states.get(host.fqdn), { pooled: 'inactive' }));
-    return ready(operations, context, arithmetic);
+    const members = context.inventory.members(lvsService, dc);
+    const leaving = members.filter((host) => host.group === bareMetalGroup && states.get(host.fqdn) !== undefined && states.get(host.fqdn)?.pooled !== 'inactive');
+    const changes = leaving.map((host) => ({ fqdn: host.fqdn, to: { ...(states.get(host.fqdn) ?? { pooled: 'no' as const, weight: 0 }), pooled: 'inactive' as const } }));
+    const verdict = judgePoolChange({
+      purpose: 'plan',
+      pool: { dc, lvsService, threshold: context.inventory.lvsService(lvsService).depool_threshold },
+      members: members.map((host) => ({ fqdn: host.fqdn, kind: host.kind, state: states.get(host.fqdn) })),
+      changes,
+      proofs: await context.proofs(lvsService),
+    });
+    if (!verdict.allow) return { kind: 'blocked', reason: verdict.reason, arithmetic: verdict.arithmetic };
+    const operations = leaving.map((host) => setPooled(lvsService, host.fqdn, 'depool', states.get(host.fqdn), { pooled: 'inactive' }));
+    return ready(operations, context, verdict.arithmetic);
   }
 
   function setPooled(lvsService: string, fqdn: string, verb: 'pool' | 'depool', from: PoolState | undefined, changes: Partial<PoolState>): Operation {

@@ -14,6 +14,7 @@ import type { Inventory, PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { changeRequestSchema, isTerminal, type ChangeRequest } from '../../core/requests.js';
 import { shippedInventories } from './config.js';
+import { makeSafety } from './fake-safety.js';
 
 /** 2025-01-15 12:00:00 UTC: a fixed, readable instant. */
 export const DEFAULT_NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -205,6 +206,7 @@ export class FixedClock implements Clock {
 
 export interface Fakes {
   deps: CommandDeps;
+  safety: ReturnType<typeof makeSafety>;
   requests: FakeRequestStore;
   queue: RecordingQueue;
   pooling: FakePooling;
@@ -224,7 +226,8 @@ export function makeDeps(config: Config, inventories: ReadonlyMap<string, Invent
   const locks = new FakeLocks();
   const audit = new MemoryAudit();
   const clock = new FixedClock(options.now ?? DEFAULT_NOW);
-  return { deps: { requests, queue, pooling, locks, audit, clock }, requests, queue, pooling, locks, audit, clock };
+  const safety = makeSafety(pooling, inventories, clock);
+  return { deps: { requests, queue, pooling, policy: safety.writer, locks, audit, clock }, safety, requests, queue, pooling, locks, audit, clock };
 }
 
 /** A configured person speaking on IRC in #wikimedia-operations, unless told otherwise. */

@@ -5,7 +5,7 @@ import { createCommandRunner } from '../../adapters/command-runner.js';
 import type { SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
-import { executeSetPooled } from '../../jobs/execute-set-pooled.js';
+import { shippedWriter } from '../helpers/fake-safety.js';
 import { createFakeConfctl, type FakeConfctl } from '../helpers/fake-confctl/fake-confctl.js';
 
 const POOL: PoolRef = { lvsService: 'kartotherian-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-ssl' };
@@ -205,10 +205,10 @@ describe('ConfctlPooling running a confctl stand-in through the command runner (
     expect(await fake.state()).toEqual(SEED);
   });
 
-  it('runs executeSetPooled end to end: depool, verified by reading back through confctl', async () => {
+  it('runs the pool writer end to end: depool, verified by reading back through confctl', async () => {
     const action: SetPooledAction = { kind: 'set-pooled', verb: 'depool', service: 'kartotherian', pool: POOL, fqdn: 'maps1006.eqiad.wmnet', changes: { pooled: 'no' } };
-    const result = await executeSetPooled(action, pooling, 0.5);
-    expect(result).toEqual({ outcome: 'changed', path: `${DIR}/maps1006.eqiad.wmnet`, before: { weight: 10, pooled: 'yes' }, after: { weight: 10, pooled: 'no' } });
+    const result = await (await shippedWriter(pooling)).write({ action }, 'change');
+    expect(result).toMatchObject({ outcome: 'changed', path: `${DIR}/maps1006.eqiad.wmnet`, before: { weight: 10, pooled: 'yes' }, after: { weight: 10, pooled: 'no' } });
     expect((await fake.state())['eqiad/maps/kartotherian-ssl/maps1006.eqiad.wmnet']).toEqual({ weight: 10, pooled: 'no' });
     expect((await fake.calls()).map((argv) => argv[3])).toEqual(['get', 'get', 'get', 'set/pooled=no:weight=10', 'get']);
   });

@@ -8,7 +8,7 @@ import type { SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
-import { executeSetPooled } from '../../jobs/execute-set-pooled.js';
+import { shippedWriter } from '../helpers/fake-safety.js';
 import { EtcdKeys, freePort, startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
 
 const POOL: PoolRef = { lvsService: 'kartotherian-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-ssl' };
@@ -158,43 +158,52 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     expect((await dry.listPool(POOL)).find((entry) => entry.path === M5)?.state.pooled).toBe('no');
   });
 
-  describe('executeSetPooled (read, merge, capacity, CAS, read back) on etcd', () => {
+  describe('the pool writer (one read, policy, CAS, read back) on etcd', () => {
     const depool = (fqdn: string): SetPooledAction => ({ kind: 'set-pooled', verb: 'depool', service: 'kartotherian', pool: POOL, fqdn, changes: { pooled: 'no' } });
 
     it('depools and verifies by reading back', async () => {
-      const result = await executeSetPooled(depool('maps1005.eqiad.wmnet'), pooling, 0.5);
-      expect(result).toEqual({ outcome: 'changed', path: M5, before: { weight: 10, pooled: 'yes' }, after: { weight: 10, pooled: 'no' } });
+      const result = await (await shippedWriter(pooling)).write({ action: depool('maps1005.eqiad.wmnet') }, 'change');
+      expect(result).toMatchObject({ outcome: 'changed', path: M5, before: { weight: 10, pooled: 'yes' }, after: { weight: 10, pooled: 'no' } });
       expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
     });
 
-    it('retries after a concurrent writer and merges over what it wrote', async () => {
+    it('never re-applies over a concurrent writer: pooling.conflict naming both values, and their change kept', async () => {
       let interfered = false;
       const racing = interfere(pooling, async () => {
         if (interfered) return;
         interfered = true;
         await keys.put(M5, '{"weight": 7, "pooled": "yes"}');
       });
-      const result = await executeSetPooled(depool('maps1005.eqiad.wmnet'), racing, 0.5);
+      const failure = await (await shippedWriter(racing)).write({ action: depool('maps1005.eqiad.wmnet') }, 'change').catch((error: unknown) => error);
       expect(interfered).toBe(true);
-      // The other writer's weight survives; only the field this action owns changed.
-      expect(result).toMatchObject({ outcome: 'changed', before: { weight: 7, pooled: 'yes' }, after: { weight: 7, pooled: 'no' } });
-      expect((await keys.get(M5))?.value).toBe('{"weight": 7, "pooled": "no"}');
+      expect(isCode('pooling.conflict')(failure)).toBe(true);
+      expect((failure as Error).message).toMatch(/Someone else changed maps1005\.eqiad\.wmnet between cutover's read and its write \(pooled=yes weight=10 → pooled=yes weight=7\); their change was kept and nothing was written/);
+      expect((await keys.get(M5))?.value).toBe('{"weight": 7, "pooled": "yes"}');
     });
 
-    it('gives up with pooling.conflict when another writer keeps winning, leaving its value intact', async () => {
-      let weight = 1;
-      const racing = interfere(pooling, async () => {
-        weight += 1;
-        await keys.put(M5, `{"weight": ${weight}, "pooled": "yes"}`);
-      });
-      await expect(executeSetPooled(depool('maps1005.eqiad.wmnet'), racing, 0.5)).rejects.toSatisfy(isCode('pooling.conflict'));
-      expect((await keys.get(M5))?.value).toBe(`{"weight": ${weight}, "pooled": "yes"}`);
+    it('refuses what the approver did not see: a weight changed since the request writes nothing', async () => {
+      const shown = await pooling.get(M5);
+      await keys.put(M5, '{"weight": 7, "pooled": "yes"}');
+      const write = { action: depool('maps1005.eqiad.wmnet'), expect: { state: { weight: 10, pooled: 'yes' as const }, revision: shown?.revision ?? '' } };
+      const failure = await (await shippedWriter(pooling)).write(write, 'change').catch((error: unknown) => error);
+      expect(isCode('request.stale')(failure)).toBe(true);
+      expect((failure as Error).message).toBe('maps1005.eqiad.wmnet changed: weight 10 → 7 since it was shown for approval; nothing was written. Ask again to act on the pool as it is now.');
+      expect((await keys.get(M5))?.value).toBe('{"weight": 7, "pooled": "yes"}');
+    });
+
+    it('refuses a key rewritten with the same values since the request (etcd modifiedIndex moved)', async () => {
+      const shown = await pooling.get(M5);
+      await keys.put(M5, '{"weight": 10, "pooled": "yes"}');
+      const write = { action: depool('maps1005.eqiad.wmnet'), expect: { state: { weight: 10, pooled: 'yes' as const }, revision: shown?.revision ?? '' } };
+      const failure = await (await shippedWriter(pooling)).write(write, 'change').catch((error: unknown) => error);
+      expect(isCode('request.stale')(failure)).toBe(true);
+      expect((failure as Error).message).toMatch(/was rewritten \(revision \d+ → \d+\) though its values are the same/);
     });
 
     it('runs to completion under DryRunPooling without writing', async () => {
       const before = await keys.get(M5);
       const dry = new DryRunPooling(pooling);
-      const result = await executeSetPooled(depool('maps1005.eqiad.wmnet'), dry, 0.5);
+      const result = await (await shippedWriter(dry)).write({ action: depool('maps1005.eqiad.wmnet') }, 'change');
       expect(result.outcome).toBe('changed');
       expect(dry.plannedWrites.map((write) => [write.path, write.to])).toEqual([[M5, { weight: 10, pooled: 'no' }]]);
       expect(await keys.get(M5)).toEqual(before);

@@ -159,7 +159,9 @@ describe('dispatch: pool', () => {
     const reply = (await world.say('alice', `${K} pool wikikube1001 --dry-run`)) ?? '';
     expect(reply).toBe(
       'dry-run, nothing changed · would pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10 · ' +
-        `write ${WORKER_PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} then read it back · needs 1 approval from bob or carol`,
+        `write ${WORKER_PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} then read it back · ` +
+        'after: 6 serving of 7 counted (inactive excluded; 1 pooled worker(s) not proven are not capacity) ≥ floor 4 = ceil(7 × 0.5) · pybal could eject 3 failing host(s); unproven workers: 1 · ' +
+        'needs 1 approval from bob or carol',
     );
     expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
     expect(world.pooling.peek(WORKER_PATH)).toEqual({ pooled: 'inactive', weight: 0 });
@@ -233,7 +235,8 @@ describe('dispatch: depool and the capacity guard', () => {
     }
     expect(replies.slice(0, 3).every((reply) => reply.startsWith('⏳'))).toBe(true);
     expect(replies[3]).toBe(
-      '✖ Refused: depool maps1008 would leave 2 of 6 hosts pooled in kartotherian-ssl (eqiad); depool_threshold 0.5 needs at least 3. Pool another host first.',
+      "✖ Refused: depool maps1008: only 2 host(s) proven to serve would stay in kartotherian-ssl (eqiad), below pybal's floor of 3 · " +
+        'after: 2 serving of 6 counted (inactive excluded) < floor 3 = ceil(6 × 0.5) · pybal could eject 0 failing host(s); unproven workers: 0. Pool another host first.',
     );
     expect(world.requests.created).toHaveLength(3);
     expect(world.requests.created.map(({ action }) => (action.kind === 'set-pooled' ? [action.verb, action.fqdn, action.changes] : action.kind))).toEqual(
@@ -245,7 +248,7 @@ describe('dispatch: depool and the capacity guard', () => {
   it('does not count inactive workers: the k8s pool in eqiad has 6 members, not 10', async () => {
     const world = setup();
     for (const host of ['maps1005', 'maps1006', 'maps1007']) world.pooling.put(conftoolPath(k8sPool, `${host}.eqiad.wmnet`), { pooled: 'no', weight: 10 });
-    expect(await world.say('alice', `${K} depool maps1008 --service kartotherian-k8s-ssl`)).toMatch(/^✖ Refused: .* 2 of 6 hosts .* at least 3\./);
+    expect(await world.say('alice', `${K} depool maps1008 --service kartotherian-k8s-ssl`)).toMatch(/^✖ Refused: depool maps1008: only 2 host\(s\) proven to serve .* · after: 2 serving of 6 counted \(inactive excluded\) < floor 3 /);
   });
 
   it('refuses even a dry run of an unsafe depool', async () => {

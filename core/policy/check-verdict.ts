@@ -1,0 +1,50 @@
+import type { Reading } from '../plan/analysis.js';
+import type { CheckVerdict } from './worker-proof.js';
+
+export interface WorkerTally {
+  ok: number;
+  total: number;
+  failures: readonly string[];
+}
+
+export interface WorkerCheckInput {
+  fqdn: string;
+  /** Requests sent to this worker on its own address with the public Host and SNI. */
+  tally: WorkerTally | undefined;
+  vip: WorkerTally;
+  k8s: { requestRate: Reading; errorRatio: Reading };
+  /** Below this many req/s on k8s, passing probes prove nothing about real traffic. */
+  minRequestRate: number;
+}
+
+/**
+ * One worker's verdict from one round of real requests, with the numbers that justify it. A
+ * failed request is failing; passing probes without real traffic behind them are inconclusive,
+ * never a pass.
+ */
+export function judgeWorkerCheck(input: WorkerCheckInput): { verdict: CheckVerdict; summary: string } {
+  const name = input.fqdn.split('.')[0] ?? input.fqdn;
+  const { tally } = input;
+  const k8s = `k8s 5xx ${show(input.k8s.errorRatio, percent)} at ${show(input.k8s.requestRate, rate)}`;
+  const vip = `VIP ${input.vip.ok}/${input.vip.total} ok${input.vip.failures.length > 0 ? ` (${input.vip.failures.join(', ')})` : ''}`;
+  if (tally === undefined || tally.total === 0) return { verdict: 'inconclusive', summary: `${name}: not probed · ${vip} · ${k8s}` };
+  const probes = `probes ${tally.ok}/${tally.total}${tally.failures.length > 0 ? ` (${tally.failures.join(', ')})` : ''}`;
+  if (tally.ok < tally.total) return { verdict: 'failing', summary: `${name} fails real requests: ${probes} · ${vip} · ${k8s}` };
+  const traffic = input.k8s.requestRate;
+  if (traffic.kind === 'no-data' || traffic.value < input.minRequestRate) {
+    return { verdict: 'inconclusive', summary: `${name}: ${probes}, but k8s traffic ${show(traffic, rate)} is under the floor of ${input.minRequestRate} req/s · ${k8s}` };
+  }
+  return { verdict: 'serving', summary: `${name} serves real requests: ${probes} · ${vip} · ${k8s}` };
+}
+
+function show(reading: Reading, format: (value: number) => string): string {
+  return reading.kind === 'value' ? format(reading.value) : 'no data';
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
+}
+
+function rate(value: number): string {
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} req/s`;
+}

@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import * as z from 'zod';
+
+const analysisStateSchema = z.strictObject({
+  at: z.number(),
+  failures: z.int().min(0),
+  /** The last verdict said in the channel, so an inconclusive stretch is said once. */
+  announced: z.enum(['pass', 'fail', 'inconclusive']).optional(),
+});
+export type AnalysisState = z.infer<typeof analysisStateSchema>;
+
+/**
+ * The guard's own bookkeeping, per service: when it last looked (the watchdog reads this), and the
+ * health analysis of each pool between ticks. In Redis, so a restarted or another process goes on.
+ */
+export class GuardState {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async markTick(service: string, at: number): Promise<void> {
+    await this.redis.hset(this.key(service), 'lastTickAt', String(at));
+  }
+
+  async lastTick(service: string): Promise<number | undefined> {
+    const raw = await this.redis.hget(this.key(service), 'lastTickAt');
+    return raw === null ? undefined : Number(raw);
+  }
+
+  async analysis(service: string, pool: string): Promise<AnalysisState | undefined> {
+    const raw = await this.redis.hget(this.key(service), `analysis:${pool}`);
+    if (raw === null) return undefined;
+    const parsed = analysisStateSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async setAnalysis(service: string, pool: string, state: AnalysisState): Promise<void> {
+    await this.redis.hset(this.key(service), `analysis:${pool}`, JSON.stringify(analysisStateSchema.parse(state)));
+  }
+
+  /** One tick at a time per service, across every process sharing this Redis. */
+  async tryLock(service: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.key(service)}:tick`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(service: string): Promise<void> {
+    await this.redis.del(`${this.key(service)}:tick`);
+  }
+
+  private key(service: string): string {
+    return `${this.prefix}:guard:${service}`;
+  }
+}

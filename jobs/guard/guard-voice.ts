@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { AuditLog } from '../../commands/ports.js';
+import type { WorkerRecord } from '../../core/policy/worker-proof.js';
+import type { Destination, Notifier } from '../notifier.js';
+
+export interface GuardVoiceDeps {
+  service: string;
+  notifier: Notifier;
+  audit: AuditLog;
+  /** Where to speak when the worker was not pooled from a channel: the plan's channel, or the service's first one. */
+  fallback: () => Promise<Destination | undefined>;
+  /** The task a change is logged against when the worker's own request named none (the plan's). */
+  task: string | undefined;
+  clock: { now(): number };
+}
+
+/**
+ * How the guard tells people: in the channel the worker was pooled from, with a SAL line and an
+ * audit entry carrying reason, requester and task like every other change.
+ */
+export class GuardVoice {
+  constructor(private readonly deps: GuardVoiceDeps) {}
+
+  async say(record: WorkerRecord | undefined, text: string, kind: 'progress' | 'result' | 'error', dedupe: string): Promise<void> {
+    const destination = await this.destination(record);
+    if (destination === undefined) return;
+    await this.deps.notifier.send(destination, { kind, text }, `guard-${this.deps.service}-${hash(dedupe)}`);
+  }
+
+  /** `!log` for a change the guard made: what, why (the numbers), for whom, and the task. */
+  async log(record: WorkerRecord | undefined, what: string, why: string, dedupe: string): Promise<void> {
+    const pooledBy = record?.pooledBy;
+    const requester = pooledBy === undefined ? 'pooled outside cutover' : `pooled by ${pooledBy.by}${pooledBy.requestId === undefined ? '' : ` in ${pooledBy.requestId}`}`;
+    const task = pooledBy?.task ?? this.deps.task;
+    await this.say(record, `!log cutover-guard@cutover ${what} - ${why} - ${requester}${task === undefined ? '' : ` - ${task}`}`, 'progress', `sal-${dedupe}`);
+  }
+
+  async audit(event: string, detail: string): Promise<void> {
+    await this.deps.audit.append({ event, service: this.deps.service, who: 'cutover-guard', where: 'guard', detail });
+  }
+
+  private async destination(record: WorkerRecord | undefined): Promise<Destination | undefined> {
+    const { transport, channel } = record?.pooledBy ?? {};
+    if (transport !== undefined && channel !== undefined) return { transport, channel };
+    return this.deps.fallback();
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 20);
+}

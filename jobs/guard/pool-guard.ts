@@ -1,0 +1,171 @@
+import type { HealthSnapshot } from '../../adapters/plan-effects.js';
+import type { PoolingBackend } from '../../adapters/pooling.js';
+import type { Clock } from '../../commands/ports.js';
+import { formatDuration } from '../../core/durations.js';
+import { CutoverError } from '../../core/errors.js';
+import type { Inventory, PoolRef } from '../../core/inventory.js';
+import { analyse, type AnalysisSettings } from '../../core/plan/analysis.js';
+import { newWorkerRecord, type WorkerRecord } from '../../core/policy/worker-proof.js';
+import type { PoolState } from '../../core/pool-state.js';
+import type { PoolWriter } from '../pool-writer.js';
+import type { GuardState } from './guard-state.js';
+import type { GuardVoice } from './guard-voice.js';
+import type { CheckedWorker, ProofSettings, WorkerProofs } from './worker-proofs.js';
+
+export interface GuardSettings extends ProofSettings {
+  /** How often every pooled worker gets real requests (default 5 s). */
+  intervalMs: number;
+  /** Requests to a worker that just failed, before it is depooled: one lost packet is not an outage. */
+  confirmAttempts: number;
+  analysis: AnalysisSettings;
+  analysisIntervalMs: number;
+}
+
+export interface PoolGuardDeps {
+  service: string;
+  inventory: Inventory;
+  pooling: Pick<PoolingBackend, 'listPool'>;
+  proofs: WorkerProofs;
+  writer: PoolWriter;
+  voice: GuardVoice;
+  state: GuardState;
+  settings: GuardSettings;
+  clock: Clock;
+  /** k8s beside bare metal from Prometheus; absent when no metrics are configured. */
+  health?: (pool: { dc: string; lvsService: string }) => Promise<HealthSnapshot>;
+  /** True while the plan's own soak analyses this DC: it rolls back its own change, the guard does not second-guess it. */
+  planAnalyses?: (dc: string) => Promise<boolean>;
+  /** The guard depooled a worker: the plan pauses (and rolls back) the step that pooled it. */
+  onDepooled?: (dc: string, fqdn: string, why: string) => Promise<void>;
+}
+
+/**
+ * Watches every pooled Wikikube worker, whoever pooled it (a hand `pool`, the plan, or confctl
+ * outside the bot): real requests through the VIP path every few seconds, Prometheus health at
+ * the plan's interval. A worker that fails real requests is depooled through the same writer
+ * and policy as every other change, with the numbers in the channel and a `!log` line.
+ */
+export class PoolGuard {
+  constructor(private readonly deps: PoolGuardDeps) {}
+
+  get service(): string {
+    return this.deps.service;
+  }
+
+  /** One look at every worker pool of the service; at most one tick runs at a time across processes. */
+  async tick(): Promise<'ran' | 'busy'> {
+    const { service, state, settings } = this.deps;
+    if (!(await state.tryLock(service, Math.max(30_000, settings.intervalMs * 6)))) return 'busy';
+    try {
+      for (const dc of this.deps.inventory.datacenters) {
+        for (const lvsService of this.deps.inventory.workerLvsServices) await this.watch(this.deps.inventory.pool(lvsService, dc));
+      }
+      await state.markTick(service, this.deps.clock.now());
+      return 'ran';
+    } finally {
+      await state.unlock(service);
+    }
+  }
+
+  private async watch(pool: PoolRef): Promise<void> {
+    const { service, proofs, settings } = this.deps;
+    const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
+    const workers = this.deps.inventory.members(pool.lvsService, pool.dc).filter((host) => host.kind === 'k8s-worker');
+    const pooled = workers.filter((host) => states.get(host.fqdn)?.pooled === 'yes').map((host) => host.fqdn);
+    const records = await proofs.records(service, pool);
+    for (const fqdn of records.keys()) if (!pooled.includes(fqdn)) await proofs.left(service, pool, fqdn);
+    if (pooled.length === 0) return;
+    for (const fqdn of pooled) if (!records.has(fqdn)) await this.adoptOutsider(pool, fqdn);
+
+    const checked = await proofs.check(service, pool, pooled, settings.probeAttempts);
+    const suspects = checked.filter((worker) => worker.verdict === 'failing').map((worker) => worker.fqdn);
+    const confirmed = await proofs.check(service, pool, suspects, settings.confirmAttempts);
+    const failing = new Set(confirmed.filter((worker) => worker.verdict === 'failing').map((worker) => worker.fqdn));
+    for (const worker of confirmed) if (failing.has(worker.fqdn)) await this.depoolFailing(pool, worker, states.get(worker.fqdn));
+    for (const worker of checked) if (!failing.has(worker.fqdn) && !suspects.includes(worker.fqdn)) await this.announce(pool, worker);
+    await this.analyseHealth(pool, pooled);
+  }
+
+  /** Pooled, and cutover did not do it: drift. Watched like any other, capacity only once proven. */
+  private async adoptOutsider(pool: PoolRef, fqdn: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const record = await this.deps.proofs.save(this.deps.service, pool, fqdn, (current) => ({ ...(current ?? newWorkerRecord(fqdn, now)), announced: 'outside' }));
+    const proveFor = formatDuration(this.deps.settings.proveMs);
+    await this.deps.voice.say(record, `👁 drift: ${short(fqdn)} is pooled in ${pool.lvsService} (${pool.dc}) but cutover did not pool it (confctl or a cookbook?); watching it with real requests, and it is not capacity until it has served them for ${proveFor}`, 'result', `outside-${fqdn}-${now}`);
+    await this.deps.voice.audit('guard.drift', `${fqdn} pooled in ${pool.lvsService} (${pool.dc}) outside cutover`);
+  }
+
+  private async depoolFailing(pool: PoolRef, worker: CheckedWorker, seen: PoolState | undefined): Promise<void> {
+    const { voice, service } = this.deps;
+    const action = { kind: 'set-pooled' as const, verb: 'depool' as const, service, pool, fqdn: worker.fqdn, changes: { pooled: 'no' as const } };
+    const where = `${pool.lvsService} (${pool.dc})`;
+    try {
+      const result = await this.deps.writer.write({ action, ...(seen === undefined ? {} : { expect: { state: seen } }), onMismatch: 'skip' }, 'guard');
+      if (result.outcome !== 'changed') return;
+      const episode = `${worker.fqdn}-${worker.record.pooledSince}`;
+      await voice.say(worker.record, `⏪ guard depooled ${short(worker.fqdn)} from ${where}, verified: ${worker.summary} · ${result.arithmetic ?? ''}`.trim(), 'error', `depool-${episode}-${this.deps.clock.now()}`);
+      await voice.log(worker.record, `conftool ${worker.fqdn} ${where}: pooled=${result.before.pooled} → ${result.after.pooled} weight=${result.after.weight}`, `guard: ${worker.summary}`, `depool-${episode}`);
+      await voice.audit('guard.depooled', `${worker.fqdn} ${where}: ${worker.summary}`);
+      await this.deps.onDepooled?.(pool.dc, worker.fqdn, worker.summary);
+    } catch (error) {
+      if (!(error instanceof CutoverError) || !error.code.startsWith('safety.')) throw error;
+      // Refused for capacity: the broken worker stays, and people must act now.
+      if (worker.record.announced === 'failing') return;
+      await this.deps.proofs.save(service, pool, worker.fqdn, (current) => (current === undefined ? current : { ...current, announced: 'failing' }));
+      await voice.say(worker.record, `🚨 ${short(worker.fqdn)} fails real requests in ${where} and cutover may not depool it: ${error.message} · ${worker.summary}. Repool bare metal now (!${service} emergency-stop does it, bare metal first), then depool the worker.`, 'error', `refused-${worker.fqdn}-${this.deps.clock.now()}`);
+      await voice.audit('guard.refused', `${worker.fqdn} ${where}: ${error.message}`);
+    }
+  }
+
+  /** Inconclusive and proven are said once each, never passed over in silence. */
+  private async announce(pool: PoolRef, worker: CheckedWorker): Promise<void> {
+    const next: WorkerRecord['announced'] = worker.record.provenAt !== undefined ? 'proven' : worker.verdict === 'inconclusive' ? 'inconclusive' : undefined;
+    if (next === undefined || worker.record.announced === next) return;
+    await this.deps.proofs.save(this.deps.service, pool, worker.fqdn, (current) => (current === undefined ? current : { ...current, announced: next }));
+    const where = `${pool.lvsService} (${pool.dc})`;
+    const text =
+      next === 'proven'
+        ? `✅ ${short(worker.fqdn)} is proven in ${where}: real requests served for ${formatDuration(this.deps.settings.proveMs)} without a failure · ${worker.summary}`
+        : `❔ inconclusive, not proven: ${worker.summary} in ${where}; it is not counted as capacity until real traffic shows it serving`;
+    await this.deps.voice.say(worker.record, text, next === 'proven' ? 'progress' : 'result', `${next}-${worker.fqdn}-${worker.record.pooledSince}-${worker.record.lastCheck?.at ?? 0}`);
+  }
+
+  /**
+   * Prometheus at the plan's interval, beside the probes: a breach (after failure_limit failed
+   * analyses) depools the newest worker, the change most likely to blame; inconclusive is said once.
+   */
+  private async analyseHealth(pool: PoolRef, pooled: readonly string[]): Promise<void> {
+    const { settings, state, service, clock } = this.deps;
+    if (this.deps.health === undefined || (await this.deps.planAnalyses?.(pool.dc)) === true) return;
+    const key = `${pool.dc}:${pool.lvsService}`;
+    const previous = await state.analysis(service, key);
+    const now = clock.now();
+    if (previous !== undefined && now - previous.at < settings.analysisIntervalMs) return;
+    const health = await this.deps.health({ dc: pool.dc, lvsService: pool.lvsService });
+    const verdict = analyse(health.k8s, health.baseline, settings.analysis);
+    const where = `${pool.lvsService} (${pool.dc})`;
+    if (verdict.kind === 'pass') return state.setAnalysis(service, key, { at: now, failures: 0, announced: 'pass' });
+    if (verdict.kind === 'inconclusive') {
+      if (previous?.announced !== 'inconclusive') await this.deps.voice.say(undefined, `❔ guard: health of ${where} is inconclusive (${verdict.reasons.join('; ')}) · ${verdict.summary}; not counted as a pass`, 'result', `health-inconclusive-${key}-${now}`);
+      return state.setAnalysis(service, key, { at: now, failures: previous?.failures ?? 0, announced: 'inconclusive' });
+    }
+    const failures = (previous?.failures ?? 0) + 1;
+    await state.setAnalysis(service, key, { at: now, failures, announced: 'fail' });
+    if (failures < settings.analysis.failure_limit) {
+      await this.deps.voice.say(undefined, `⚠ guard: ${where} failed health check ${failures}/${settings.analysis.failure_limit}: ${verdict.reasons.join('; ')} · ${verdict.summary}`, 'progress', `health-fail-${key}-${now}`);
+      return;
+    }
+    const records = await this.deps.proofs.records(service, pool);
+    const newest = [...pooled].sort((a, b) => (records.get(b)?.pooledSince ?? 0) - (records.get(a)?.pooledSince ?? 0))[0];
+    if (newest === undefined) return;
+    const record = records.get(newest) ?? newWorkerRecord(newest, now);
+    const summary = `health breach: ${verdict.reasons.join('; ')} · ${verdict.summary}`;
+    await state.setAnalysis(service, key, { at: now, failures: 0, announced: 'fail' });
+    const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
+    await this.depoolFailing(pool, { fqdn: newest, record, verdict: 'failing', summary }, states.get(newest));
+  }
+}
+
+function short(fqdn: string): string {
+  return fqdn.split('.')[0] ?? fqdn;
+}

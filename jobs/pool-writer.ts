@@ -1,0 +1,143 @@
+import type { PoolEntry, PoolingBackend } from '../adapters/pooling.js';
+import { conftoolPath, type SetPooledAction } from '../core/actions.js';
+import { CutoverError, isCutoverError } from '../core/errors.js';
+import type { Inventory, PoolRef } from '../core/inventory.js';
+import { judgePoolChange, type PolicyChange, type PolicyMember, type PolicyPurpose, type PolicyVerdict } from '../core/policy/pool-policy.js';
+import type { WorkerProof, WorkerRecord } from '../core/policy/worker-proof.js';
+import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
+import { describeStateChange } from '../core/state-change.js';
+import type { WorkerProofs } from './guard/worker-proofs.js';
+
+export interface PoolWrite {
+  action: SetPooledAction;
+  /**
+   * The state the approver was shown (or the journal recorded as ours): if the key no longer
+   * holds it, nothing is written. `revision` binds to etcd's modifiedIndex where there is one.
+   */
+  expect?: { state: PoolState; revision?: string };
+  /** refuse (default) fails the write; skip leaves the key alone, as a rollback must. */
+  onMismatch?: 'refuse' | 'skip';
+  /** Who the change is for, kept with a worker's proof record. */
+  by?: WorkerRecord['pooledBy'];
+}
+
+export interface WriteResult {
+  outcome: 'changed' | 'noop' | 'skipped';
+  path: string;
+  before: PoolState;
+  after: PoolState;
+  /** Why nothing was written (skipped, or already in place). */
+  note?: string;
+  /** The policy's numbers for a change that was judged. */
+  arithmetic?: string;
+}
+
+export interface Evaluation {
+  verdict: PolicyVerdict;
+  members: PolicyMember[];
+  proofs: Map<string, WorkerProof>;
+}
+
+export interface PoolWriterDeps {
+  pooling: PoolingBackend;
+  inventories: ReadonlyMap<string, Inventory>;
+  proofs: WorkerProofs;
+  /** A worker was just pooled: the guard checks it with real requests at once. */
+  onWorkerPooled?: (service: string) => Promise<void>;
+}
+
+/**
+ * The one way pool state changes, whoever asks: read, check the state the approver saw, judge
+ * the change with the one policy (`core/policy/pool-policy.ts`), compare-and-swap merging only
+ * the owned fields, read back. A compare-and-swap conflict means someone else wrote in between:
+ * it is reported, never silently re-applied over their change.
+ */
+export class PoolWriter {
+  constructor(private readonly deps: PoolWriterDeps) {}
+
+  /** The policy's verdict on `changes` to one pool as it is now: what request time and execution both ask. */
+  async evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose, read?: readonly PoolEntry[]): Promise<Evaluation> {
+    const inventory = this.inventory(service);
+    const entries = read ?? (await this.deps.pooling.listPool(pool));
+    const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
+    const kinds = new Map(inventory.members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
+    // Hosts conftool has that the inventory does not still count in pybal's arithmetic.
+    const members: PolicyMember[] = [...new Set([...kinds.keys(), ...states.keys()])].map((fqdn) => ({ fqdn, kind: kinds.get(fqdn) ?? 'bare-metal', state: states.get(fqdn) }));
+    const after = new Map(states);
+    for (const change of changes) after.set(change.fqdn, change.to);
+    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && states.get(change.fqdn)?.pooled === 'yes' && change.to.pooled !== 'yes');
+    const pooledWorkers = members.filter((member) => member.kind === 'k8s-worker' && after.get(member.fqdn)?.pooled === 'yes').map((member) => member.fqdn);
+    // "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
+    const proofs = bareMetalLeaves && purpose !== 'emergency-stop' ? await this.deps.proofs.fresh(service, pool, pooledWorkers) : await this.deps.proofs.recorded(service, pool);
+    const verdict = judgePoolChange({ purpose, pool: { dc: pool.dc, lvsService: pool.lvsService, threshold: inventory.lvsService(pool.lvsService).depool_threshold }, members, changes, proofs });
+    return { verdict, members, proofs };
+  }
+
+  async write(write: PoolWrite, purpose: PolicyPurpose): Promise<WriteResult> {
+    const { action } = write;
+    const path = conftoolPath(action.pool, action.fqdn);
+    // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
+    const entries = await this.deps.pooling.listPool(action.pool);
+    const current = entries.find((entry) => entry.path === path);
+    if (current === undefined) throw new CutoverError('pooling.backend', `${path} does not exist in conftool any more; nothing was written.`);
+    const next: PoolState = { ...current.state, ...action.changes };
+    const stale = write.expect === undefined ? undefined : staleness(write.expect, current);
+    if (stale !== undefined) {
+      // What was asked for is already there (a replay after a crash, or someone did it): nothing to write.
+      if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state, note: `already ${formatPoolState(current.state)}` };
+      if (write.onMismatch === 'skip') return { outcome: 'skipped', path, before: current.state, after: current.state, note: stale };
+      throw new CutoverError('request.stale', `${action.fqdn} ${stale} since it was shown for approval; nothing was written. Ask again to act on the pool as it is now.`);
+    }
+    // An inactive host takes no traffic; writing pooled=no would only add it to pybal's total.
+    if (action.verb === 'depool' && current.state.pooled === 'inactive') return { outcome: 'noop', path, before: current.state, after: current.state };
+    if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state };
+
+    const { verdict } = await this.evaluate(action.service, action.pool, [{ fqdn: action.fqdn, to: next }], purpose, entries);
+    if (!verdict.allow) {
+      throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing was written.`);
+    }
+    try {
+      await this.deps.pooling.compareAndSet(path, next, current.revision, current.extra);
+    } catch (error) {
+      if (!isCutoverError(error, 'pooling.conflict')) throw error;
+      const now = await this.deps.pooling.get(path).catch(() => undefined);
+      throw new CutoverError(
+        'pooling.conflict',
+        `Someone else changed ${action.fqdn} between cutover's read and its write (${formatPoolState(current.state)} → ${formatPoolState(now?.state)}); their change was kept and nothing was written. Check !status and ask again.`,
+        { cause: error },
+      );
+    }
+    const readBack = await this.deps.pooling.get(path);
+    if (!samePoolState(readBack?.state, next)) {
+      throw new CutoverError('pooling.verify-failed', `Wrote ${formatPoolState(next)} to ${path} but read back ${formatPoolState(readBack?.state)}; check !status and conftool by hand.`);
+    }
+    await this.noteWorker(action, current.state, next, write.by);
+    return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic };
+  }
+
+  /** A worker's proof starts over when it joins and ends when it leaves; the guard checks a newcomer at once. */
+  private async noteWorker(action: SetPooledAction, before: PoolState, after: PoolState, by: WorkerRecord['pooledBy']): Promise<void> {
+    if (this.deps.pooling.kind.startsWith('dry-run')) return;
+    const host = this.inventory(action.service).hosts.find((candidate) => candidate.fqdn === action.fqdn);
+    if (host?.kind !== 'k8s-worker') return;
+    if (before.pooled !== 'yes' && after.pooled === 'yes') {
+      await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, by);
+      await this.deps.onWorkerPooled?.(action.service);
+    } else if (before.pooled === 'yes' && after.pooled !== 'yes') {
+      await this.deps.proofs.left(action.service, action.pool, action.fqdn);
+    }
+  }
+
+  private inventory(service: string): Inventory {
+    const inventory = this.deps.inventories.get(service);
+    if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${service} is no longer configured.`);
+    return inventory;
+  }
+}
+
+/** What changed since `expect` was shown, in words with the numbers; undefined when nothing did. */
+function staleness(expect: NonNullable<PoolWrite['expect']>, current: PoolEntry): string | undefined {
+  if (!samePoolState(expect.state, current.state)) return `changed: ${describeStateChange(expect.state, current.state)}`;
+  if (expect.revision !== undefined && expect.revision !== current.revision) return `was rewritten (revision ${expect.revision} → ${current.revision}) though its values are the same`;
+  return undefined;
+}
