@@ -20,6 +20,8 @@ export interface CheckContext {
   dc: string;
   /** Hosts per group currently pooled=yes in the step's LVS service, for probes of real servers. */
   pooled: ReadonlyMap<string, readonly string[]>;
+  /** The step's analysis floor (req/s on k8s): less proves nothing. Absent: any traffic counts. */
+  minRequestRate?: number;
 }
 
 /**

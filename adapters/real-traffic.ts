@@ -4,7 +4,10 @@ import type { Reading } from '../core/plan/analysis.js';
 export interface ProbeTally {
   ok: number;
   total: number;
-  /** What the failed ones got, counted, e.g. ["503 ×3"], ["tls-name ×2"], ["timeout ×1"]. */
+  /**
+   * What the failed ones got, counted, in the prober's words (`failureLabel`), e.g. ["503 ×3"],
+   * ["names ×2"] (the certificate lacks an expected name), ["timeout ×1"].
+   */
   failures: string[];
 }
 

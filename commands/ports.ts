@@ -121,6 +121,8 @@ export interface SimulationControl {
   show(): Promise<string>;
   clear(): Promise<string>;
   breakHosts(fqdns: readonly string[]): Promise<string>;
+  /** Hosts whose TLS certificate lacks the public name: pybal's checks pass, real requests fail. */
+  wrongCert(fqdns: readonly string[]): Promise<string>;
   slowUnderLoad(shareAbove: number, p99Seconds: number): Promise<string>;
   noMetrics(on: boolean): Promise<string>;
   hang(adapter: string): Promise<string>;

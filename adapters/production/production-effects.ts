@@ -9,13 +9,18 @@ import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '..
 import type { PoolObserver } from '../pool-observer.js';
 import type { Prober } from '../probes/prober.js';
 import { probeVipPath } from '../probes/vip-path.js';
+import type { RealTrafficProber, RealTrafficReport } from '../real-traffic.js';
+import { realTrafficOutcome } from '../real-traffic-outcome.js';
+import { attemptsWithinLimit } from '../real-traffic-request.js';
 import type { PuppetRunner } from '../puppet/puppet-runner.js';
 import { formatPuppetRun } from '../puppet/puppet-summary.js';
 import type { ExpectedPybalState, PybalConfirmation } from '../pybal/confirm-applied.js';
 import type { PybalHostView } from '../pybal/pybal-pool-state.js';
 import type { PybalView } from '../pybal/pybal-view.js';
+import { ProductionRealTraffic } from './production-real-traffic.js';
 import { readHealth } from './read-health.js';
 import type { ProductionSettings } from './settings.js';
+import { vipProbeRequest } from './vip-request.js';
 
 export interface ProductionEffectsDeps {
   inventory: Inventory;
@@ -34,10 +39,17 @@ export interface ProductionEffectsDeps {
  * probes of the VIP and of every real server with the public Host and SNI, pybal's own view, and
  * Prometheus. Each piece is its own adapter with its own tests; this only composes them.
  */
-export class ProductionEffects implements PlanEffects, PoolObserver {
+export class ProductionEffects implements PlanEffects, PoolObserver, RealTrafficProber {
   readonly kind = 'production';
+  private readonly realTraffic: ProductionRealTraffic;
 
-  constructor(private readonly deps: ProductionEffectsDeps) {}
+  constructor(private readonly deps: ProductionEffectsDeps) {
+    this.realTraffic = new ProductionRealTraffic(deps);
+  }
+
+  async probeWorkers(args: { dc: string; lvsService: string; workers: readonly string[]; attempts: number }): Promise<RealTrafficReport> {
+    return this.realTraffic.probeWorkers(args);
+  }
 
   describePuppet({ selector, batchSize }: { selector: string; batchSize: number; applies: string }): string[] {
     return [`sudo -n cumin -b ${batchSize} --force '${selector}' 'run-puppet-agent'`];
@@ -105,7 +117,7 @@ export class ProductionEffects implements PlanEffects, PoolObserver {
         };
       }
       case 'vip-probe': {
-        const result = await probeVipPath(this.deps.prober, { ...this.vipRequest(dc, check.lvs_service), realServers: [] });
+        const result = await probeVipPath(this.deps.prober, { ...vipProbeRequest(this.deps.settings, this.deps.inventory, dc, check.lvs_service), realServers: [] });
         return { ok: result.ok, summary: result.summary };
       }
       case 'pybal-pool': {
@@ -141,16 +153,9 @@ export class ProductionEffects implements PlanEffects, PoolObserver {
       case 'real-traffic': {
         const workers = context.pooled.get(check.group) ?? [];
         if (workers.length === 0) return { ok: false, summary: `no ${check.group} worker is pooled in ${check.lvs_service}` };
-        const port = this.deps.inventory.lvsService(check.lvs_service).port;
-        const probe = await probeVipPath(this.deps.prober, {
-          ...this.vipRequest(dc, check.lvs_service),
-          realServers: workers.map((fqdn) => ({ host: fqdn, port, name: fqdn.split('.')[0] ?? fqdn })),
-        });
-        if (!probe.ok) return { ok: false, summary: probe.summary };
-        const k8s = await this.deps.health.groupHealth({ dc, group: 'k8s', window: this.deps.settings.window, lvs_service: check.lvs_service });
-        if (k8s.requestRate.kind === 'no-data') return { ok: false, inconclusive: true, summary: `${probe.summary}; no k8s request metrics (${k8s.requestRate.reason})` };
-        if (k8s.requestRate.value <= 0) return { ok: false, inconclusive: true, summary: `${probe.summary}; k8s receives no traffic yet` };
-        return { ok: true, summary: `${probe.summary}; ${k8s.requestRate.value.toFixed(0)} req/s on k8s` };
+        // vip_attempts per worker too: each worker on its own address is a target like the VIP.
+        const report = await this.probeWorkers({ dc, lvsService: check.lvs_service, workers, attempts: attemptsWithinLimit(workers.length, probes.vip_attempts) });
+        return realTrafficOutcome(report, { minRequestRate: context.minRequestRate });
       }
       default:
         return check satisfies never;
@@ -180,20 +185,6 @@ export class ProductionEffects implements PlanEffects, PoolObserver {
     const [first, ...rest] = this.deps.settings.pybal_restart.argv.map((word) => word.replaceAll('{host}', host).replaceAll('{reason}', reason));
     if (first === undefined) throw new CutoverError('config.invalid', 'backends.production.pybal_restart.argv is empty');
     return [first, ...rest];
-  }
-
-  private vipRequest(dc: string, lvsService: string) {
-    const probes = this.deps.settings.probes;
-    const vip = probes.vips[dc];
-    if (vip === undefined) throw new CutoverError('config.invalid', `backends.production.probes.vips has no VIP for ${dc}`);
-    return {
-      url: probes.public_url,
-      vip: { host: vip, port: this.deps.inventory.lvsService(lvsService).port, name: `${lvsService} VIP` },
-      expectedNames: probes.expected_names,
-      timeoutMs: probes.timeout_ms,
-      vipAttempts: probes.vip_attempts,
-      ...this.trust(),
-    };
   }
 
   private trust(): { ca?: string } {

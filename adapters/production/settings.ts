@@ -12,6 +12,7 @@ export const productionSettingsSchema = z.strictObject({
     expected_names: z.array(z.string()).min(1).default(['maps.wikimedia.org', 'kartotherian.discovery.wmnet']),
     vips: z.record(z.string(), z.string()),
     timeout_ms: z.int().min(100).max(60_000).default(5000),
+    /** Real requests per target: through the VIP, and to each worker when a step proves workers. */
     vip_attempts: z.int().min(1).max(20).default(5),
     /** PEM of the CA that signs the service certificates (the Puppet CA), read by the loader from `ca_file`. */
     ca: z.string().optional(),

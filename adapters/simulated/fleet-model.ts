@@ -8,6 +8,11 @@ import type { PoolState } from '../../core/pool-state.js';
 export const fleetFaultsSchema = z.strictObject({
   /** Hosts that pass pybal's TCP/ProxyFetch checks but fail real requests (the 2025-02-17 incident). */
   broken_hosts: z.array(z.string()).default([]),
+  /**
+   * Hosts whose TLS certificate lacks the public name (the 2025-02-19 incident): TCP is accepted and
+   * pybal's checks pass, since pybal never verifies names, but every real request fails the name check.
+   */
+  wrong_cert_hosts: z.array(z.string()).default([]),
   /** p99 of the k8s group rises to `p99_seconds` once k8s carries more than `share_above` of the traffic. */
   slow_under_load: z.strictObject({ share_above: z.number().min(0).max(1), p99_seconds: z.number().positive() }).optional(),
   /** Adapters that never answer (each call hangs until its timeout). */
@@ -62,8 +67,9 @@ export function groupHealth(
   const shares = trafficShares(hosts);
   const members = hosts.filter((host) => host.group === group);
   const share = members.reduce((sum, host) => sum + (shares.get(host.fqdn) ?? 0), 0);
+  // The CDN sees a failed name check as a 5xx from its backend, exactly like a 503.
   const brokenShare = members
-    .filter((host) => faults.broken_hosts.includes(host.fqdn))
+    .filter((host) => !servesRealRequests(host.fqdn, faults))
     .reduce((sum, host) => sum + (shares.get(host.fqdn) ?? 0), 0);
   const errorRatio = share === 0 ? 0 : Math.min(1, traffic.baseErrorRatio + brokenShare / share);
   const slow = group === 'k8s' && faults.slow_under_load !== undefined && share > faults.slow_under_load.share_above;
@@ -77,5 +83,37 @@ export function groupHealth(
 
 /** Whether a real request to this host succeeds: what a probe through the VIP path would see. */
 export function servesRealRequests(fqdn: string, faults: FleetFaults): boolean {
-  return !faults.broken_hosts.includes(fqdn);
+  return realRequestFailure(fqdn, faults) === undefined;
+}
+
+/**
+ * What a real request to this host gets, in the prober's words (`failureLabel`): a broken host
+ * answers 503, a certificate without the public name fails the name check (`names`).
+ */
+export function realRequestFailure(fqdn: string, faults: FleetFaults): '503' | 'names' | undefined {
+  if (faults.broken_hosts.includes(fqdn)) return '503';
+  if (faults.wrong_cert_hosts.includes(fqdn)) return 'names';
+  return undefined;
+}
+
+/**
+ * What `attempts` requests through the VIP get: ipvs spreads them by weight, so each kind of
+ * failure takes its traffic share of them. Rounded cumulatively, so the counts always add up
+ * to `attempts` and the same pool always gives the same answer.
+ */
+export function vipOutcomes(hosts: readonly SimulatedHost[], faults: FleetFaults, attempts: number): string[] {
+  const shares = trafficShares(hosts);
+  const shareOf = (label: string): number =>
+    [...shares].filter(([fqdn]) => realRequestFailure(fqdn, faults) === label).reduce((sum, [, share]) => sum + share, 0);
+  const served = [...shares.values()].reduce((sum, share) => sum + share, 0);
+  // No host with weight: ipvs has no destination and answers with a port-unreachable.
+  if (served === 0) return Array.from({ length: attempts }, () => 'refused');
+  const outcomes: string[] = [];
+  let cumulative = 0;
+  for (const label of ['503', 'names']) {
+    cumulative += shareOf(label);
+    const count = Math.round(attempts * cumulative) - outcomes.length;
+    outcomes.push(...Array.from({ length: count }, () => label));
+  }
+  return [...outcomes, ...Array.from({ length: attempts - outcomes.length }, () => 'ok')];
 }

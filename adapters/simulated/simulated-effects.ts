@@ -7,8 +7,13 @@ import type { PoolObserver } from '../pool-observer.js';
 import type { PoolingBackend } from '../pooling.js';
 import { showsExpected, type ExpectedPybalState, type PybalConfirmation } from '../pybal/confirm-applied.js';
 import type { PybalHostView } from '../pybal/pybal-pool-state.js';
-import { groupHealth, servesRealRequests, type FleetFaults, type SimulatedHost } from './fleet-model.js';
+import type { RealTrafficProber, RealTrafficReport } from '../real-traffic.js';
+import { realTrafficOutcome } from '../real-traffic-outcome.js';
+import { attemptsWithinLimit } from '../real-traffic-request.js';
+import { groupHealth, realRequestFailure, servesRealRequests, type FleetFaults, type SimulatedHost } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
+import { FleetView } from './fleet-view.js';
+import { SimulatedRealTraffic } from './simulated-real-traffic.js';
 import type { SimulationSettings } from './simulation-settings.js';
 
 export interface SimulatedEffectsOptions {
@@ -21,17 +26,29 @@ export interface SimulatedEffectsOptions {
 
 type Adapter = FleetFaults['hanging'][number];
 
+/** Requests per target when a plan step proves workers: production's default `vip_attempts`. */
+const CHECK_ATTEMPTS = 5;
+
 /**
  * The plan's world, simulated: puppet changes flip features, helm deploys a release, and every
  * check answers from the same traffic model the metrics use, faults included. A broken worker
- * passes pybal's checks here exactly as it did in production, and fails real requests.
+ * passes pybal's checks here exactly as it did in production, and fails real requests; so does
+ * one whose certificate lacks the public name (2025-02-19), since pybal never checks names.
  */
-export class SimulatedEffects implements PlanEffects, PoolObserver {
+export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficProber {
   readonly kind = 'simulated';
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly view: FleetView;
+  private readonly realTraffic: SimulatedRealTraffic;
 
   constructor(private readonly options: SimulatedEffectsOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.view = new FleetView(options);
+    this.realTraffic = new SimulatedRealTraffic({ inventory: options.inventory, fleet: options.fleet, view: this.view, settings: options.settings, metrics: this, sleep: this.sleep });
+  }
+
+  async probeWorkers(args: { dc: string; lvsService: string; workers: readonly string[]; attempts: number }): Promise<RealTrafficReport> {
+    return this.realTraffic.probeWorkers(args);
   }
 
   describePuppet({ selector, batchSize, applies }: { selector: string; batchSize: number; applies: string }): string[] {
@@ -84,23 +101,25 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
       case 'tls-probe': {
         await this.maybeHang('probes');
         const hosts = this.options.inventory.hosts.filter((host) => host.dc === dc && host.group === check.group);
-        const open = await this.portOpen(dc, check.group, check.port);
-        return open
+        const open = await this.view.portOpen(dc, check.group, check.port);
+        if (!open) return { ok: false, summary: `TLS on ${check.port}: 0/${hosts.length} ${check.group} hosts answer (connection refused)` };
+        const misnamed = hosts.filter((host) => faults.wrong_cert_hosts.includes(host.fqdn));
+        return misnamed.length === 0
           ? { ok: true, summary: `TLS on ${check.port}: ${hosts.length}/${hosts.length} ${check.group} hosts answer, names ok` }
-          : { ok: false, summary: `TLS on ${check.port}: 0/${hosts.length} ${check.group} hosts answer (connection refused)` };
+          : { ok: false, summary: `TLS on ${check.port}: ${hosts.length - misnamed.length}/${hosts.length} ${check.group} hosts ok; ${misnamed.map((host) => host.shortName).join(', ')}: certificate lacks the public name` };
       }
       case 'vip-probe': {
         await this.maybeHang('probes');
-        const live = await this.lvsLive(dc, check.lvs_service);
-        const hosts = await this.hosts(dc, check.lvs_service);
+        const live = await this.view.lvsLive(dc, check.lvs_service);
+        const hosts = await this.view.hosts(dc, check.lvs_service);
         const serving = hosts.filter((host) => host.state?.pooled === 'yes' && servesRealRequests(host.fqdn, faults));
         const ok = live && serving.length > 0;
         return { ok, summary: `VIP ${check.lvs_service} (${dc}): ${ok ? `200 image/png via ${serving.length} serving hosts` : live ? 'no serving host' : 'connection refused (no pybal service)'}` };
       }
       case 'pybal-pool': {
         await this.maybeHang('pybal');
-        const live = await this.lvsLive(dc, check.lvs_service);
-        const members = (await this.hosts(dc, check.lvs_service)).filter((host) => this.groupOf(host.fqdn) === check.group && host.state?.pooled === 'yes');
+        const live = await this.view.lvsLive(dc, check.lvs_service);
+        const members = (await this.view.hosts(dc, check.lvs_service)).filter((host) => this.groupOf(host.fqdn) === check.group && host.state?.pooled === 'yes');
         // pybal's checks never touch the VIP, so broken hosts show as up here too.
         return live
           ? { ok: members.length > 0, summary: `pybal ${check.lvs_service}: ${members.length} ${check.group} hosts enabled/up on both LVS` }
@@ -108,7 +127,7 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
       }
       case 'traffic-moved': {
         await this.maybeHang('metrics');
-        const target = await this.cdnTarget(dc);
+        const target = await this.view.cdnTarget(dc);
         if (faults.no_metrics) return { ok: false, inconclusive: true, summary: 'no metrics data for the CDN backends' };
         const ok = target === check.to;
         return { ok, summary: ok ? `CDN traffic on ${check.to}, none left on ${check.from}, 5xx unchanged` : `CDN still sends traffic to ${target}` };
@@ -116,22 +135,19 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
       case 'release-ready': {
         await this.maybeHang('helm');
         const release = await this.options.fleet.release(dc);
-        return release === undefined ? { ok: false, summary: `no release deployed in ${dc}` } : { ok: true, summary: `${release.replicas}/${release.replicas} pods ready, NodePort 6543 answers 200 on a worker` };
+        if (release === undefined) return { ok: false, summary: `no release deployed in ${dc}` };
+        // Production requests the tile from the NodePort of the DC's first worker, public name and all.
+        const worker = this.options.inventory.hosts.find((host) => host.dc === dc && host.kind === 'k8s-worker');
+        const failure = worker === undefined ? undefined : realRequestFailure(worker.fqdn, faults);
+        return failure === undefined
+          ? { ok: true, summary: `${release.replicas}/${release.replicas} pods ready, NodePort 6543 answers 200 on a worker` }
+          : { ok: false, summary: `${release.replicas}/${release.replicas} pods ready, but NodePort 6543 on ${worker?.shortName ?? 'a worker'}: ${failure}` };
       }
       case 'real-traffic': {
-        await this.maybeHang('probes');
         const workers = context.pooled.get(check.group) ?? [];
         if (workers.length === 0) return { ok: false, summary: `no ${check.group} worker is pooled in ${check.lvs_service}` };
-        const failing = workers.filter((fqdn) => !servesRealRequests(fqdn, faults));
-        const health = await this.health({ dc, lvsService: check.lvs_service });
-        const rate = health.k8s.requestRate;
-        const shortNames = (hosts: readonly string[]): string => hosts.map((fqdn) => fqdn.split('.')[0]).join(', ');
-        if (failing.length > 0) {
-          return { ok: false, summary: `real requests through the VIP fail on ${shortNames(failing)} (503/timeout) although pybal shows them up` };
-        }
-        if (rate.kind === 'no-data') return { ok: false, inconclusive: true, summary: `probes ok on ${shortNames(workers)}, but no metrics to confirm real traffic (${rate.reason})` };
-        if (rate.value <= 0) return { ok: false, inconclusive: true, summary: `probes ok on ${shortNames(workers)}, but k8s receives no traffic yet` };
-        return { ok: true, summary: `${shortNames(workers)} served real requests via the VIP: probes 200, ${rate.value.toFixed(0)} req/s on k8s` };
+        const report = await this.probeWorkers({ dc, lvsService: check.lvs_service, workers, attempts: attemptsWithinLimit(workers.length, CHECK_ATTEMPTS) });
+        return realTrafficOutcome(report, { minRequestRate: context.minRequestRate });
       }
       default:
         return check satisfies never;
@@ -146,10 +162,10 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
       const none = { errorRatio: noData('no series'), p99Seconds: noData('no series'), requestRate: noData('no series') };
       return { k8s: none, baseline: none, k8sShare: noData('no series') };
     }
-    const receives = (await this.cdnTarget(dc)) === lvsService;
+    const receives = (await this.view.cdnTarget(dc)) === lvsService;
     const traffic = { ...this.options.settings.traffic, requestsPerSecond: receives ? (this.options.settings.traffic.requests_per_second[dc] ?? 0) : 0 };
     const model = { requestsPerSecond: traffic.requestsPerSecond, baseP99Seconds: traffic.base_p99_seconds, baseErrorRatio: traffic.base_error_ratio };
-    const hosts = await this.hosts(dc, lvsService);
+    const hosts = await this.view.hosts(dc, lvsService);
     const readings = (group: SimulatedHost['group']): HealthSnapshot['k8s'] => {
       const health = groupHealth(hosts, group, faults, model);
       const value = (v: number): Reading => ({ kind: 'value', value: v });
@@ -161,40 +177,8 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
     return { k8s, baseline: readings('bare-metal'), k8sShare: { kind: 'value', value: share } };
   }
 
-  private async hosts(dc: string, lvsService: string): Promise<SimulatedHost[]> {
-    const entries = await this.options.pooling.listPool(this.options.inventory.pool(lvsService, dc));
-    const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
-    return this.options.inventory.members(lvsService, dc).map((host) => ({
-      fqdn: host.fqdn,
-      group: host.kind === 'k8s-worker' ? 'k8s' : 'bare-metal',
-      state: states.get(host.fqdn),
-    }));
-  }
-
   private groupOf(fqdn: string): string | undefined {
     return this.options.inventory.hosts.find((host) => host.fqdn === fqdn)?.group;
-  }
-
-  private async portOpen(dc: string, group: string, port: number): Promise<boolean> {
-    if (this.options.settings.open_ports[group]?.includes(port) === true) return true;
-    const applied = await this.options.fleet.features(dc);
-    return applied.some((name) => {
-      const opens = this.options.settings.features[name]?.opens;
-      return opens?.group === group && opens.port === port;
-    });
-  }
-
-  private async lvsLive(dc: string, lvsService: string): Promise<boolean> {
-    const declared = Object.values(this.options.settings.features).some((feature) => feature.lvs_service === lvsService);
-    if (!declared) return true; // Services the simulation does not roll out exist from the start.
-    const applied = await this.options.fleet.features(dc);
-    return applied.some((name) => this.options.settings.features[name]?.lvs_service === lvsService);
-  }
-
-  private async cdnTarget(dc: string): Promise<string> {
-    const applied = await this.options.fleet.features(dc);
-    const moved = applied.map((name) => this.options.settings.features[name]?.cdn_to).find((target) => target !== undefined);
-    return moved ?? this.options.settings.cdn_from;
   }
 
   private lvsHosts(dc: string): [string, string] {
@@ -215,8 +199,8 @@ export class SimulatedEffects implements PlanEffects, PoolObserver {
   /** pybal as it would report the pool: every pooled host enabled and, since its checks never touch the VIP, up. */
   async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {
     await this.maybeHang('pybal');
-    const live = await this.lvsLive(pool.dc, pool.lvsService);
-    const hosts = await this.hosts(pool.dc, pool.lvsService);
+    const live = await this.view.lvsLive(pool.dc, pool.lvsService);
+    const hosts = await this.view.hosts(pool.dc, pool.lvsService);
     const servers = Object.fromEntries(
       hosts.filter((host) => host.state !== undefined && host.state.pooled !== 'inactive').map((host) => [host.fqdn, { pooled: host.state?.pooled === 'yes', weight: host.state?.weight ?? 0, up: true, enabled: host.state?.pooled === 'yes' }]),
     );

@@ -31,6 +31,11 @@ export class SimulationFaults {
     return this.change((faults) => ({ ...faults, broken_hosts: [...new Set([...faults.broken_hosts, ...fqdns])] }));
   }
 
+  /** Certificates without the public name: TCP and pybal's checks pass, every real request fails the name check. */
+  async wrongCert(fqdns: readonly string[]): Promise<string> {
+    return this.change((faults) => ({ ...faults, wrong_cert_hosts: [...new Set([...faults.wrong_cert_hosts, ...fqdns])] }));
+  }
+
   async slowUnderLoad(shareAbove: number, p99Seconds: number): Promise<string> {
     return this.change((faults) => ({ ...faults, slow_under_load: { share_above: shareAbove, p99_seconds: p99Seconds } }));
   }
@@ -64,6 +69,7 @@ export class SimulationFaults {
 function describe(faults: FleetFaults): string {
   const parts = [
     faults.broken_hosts.length > 0 ? `broken (pass checks, fail real requests): ${faults.broken_hosts.map((fqdn) => fqdn.split('.')[0]).join(', ')}` : '',
+    faults.wrong_cert_hosts.length > 0 ? `certificate lacks the public name (pass checks, fail real requests): ${faults.wrong_cert_hosts.map((fqdn) => fqdn.split('.')[0]).join(', ')}` : '',
     faults.slow_under_load === undefined ? '' : `k8s p99 ${faults.slow_under_load.p99_seconds}s above ${Math.round(faults.slow_under_load.share_above * 100)}% share`,
     faults.no_metrics ? 'no metrics' : '',
     faults.hanging.length > 0 ? `hanging: ${faults.hanging.join(', ')}` : '',

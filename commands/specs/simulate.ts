@@ -6,15 +6,15 @@ import { defineCommand } from '../spec.js';
 /** Fault injection for rehearsals; only where the service runs on the simulated fleet. */
 export const simulateCommand = defineCommand({
   name: 'simulate',
-  summary: 'inject faults into the simulated fleet: show | clear | broken HOST… | slow SHARE P99 | no-metrics on|off | hang ADAPTER | outside-repool HOST',
-  usage: 'simulate show|clear|broken HOST…|slow SHARE P99_SECONDS|no-metrics on|off|hang ADAPTER|outside-repool HOST [--service LVS]',
+  summary: 'inject faults into the simulated fleet: show | clear | broken HOST… | wrong-cert HOST… | slow SHARE P99 | no-metrics on|off | hang ADAPTER | outside-repool HOST',
+  usage: 'simulate show|clear|broken HOST…|wrong-cert HOST…|slow SHARE P99_SECONDS|no-metrics on|off|hang ADAPTER|outside-repool HOST [--service LVS]',
   positionals: [{ name: 'what' }, { name: 'rest', rest: true }],
   flags: { service: 'string' },
   access: 'request',
   scope: 'service',
   mutates: true,
   args: z.strictObject({
-    what: z.enum(['show', 'clear', 'broken', 'slow', 'no-metrics', 'hang', 'outside-repool'], { error: 'one of show, clear, broken, slow, no-metrics, hang, outside-repool' }),
+    what: z.enum(['show', 'clear', 'broken', 'wrong-cert', 'slow', 'no-metrics', 'hang', 'outside-repool'], { error: 'one of show, clear, broken, wrong-cert, slow, no-metrics, hang, outside-repool' }),
     rest: z.string().max(300).optional(),
     service: z.string().max(63).optional(),
   }),
@@ -31,6 +31,9 @@ export const simulateCommand = defineCommand({
       case 'broken':
         if (words.length === 0) throw new CutoverError('input.invalid', 'Which hosts? simulate broken wikikube1001 …');
         return simulation.breakHosts(words.map((word) => inventory.resolveHost(word).fqdn));
+      case 'wrong-cert':
+        if (words.length === 0) throw new CutoverError('input.invalid', 'Which hosts? simulate wrong-cert wikikube1001 …');
+        return simulation.wrongCert(words.map((word) => inventory.resolveHost(word).fqdn));
       case 'slow': {
         const [share, p99] = words.map(Number);
         if (share === undefined || p99 === undefined || !(share >= 0 && share <= 1) || !(p99 > 0 && p99 < 60)) {

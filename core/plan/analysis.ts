@@ -101,11 +101,11 @@ export function describeHealth(k8s: GroupReadings, baseline: GroupReadings): str
   ].join(' · ');
 }
 
-function show(reading: Reading, format: (value: number) => string): string {
+export function show(reading: Reading, format: (value: number) => string): string {
   return reading.kind === 'value' ? format(reading.value) : 'no data';
 }
 
-function percent(value: number): string {
+export function percent(value: number): string {
   return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
 }
 
@@ -113,6 +113,6 @@ function seconds(value: number): string {
   return value < 1 ? `${Math.round(value * 1000)}ms` : `${value.toFixed(2)}s`;
 }
 
-function rate(value: number): string {
+export function rate(value: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} req/s`;
 }

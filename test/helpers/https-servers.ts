@@ -33,7 +33,8 @@ export interface SeenRequest {
 }
 
 export interface TestServer {
-  readonly host: '127.0.0.1';
+  /** A loopback address: 127.0.0.1 unless the test asked for another. */
+  readonly host: string;
   readonly port: number;
   /** Requests that got as far as HTTP. */
   readonly requests: SeenRequest[];
@@ -44,12 +45,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export function startHttpsServer(options: { certificate: CertificateFiles; behaviour: Behaviour }): Promise<TestServer> {
+/**
+ * `at` puts the server on another loopback address (all of 127/8 is local on Linux), so several
+ * servers can share one port the way real servers in an LVS pool do.
+ */
+export function startHttpsServer(options: { certificate: CertificateFiles; behaviour: Behaviour; at?: { host: string; port: number } }): Promise<TestServer> {
   const requests: SeenRequest[] = [];
   const server = createHttpsServer({ cert: options.certificate.cert, key: options.certificate.key }, (request, response) => {
     answer(options.behaviour, requests, request, response);
   });
-  return listen(withoutTimeouts(server), requests);
+  return listen(withoutTimeouts(server), requests, options.at);
 }
 
 /** The same behaviours over plain HTTP, like Kartotherian's own port 6533. */
@@ -124,7 +129,7 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-async function listen(server: Server, requests: SeenRequest[]): Promise<TestServer> {
+async function listen(server: Server, requests: SeenRequest[], at: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const idle: Array<() => void> = [];
   server.on('connection', (socket: Socket) => {
@@ -137,12 +142,12 @@ async function listen(server: Server, requests: SeenRequest[]): Promise<TestServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(at.port, at.host, resolve);
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
-    host: '127.0.0.1',
+    host: at.host,
     port,
     requests,
     openSockets: () => sockets.size,
