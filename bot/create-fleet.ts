@@ -44,7 +44,7 @@ export function createFleets(config: Config, env: EnvSettings, inventories: Read
     const settings = config.backends.simulation ?? simulationSettingsSchema.parse({ cdn_from: inventory.lvsServiceNames[0] ?? service });
     const fleet = new FleetState(client, prefix, settings.faults);
     const effects = new SimulatedEffects({ inventory, pooling, fleet, settings });
-    fleets.set(service, { effects, observer: effects, prober: asProber(effects), simulation: new SimulationFaults(fleet, inventory, pooling) });
+    fleets.set(service, { effects, observer: effects, prober: effects, simulation: new SimulationFaults(fleet, inventory, pooling) });
   }
   return fleets;
 }
@@ -70,7 +70,7 @@ function productionFleet(config: Config, inventory: Inventory, env: EnvSettings)
       health: healthReader,
       cookbooks: createCommandRunner(puppet.host),
     });
-    return { effects, observer: effects, prober: asProber(effects), simulation: undefined };
+    return { effects, observer: effects, prober: effects, simulation: undefined };
   }
   const observer: PoolObserver = {
     pybal: async (pool) => pybalView?.readPool(pool),
@@ -80,6 +80,3 @@ function productionFleet(config: Config, inventory: Inventory, env: EnvSettings)
   return { effects: undefined, observer, prober: undefined, simulation: undefined };
 }
 
-function asProber(effects: object): RealTrafficProber | undefined {
-  return 'probeWorkers' in effects && typeof effects.probeWorkers === 'function' ? (effects as RealTrafficProber) : undefined;
-}

@@ -1,4 +1,4 @@
-import type { Reading } from '../plan/analysis.js';
+import { percent, rate, show, type Reading } from '../plan/analysis.js';
 import type { CheckVerdict } from './worker-proof.js';
 
 export interface WorkerTally {
@@ -35,16 +35,4 @@ export function judgeWorkerCheck(input: WorkerCheckInput): { verdict: CheckVerdi
     return { verdict: 'inconclusive', summary: `${name}: ${probes}, but k8s traffic ${show(traffic, rate)} is under the floor of ${input.minRequestRate} req/s · ${k8s}` };
   }
   return { verdict: 'serving', summary: `${name} serves real requests: ${probes} · ${vip} · ${k8s}` };
-}
-
-function show(reading: Reading, format: (value: number) => string): string {
-  return reading.kind === 'value' ? format(reading.value) : 'no data';
-}
-
-function percent(value: number): string {
-  return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
-}
-
-function rate(value: number): string {
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} req/s`;
 }

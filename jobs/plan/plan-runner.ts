@@ -562,7 +562,7 @@ export class PlanRunner implements PlanControl {
     const outcomes: CheckOutcome[] = [];
     for (const check of here.step.verify) {
       const lvsService = 'lvs_service' in check ? check.lvs_service : this.lvsServiceOf(here.step);
-      outcomes.push(await this.deps.effects.runCheck(check, { dc: here.dc, pooled: await this.pooledByGroup(here.dc, lvsService) }));
+      outcomes.push(await this.deps.effects.runCheck(check, { dc: here.dc, pooled: await this.pooledByGroup(here.dc, lvsService), minRequestRate: this.analysisFor(here.step).min_request_rate }));
     }
     return outcomes;
   }

@@ -45,7 +45,7 @@ async function world() {
 
 describe('runSetPooled: conftool written, read back, and seen by pybal on every LVS', () => {
   it('names the LVS hosts that applied the change', async () => {
-    const { pooling, run } = await world();
+    const { run } = await world();
     const applied = (lvsHost: string): PybalConfirmation => ({ lvsHost, outcome: 'applied', elapsedMs: 20 });
     const result = await run(observer([applied('lvs1019.eqiad.wmnet'), applied('lvs1020.eqiad.wmnet')]));
     expect(result.outcome).toMatch(/read back and verified, pybal ✓ on lvs1019, lvs1020 · eqiad kartotherian-k8s-ssl now 7 pooled/);
@@ -66,14 +66,14 @@ describe('runSetPooled: conftool written, read back, and seen by pybal on every 
   });
 
   it('says when pybal does not serve the pool yet, instead of failing', async () => {
-    const { pooling, run } = await world();
+    const { run } = await world();
     const noPool = (lvsHost: string): PybalConfirmation => ({ lvsHost, outcome: 'error', error: { kind: 'http-error', detail: '404' }, elapsedMs: 5 });
     const result = await run(observer([noPool('lvs1019.eqiad.wmnet'), noPool('lvs1020.eqiad.wmnet')]));
     expect(result.outcome).toMatch(/pybal has no kartotherian-k8s-ssl pool yet \(takes no traffic\)/);
   });
 
   it('skips pybal for a no-op and when none is configured', async () => {
-    const { pooling, run } = await world();
+    const { run } = await world();
     const unused = observer(undefined);
     const first = await run(unused);
     expect(first.outcome).not.toMatch(/pybal/);
