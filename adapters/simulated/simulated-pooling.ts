@@ -2,9 +2,8 @@ import type { Redis } from 'ioredis';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
-import { splitConftoolValue } from '../conftool/conftool-value.js';
+import { parseConftoolValue } from '../conftool/conftool-value.js';
 import type { PoolEntry, PoolingBackend } from '../pooling.js';
-import { parseJson } from '../../core/parse-json.js';
 
 /**
  * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens
@@ -112,12 +111,10 @@ export class SimulatedPooling implements PoolingBackend {
   }
 }
 
+/** Read as etcd's values are: tolerant of fields cutover does not own, strict on the ones it does (adapter.bad-output). */
 function toEntry(path: string, raw: string, revision: string | undefined): PoolEntry {
-  const value = splitConftoolValue(parseJson(raw));
-  if (value === undefined) {
-    throw new CutoverError('pooling.backend', `Unexpected value at ${path}: ${raw.slice(0, 100)}`);
-  }
-  return { path, fqdn: fqdnOf(path), state: value.state, revision: revision ?? '0', ...(value.extra === undefined ? {} : { extra: value.extra }) };
+  const { state, extra } = parseConftoolValue(raw, path);
+  return { path, fqdn: fqdnOf(path), state, revision: revision ?? '0', ...(extra === undefined ? {} : { extra }) };
 }
 
 function fqdnOf(path: string): string {

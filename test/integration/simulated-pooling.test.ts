@@ -61,8 +61,8 @@ describe('SimulatedPooling on a real Redis: values with fields cutover does not 
 
   it('still refuses a bad owned field, with or without extras, and an invalid state before writing it', async () => {
     await redis.hset(`${prefix}:sim:conftool`, M6, '{"weight": 10, "pooled": "maybe", "reason": "T1"}');
-    await expect(pooling.get(M6)).rejects.toMatchObject({ code: 'pooling.backend' });
-    await expect(pooling.listPool(POOL)).rejects.toMatchObject({ code: 'pooling.backend' });
+    await expect(pooling.get(M6)).rejects.toMatchObject({ code: 'adapter.bad-output' });
+    await expect(pooling.listPool(POOL)).rejects.toMatchObject({ code: 'adapter.bad-output' });
     const read = await pooling.get(M5);
     await expect(pooling.compareAndSet(M5, { pooled: 'yes', weight: 1.5 }, read?.revision ?? null)).rejects.toMatchObject({ code: 'input.invalid' });
     expect(await stored(M5)).toBe('{"weight":10,"pooled":"yes"}');
