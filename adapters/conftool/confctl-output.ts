@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
-import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
-import { conftoolNameSchema, conftoolTagSchema } from './conftool-key.js';
+import type { PoolState } from '../../core/pool-state.js';
+import { conftoolNameSchema, conftoolTagSchema, type ConftoolKey } from './conftool-key.js';
+import { splitConftoolValue } from './conftool-value.js';
 import { parseJson } from '../../core/parse-json.js';
 
 export interface ConfctlObject {
@@ -10,8 +11,10 @@ export interface ConfctlObject {
   state: PoolState;
 }
 
+/** One line of what `set` printed. A report, not proof: see parseConfctlSet. */
 export interface ConfctlChange {
-  name: string;
+  /** The object the line names, from its `<dc>/<cluster>/<service>/<fqdn>: ` prefix. */
+  object: ConftoolKey;
   field: string;
   from: string;
   to: string;
@@ -43,13 +46,13 @@ const getLineSchema = z
   .transform((line, ctx) => {
     const name = Object.keys(line).find((key) => key !== 'tags') ?? '';
     const parsedName = conftoolNameSchema.safeParse(name);
-    const state = poolStateSchema.safeParse(line[name]);
+    const value = splitConftoolValue(line[name]);
     const tags = tagsSchema.safeParse(line['tags']);
-    if (!parsedName.success || !state.success || !tags.success) {
+    if (!parsedName.success || value === undefined || !tags.success) {
       ctx.addIssue({ code: 'custom', message: 'bad name, value or tags' });
       return z.NEVER;
     }
-    return { name: parsedName.data, tags: tags.data, state: state.data };
+    return { name: parsedName.data, tags: tags.data, state: value.state };
   });
 
 /** Parses `confctl select ... get`: one JSON object per line, nothing else. */
@@ -61,19 +64,37 @@ export function parseConfctlGet(stdout: string, shown: string): ConfctlObject[] 
   });
 }
 
-const CHANGE_LINE = /^(\S+): (\S+) changed (.*) => (.*)$/;
+const CHANGE_LINE = /^([^/\s]+)\/([^/\s]+)\/([^/\s]+)\/([^/\s]+): (\S+) changed (.*) => (.*)$/;
 
 /**
- * Parses `confctl select ... set/...`: conftool prints `maps1005.eqiad.wmnet: pooled changed yes => no`
- * for every field it changed, and nothing for a field that already had the value.
+ * Parses what `confctl select ... set/...` prints on stdout (conftool 3.0.1, see
+ * confctl-transcripts.md): one line per field, prefixed with the object's path,
+ * `eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet: pooled changed inactive => yes`.
+ * These lines prove nothing: weight is reported even when it already had the value
+ * (`weight changed 10 => 10`), pooled is not reported when it had, and a selector matching
+ * nothing prints nothing and exits 0. Only reading the object back says what is stored. The
+ * parse still refuses anything else, which would mean a confctl that is not the one we know.
  */
 export function parseConfctlSet(stdout: string, shown: string): ConfctlChange[] {
   return lines(stdout).map((line) => {
     const match = CHANGE_LINE.exec(line);
-    if (match === null) throw badOutput(shown, line);
-    const [, name = '', field = '', from = '', to = ''] = match;
-    return { name, field, from, to };
+    const [, dc = '', cluster = '', service = '', fqdn = '', field = '', from = '', to = ''] = match ?? [];
+    const named = [dc, cluster, service].every((tag) => conftoolTagSchema.safeParse(tag).success) && conftoolNameSchema.safeParse(fqdn).success;
+    if (match === null || !named) throw badOutput(shown, line);
+    return { object: { dc, cluster, service, fqdn }, field, from, to };
   });
+}
+
+/**
+ * confctl's stderr without the IRC-handler warning conftool logs on every run where IRC is not
+ * configured: it says nothing about the command, and would take a place among the few stderr
+ * lines an error shows.
+ */
+export function confctlStderr(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('WARNING:conftool:Skipped configuration of IRC handler'))
+    .join('\n');
 }
 
 function lines(stdout: string): string[] {

@@ -1,11 +1,11 @@
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
-import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
-import { assertSucceeded, type CommandRunner, type CommandSpec } from '../command-runner.js';
+import { formatPoolState, poolStateSchema, samePoolState, type PoolState } from '../../core/pool-state.js';
+import { assertSucceeded, type CommandResult, type CommandRunner, type CommandSpec } from '../command-runner.js';
 import type { PoolEntry, PoolingBackend } from '../pooling.js';
 import { conftoolPoolDirectory, parseConftoolPath, type ConftoolKey } from './conftool-key.js';
 import { formatConftoolValue } from './conftool-value.js';
-import { parseConfctlGet, parseConfctlSet, type ConfctlObject } from './confctl-output.js';
+import { confctlStderr, parseConfctlGet, parseConfctlSet, type ConfctlChange, type ConfctlObject } from './confctl-output.js';
 
 export interface ConfctlPoolingOptions {
   /** Local or ssh to a cumin host; it owns argv, timeouts and redaction. */
@@ -22,8 +22,12 @@ export interface ConfctlPoolingOptions {
  * conftool through `confctl select '<selector>' get|set/...`. confctl has no compare-and-swap,
  * so the revision is the value itself (conftool's JSON of it): compareAndSet re-reads, refuses
  * if the value is not the one the caller read, then sets. What remains is the moment between
- * that re-read and the set, which only etcd's prevIndex closes; the caller's read-back catches
- * a writer that slips into it.
+ * that re-read and the set, which only etcd's prevIndex closes; the read-back after the set
+ * catches a writer that slips into it.
+ *
+ * Fields cutover does not own (`"reason": "T1"`) are invisible here: `get` shows only conftool's
+ * schema fields. They are never lost either, because confctl's set merges into the stored value
+ * itself. So entries from this backend carry no `extra`, and `keep` is not needed to write.
  */
 export class ConfctlPooling implements PoolingBackend {
   readonly kind = 'confctl';
@@ -45,7 +49,7 @@ export class ConfctlPooling implements PoolingBackend {
     return objects.map((object) => toEntry(`${directory}/${object.name}`, object)).sort((a, b) => a.fqdn.localeCompare(b.fqdn));
   }
 
-  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, _keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
     const key = parseConftoolPath(path);
     const spec = this.setSpec(key, next);
     // confctl asks "Ok to continue? [y/N]" when a set matches several objects; never get that far.
@@ -60,25 +64,34 @@ export class ConfctlPooling implements PoolingBackend {
         `Someone else changed ${path} (now ${currentRevision ?? 'absent'}, expected ${expectedRevision ?? 'absent'}); nothing was written.`,
       );
     }
-    const result = assertSucceeded(await this.options.runner.run(spec));
+    const result = this.succeeded(await this.options.runner.run(spec));
     const changes = parseConfctlSet(result.stdout, result.shown);
-    // Older confctl logs a failed write to stderr and still exits 0: a change it does not report did not happen.
-    for (const field of ['pooled', 'weight'] as const) {
-      if (current !== undefined && current.state[field] !== next[field] && !changes.some((change) => change.name === key.fqdn && change.field === field && change.to === String(next[field]))) {
-        const stderr = result.stderr.trim().split('\n').slice(-3).join(' | ');
-        throw new CutoverError('adapter.command-failed', `${result.shown} did not report changing ${field} to ${next[field]}${stderr === '' ? '' : `: ${stderr}`}`);
-      }
+    const stray = changes.find((change) => !sameKey(change.object, key));
+    if (stray !== undefined) {
+      const { dc, cluster, service, fqdn } = stray.object;
+      throw new CutoverError(
+        'adapter.bad-output',
+        `${result.shown} reported changing ${stray.field} on ${dc}/${cluster}/${service}/${fqdn}, which the selector does not name; check conftool by hand.`,
+      );
     }
-    return { path, fqdn: key.fqdn, state: { ...next }, revision: formatConftoolValue(next) };
+    // What confctl printed is no proof either way (see parseConfctlSet): what is stored now is.
+    const stored = only(path, key, await this.select(key));
+    if (stored === undefined || !samePoolState(stored.state, next)) {
+      throw new CutoverError(
+        'pooling.verify-failed',
+        `Set ${formatPoolState(next)} on ${path} with confctl, but it reads back ${formatPoolState(stored?.state)}${said(result, changes)}; check !status and conftool by hand.`,
+      );
+    }
+    return toEntry(path, stored);
   }
 
   /** The exact command compareAndSet would run (after its re-read), for dry-run. */
-  describeWrite(path: string, next: PoolState, _expectedRevision: string | null): string {
+  describeWrite(path: string, next: PoolState, _expectedRevision: string | null, _keep?: Readonly<Record<string, unknown>>): string {
     return this.options.runner.describe(this.setSpec(parseConftoolPath(path), next));
   }
 
   private async select(tags: Omit<ConftoolKey, 'fqdn'> & { fqdn?: string }): Promise<ConfctlObject[]> {
-    const result = assertSucceeded(await this.options.runner.run(this.spec([selector(tags), 'get'])));
+    const result = this.succeeded(await this.options.runner.run(this.spec([selector(tags), 'get'])));
     const objects = parseConfctlGet(result.stdout, result.shown);
     for (const object of objects) {
       const { dc, cluster, service } = object.tags;
@@ -87,6 +100,10 @@ export class ConfctlPooling implements PoolingBackend {
       }
     }
     return objects;
+  }
+
+  private succeeded(result: CommandResult): CommandResult {
+    return assertSucceeded({ ...result, stderr: confctlStderr(result.stderr) });
   }
 
   private setSpec(key: ConftoolKey, next: PoolState): CommandSpec {
@@ -122,6 +139,17 @@ function escapeRegex(word: string): string {
 
 function toEntry(path: string, object: ConfctlObject): PoolEntry {
   return { path, fqdn: object.name, state: object.state, revision: formatConftoolValue(object.state) };
+}
+
+function sameKey(a: ConftoolKey, b: ConftoolKey): boolean {
+  return a.dc === b.dc && a.cluster === b.cluster && a.service === b.service && a.fqdn === b.fqdn;
+}
+
+/** What confctl said about a set that did not stick, for the person who has to look. */
+function said(result: CommandResult, changes: readonly ConfctlChange[]): string {
+  const reported = changes.length === 0 ? 'no change' : changes.map((change) => `${change.field} ${change.from} => ${change.to}`).join(', ');
+  const stderr = result.stderr.trim().split('\n').slice(-3).join(' | ');
+  return ` (confctl reported ${reported}${stderr === '' ? '' : `; stderr: ${stderr}`})`;
 }
 
 /** The one object a key selects. More than one is refused outright: set would prompt, and which one was meant is unknowable. */

@@ -16,7 +16,7 @@ export interface PlannedWrite {
 
 /** Backends that can show the write they would perform without performing it. */
 export interface DescribesWrites {
-  describeWrite(path: string, next: PoolState, expectedRevision: string | null): string;
+  describeWrite(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): string;
 }
 
 /**
@@ -44,10 +44,10 @@ export class DryRunPooling implements PoolingBackend {
     for (const [path, entry] of this.overlay) {
       if (path.startsWith(directory)) entries.set(path, entry);
     }
-    return [...entries.values()].map((entry) => ({ ...entry, state: { ...entry.state } })).sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+    return [...entries.values()].map(copyOf).sort((a, b) => a.fqdn.localeCompare(b.fqdn));
   }
 
-  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
     const { fqdn } = parseConftoolPath(path);
     const current = await this.get(path);
     if ((current?.revision ?? null) !== expectedRevision) {
@@ -61,15 +61,21 @@ export class DryRunPooling implements PoolingBackend {
       from: current === undefined ? undefined : { ...current.state },
       to: { ...next },
       expectedRevision,
-      command: this.inner.describeWrite?.(path, next, expectedRevision),
+      command: this.inner.describeWrite?.(path, next, expectedRevision, keep),
     });
     // A revision no real backend hands out, so nobody mistakes the planned entry for a stored one.
-    const entry: PoolEntry = { path, fqdn, state: { ...next }, revision: `dry-run-${this.plannedWrites.length}` };
-    this.overlay.set(path, entry);
-    return { ...entry, state: { ...entry.state } };
+    const planned: PoolEntry = { path, fqdn, state: { ...next }, revision: `dry-run-${this.plannedWrites.length}` };
+    // The fields kept are the ones the real write would merge into, so a later step of the plan carries them on too.
+    const entry = keep === undefined || Object.keys(keep).length === 0 ? planned : { ...planned, extra: keep };
+    this.overlay.set(path, copyOf(entry));
+    return copyOf(entry);
   }
 }
 
 function copy(entry: PoolEntry | undefined): PoolEntry | undefined {
-  return entry === undefined ? undefined : { ...entry, state: { ...entry.state } };
+  return entry === undefined ? undefined : copyOf(entry);
+}
+
+function copyOf(entry: PoolEntry): PoolEntry {
+  return { ...entry, state: { ...entry.state }, ...(entry.extra === undefined ? {} : { extra: structuredClone(entry.extra) }) };
 }

@@ -47,8 +47,8 @@ export class EtcdPooling implements PoolingBackend {
       .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
   }
 
-  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
-    const request = this.writeRequest(path, next, expectedRevision);
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
+    const request = this.writeRequest(path, next, expectedRevision, keep);
     const response = await this.client.request(request);
     if (response.status === 200 || response.status === 201) {
       const node = resultNode(response, path);
@@ -68,18 +68,23 @@ export class EtcdPooling implements PoolingBackend {
   }
 
   /** The exact HTTP write compareAndSet would send, for dry-run. */
-  describeWrite(path: string, next: PoolState, expectedRevision: string | null): string {
-    return this.client.describe(this.writeRequest(path, next, expectedRevision));
+  describeWrite(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): string {
+    return this.client.describe(this.writeRequest(path, next, expectedRevision, keep));
   }
 
-  private writeRequest(path: string, next: PoolState, expectedRevision: string | null): EtcdRequest {
+  /**
+   * The whole value is written, as conftool's driver does after merging into what it read: the
+   * fields cutover owns from `next`, the others from `keep`. The prevIndex makes that merge
+   * safe: if anyone changed any field since the read, the write fails instead of undoing them.
+   */
+  private writeRequest(path: string, next: PoolState, expectedRevision: string | null, keep: Readonly<Record<string, unknown>> | undefined): EtcdRequest {
     parseConftoolPath(path);
     const state = poolStateSchema.safeParse(next);
     if (!state.success) throw new CutoverError('input.invalid', `Refusing to write an invalid pool state to ${path}: ${JSON.stringify(next)}`);
     if (expectedRevision !== null && !/^\d{1,20}$/.test(expectedRevision)) {
       throw new CutoverError('pooling.backend', `"${expectedRevision.slice(0, 40)}" is not an etcd index; read ${path} through this backend first.`);
     }
-    const value = formatConftoolValue(state.data);
+    const value = formatConftoolValue(state.data, keep);
     const form: Record<string, string> = expectedRevision === null ? { value, prevExist: 'false' } : { value, prevIndex: expectedRevision, prevExist: 'true' };
     return { method: 'PUT', key: path, form };
   }
@@ -88,7 +93,8 @@ export class EtcdPooling implements PoolingBackend {
 function toEntry(node: EtcdNode, path: string): PoolEntry {
   if (node.value === undefined) throw new CutoverError('adapter.bad-output', `etcd returned no value for ${path}`);
   const { fqdn } = parseConftoolPath(path);
-  return { path, fqdn, state: parseConftoolValue(node.value, path), revision: String(node.modifiedIndex) };
+  const { state, extra } = parseConftoolValue(node.value, path);
+  return { path, fqdn, state, revision: String(node.modifiedIndex), ...(extra === undefined ? {} : { extra }) };
 }
 
 function resultNode(response: EtcdResponse, what: string): EtcdNode {

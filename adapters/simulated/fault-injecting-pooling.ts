@@ -33,10 +33,10 @@ export class FaultInjectingPooling implements PoolingBackend {
     return this.inner.get(path);
   }
 
-  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
     await this.maybeHang();
     if (this.writeMs > 0) await this.sleep(this.writeMs);
-    return this.inner.compareAndSet(path, next, expectedRevision);
+    return this.inner.compareAndSet(path, next, expectedRevision, keep);
   }
 
   private async maybeHang(): Promise<void> {

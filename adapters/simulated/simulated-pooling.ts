@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
+import { parseConftoolValue } from '../conftool/conftool-value.js';
 import type { PoolEntry, PoolingBackend } from '../pooling.js';
-import { parseJson } from '../../core/parse-json.js';
 
 /**
  * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens
@@ -49,7 +49,9 @@ export interface SeedEntry {
 
 /**
  * The simulated fleet's conftool: the same keys and JSON values as etcd, kept in Redis so the
- * demo's pool state survives a restart.
+ * demo's pool state survives a restart. Like conftool, a value may carry fields cutover does not
+ * own; they are read into `extra` and written back from `keep`. (Compact JSON rather than
+ * Python's spacing: nothing but this class reads these bytes, and tests pin them.)
  */
 export class SimulatedPooling implements PoolingBackend {
   readonly kind = 'simulated';
@@ -93,8 +95,11 @@ export class SimulatedPooling implements PoolingBackend {
     return raw === null ? undefined : toEntry(path, raw, revision ?? undefined);
   }
 
-  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
-    const value = JSON.stringify({ weight: next.weight, pooled: next.pooled });
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
+    // Checked before writing: the stored value is read back into the entry, and garbage must not get that far.
+    if (!poolStateSchema.safeParse(next).success) throw new CutoverError('input.invalid', `Refusing to write an invalid pool state to ${path}: ${JSON.stringify(next)}`);
+    const kept = Object.entries(keep ?? {}).filter(([field]) => field !== 'weight' && field !== 'pooled');
+    const value = JSON.stringify(Object.fromEntries([['weight', next.weight], ['pooled', next.pooled], ...kept]));
     const result = (await this.redis.eval(COMPARE_AND_SET, 3, this.values, this.revisions, this.counter, path, value, expectedRevision ?? '')) as [number, string];
     if (result[0] !== 1) {
       throw new CutoverError(
@@ -102,16 +107,14 @@ export class SimulatedPooling implements PoolingBackend {
         `Someone else changed ${path} (revision ${result[1] || 'none'}, expected ${expectedRevision ?? 'none'}); nothing was written.`,
       );
     }
-    return { path, fqdn: fqdnOf(path), state: next, revision: result[1] };
+    return toEntry(path, value, result[1]);
   }
 }
 
+/** Read as etcd's values are: tolerant of fields cutover does not own, strict on the ones it does (adapter.bad-output). */
 function toEntry(path: string, raw: string, revision: string | undefined): PoolEntry {
-  const parsed = poolStateSchema.safeParse(parseJson(raw));
-  if (!parsed.success) {
-    throw new CutoverError('pooling.backend', `Unexpected value at ${path}: ${raw.slice(0, 100)}`);
-  }
-  return { path, fqdn: fqdnOf(path), state: parsed.data, revision: revision ?? '0' };
+  const { state, extra } = parseConftoolValue(raw, path);
+  return { path, fqdn: fqdnOf(path), state, revision: revision ?? '0', ...(extra === undefined ? {} : { extra }) };
 }
 
 function fqdnOf(path: string): string {

@@ -55,7 +55,7 @@ export class SimulationFaults {
     const path = conftoolPath(this.inventory.choosePool(host, lvsService), host.fqdn);
     const current = await this.pooling.get(path);
     if (current === undefined) throw new CutoverError('input.invalid', `${path} does not exist.`);
-    await this.pooling.compareAndSet(path, { pooled: 'yes', weight: current.state.weight > 0 ? current.state.weight : 10 }, current.revision);
+    await this.pooling.compareAndSet(path, { pooled: 'yes', weight: current.state.weight > 0 ? current.state.weight : 10 }, current.revision, current.extra);
     return `simulated: someone outside cutover set ${path} to pooled=yes (a cookbook, say).`;
   }
 

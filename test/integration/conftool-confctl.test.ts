@@ -78,13 +78,14 @@ describe('ConfctlPooling running a confctl stand-in through the command runner (
     expect((await fake.calls())[0]).toEqual(['--quiet', 'select', SELECT_POOL, 'get']);
   });
 
-  it('re-reads, compares, then sets pooled and weight in one set/ action', async () => {
+  it('re-reads, compares, sets pooled and weight in one set/ action, then reads back', async () => {
     const read = await pooling.get(M5);
     await fake.clearCalls();
     const written = await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null);
     expect(await fake.calls()).toEqual([
       ['--quiet', 'select', SELECT_M5, 'get'],
       ['--quiet', 'select', SELECT_M5, 'set/pooled=no:weight=10'],
+      ['--quiet', 'select', SELECT_M5, 'get'],
     ]);
     expect(written).toEqual({ path: M5, fqdn: 'maps1005.eqiad.wmnet', state: { pooled: 'no', weight: 10 }, revision: '{"weight": 10, "pooled": "no"}' });
     expect((await fake.state())['eqiad/maps/kartotherian-ssl/maps1005.eqiad.wmnet']).toEqual({ weight: 10, pooled: 'no' });
@@ -156,12 +157,52 @@ describe('ConfctlPooling running a confctl stand-in through the command runner (
     expect(setError.message).not.toContain('hunter2');
   });
 
-  it('treats a set that exits 0 without reporting the change as failed (old confctl only logs write errors)', async () => {
+  it('reports a real change as succeeded although confctl prints the object path and "weight changed 10 => 10"', async () => {
+    // The shape of Transcript 1: pooled inactive => yes on a k8s worker, weight left as it is.
+    const K8S = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet';
+    await fake.write('eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet', { weight: 10, pooled: 'inactive' });
+    const read = await pooling.get(K8S);
+    const written = await pooling.compareAndSet(K8S, { pooled: 'yes', weight: 10 }, read?.revision ?? null);
+    expect(written).toEqual({ path: K8S, fqdn: 'wikikube-worker1001.eqiad.wmnet', state: { pooled: 'yes', weight: 10 }, revision: '{"weight": 10, "pooled": "yes"}' });
+    expect((await fake.state())['eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet']).toEqual({ weight: 10, pooled: 'yes' });
+    // Setting it again prints only "weight changed 10 => 10", and is no failure either.
+    expect((await pooling.compareAndSet(K8S, { pooled: 'yes', weight: 10 }, written.revision)).state).toEqual({ pooled: 'yes', weight: 10 });
+  });
+
+  it('reads and lists a value with a field outside the schema, and the set keeps that field where it was', async () => {
+    await fake.write('eqiad/maps/kartotherian-ssl/maps1006.eqiad.wmnet', { weight: 10, pooled: 'yes', reason: 'T1' });
+    const M6 = `${DIR}/maps1006.eqiad.wmnet`;
+    const read = await pooling.get(M6);
+    // confctl's get hides the field, so the entry carries no extra: confctl keeps it on set by itself.
+    expect(read).toEqual({ path: M6, fqdn: 'maps1006.eqiad.wmnet', state: { weight: 10, pooled: 'yes' }, revision: '{"weight": 10, "pooled": "yes"}' });
+    expect((await pooling.listPool(POOL)).map((entry) => entry.fqdn)).toContain('maps1006.eqiad.wmnet');
+    await pooling.compareAndSet(M6, { pooled: 'no', weight: 10 }, read?.revision ?? null);
+    expect(JSON.stringify((await fake.state())['eqiad/maps/kartotherian-ssl/maps1006.eqiad.wmnet'])).toBe('{"weight":10,"pooled":"no","reason":"T1"}');
+  });
+
+  it('is pooling.verify-failed when the read-back differs from what was set, and says both', async () => {
+    const read = await pooling.get(M5);
+    // confctl prints "pooled changed yes => no", then another writer puts the object back.
+    await fake.control({ overwriteAfterSet: { pooled: 'yes', weight: 3 } });
+    const error = await failure(pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null));
+    expect(error.code).toBe('pooling.verify-failed');
+    expect(error.message).toContain(`Set pooled=no weight=10 on ${M5} with confctl, but it reads back pooled=yes weight=3`);
+    expect(error.message).toContain('confctl reported pooled yes => no, weight 10 => 10');
+  });
+
+  it('is pooling.verify-failed when a set exits 0 and wrote nothing (old confctl only logs write errors)', async () => {
     const read = await pooling.get(M5);
     await fake.control({ silentSetFailure: 'ERROR:conftool:Error when trying to set/pooled=no on name=maps1005' });
     const error = await failure(pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null));
-    expect(error.code).toBe('adapter.command-failed');
-    expect(error.message).toMatch(/did not report changing pooled to no: ERROR:conftool:Error when trying/);
+    expect(error.code).toBe('pooling.verify-failed');
+    expect(error.message).toMatch(/reads back pooled=yes weight=10 \(confctl reported no change; stderr: ERROR:conftool:Error when trying/);
+    expect(error.message).not.toContain('IRC handler');
+  });
+
+  it('refuses set output it does not know, such as the bare host name the old stand-in printed', async () => {
+    const read = await pooling.get(M5);
+    await fake.control({ garbage: 'maps1005.eqiad.wmnet: pooled changed yes => no', garbageOn: 'set' });
+    expect((await failure(pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null))).code).toBe('adapter.bad-output');
   });
 
   it('turns garbage output into adapter.bad-output', async () => {
@@ -210,6 +251,7 @@ describe('ConfctlPooling running a confctl stand-in through the command runner (
     const result = await (await shippedWriter(pooling)).write({ action }, 'change');
     expect(result).toMatchObject({ outcome: 'changed', path: `${DIR}/maps1006.eqiad.wmnet`, before: { weight: 10, pooled: 'yes' }, after: { weight: 10, pooled: 'no' } });
     expect((await fake.state())['eqiad/maps/kartotherian-ssl/maps1006.eqiad.wmnet']).toEqual({ weight: 10, pooled: 'no' });
-    expect((await fake.calls()).map((argv) => argv[3])).toEqual(['get', 'get', 'get', 'set/pooled=no:weight=10', 'get']);
+    // The writer's one read of the pool, compareAndSet's re-read, set and read-back, then the writer's own read-back.
+    expect((await fake.calls()).map((argv) => argv[3])).toEqual(['get', 'get', 'set/pooled=no:weight=10', 'get', 'get']);
   });
 });

@@ -11,6 +11,10 @@ import type { PoolState } from '../../core/pool-state.js';
 import { shippedWriter } from '../helpers/fake-safety.js';
 import { EtcdKeys, freePort, startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
 
+// Past 300 lines on purpose: every case here is EtcdPooling against the same real etcd, which
+// each file would otherwise start again (a second or more on a loaded machine), and splitting
+// the backend's behaviour across files would make it harder to see what the backend promises.
+
 const POOL: PoolRef = { lvsService: 'kartotherian-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-ssl' };
 const DIR = '/conftool/v1/pools/eqiad/maps/kartotherian-ssl';
 const M5 = `${DIR}/maps1005.eqiad.wmnet`;
@@ -125,6 +129,49 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     expect(await codeOf(pooling.get(`${DIR}/maps1010.eqiad.wmnet`))).toBe('adapter.bad-output');
   });
 
+  it('reads and lists a value carrying a field cutover does not own, keeping that field in extra', async () => {
+    // conftool keeps such fields (confctl-transcripts.md, Transcript 2); they must never make a pool unreadable.
+    await keys.put(M6, '{"weight": 10, "pooled": "inactive", "reason": "T1"}');
+    const raw = await keys.get(M6);
+    expect(await pooling.get(M6)).toEqual({ path: M6, fqdn: 'maps1006.eqiad.wmnet', state: { weight: 10, pooled: 'inactive' }, revision: String(raw?.modifiedIndex), extra: { reason: 'T1' } });
+    const listed = await pooling.listPool(POOL);
+    expect(listed.map((entry) => [entry.fqdn, entry.state.pooled, entry.extra])).toEqual([
+      ['maps1005.eqiad.wmnet', 'yes', undefined],
+      ['maps1006.eqiad.wmnet', 'inactive', { reason: 'T1' }],
+      ['maps1007.eqiad.wmnet', 'yes', undefined],
+      ['maps1008.eqiad.wmnet', 'yes', undefined],
+    ]);
+    expect(Object.hasOwn(listed[0] ?? {}, 'extra')).toBe(false);
+  });
+
+  it('writes the kept fields back in stored order, byte for byte what confctl writes', async () => {
+    await keys.put(M6, '{"weight": 10, "pooled": "inactive", "reason": "T1", "since": {"ts": 1700000000, "by": "j\\u00f6rg"}}');
+    const read = await pooling.get(M6);
+    const written = await pooling.compareAndSet(M6, { pooled: 'yes', weight: 10 }, read?.revision ?? null, read?.extra);
+    expect((await keys.get(M6))?.value).toBe('{"weight": 10, "pooled": "yes", "reason": "T1", "since": {"ts": 1700000000, "by": "j\\u00f6rg"}}');
+    expect(written.extra).toEqual({ reason: 'T1', since: { ts: 1700000000, by: 'jörg' } });
+    expect(written.state).toEqual({ pooled: 'yes', weight: 10 });
+    // The transcript's exact case: set/pooled=yes on {"weight": 10, "pooled": "inactive", "reason": "T1"}.
+    await keys.put(M7, '{"weight": 10, "pooled": "inactive", "reason": "T1"}');
+    const m7 = await pooling.get(M7);
+    await pooling.compareAndSet(M7, { pooled: 'yes', weight: 10 }, m7?.revision ?? null, m7?.extra);
+    expect((await keys.get(M7))?.value).toBe('{"weight": 10, "pooled": "yes", "reason": "T1"}');
+  });
+
+  it('still refuses a bad owned field next to a field it does not own', async () => {
+    await keys.put(M8, '{"weight": 10, "pooled": "maybe", "reason": "T1"}');
+    expect(await codeOf(pooling.get(M8))).toBe('adapter.bad-output');
+    expect(await codeOf(pooling.listPool(POOL))).toBe('adapter.bad-output');
+    await keys.put(M8, '{"weight": -1, "pooled": "yes", "reason": "T1"}');
+    expect(await codeOf(pooling.get(M8))).toBe('adapter.bad-output');
+  });
+
+  it('refuses to write kept fields that are not plain JSON, before any request', async () => {
+    const read = await pooling.get(M5);
+    expect(await codeOf(pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null, { when: new Date(0) }))).toBe('input.invalid');
+    expect((await keys.get(M5))?.value).toBe(YES_10);
+  });
+
   it('refuses crafted paths before any request', async () => {
     let requests = 0;
     const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((requests += 1), fetch(input, init)) }));
@@ -156,6 +203,17 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     // Later reads through the dry run see the plan; etcd does not.
     expect((await dry.get(M5))?.state.pooled).toBe('no');
     expect((await dry.listPool(POOL)).find((entry) => entry.path === M5)?.state.pooled).toBe('no');
+  });
+
+  it('DryRunPooling shows the kept fields in the PUT it would send, and keeps them on the planned entry', async () => {
+    await keys.put(M6, '{"weight": 10, "pooled": "yes", "reason": "T1"}');
+    const dry = new DryRunPooling(pooling);
+    const read = await dry.get(M6);
+    const planned = await dry.compareAndSet(M6, { pooled: 'no', weight: 10 }, read?.revision ?? null, read?.extra);
+    expect(new URLSearchParams(dry.plannedWrites[0]?.command?.split(' ')[2]).get('value')).toBe('{"weight": 10, "pooled": "no", "reason": "T1"}');
+    expect(planned.extra).toEqual({ reason: 'T1' });
+    expect((await dry.get(M6))?.extra).toEqual({ reason: 'T1' });
+    expect((await keys.get(M6))?.value).toBe('{"weight": 10, "pooled": "yes", "reason": "T1"}');
   });
 
   describe('the pool writer (one read, policy, CAS, read back) on etcd', () => {
@@ -198,6 +256,12 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
       const failure = await (await shippedWriter(pooling)).write(write, 'change').catch((error: unknown) => error);
       expect(isCode('request.stale')(failure)).toBe(true);
       expect((failure as Error).message).toMatch(/was rewritten \(revision \d+ → \d+\) though its values are the same/);
+    });
+
+    it('keeps a field cutover does not own (confctl\'s "reason") through its own write', async () => {
+      await keys.put(M5, '{"weight": 10, "pooled": "yes", "reason": "T1"}');
+      await (await shippedWriter(pooling)).write({ action: depool('maps1005.eqiad.wmnet') }, 'change');
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no", "reason": "T1"}');
     });
 
     it('runs to completion under DryRunPooling without writing', async () => {
@@ -299,9 +363,9 @@ function interfere(inner: PoolingBackend, before: () => Promise<void>): PoolingB
     kind: inner.kind,
     get: (path: string) => inner.get(path),
     listPool: (pool: PoolRef) => inner.listPool(pool),
-    async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
+    async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
       await before();
-      return inner.compareAndSet(path, next, expectedRevision);
+      return inner.compareAndSet(path, next, expectedRevision, keep);
     },
   };
 }

@@ -177,24 +177,78 @@ describe('ConfctlPooling commands (recording runner)', () => {
     };
   }
   const GET_M5 = '{"maps1005.eqiad.wmnet": {"weight": 10, "pooled": "yes"}, "tags": "dc=eqiad,cluster=maps,service=kartotherian-ssl"}';
+  const GET_M5_NO = '{"maps1005.eqiad.wmnet": {"weight": 10, "pooled": "no"}, "tags": "dc=eqiad,cluster=maps,service=kartotherian-ssl"}';
+  /** What conftool 3.0.1 prints for this set (confctl-transcripts.md): the object's path, then the field. */
+  const SET_M5_NO = 'eqiad/maps/kartotherian-ssl/maps1005.eqiad.wmnet: pooled changed yes => no\neqiad/maps/kartotherian-ssl/maps1005.eqiad.wmnet: weight changed 10 => 10\n';
+  const IRC = 'WARNING:conftool:Skipped configuration of IRC handler, invalid parameters: host=, port=0\n';
 
-  it('runs argv arrays with the configured program, timeout and environment, and no stdin', async () => {
-    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: GET_M5 }, { stdout: 'maps1005.eqiad.wmnet: pooled changed yes => no' }]);
+  it('runs argv arrays with the configured program, timeout and environment, and no stdin; reads back after the set', async () => {
+    const runner = recordingRunner([{ stdout: GET_M5, stderr: IRC }, { stdout: GET_M5, stderr: IRC }, { stdout: SET_M5_NO, stderr: IRC }, { stdout: GET_M5_NO, stderr: IRC }]);
     const pooling = new ConfctlPooling({ runner, timeoutMs: 1234, confctlPath: '/usr/local/bin/confctl', env: { PATH: '/x' } });
     const entry = await pooling.get(M5);
-    await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
+    const written = await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
     expect(runner.specs).toEqual([
       { argv: ['/usr/local/bin/confctl', '--quiet', 'select', SELECT_M5, 'get'], timeoutMs: 1234, env: { PATH: '/x' } },
       { argv: ['/usr/local/bin/confctl', '--quiet', 'select', SELECT_M5, 'get'], timeoutMs: 1234, env: { PATH: '/x' } },
       { argv: ['/usr/local/bin/confctl', '--quiet', 'select', SELECT_M5, 'set/pooled=no:weight=10'], timeoutMs: 1234, env: { PATH: '/x' } },
+      { argv: ['/usr/local/bin/confctl', '--quiet', 'select', SELECT_M5, 'get'], timeoutMs: 1234, env: { PATH: '/x' } },
     ]);
+    expect(written).toEqual({ path: M5, fqdn: 'maps1005.eqiad.wmnet', state: { weight: 10, pooled: 'no' }, revision: '{"weight": 10, "pooled": "no"}' });
   });
 
-  it('accepts a set that reports nothing only when nothing needed changing', async () => {
-    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: '' }]);
+  it('takes the read-back as the answer, not the printed lines: silence can be success', async () => {
+    // pooled set to what it already is prints nothing (Transcript 2); the read-back shows the value.
+    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: '' }, { stdout: GET_M5 }]);
     const pooling = new ConfctlPooling({ runner, timeoutMs: 1000 });
     const written = await pooling.compareAndSet(M5, { pooled: 'yes', weight: 10 }, '{"weight": 10, "pooled": "yes"}');
     expect(written.state).toEqual({ pooled: 'yes', weight: 10 });
+    expect(runner.specs.map((spec) => spec.argv[4])).toEqual(['get', 'set/pooled=yes:weight=10', 'get']);
+  });
+
+  it('and a printed change can be a failure: a read-back that differs is pooling.verify-failed with both values', async () => {
+    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: SET_M5_NO, stderr: IRC }, { stdout: GET_M5 }]);
+    const pooling = new ConfctlPooling({ runner, timeoutMs: 1000 });
+    const error = await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, '{"weight": 10, "pooled": "yes"}').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CutoverError);
+    expect((error as CutoverError).code).toBe('pooling.verify-failed');
+    expect((error as CutoverError).message).toContain(`Set pooled=no weight=10 on ${M5} with confctl, but it reads back pooled=yes weight=10`);
+    expect((error as CutoverError).message).toContain('confctl reported pooled yes => no, weight 10 => 10');
+    expect((error as CutoverError).message).not.toContain('IRC handler');
+  });
+
+  it('a read-back that finds the object gone is pooling.verify-failed too', async () => {
+    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: '' }, { stdout: '' }]);
+    const pooling = new ConfctlPooling({ runner, timeoutMs: 1000 });
+    await expect(pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, '{"weight": 10, "pooled": "yes"}')).rejects.toMatchObject({
+      code: 'pooling.verify-failed',
+      message: expect.stringContaining('reads back absent (confctl reported no change)') as unknown,
+    });
+  });
+
+  it('refuses a set that reports changing an object the selector does not name, before believing anything else', async () => {
+    const other = 'eqiad/maps/kartotherian-ssl/maps1006.eqiad.wmnet: pooled changed yes => no\n';
+    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: other }, { stdout: GET_M5_NO }]);
+    const pooling = new ConfctlPooling({ runner, timeoutMs: 1000 });
+    await expect(pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, '{"weight": 10, "pooled": "yes"}')).rejects.toMatchObject({
+      code: 'adapter.bad-output',
+      message: expect.stringContaining('reported changing pooled on eqiad/maps/kartotherian-ssl/maps1006.eqiad.wmnet, which the selector does not name') as unknown,
+    });
+    expect(runner.specs).toHaveLength(2);
+  });
+
+  it('leaves the IRC-handler warning out of a failure, so the lines that say what went wrong fit', async () => {
+    const runner = recordingRunner([{ exitCode: 1, stderr: `${IRC}ERROR:conftool:Invalid action, reason: The provided data is not valid: invalid literal for int() with base 10: 'abc'\n` }]);
+    const pooling = new ConfctlPooling({ runner, timeoutMs: 1000 });
+    const error = await pooling.get(M5).catch((caught: unknown) => caught);
+    expect((error as CutoverError).message).toBe(`confctl --quiet select '${SELECT_M5}' get exited 1: ERROR:conftool:Invalid action, reason: The provided data is not valid: invalid literal for int() with base 10: 'abc'`);
+  });
+
+  it('ignores what it is asked to keep: confctl merges into the stored value itself', async () => {
+    const runner = recordingRunner([{ stdout: GET_M5 }, { stdout: SET_M5_NO }, { stdout: GET_M5_NO }]);
+    const pooling = new ConfctlPooling({ runner, timeoutMs: 1000 });
+    const written = await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, '{"weight": 10, "pooled": "yes"}', { reason: 'T1' });
+    expect(runner.specs[1]?.argv).toEqual(['confctl', '--quiet', 'select', SELECT_M5, 'set/pooled=no:weight=10']);
+    expect(Object.hasOwn(written, 'extra')).toBe(false);
   });
 
   it('describes the write as it would run over ssh on a cumin host, quoted for the remote shell', () => {

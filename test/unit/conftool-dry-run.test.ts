@@ -72,4 +72,20 @@ describe('DryRunPooling', () => {
     expect((await dry.get(M5))?.state.pooled).toBe('no');
     expect(dry.plannedWrites[0]?.to.pooled).toBe('no');
   });
+
+  it('keeps what it is asked to keep on the planned entry, passes it to describeWrite, and hands out copies of it', async () => {
+    const seen: unknown[] = [];
+    const inner = Object.assign(store(), { describeWrite: (_path: string, _next: PoolState, _revision: string | null, keep?: Readonly<Record<string, unknown>>) => (seen.push(keep), 'PUT') });
+    const dry = new DryRunPooling(inner);
+    const keep = { reason: 'T1', since: { by: 'someone' } };
+    const entry = await dry.compareAndSet(M5, { weight: 10, pooled: 'no' }, '11', keep);
+    expect(seen).toEqual([keep]);
+    expect(entry.extra).toEqual(keep);
+    (entry.extra as { since: { by: string } }).since.by = 'changed';
+    expect((await dry.get(M5))?.extra).toEqual({ reason: 'T1', since: { by: 'someone' } });
+    expect((await dry.listPool(POOL)).find((listed) => listed.path === M5)?.extra).toEqual({ reason: 'T1', since: { by: 'someone' } });
+    // Nothing to keep: no extra property at all, as the real backends return.
+    expect(Object.hasOwn(await dry.compareAndSet(M6, { weight: 10, pooled: 'no' }, '12'), 'extra')).toBe(false);
+    expect(Object.hasOwn(await dry.compareAndSet(M6, { weight: 10, pooled: 'yes' }, 'dry-run-2', {}), 'extra')).toBe(false);
+  });
 });

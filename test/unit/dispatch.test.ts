@@ -267,7 +267,7 @@ describe('dispatch: depool and the capacity guard', () => {
   // Regression: a depool of an *inactive* host (inactive → no) used to be filed for approval,
   // skipping the capacity guard (reducesCapacity() is false), although pooled=no adds the host
   // to pybal's total: here 3 maps are yes and 3 no, exactly at the floor (3 of 6); the write
-  // would make it 3 of 7 with a floor of 4. jobs/execute-set-pooled.ts treats it as a no-op, and
+  // would make it 3 of 7 with a floor of 4. jobs/pool-writer.ts treats it as a no-op, and
   // the decision layer has to answer the same.
   it('says there is nothing to do for a depool of an inactive host, as the executor would', async () => {
     const world = setup();

@@ -11,13 +11,20 @@ const BIN = dirname(fileURLToPath(import.meta.url));
 export interface FakeConfctlControl {
   fail?: { on?: 'get' | 'set' | 'any'; exitCode?: number; stderr?: string };
   garbage?: string;
+  /** Print the garbage only for this kind of run (default: every run). */
+  garbageOn?: 'get' | 'set';
   hang?: boolean;
   ignoreName?: boolean;
   silentSetFailure?: string;
+  /** Stored right after a set printed its changes, as if another operator wrote in between. */
+  overwriteAfterSet?: Partial<PoolState>;
 }
 
+/** A stored value: the fields cutover owns and any others (`"reason": "T1"`), in stored order. */
+export type FakeConfctlValue = PoolState & Readonly<Record<string, unknown>>;
+
 /** Keys are `<dc>/<cluster>/<service>/<name>`, as under /conftool/v1/pools/. */
-export type FakeConfctlState = Record<string, PoolState>;
+export type FakeConfctlState = Record<string, FakeConfctlValue>;
 
 export interface FakeConfctl {
   readonly dir: string;
@@ -26,7 +33,7 @@ export interface FakeConfctl {
   setState(state: FakeConfctlState): Promise<void>;
   state(): Promise<FakeConfctlState>;
   /** Changes one object behind the adapter's back, as another operator would. */
-  write(key: string, value: PoolState): Promise<void>;
+  write(key: string, value: FakeConfctlValue): Promise<void>;
   control(control: FakeConfctlControl): Promise<void>;
   /** Every invocation's arguments (after the program name), oldest first. */
   calls(): Promise<string[][]>;
