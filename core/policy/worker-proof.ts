@@ -65,7 +65,8 @@ export function recordCheck(record: WorkerRecord, verdict: CheckVerdict, summary
 
 /** The plan's soak proved it (real-traffic checks and a clean soak): as good as the guard's run. */
 export function markProven(record: WorkerRecord, summary: string, now: number): WorkerRecord {
-  return { ...record, servingSince: record.servingSince ?? now, provenAt: record.provenAt ?? now, lastCheck: { at: now, verdict: 'serving', summary } };
+  // The plan said so in its own "done" line: the guard need not announce it again.
+  return { ...record, servingSince: record.servingSince ?? now, provenAt: record.provenAt ?? now, lastCheck: { at: now, verdict: 'serving', summary }, announced: 'proven' };
 }
 
 export function proofOf(record: WorkerRecord | undefined, now: number, proveMs: number): WorkerProof {

@@ -87,7 +87,7 @@ export class PlanRunner implements PlanControl {
         dc,
         steps: plan.steps.map((step, stepIndex) => ({ id: step.id, title: step.title, mark: this.mark(run, dcIndex, stepIndex) })),
       })),
-      blocking: await this.blocking(run),
+      blocking: `${await this.blocking(run)}${await this.outsideNote(run)}`,
       limits: { errorRatioMax: this.analysisFor(undefined).error_ratio.max, p99SecondsMax: this.analysisFor(undefined).p99_seconds.max },
     };
   }
@@ -645,6 +645,32 @@ export class PlanRunner implements PlanControl {
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Pool changes in this DC's migration pools that the plan did not make (a hand pool/depool, or
+   * confctl): the plan's picture of the pool is not the pool, and whoever reads `plan` must know.
+   */
+  private async outsideNote(run: PlanRun): Promise<string> {
+    const here = locate(this.deps.plan, run.position) ?? locate(this.deps.plan, { dc: 0, step: 0, wave: 0 });
+    if (here === undefined || run.phase === 'done') return '';
+    const ours = new Map<string, PoolState | undefined>();
+    for (const entry of run.journal) if (entry.kind === 'set-pooled' && (entry.status === 'done' || entry.status === 'reverted')) ours.set(entry.target, entry.status === 'done' ? entry.to : entry.from);
+    const pooledWorkers: string[] = [];
+    const leftBareMetal: string[] = [];
+    for (const lvsService of this.deps.inventory.workerLvsServices) {
+      const pool = this.deps.inventory.pool(lvsService, here.dc);
+      const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.path, entry.state]));
+      for (const host of this.deps.inventory.members(lvsService, here.dc)) {
+        const path = conftoolPath(pool, host.fqdn);
+        const live = states.get(path);
+        if (live === undefined || (ours.has(path) && ours.get(path)?.pooled === live.pooled)) continue;
+        if (host.kind === 'k8s-worker' && live.pooled === 'yes') pooledWorkers.push(host.shortName);
+        if (host.kind === 'bare-metal' && live.pooled !== 'yes') leftBareMetal.push(`${host.shortName} (${live.pooled})`);
+      }
+    }
+    const parts = [...(pooledWorkers.length > 0 ? [`${pooledWorkers.join(', ')} pooled`] : []), ...(leftBareMetal.length > 0 ? [`${leftBareMetal.join(', ')} out`] : [])];
+    return parts.length === 0 ? '' : ` · outside the plan in ${here.dc}: ${parts.join('; ')}`;
+  }
 
   private async blocking(run: PlanRun): Promise<string> {
     switch (run.phase) {

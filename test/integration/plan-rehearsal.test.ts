@@ -146,7 +146,7 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     chat.say('/as alice');
     chat.say(`${K} next`);
     await chat.waitFor(
-      /✖ eqiad step 7\/8 waves wave 2\/4 is blocked: bare metal stays until wikikube-worker1003\.eqiad\.wmnet has served real requests through the VIP; .* · after: \d+ pooled of \d+ counted/,
+      /✖ eqiad step 7\/8 waves wave 2\/4 is blocked: maps1005, maps1006 stay until every pooled worker has served real requests through the VIP: wikikube-worker1003 \(.*\) · after: \d+ serving of \d+ counted \(inactive excluded; 1 pooled worker\(s\) not proven are not capacity\)/,
       { from: mark },
     );
     expect(await pooled(chat.prefix, 'eqiad', 'maps1005')).toBe('yes');
