@@ -31,6 +31,17 @@ export default tseslint.config(
     },
   },
   {
+    // A test that cannot reach its server must fail: a skipped suite looks green and proves nothing,
+    // and `only` silently drops the rest of the file.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression > MemberExpression.callee[property.name=/^(skip|skipIf|runIf|only)$/]", message: 'Tests fail, never skip: throw from the helper that finds the server (see test/helpers/).' },
+      ],
+    },
+  },
+  {
     // The decision layer stays transport- and queue-agnostic: collaborators come in as ports.
     files: ['commands/**/*.ts', 'core/**/*.ts'],
     rules: {

@@ -46,14 +46,21 @@ export async function readPoolView(pooling: Pick<PoolingBackend, 'listPool'>, in
 
 export const OBSERVER_TIMEOUT_MS = 3000;
 
+export interface PybalSummary {
+  text: string;
+  /** False only when every LVS host answers that it has no such pool: nothing can reach the pool. */
+  takesTraffic: boolean;
+}
+
 /** pybal beside conftool: ✓ where every LVS host has exactly the pooled hosts enabled and up. */
-export async function pybalSummary(observer: PoolObserver, pool: PoolView): Promise<string> {
+export async function pybalSummary(observer: PoolObserver, pool: PoolView): Promise<PybalSummary> {
   const views = await withTimeout(observer.pybal({ dc: pool.dc, lvsService: pool.lvsService, port: pool.port }).catch(() => 'error' as const), OBSERVER_TIMEOUT_MS, 'timeout' as const);
-  if (views === 'timeout') return `pybal: no answer in ${OBSERVER_TIMEOUT_MS / 1000}s`;
-  if (views === 'error') return 'pybal: unreadable';
-  if (views === undefined) return 'pybal: not configured';
+  // Unknown is treated as serving, so a warning is never hidden by a pybal that did not answer.
+  if (views === 'timeout') return { text: `pybal: no answer in ${OBSERVER_TIMEOUT_MS / 1000}s`, takesTraffic: true };
+  if (views === 'error') return { text: 'pybal: unreadable', takesTraffic: true };
+  if (views === undefined) return { text: 'pybal: not configured', takesTraffic: true };
   if (views.length > 0 && views.every((view) => !view.ok && view.error === 'http-error')) {
-    return `pybal: no ${pool.lvsService} pool on ${views.map((view) => view.lvsHost.split('.')[0]).join(', ')} yet (takes no traffic)`;
+    return { text: `pybal: no ${pool.lvsService} pool on ${views.map((view) => view.lvsHost.split('.')[0]).join(', ')} yet (takes no traffic)`, takesTraffic: false };
   }
   const expected = new Set([...pool.states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn));
   const perHost = views.map((view) => {
@@ -66,5 +73,5 @@ export async function pybalSummary(observer: PoolObserver, pool: PoolView): Prom
     if (mismatch > 0) return `${lvs} ✗ ${mismatch} differ from conftool`;
     return down.length > 0 ? `${lvs} ✗ down: ${down.join(' ')}` : `${lvs} ✓ ${enabled.length} enabled/up`;
   });
-  return `pybal: ${perHost.join(', ')}`;
+  return { text: `pybal: ${perHost.join(', ')}`, takesTraffic: true };
 }

@@ -1,8 +1,9 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { Config } from '../config/schema.js';
 import type { Caller, Capability } from '../core/access.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
+import { invalidArgsText } from './invalid-args-text.js';
 import type { CommandDeps } from './ports.js';
 
 export interface CommandContext {
@@ -61,7 +62,7 @@ export function defineCommand<Schema extends z.ZodType>(definition: CommandDefin
     async execute(args, context) {
       const parsed = schema.safeParse(args);
       if (!parsed.success) {
-        throw new CutoverError('input.invalid', `${z.prettifyError(parsed.error).replaceAll('\n', ' ')} · usage: ${spec.usage}`);
+        throw new CutoverError('input.invalid', `${invalidArgsText(parsed.error, spec)} · usage: ${spec.usage}`);
       }
       const reply = await run(parsed.data, context);
       return typeof reply === 'string' ? { text: reply } : reply;

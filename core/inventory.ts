@@ -158,16 +158,49 @@ export class Inventory {
       if (matches.length === 1 && matches[0] !== undefined) return matches[0];
       if (matches.length > 1) throw ambiguous(typed, matches);
     }
-    throw unknown(typed, this.suggestionsFor(label ?? input));
+    throw unknown(typed, this.suggestionsFor(label ?? input, domain));
   }
 
-  private suggestionsFor(label: string): Host[] {
+  /**
+   * Hosts to offer for a name that resolved to none, best first: only the DC the person meant when
+   * that can be told (so an eqiad typo never lists codfw workers), the same kind of name before a
+   * mere same number, then the nearest number.
+   */
+  private suggestionsFor(label: string, domain: readonly string[]): Host[] {
     const digits = /\d+$/.exec(label)?.[0];
     const letters = label.replace(/\d+$/, '').replaceAll('-', '');
-    return this.hosts
-      .filter((host) => (digits !== undefined && host.shortName.endsWith(digits)) || (letters.length >= 2 && host.shortName.replaceAll('-', '').startsWith(letters)))
-      .slice(0, 6);
+    const sameFamily = (host: Host): boolean => letters.length >= 2 && host.shortName.replaceAll('-', '').startsWith(letters);
+    const candidates = this.hosts.filter((host) => (digits !== undefined && host.shortName.endsWith(digits)) || sameFamily(host));
+    const dc = this.meantDc(domain, digits);
+    const inDc = candidates.filter((host) => host.dc === dc);
+    const distance = (host: Host): number => {
+      const number = numberOf(host);
+      return digits === undefined || number === undefined ? Infinity : Math.abs(Number(number) - Number(digits));
+    };
+    return (inDc.length > 0 ? inDc : candidates)
+      .map((host, order) => ({ host, order, family: sameFamily(host) ? 0 : 1, distance: distance(host) }))
+      .sort((a, b) => a.family - b.family || a.distance - b.distance || a.order - b.order)
+      .slice(0, 6)
+      .map(({ host }) => host);
   }
+
+  /**
+   * The DC a typed name points at: named (`wikikube1009.eqiad`), or implied by the number as in
+   * Wikimedia's naming (1xxx is eqiad, 2xxx codfw), read from the inventory's own hosts rather
+   * than a table, so it holds for whatever DCs the config has.
+   */
+  private meantDc(domain: readonly string[], digits: string | undefined): string | undefined {
+    const named = domain[0];
+    if (named !== undefined && this.datacenters.includes(named)) return named;
+    const lead = digits?.[0];
+    if (lead === undefined) return undefined;
+    const dcs = new Set(this.hosts.filter((host) => numberOf(host)?.startsWith(lead) === true).map((host) => host.dc));
+    return dcs.size === 1 ? [...dcs][0] : undefined;
+  }
+}
+
+function numberOf(host: Host): string | undefined {
+  return /\d+$/.exec(host.shortName)?.[0];
 }
 
 function ambiguous(typed: string, hosts: Host[]): CutoverError {

@@ -204,9 +204,7 @@ function poolRows(dcStatus) {
   return dcStatus.pools.value.map((pool) => {
     const capacity = pool.capacity === null
       ? el('span', { class: 'muted' }, 'no objects')
-      : pool.capacity.ok
-        ? el('span', { class: 'muted' }, `may lose ${pool.capacity.pooled - pool.capacity.floor} (floor ${pool.capacity.floor}/${pool.capacity.total})`)
-        : el('span', { class: 'below-floor' }, `⚠ below floor: ${pool.capacity.pooled} pooled, needs ${pool.capacity.floor}/${pool.capacity.total}`);
+      : el('span', { class: pool.capacity.warn ? 'below-floor' : 'muted' }, pool.capacity.note);
     return el('div', { class: 'pool', 'data-pool': pool.lvsService },
       el('div', { class: 'pool-head' },
         el('span', {}, el('span', { class: 'name mono' }, `${pool.lvsService}:${pool.port}`), ' ',

@@ -1,6 +1,7 @@
 import type { PoolObserver } from '../../adapters/pool-observer.js';
 import type { PoolingBackend } from '../../adapters/pooling.js';
 import type { AuditReader, Clock, LockView, PlanControl, PlanProgress, RequestStore } from '../../commands/ports.js';
+import { floorNote } from '../../commands/floor-note.js';
 import { pybalSummary, readPoolView, type PoolView } from '../../commands/pool-view.js';
 import type { Inventory } from '../../core/inventory.js';
 import { analysisSettingsSchema } from '../../core/plan/analysis.js';
@@ -28,7 +29,8 @@ export interface PoolRow {
   lvsService: string;
   port: number;
   counts: PoolView['counts'];
-  capacity: { ok: boolean; pooled: number; floor: number; total: number } | null;
+  /** `note` is status's wording (commands/floor-note.ts); `warn` marks a pool that takes traffic below pybal's floor. */
+  capacity: { ok: boolean; pooled: number; floor: number; total: number; note: string; warn: boolean } | null;
   groups: { group: string; kind: string; hosts: { name: string; pooled: string; weight: number | null }[] }[];
   foreign: string[];
   pybal: string | null;
@@ -136,14 +138,16 @@ async function poolRows(sources: StatusSources, inventory: Inventory, dc: string
         groups.set(member.group, group);
       }
       const capacity = view.capacity;
+      const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
+      const note = floorNote(view, pybal?.takesTraffic ?? true);
       return {
         lvsService,
         port: view.port,
         counts: view.counts,
-        capacity: capacity === undefined ? null : { ok: capacity.ok, pooled: capacity.pooledAfter, floor: capacity.floor, total: capacity.totalAfter },
+        capacity: capacity === undefined || note === undefined ? null : { ok: capacity.ok, pooled: capacity.pooledAfter, floor: capacity.floor, total: capacity.totalAfter, note: note.text, warn: note.warn },
         groups: [...groups.values()],
         foreign: view.foreign.map((fqdn) => printable(fqdn, 120)),
-        pybal: observer === undefined ? null : await pybalSummary(observer, view),
+        pybal: pybal === undefined ? null : pybal.text,
       };
     }),
   );

@@ -7,6 +7,7 @@ import type { Inventory } from '../../core/inventory.js';
 import type { PoolObserver } from '../../adapters/pool-observer.js';
 import { observeHealth } from '../../adapters/observe-health.js';
 import { describeHealth } from '../../core/plan/analysis.js';
+import { floorNote } from '../floor-note.js';
 import { pybalSummary, readPoolView } from '../pool-view.js';
 import { lvsServiceArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
@@ -48,20 +49,15 @@ async function poolLine(context: CommandContext, inventory: Inventory, lvsServic
     const label = state === undefined ? 'absent' : state.pooled === 'inactive' ? 'inactive' : `${state.pooled} w${state.weight}`;
     pushTo(groups, label, host.shortName);
   }
-  const capacity = view.capacity;
-  const headroom =
-    capacity === undefined
-      ? ''
-      : capacity.ok
-        ? ` · may lose ${capacity.pooledAfter - capacity.floor} (floor ${capacity.floor}/${capacity.totalAfter})`
-        : ` · ⚠ BELOW FLOOR: ${capacity.pooledAfter} pooled, needs ${capacity.floor}/${capacity.totalAfter}`;
+  const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
+  const note = floorNote(view, pybal?.takesTraffic ?? true);
+  const headroom = note === undefined ? '' : ` · ${note.text}`;
   const order = ['yes', 'no', 'inactive', 'absent'];
   const detail = [...groups.entries()]
     .sort(([a], [b]) => order.findIndex((o) => a.startsWith(o)) - order.findIndex((o) => b.startsWith(o)))
     .map(([label, hosts]) => `${label}: ${foldHosts(hosts)}`);
   if (view.foreign.length > 0) detail.push(`not in inventory: ${foldHosts(view.foreign)}`);
-  const pybal = observer === undefined ? '' : ` | ${await pybalSummary(observer, view)}`;
-  return `${dc} ${lvsService}:${view.port} — pooled ${view.counts.yes}, depooled ${view.counts.no}, inactive ${view.counts.inactive}${headroom} | ${detail.join(' | ')}${pybal}`;
+  return `${dc} ${lvsService}:${view.port} — pooled ${view.counts.yes}, depooled ${view.counts.no}, inactive ${view.counts.inactive}${headroom} | ${detail.join(' | ')}${pybal === undefined ? '' : ` | ${pybal.text}`}`;
 }
 
 async function healthLine(inventory: Inventory, dc: string, observer: PoolObserver): Promise<string> {

@@ -6,10 +6,10 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The browser tests' Chromium. Missing means the suite fails, as every other server the tests
- * need does: a skipped browser test looks green and proves nothing (.ci/run installs it).
+ * need does: a skipped browser test looks green and proves nothing (npm run test:all installs it).
  */
 export function chromiumBinary(path = CHROMIUM_PATH): string {
-  if (!existsSync(path)) throw new Error(`browser tests need Chromium at ${path} and found none: apt-get install chromium (.ci/run does it).`);
+  if (!existsSync(path)) throw new Error(`browser tests need Chromium at ${path} and found none: apt-get install chromium (npm run test:all does it).`);
   return path;
 }
 

@@ -29,7 +29,7 @@ const CANDIDATES = ['/usr/bin/etcd', ...(process.env.PATH ?? '').split(delimiter
 export function etcdBinary(): string {
   const found = CANDIDATES.find((path) => existsSync(path));
   if (found === undefined) {
-    throw new Error('conftool integration tests need etcd 3.4 (Debian etcd-server) and found no etcd binary in /usr/bin or PATH: apt-get install etcd-server (.ci/run does it).');
+    throw new Error('conftool integration tests need etcd 3.4 (Debian etcd-server) and found no etcd binary in /usr/bin or PATH: apt-get install etcd-server (npm run test:all does it).');
   }
   return found;
 }

@@ -51,7 +51,7 @@ const CANDIDATES = ['/usr/sbin/inspircd', ...(process.env.PATH ?? '').split(deli
 export function inspircdBinary(): string {
   const found = CANDIDATES.find((path) => path !== 'inspircd' && existsSync(path));
   if (found === undefined) {
-    throw new Error('IRC integration tests need InspIRCd 3 and found no inspircd binary (/usr/sbin or PATH): apt-get install inspircd (.ci/run does it).');
+    throw new Error('IRC integration tests need InspIRCd 3 and found no inspircd binary (/usr/sbin or PATH): apt-get install inspircd (npm run test:all does it).');
   }
   return found;
 }

@@ -33,7 +33,7 @@ const CANDIDATES = ['/usr/bin/prometheus', ...(process.env.PATH ?? '').split(del
 export function prometheusBinary(): string {
   const found = CANDIDATES.find((path) => existsSync(path));
   if (found === undefined) {
-    throw new Error('Metrics integration tests need Prometheus and found no prometheus binary (/usr/bin or PATH): apt-get install prometheus (.ci/run does it).');
+    throw new Error('Metrics integration tests need Prometheus and found no prometheus binary (/usr/bin or PATH): apt-get install prometheus (npm run test:all does it).');
   }
   return found;
 }

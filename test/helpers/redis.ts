@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redactRedisUrl } from '../../bot/redact-url.js';
 
-/** Integration tests run against a real Redis (BullMQ's Lua scripts rule out mocks); .ci/run starts one here. */
+/** Integration tests run against a real Redis (BullMQ's Lua scripts rule out mocks); npm run test:all starts one when none answers. */
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
@@ -47,7 +47,7 @@ export async function requireRedis(): Promise<void> {
     const reason = (lastError ?? (error as Error)).message;
     throw new Error(
       `Integration tests need a real Redis, and none answers at ${redactRedisUrl(TEST_REDIS_URL)} (${reason}). ` +
-        `Start one (redis-server --daemonize yes, or .ci/run does it for you) or set REDIS_URL.`,
+        `Start one (redis-server --daemonize yes, or npm run test:all does it for you) or set REDIS_URL.`,
       { cause: error },
     );
   }

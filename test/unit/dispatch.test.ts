@@ -577,6 +577,7 @@ describe('dispatch: hostile input', () => {
     const reply = await world.say('alice', line);
     expect(reply).toBeDefined();
     expect(reply?.startsWith('✖ ')).toBe(true);
+    expect(reply).not.toMatch(/^✖ ✖/);
     expect(reply).not.toMatch(UNPRINTABLE);
     expect(reply).not.toContain('<!');
     expect(reply?.length).toBeLessThanOrEqual(500);

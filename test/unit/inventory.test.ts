@@ -73,7 +73,31 @@ describe('Inventory.resolveHost', () => {
   it('refuses an unknown host with suggestions', () => {
     const error = cutoverErrorFrom(() => inventory.resolveHost('maps9999'));
     expect(error.code).toBe('input.unknown-host');
-    expect(error.message).toMatch(/^"maps9999" is not a host of this service\. Did you mean: maps1005, /);
+    // 9xxx names no DC, so both DCs' maps hosts are offered, nearest number first.
+    expect(error.message).toBe('"maps9999" is not a host of this service. Did you mean: maps2010, maps2009, maps2008, maps2007, maps2006, maps2005?');
+  });
+
+  describe('suggestions stay in the DC the name points at', () => {
+    // Regression: `wikikube1009` offered "maps1009, wikikube-worker1001, …, wikikube-worker1004,
+    // wikikube-worker2001", a codfw worker for a name that can only mean eqiad.
+    it.each([
+      ['wikikube1009', 'wikikube-worker1004, wikikube-worker1003, wikikube-worker1002, wikikube-worker1001, maps1009'],
+      ['wikikube-worker1009', 'wikikube-worker1004, wikikube-worker1003, wikikube-worker1002, wikikube-worker1001, maps1009'],
+      ['wikikube-worker2007', 'wikikube-worker2004, wikikube-worker2003, wikikube-worker2002, wikikube-worker2001, maps2007'],
+      ['maps1011', 'maps1010, maps1009, maps1008, maps1007, maps1006, maps1005'],
+      // A DC named outright wins over the number: the person said codfw.
+      ['wikikube1001.codfw', 'wikikube-worker2001, wikikube-worker2002, wikikube-worker2003, wikikube-worker2004'],
+      ['wikikube1009.eqiad', 'wikikube-worker1004, wikikube-worker1003, wikikube-worker1002, wikikube-worker1001, maps1009'],
+    ])('%s → %s', (typed, suggested) => {
+      const error = cutoverErrorFrom(() => inventory.resolveHost(typed));
+      expect(error.code).toBe('input.unknown-host');
+      expect(error.message).toBe(`"${typed}" is not a host of this service. Did you mean: ${suggested}?`);
+    });
+
+    it('offers the other DC when the meant one has nothing like it', () => {
+      const error = cutoverErrorFrom(() => inventory.resolveHost('worker2001.eqiad'));
+      expect(error.message).toContain('Did you mean: wikikube-worker2001?');
+    });
   });
 
   it('suggests by number when the letters are off', () => {
