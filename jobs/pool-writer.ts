@@ -56,7 +56,7 @@ export class PoolWriter {
   constructor(private readonly deps: PoolWriterDeps) {}
 
   /** The policy's verdict on `changes` to one pool as it is now: what request time and execution both ask. */
-  async evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose, read?: readonly PoolEntry[]): Promise<Evaluation> {
+  async evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose, read?: readonly PoolEntry[], evidence?: ReadonlyMap<string, WorkerProof>): Promise<Evaluation> {
     const inventory = this.inventory(service);
     const entries = read ?? (await this.deps.pooling.listPool(pool));
     const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
@@ -68,12 +68,14 @@ export class PoolWriter {
     const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && states.get(change.fqdn)?.pooled === 'yes' && change.to.pooled !== 'yes');
     const pooledWorkers = members.filter((member) => member.kind === 'k8s-worker' && after.get(member.fqdn)?.pooled === 'yes').map((member) => member.fqdn);
     // "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
-    const proofs = bareMetalLeaves && purpose !== 'emergency-stop' ? await this.deps.proofs.fresh(service, pool, pooledWorkers) : await this.deps.proofs.recorded(service, pool);
+    // A wave checks once, at the start of its execution, and hands that evidence to each of its writes.
+    const proofs = evidence !== undefined ? new Map(evidence) : bareMetalLeaves && purpose !== 'emergency-stop' ? await this.deps.proofs.fresh(service, pool, pooledWorkers) : await this.deps.proofs.recorded(service, pool);
     const verdict = judgePoolChange({ purpose, pool: { dc: pool.dc, lvsService: pool.lvsService, threshold: inventory.lvsService(pool.lvsService).depool_threshold }, members, changes, proofs });
     return { verdict, members, proofs };
   }
 
-  async write(write: PoolWrite, purpose: PolicyPurpose): Promise<WriteResult> {
+  /** `evidence`: proofs checked now by the caller for this very execution (a wave's writes share one round of real requests). */
+  async write(write: PoolWrite, purpose: PolicyPurpose, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
     const { action } = write;
     const path = conftoolPath(action.pool, action.fqdn);
     // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
@@ -92,7 +94,7 @@ export class PoolWriter {
     if (action.verb === 'depool' && current.state.pooled === 'inactive') return { outcome: 'noop', path, before: current.state, after: current.state };
     if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state };
 
-    const { verdict } = await this.evaluate(action.service, action.pool, [{ fqdn: action.fqdn, to: next }], purpose, entries);
+    const { verdict } = await this.evaluate(action.service, action.pool, [{ fqdn: action.fqdn, to: next }], purpose, entries, evidence);
     if (!verdict.allow) {
       throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing was written.`);
     }

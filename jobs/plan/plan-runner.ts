@@ -23,6 +23,7 @@ import type { ExecutionResult } from '../run-set-pooled.js';
 import type { PlanStore } from './plan-store.js';
 import { stepOperations, type Operation } from './step-operations.js';
 import { pushTo } from '../../core/push-to.js';
+import type { WorkerProof } from '../../core/policy/worker-proof.js';
 
 export interface PlanRunnerDeps {
   config: Config;
@@ -385,7 +386,8 @@ export class PlanRunner implements PlanControl {
     const done: string[] = [];
     const poolChanges: PoolChange[] = [];
     try {
-      for (const op of ops.operations) done.push(await this.perform(op, here, request, poolChanges));
+      const evidence = await this.executionEvidence(ops.operations);
+      for (const op of ops.operations) done.push(await this.perform(op, here, request, poolChanges, evidence));
     } catch (error) {
       // An adapter error or a refusal leaves the plan paused with the error, never stuck "acting".
       await this.pauseWith(`${here.step.id} stopped: ${error instanceof Error ? error.message : String(error)}; !${this.service} resume to try the step again, or !${this.service} rollback`, false);
@@ -496,7 +498,29 @@ export class PlanRunner implements PlanControl {
     return [...repool, ...depool];
   }
 
-  private async perform(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[]): Promise<string> {
+  /**
+   * The whole step judged once more at execution, against the pool as it is and with one fresh
+   * round of real requests; each write then carries that evidence and is judged again alone.
+   */
+  private async executionEvidence(operations: readonly Operation[]): Promise<Map<string, ReadonlyMap<string, WorkerProof>>> {
+    const byPool = new Map<string, { pool: PoolRef; changes: { fqdn: string; to: PoolState }[] }>();
+    for (const op of operations) {
+      if (op.kind !== 'set-pooled') continue;
+      const key = poolKey(op.action.pool);
+      const entry = byPool.get(key) ?? { pool: op.action.pool, changes: [] };
+      entry.changes.push({ fqdn: op.action.fqdn, to: op.to });
+      byPool.set(key, entry);
+    }
+    const evidence = new Map<string, ReadonlyMap<string, WorkerProof>>();
+    for (const [key, { pool, changes }] of byPool) {
+      const { verdict, proofs } = await this.deps.writer.evaluate(this.service, pool, changes, 'plan');
+      if (!verdict.allow) throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing more was written.`);
+      evidence.set(key, proofs);
+    }
+    return evidence;
+  }
+
+  private async perform(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[], evidence: ReadonlyMap<string, ReadonlyMap<string, WorkerProof>>): Promise<string> {
     const target = op.kind === 'set-pooled' ? op.path : op.kind === 'puppet' ? op.selector : op.kind === 'helm' ? op.env : `${op.dc}/${op.lvsService}`;
     const existing = this.journalFor(await this.run(), here).find((entry) => entry.target === target && entry.status === 'done');
     if (existing !== undefined) {
@@ -507,7 +531,7 @@ export class PlanRunner implements PlanControl {
     const kind = op.kind === 'set-pooled' ? 'set-pooled' : op.kind === 'helm' ? 'helm' : 'puppet';
     const seq = await this.journal({ kind, target, detail: '', status: 'intent', dc: here.dc, stepId: here.step.id, wave: here.wave, requestId: request.id, ...(op.kind === 'set-pooled' ? { from: op.from, to: op.to } : {}) });
     try {
-      const detail = await this.apply(op, here, request, poolChanges);
+      const detail = await this.apply(op, here, request, poolChanges, evidence);
       await this.setJournal(seq, 'done', detail);
       return detail;
     } catch (error) {
@@ -526,13 +550,13 @@ export class PlanRunner implements PlanControl {
   }
 
   /** Pool changes are collected in `poolChanges` for one SAL line per wave; everything else logs itself. */
-  private async apply(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[]): Promise<string> {
+  private async apply(op: Operation, here: Located, request: ChangeRequest, poolChanges: PoolChange[], evidence: ReadonlyMap<string, ReadonlyMap<string, WorkerProof>>): Promise<string> {
     const reason = this.salReason(request);
     switch (op.kind) {
       case 'set-pooled': {
         const by = { by: request.requester.display, requestId: request.id, reason: request.reason, transport: request.requester.transport, channel: request.requester.channel, ...(this.taskOf(request) === undefined ? {} : { task: this.taskOf(request) }) };
         // Bound to the state the approver saw in the preview: a key someone changed since is refused, not overwritten.
-        const result = await this.deps.writer.write({ action: op.action, expect: { state: op.from }, by }, 'plan');
+        const result = await this.deps.writer.write({ action: op.action, expect: { state: op.from }, by }, 'plan', evidence.get(poolKey(op.action.pool)));
         if (result.outcome !== 'noop') poolChanges.push({ fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to });
         return `${op.to.pooled === 'yes' ? 'pool' : op.to.pooled === 'inactive' ? 'retire' : 'depool'} ${op.action.fqdn.split('.')[0]}${result.outcome === 'noop' ? ' (already so)' : ''}`;
       }
@@ -919,6 +943,10 @@ export class PlanRunner implements PlanControl {
 function requireOk(outcome: CheckOutcome): string {
   if (!outcome.ok) throw new CutoverError('adapter.command-failed', outcome.summary);
   return outcome.summary;
+}
+
+function poolKey(pool: PoolRef): string {
+  return `${pool.dc}/${pool.lvsService}`;
 }
 
 function samePosition(a: Position, b: Position): boolean {

@@ -50,10 +50,10 @@ describe('kill -9 of the plan worker in the middle of a wave', () => {
   }
 
   /** A gateway here, a plan worker as a child process, and the eqiad plan carried through wave 1. */
-  async function throughWaveOne(simulation: [key: string, value: unknown]): Promise<ConsoleBot> {
+  async function throughWaveOne(...simulation: [key: string, value: unknown][]): Promise<ConsoleBot> {
     file = await writeTestConfig(prefix, (yaml) => {
       setPlanTimeScale(yaml, 0.001);
-      setSimulation(yaml, ...simulation);
+      for (const [key, value] of simulation) setSimulation(yaml, key, value);
     });
     gateway = await startConsoleBot({ config: file.config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
     workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
@@ -90,14 +90,17 @@ describe('kill -9 of the plan worker in the middle of a wave', () => {
   }, 90_000);
 
   it('resumes the wave on a new worker: the same two hosts depooled once, verified, one executed action', async () => {
-    const chat = await throughWaveOne(['adapter_timeout_ms', 120_000]);
+    // Each write takes 1.5 s, so the probes can be made to hang after the first write and before the checks that follow the second.
+    const chat = await throughWaveOne(['adapter_timeout_ms', 120_000], ['conftool_write_ms', 1500]);
 
-    // Wave 2 depools two bare-metal hosts, then proves the workers with real requests: that probe hangs.
+    // Wave 2 proves the workers with real requests once as it starts (they serve), depools two
+    // bare-metal hosts, then proves the workers again: by then that probe hangs.
     const id = await requestStep(chat);
-    chat.say(`${K} simulate hang probes`);
-    await chat.waitFor(/hanging: probes/);
     chat.say('/as bob');
     chat.say(`!approve ${id}`);
+    await eventually('the first depool of wave 2 to be written and journalled', planRun, (run) => run?.journal.filter((entry) => entry.stepId === 'waves' && entry.wave === 1 && entry.status === 'done').length === 1, 30_000);
+    chat.say(`${K} simulate hang probes`);
+    await chat.waitFor(/hanging: probes/);
     await eventually('both depools of wave 2 to be written and journalled', planRun, (run) => run?.journal.filter((entry) => entry.stepId === 'waves' && entry.wave === 1 && entry.status === 'done').length === 2, 30_000);
     expect(await Promise.all(['maps1005', 'maps1006', 'maps1007'].map(pooled))).toEqual(['no', 'no', 'yes']);
     expect((await planRun())?.phase).toBe('acting');

@@ -157,7 +157,8 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     const posted = await request(slack, '!kartotherian depool maps1006 --service kartotherian-ssl');
     const from = slack.api.calls.length;
     await postSigned(slack.eventsUrl, { form: interactivityForm(blockActions({ user: CAROL, decision: 'deny', messageTs: posted.ts, value: posted.value })) });
-    const answer = await slack.api.waitFor('chat.postMessage', () => true, { from });
+    // The guard may speak in the channel too (an earlier test pooled a worker): wait for the answer itself.
+    const answer = await slack.api.waitFor('chat.postMessage', (call) => textOf(call).startsWith('👎'), { from });
     expect(textOf(answer)).toMatch(new RegExp(`^👎 denied ${posted.requestId} by carol`));
     expect(answer.params['thread_ts']).toBe(posted.ts);
     const settled = await slack.api.waitFor('chat.update', (call) => call.params['ts'] === posted.ts, { from });
