@@ -8,6 +8,7 @@ import { benchWaveEtcd } from './wave-etcd.js';
 import { benchRollback } from './rollback.js';
 import { benchAirtime } from './airtime.js';
 import { benchStatus1000 } from './status-1000.js';
+import { benchGuardReaction } from './guard-reaction.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -20,6 +21,7 @@ const BENCHES: Bench[] = [
   { name: 'wave etcd', run: benchWaveEtcd },
   { name: 'rollback', run: benchRollback },
   { name: 'status 1000', run: benchStatus1000 },
+  { name: 'guard reaction', run: benchGuardReaction },
 ];
 
 async function main(): Promise<void> {
