@@ -46,18 +46,11 @@ export function createSafety(options: SafetyOptions): Safety {
   return { proofs, writer, settings };
 }
 
-export interface GuardsOptions {
-  config: Config;
-  inventories: ReadonlyMap<string, Inventory>;
-  client: Redis;
-  prefix: string;
-  pooling: PoolingBackend;
-  fleets: ReadonlyMap<string, Fleet>;
+export interface GuardsOptions extends Omit<SafetyOptions, 'kick' | 'planAnalysis'> {
   plans: ReadonlyMap<string, PlanRunner>;
   safety: Safety;
   notifier: Notifier;
   audit: AuditLog;
-  clock: Clock;
 }
 
 /** One guard per service that has Wikikube workers. */
