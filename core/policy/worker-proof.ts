@@ -22,7 +22,7 @@ export const workerRecordSchema = z.strictObject({
       channel: z.string().optional(),
     })
     .optional(),
-  /** Start of the current run of passing checks; a failure or an inconclusive check ends it. */
+  /** Start of the current run of passing checks; a failure ends it, an inconclusive check does not (see recordCheck). */
   servingSince: z.number().optional(),
   provenAt: z.number().optional(),
   lastCheck: z.strictObject({ at: z.number(), verdict: z.enum(['serving', 'failing', 'inconclusive']), summary: z.string() }).optional(),

@@ -4,7 +4,7 @@ import type { Clock } from '../../commands/ports.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
 import type { Inventory, PoolRef } from '../../core/inventory.js';
-import { analyse, type AnalysisSettings } from '../../core/plan/analysis.js';
+import { analyse, type AnalysisSettings, type Verdict } from '../../core/plan/analysis.js';
 import { newWorkerRecord, type WorkerRecord } from '../../core/policy/worker-proof.js';
 import type { PoolState } from '../../core/pool-state.js';
 import type { PoolWriter } from '../pool-writer.js';
@@ -55,7 +55,8 @@ export class PoolGuard {
   /** One look at every worker pool of the service; at most one tick runs at a time across processes. */
   async tick(): Promise<'ran' | 'busy'> {
     const { service, state, settings } = this.deps;
-    if (!(await state.tryLock(service, Math.max(30_000, settings.intervalMs * 6)))) return 'busy';
+    const lock = await state.tryLock(service, Math.max(30_000, settings.intervalMs * 6));
+    if (lock === undefined) return 'busy';
     try {
       for (const dc of this.deps.inventory.datacenters) {
         for (const lvsService of this.deps.inventory.workerLvsServices) await this.watch(this.deps.inventory.pool(lvsService, dc));
@@ -63,7 +64,7 @@ export class PoolGuard {
       await state.markTick(service, this.deps.clock.now());
       return 'ran';
     } finally {
-      await state.unlock(service);
+      await state.unlock(service, lock);
     }
   }
 
@@ -119,9 +120,12 @@ export class PoolGuard {
 
   /** Inconclusive and proven are said once each, never passed over in silence. */
   private async announce(pool: PoolRef, worker: CheckedWorker): Promise<void> {
-    const next: WorkerRecord['announced'] = worker.record.provenAt !== undefined ? 'proven' : worker.verdict === 'inconclusive' ? 'inconclusive' : undefined;
+    // Serving again after a 🚨 ends that alarm: if it fails again, that failure must be said too.
+    const recovered = worker.verdict === 'serving' && worker.record.announced === 'failing';
+    const next: WorkerRecord['announced'] = worker.record.provenAt !== undefined ? 'proven' : worker.verdict === 'inconclusive' ? 'inconclusive' : recovered ? 'serving' : undefined;
     if (next === undefined || worker.record.announced === next) return;
     await this.deps.proofs.save(this.deps.service, pool, worker.fqdn, (current) => (current === undefined ? current : { ...current, announced: next }));
+    if (next === 'serving') return;
     const where = `${pool.lvsService} (${pool.dc})`;
     const text =
       next === 'proven'
@@ -141,8 +145,9 @@ export class PoolGuard {
     const previous = await state.analysis(service, key);
     const now = clock.now();
     if (previous !== undefined && now - previous.at < settings.analysisIntervalMs) return;
-    const health = await this.deps.health({ dc: pool.dc, lvsService: pool.lvsService });
-    const verdict = analyse(health.k8s, health.baseline, settings.analysis);
+    // Prometheus unreachable is inconclusive, said once: it must not end the tick before the other pools are probed.
+    const health = await this.deps.health({ dc: pool.dc, lvsService: pool.lvsService }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    const verdict: Verdict = health instanceof Error ? { kind: 'inconclusive', summary: 'no health figures', reasons: [`metrics could not be read: ${health.message}`] } : analyse(health.k8s, health.baseline, settings.analysis);
     const where = `${pool.lvsService} (${pool.dc})`;
     if (verdict.kind === 'pass') return state.setAnalysis(service, key, { at: now, failures: 0, announced: 'pass' });
     if (verdict.kind === 'inconclusive') {

@@ -100,16 +100,20 @@ export class RecordingQueue implements ActionQueue {
 export type PoolingCall =
   | { method: 'listPool'; pool: PoolRef }
   | { method: 'get'; path: string }
-  | { method: 'compareAndSet'; path: string; next: PoolState; expectedRevision: string | null };
+  | { method: 'compareAndSet'; path: string; next: PoolState; expectedRevision: string | null; keep?: Readonly<Record<string, unknown>> };
+
+type StoredEntry = { state: PoolState; revision: string; extra?: Readonly<Record<string, unknown>> };
 
 /**
  * conftool in a Map, with the simulator's revision semantics: compareAndSet writes only when
  * the revision still matches (null: only when the key does not exist) and bumps a global index.
+ * Fields cutover does not own (`extra`, e.g. confctl's `"reason": "T1"`) are stored and handed
+ * back on reads; a write stores the `keep` it was given, as confctl's merge-then-write does.
  */
 export class FakePooling implements PoolingBackend {
   readonly kind = 'fake';
   readonly calls: PoolingCall[] = [];
-  private readonly entries = new Map<string, { state: PoolState; revision: string }>();
+  private readonly entries = new Map<string, StoredEntry>();
   private index = 0;
 
   constructor(seed: readonly SeedEntry[] = []) {
@@ -131,18 +135,24 @@ export class FakePooling implements PoolingBackend {
     return entry === undefined ? undefined : toEntry(path, entry);
   }
 
-  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null): Promise<PoolEntry> {
-    this.calls.push({ method: 'compareAndSet', path, next: { ...next }, expectedRevision });
+  async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
+    this.calls.push({ method: 'compareAndSet', path, next: { ...next }, expectedRevision, ...(keep === undefined ? {} : { keep: structuredClone(keep) }) });
     const current = this.entries.get(path);
     if ((expectedRevision === null && current !== undefined) || (expectedRevision !== null && current?.revision !== expectedRevision)) {
       throw new CutoverError('pooling.conflict', `Someone else changed ${path}; nothing was written.`);
     }
-    return toEntry(path, this.write(path, next));
+    return toEntry(path, this.write(path, next, keep));
   }
 
   /** Test setup and "someone else wrote": changes a key without recording a call. */
-  put(path: string, state: PoolState): void {
-    this.write(path, state);
+  put(path: string, state: PoolState, extra?: Readonly<Record<string, unknown>>): void {
+    this.write(path, state, extra);
+  }
+
+  /** The fields cutover does not own stored at a path, without recording a call. */
+  peekExtra(path: string): Readonly<Record<string, unknown>> | undefined {
+    const extra = this.entries.get(path)?.extra;
+    return extra === undefined ? undefined : structuredClone(extra);
   }
 
   /** The current state at a path, without recording a call. */
@@ -155,17 +165,17 @@ export class FakePooling implements PoolingBackend {
     return this.calls.filter((call): call is Extract<PoolingCall, { method: 'compareAndSet' }> => call.method === 'compareAndSet');
   }
 
-  private write(path: string, state: PoolState): { state: PoolState; revision: string } {
+  private write(path: string, state: PoolState, extra?: Readonly<Record<string, unknown>>): StoredEntry {
     this.index += 1;
     // Through the schema, so key order and validation match what the real backend returns.
-    const entry = { state: poolStateSchema.parse(state), revision: String(this.index) };
+    const entry: StoredEntry = { state: poolStateSchema.parse(state), revision: String(this.index), ...(extra === undefined || Object.keys(extra).length === 0 ? {} : { extra: structuredClone(extra) }) };
     this.entries.set(path, entry);
     return entry;
   }
 }
 
-function toEntry(path: string, entry: { state: PoolState; revision: string }): PoolEntry {
-  return { path, fqdn: path.slice(path.lastIndexOf('/') + 1), state: { ...entry.state }, revision: entry.revision };
+function toEntry(path: string, entry: StoredEntry): PoolEntry {
+  return { path, fqdn: path.slice(path.lastIndexOf('/') + 1), state: { ...entry.state }, revision: entry.revision, ...(entry.extra === undefined ? {} : { extra: structuredClone(entry.extra) }) };
 }
 
 export class FakeLocks implements LockView {
