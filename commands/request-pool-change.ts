@@ -10,6 +10,7 @@ import { serviceOf } from './service-of.js';
 import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { Inventory } from '../core/inventory.js';
 import { describeHealth } from '../core/plan/analysis.js';
+import type { PolicyVerdict } from '../core/policy/pool-policy.js';
 import { observeHealth } from '../adapters/observe-health.js';
 
 export interface PoolChangeArgs {
@@ -54,7 +55,7 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
   // The same policy the writer applies again right before the write (jobs/pool-writer.ts).
   const { verdict, proofs } = await deps.policy.evaluate(service, pool, [{ fqdn: host.fqdn, to: next }], 'change');
   if (!verdict.allow) {
-    const hint = verdict.rule === 'bare-metal-needs-proven-workers' ? ' Let the pooled workers prove themselves (the guard says when), or depool the unproven ones.' : verdict.rule === 'ejection-budget' ? '' : ' Pool another host first.';
+    const hint = refusalHint(verdict);
     throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused: ${verb} ${host.shortName}: ${verdict.reason} · ${verdict.arithmetic}.${hint}`);
   }
   const provenWorkers = [...proofs].filter(([, proof]) => proof.kind === 'proven').map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
@@ -149,5 +150,22 @@ async function healthNow(observer: PoolObserver | undefined, inventory: Inventor
     }
     default:
       return health satisfies never;
+  }
+}
+
+/** What the person can do about a refusal, by the rule that made it. */
+function refusalHint(verdict: Extract<PolicyVerdict, { allow: false }>): string {
+  switch (verdict.rule) {
+    case 'bare-metal-needs-proven-workers':
+      return verdict.unproven.length > 0
+        ? ' The guard says in the channel when each worker is proven; depool the ones that fail.'
+        : ' Bare metal may leave again once a pooled worker has proven itself; workers depooled after failing still belong to the migration until they are set inactive.';
+    case 'capacity':
+    case 'never-empty':
+      return ' Pool another host first.';
+    case 'ejection-budget':
+      return ' Let the pooled workers prove themselves first, or pool fewer at once.';
+    default:
+      return verdict.rule satisfies never;
   }
 }

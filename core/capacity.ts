@@ -35,8 +35,17 @@ export function poolCapacity(states: Iterable<PoolState | undefined>, threshold:
     totalAfter += 1;
     if (state.pooled === 'yes') pooledAfter += 1;
   }
-  const floor = Math.max(1, Math.ceil(totalAfter * threshold));
+  const floor = pybalFloor(totalAfter, threshold);
   return { ok: pooledAfter >= floor, pooledAfter, totalAfter, floor };
+}
+
+/**
+ * The least number of hosts pybal keeps up: ceil(total × threshold), and never nothing. The
+ * epsilon keeps 10 × 0.7 (7.000000000000001 in floating point) at 7, as pybal's own float
+ * comparison `up >= total * threshold` would allow.
+ */
+export function pybalFloor(total: number, threshold: number): number {
+  return Math.max(1, Math.ceil(total * threshold - 1e-9));
 }
 
 /** True when the change takes serving capacity away, which is when the guard applies. */

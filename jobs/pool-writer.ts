@@ -2,7 +2,7 @@ import type { PoolEntry, PoolingBackend } from '../adapters/pooling.js';
 import { conftoolPath, type SetPooledAction } from '../core/actions.js';
 import { CutoverError, isCutoverError } from '../core/errors.js';
 import type { Inventory, PoolRef } from '../core/inventory.js';
-import { judgePoolChange, type PolicyChange, type PolicyMember, type PolicyPurpose, type PolicyVerdict } from '../core/policy/pool-policy.js';
+import { judgePoolChange, takesTrafficAway, type PolicyChange, type PolicyMember, type PolicyPurpose, type PolicyVerdict } from '../core/policy/pool-policy.js';
 import type { WorkerProof, WorkerRecord } from '../core/policy/worker-proof.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
 import { describeStateChange } from '../core/state-change.js';
@@ -65,7 +65,7 @@ export class PoolWriter {
     const members: PolicyMember[] = [...new Set([...kinds.keys(), ...states.keys()])].map((fqdn) => ({ fqdn, kind: kinds.get(fqdn) ?? 'bare-metal', state: states.get(fqdn) }));
     const after = new Map(states);
     for (const change of changes) after.set(change.fqdn, change.to);
-    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && states.get(change.fqdn)?.pooled === 'yes' && change.to.pooled !== 'yes');
+    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(states.get(change.fqdn), change.to));
     const pooledWorkers = members.filter((member) => member.kind === 'k8s-worker' && after.get(member.fqdn)?.pooled === 'yes').map((member) => member.fqdn);
     // "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
     // A wave checks once, at the start of its execution, and hands that evidence to each of its writes.

@@ -1,4 +1,4 @@
-import { pybalEjectionBudget } from '../capacity.js';
+import { pybalEjectionBudget, pybalFloor } from '../capacity.js';
 import type { PoolState } from '../pool-state.js';
 import type { WorkerProof } from './worker-proof.js';
 
@@ -62,7 +62,7 @@ export function judgePoolChange(input: PolicyInput): PolicyVerdict {
     [...states].filter(([fqdn, state]) => state?.pooled === 'yes' && (kinds.get(fqdn) !== 'k8s-worker' || isProven(fqdn))).length;
   const pooledCount = (states: ReadonlyMap<string, PoolState | undefined>): number => [...states.values()].filter((state) => state?.pooled === 'yes').length;
   const total = [...after.values()].filter((state) => state !== undefined && state.pooled !== 'inactive').length;
-  const floor = Math.max(1, Math.ceil(total * input.pool.threshold - 1e-9));
+  const floor = pybalFloor(total, input.pool.threshold);
   const servingBefore = serving(before);
   const servingAfter = serving(after);
   const budget = pybalEjectionBudget(after.values(), input.pool.threshold);
@@ -73,7 +73,7 @@ export function judgePoolChange(input: PolicyInput): PolicyVerdict {
     ` · pybal could eject ${budget} failing host(s); unproven workers: ${unproven.length}`;
   const refuse = (rule: PolicyRule, reason: string): PolicyVerdict => ({ allow: false, rule, reason, arithmetic, unproven });
 
-  const leavingBareMetal = input.changes.filter((change) => kinds.get(change.fqdn) === 'bare-metal' && before.get(change.fqdn)?.pooled === 'yes' && change.to.pooled !== 'yes');
+  const leavingBareMetal = input.changes.filter((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(before.get(change.fqdn), change.to));
   const hasWorkers = workers.some((fqdn) => after.get(fqdn) !== undefined && after.get(fqdn)?.pooled !== 'inactive');
   if (leavingBareMetal.length > 0 && hasWorkers && input.purpose !== 'emergency-stop') {
     const names = `${leavingBareMetal.map((change) => short(change.fqdn)).join(', ')} ${leavingBareMetal.length === 1 ? 'stays' : 'stay'}`;
@@ -97,6 +97,11 @@ export function judgePoolChange(input: PolicyInput): PolicyVerdict {
     return refuse('ejection-budget', `if the ${unproven.length} unproven workers failed, pybal could eject only ${budget} and would keep the rest in rotation; pool fewer at once`);
   }
   return { allow: true, arithmetic, unproven };
+}
+
+/** Lowering a pooled host's weight sends its traffic to the others as surely as depooling it does. */
+export function takesTrafficAway(before: PoolState | undefined, to: PoolState): boolean {
+  return before?.pooled === 'yes' && (to.pooled !== 'yes' || to.weight < before.weight);
 }
 
 function short(fqdn: string): string {

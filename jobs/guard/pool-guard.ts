@@ -161,12 +161,13 @@ export class PoolGuard {
       return;
     }
     const records = await this.deps.proofs.records(service, pool);
-    const newest = [...pooled].sort((a, b) => (records.get(b)?.pooledSince ?? 0) - (records.get(a)?.pooledSince ?? 0))[0];
+    // Read again: the probes may have depooled a worker earlier in this very tick.
+    const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
+    const newest = pooled.filter((fqdn) => states.get(fqdn)?.pooled === 'yes').sort((a, b) => (records.get(b)?.pooledSince ?? 0) - (records.get(a)?.pooledSince ?? 0))[0];
     if (newest === undefined) return;
     const record = records.get(newest) ?? newWorkerRecord(newest, now);
     const summary = `health breach: ${verdict.reasons.join('; ')} · ${verdict.summary}`;
     await state.setAnalysis(service, key, { at: now, failures: 0, announced: 'fail' });
-    const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
     await this.depoolFailing(pool, { fqdn: newest, record, verdict: 'failing', summary }, states.get(newest));
   }
 }

@@ -308,6 +308,13 @@ describe('pools without workers and retiring bare metal', () => {
     expect(verdict).toMatchObject({ allow: true, arithmetic: 'after: 5 serving of 9 counted (inactive excluded; 1 pooled worker(s) not proven are not capacity) ≥ floor 5 = ceil(9 × 0.5) · pybal could eject 1 failing host(s); unproven workers: 1' });
   });
 
+  it('lowering a pooled bare-metal host to weight 1 drains it as surely as a depool: refused while a worker is unproven', () => {
+    const verdict = judge({ members: members(['yes', 'yes', 'yes', 'yes', 'yes', 'yes'], ['yes', 'inactive', 'inactive', 'inactive']), changes: [{ fqdn: MAPS1005, to: { pooled: 'yes', weight: 1 } }] });
+    expect(verdict).toMatchObject({ allow: false, rule: 'bare-metal-needs-proven-workers', unproven: [W1001] });
+    const raised = judge({ members: members(['yes', 'yes', 'yes', 'yes', 'yes', 'yes'], ['yes', 'inactive', 'inactive', 'inactive']), changes: [{ fqdn: MAPS1005, to: { pooled: 'yes', weight: 20 } }] });
+    expect(raised).toMatchObject({ allow: true });
+  });
+
   it('repooling bare metal is always allowed, whatever the workers show', () => {
     const verdict = judge({ members: members(['no', 'no', 'no', 'no', 'no', 'yes'], ['yes', 'yes', 'yes', 'yes']), changes: [pool(MAPS1005)], proofs: new Map(WORKERS.map((fqdn) => [fqdn, { kind: 'failing', summary: 'x' }] as const)) });
     expect(verdict).toMatchObject({ allow: true, unproven: WORKERS });
