@@ -10,10 +10,11 @@ import { GuardVoice } from '../jobs/guard/guard-voice.js';
 import { PoolGuard, type GuardSettings } from '../jobs/guard/pool-guard.js';
 import { ProofStore } from '../jobs/guard/proof-store.js';
 import { WorkerProofs } from '../jobs/guard/worker-proofs.js';
-import type { Destination, Notifier } from '../jobs/notifier.js';
+import type { Notifier } from '../jobs/notifier.js';
 import { PoolWriter } from '../jobs/pool-writer.js';
 import type { PlanRunner } from '../jobs/plan/plan-runner.js';
 import type { Fleet } from './create-fleet.js';
+import { defaultDestination } from './default-destination.js';
 
 export interface SafetyOptions {
   config: Config;
@@ -110,13 +111,4 @@ function guardSettings(config: Config, service: string, plan: { analysis: Analys
     analysis,
     analysisIntervalMs: plan?.intervalMs ?? analysis.interval_seconds * 1000,
   };
-}
-
-/** Where the guard speaks when nothing better is known: the first configured channel. */
-function defaultDestination(config: Config): Destination | undefined {
-  const { console: consoleChat, irc, slack } = config.transports;
-  if (consoleChat?.enabled === true) return { transport: 'console', channel: consoleChat.channel };
-  if (irc?.enabled === true && irc.channels[0] !== undefined) return { transport: 'irc', channel: irc.channels[0] };
-  if (slack?.enabled === true && slack.channels[0] !== undefined) return { transport: 'slack', channel: slack.channels[0] };
-  return undefined;
 }

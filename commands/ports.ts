@@ -5,6 +5,7 @@ import type { ChangeRequest } from '../core/requests.js';
 import type { PoolRef } from '../core/inventory.js';
 import type { PolicyChange, PolicyPurpose, PolicyVerdict } from '../core/policy/pool-policy.js';
 import type { WorkerProof } from '../core/policy/worker-proof.js';
+import type { WatchStatus } from '../core/watch.js';
 import type { Reply } from './spec.js';
 
 /**
@@ -138,6 +139,32 @@ export interface PoolPolicyGate {
   evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose): Promise<{ verdict: PolicyVerdict; proofs: ReadonlyMap<string, WorkerProof> }>;
 }
 
+/** The limits k8s health is judged by: the plan's analysis, or its defaults without a plan. */
+export type HealthLimits = PlanProgress['limits'];
+
+/** What real traffic has shown of one worker in one pool, as the guard recorded it. */
+export interface WorkerProofStatus {
+  fqdn: string;
+  proof: WorkerProof;
+  /** For `serving`: how long it has served real requests without a failure so far. */
+  servedMs: number | undefined;
+  /** How long it must serve them to count as capacity. */
+  proveMs: number;
+  lastCheckAt: number | undefined;
+}
+
+/**
+ * The watches (the guard, a soak) and the guard's proof records, as data for `status` and the
+ * status page: 2025-02-17's `status` showed 5xx 100.0% beside pooled broken workers without a word.
+ */
+export interface WatchView {
+  /** Every watch of the service, with how long since it last checked. */
+  watches(service: string): Promise<WatchStatus[]>;
+  /** The workers the guard has a record of in this pool; a pooled worker missing here is unchecked. */
+  workers(service: string, pool: PoolRef): Promise<WorkerProofStatus[]>;
+  limits(service: string): HealthLimits;
+}
+
 export interface CommandDeps {
   requests: RequestStore;
   queue: ActionQueue;
@@ -152,4 +179,6 @@ export interface CommandDeps {
   auditReader?: AuditReader;
   /** pybal's and the metrics' view of each service's pools, for status. */
   observers?: ReadonlyMap<string, PoolObserver>;
+  /** Watches and worker proofs, for status. */
+  watch?: WatchView;
 }

@@ -63,6 +63,26 @@ export class BotMetrics {
     this.jobs = jobs;
   }
 
+  /**
+   * Seconds since each watch (a guard, a soak) last checked, read at scrape time: an alert on it
+   * fires even when no chat is left to say so. The reader keeps the last known checks, so the
+   * number goes on growing while Redis does not answer.
+   */
+  trackWatches(list: () => Promise<readonly { id: string; sinceMs: number }[]>): void {
+    new Gauge({
+      name: 'cutover_watch_seconds_since_check',
+      help: 'Seconds since each watch (guard:<service>, soak:<plan>) last checked; two intervals is stale',
+      labelNames: ['watch'],
+      registers: [this.registry],
+      async collect() {
+        const watches = await list();
+        // A soak that ended is no longer a watch: its series goes rather than freezing.
+        this.reset();
+        for (const watch of watches) this.set({ watch: watch.id }, watch.sinceMs / 1000);
+      },
+    });
+  }
+
   observeAdapterCall(adapter: string, operation: string, outcome: 'ok' | 'error', seconds: number): void {
     this.adapterCallSeconds.observe({ adapter, operation, outcome }, seconds);
   }

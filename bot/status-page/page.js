@@ -1,6 +1,8 @@
 // The status page's client. Everything it shows comes from /api/status and is set as text
 // (textContent, createTextNode, setAttribute on SVG geometry): host names, people, reasons and
 // audit details are untrusted, so no string from the server is ever parsed as HTML.
+// One file past 300 lines: the page is served as three static files with no bundler, so its
+// sections (formatting, plan, health chart, pools and watches, tables, polling) share this one.
 'use strict';
 
 const POLL_MS = 2000;
@@ -50,6 +52,9 @@ function duration(ms) {
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
+
+/** A guard interval under ten seconds keeps its tenths: 0.5 s must not read as 1s. */
+const interval = (ms) => (ms < 10000 && ms % 1000 !== 0 ? `${(ms / 1000).toFixed(1)}s` : duration(ms));
 
 /** ok under half the plan's limit, warn up to it, bad at or over it. */
 function level(value, limit) {
@@ -199,12 +204,36 @@ function chart(service, dc, samples) {
   return el('div', { 'data-part': 'chart' }, root, legend);
 }
 
+/** Each guard and soak with how long since it checked; a stale one (two intervals missed) in red. */
+function watchList(service) {
+  if (service.watches === null) return null;
+  const box = el('div', { class: 'watches', 'data-part': 'watches' }, el('span', { class: 'label' }, 'Watches:'));
+  if (!service.watches.ok) return append(box, [failed(service.watches)]);
+  if (service.watches.value.length === 0) return append(box, [el('span', { class: 'muted' }, 'none')]);
+  return append(box, service.watches.value.map((watch) =>
+    el('span', { class: `watch ${watch.stale ? 'stale' : 'fresh'}`, 'data-watch': watch.id, 'data-stale': String(watch.stale), title: watch.words },
+      watch.stale ? '⚠ ' : '✓ ',
+      el('span', { class: 'mono' }, watch.id),
+      watch.lastCheckAt === null ? ` no check in ${duration(watch.sinceMs)}` : ` ${duration(watch.sinceMs)} ago`,
+      el('span', { class: 'every' }, ` (every ${interval(watch.intervalMs)})`))));
+}
+
+/** What real traffic has shown of each pooled worker, in status's words; the full figures on hover. */
+function proofRows(pool) {
+  if (!pool.workers || pool.workers.length === 0) return null;
+  return el('div', { class: 'proofs', 'data-part': 'proofs' },
+    pool.workers.map((worker) =>
+      el('div', { class: `proof proof-${worker.proof}`, 'data-worker': worker.name, 'data-proof': worker.proof, title: worker.summary },
+        el('span', { class: 'mono' }, worker.name), ' ', worker.words)));
+}
+
 function poolRows(dcStatus) {
   if (!dcStatus.pools.ok) return failed(dcStatus.pools);
   return dcStatus.pools.value.map((pool) => {
     const capacity = pool.capacity === null
       ? el('span', { class: 'muted' }, 'no objects')
       : el('span', { class: pool.capacity.warn ? 'below-floor' : 'muted' }, pool.capacity.note);
+    const proofOf = (name) => (pool.workers ?? []).find((worker) => worker.name === name)?.proof;
     return el('div', { class: 'pool', 'data-pool': pool.lvsService },
       el('div', { class: 'pool-head' },
         el('span', {}, el('span', { class: 'name mono' }, `${pool.lvsService}:${pool.port}`), ' ',
@@ -214,8 +243,9 @@ function poolRows(dcStatus) {
         el('div', { class: 'group', 'data-group': group.group },
           el('span', { class: 'kind' }, group.kind === 'k8s-worker' ? `Wikikube (${group.group})` : `bare metal (${group.group})`),
           group.hosts.map((host) =>
-            el('span', { class: `host ${host.pooled}`, 'data-host': host.name, 'data-pooled': host.pooled, title: `pooled=${host.pooled}${host.weight === null ? '' : ` weight=${host.weight}`}` },
+            el('span', { class: `host ${host.pooled}`, 'data-host': host.name, 'data-pooled': host.pooled, 'data-proof': proofOf(host.name), title: `pooled=${host.pooled}${host.weight === null ? '' : ` weight=${host.weight}`}` },
               `${host.name} ${host.pooled === 'yes' ? `w${host.weight}` : host.pooled}`)))),
+      proofRows(pool),
       pool.foreign.length > 0 ? el('div', { class: 'pybal' }, `not in inventory: ${pool.foreign.join(', ')}`) : null,
       pool.pybal === null ? null : el('div', { class: 'pybal' }, pool.pybal));
   });
@@ -277,7 +307,7 @@ function serviceView(service, now) {
   const samples = service.samples.ok ? service.samples.value : [];
   return el('section', { class: 'service', 'data-service': service.service },
     el('h2', {}, service.service, service.description ? el('span', { class: 'muted' }, ` · ${service.description}`) : null),
-    append(planBanner(service), [el('div', { class: 'lock' }, lockLine(service))]),
+    append(planBanner(service), [el('div', { class: 'lock' }, lockLine(service)), watchList(service)]),
     service.samples.ok ? null : failed(service.samples),
     el('div', { class: 'grid' }, service.datacenters.map((dcStatus) => dcCard(service, dcStatus, samples, now))),
     el('div', { class: 'columns' }, approvals(service), audit(service)));

@@ -1,9 +1,13 @@
 import type { PoolObserver } from '../../adapters/pool-observer.js';
 import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { AuditReader, Clock, LockView, PlanControl, PlanProgress, RequestStore } from '../../commands/ports.js';
+import type { AuditReader, Clock, LockView, PlanControl, PlanProgress, RequestStore, WatchView } from '../../commands/ports.js';
 import { floorNote } from '../../commands/floor-note.js';
+import { pooledProofs } from '../../commands/pooled-proofs.js';
 import { pybalSummary, readPoolView, type PoolView } from '../../commands/pool-view.js';
+import { proofWords } from '../../commands/proof-words.js';
+import { staleWords, watchNote } from '../../core/watch-words.js';
 import type { Inventory } from '../../core/inventory.js';
+import type { WatchStatus } from '../../core/watch.js';
 import { analysisSettingsSchema } from '../../core/plan/analysis.js';
 import { printable } from '../../core/printable.js';
 import { remainingApprovals } from '../../core/requests.js';
@@ -19,6 +23,8 @@ export interface StatusSources {
   locks: LockView;
   auditReader: AuditReader | undefined;
   history: HealthHistory;
+  /** The watches and the guard's proofs; absent, the page shows neither. */
+  watch?: WatchView;
   clock: Clock;
 }
 
@@ -34,6 +40,20 @@ export interface PoolRow {
   groups: { group: string; kind: string; hosts: { name: string; pooled: string; weight: number | null }[] }[];
   foreign: string[];
   pybal: string | null;
+  /** Each pooled Wikikube worker's proof: `words` as status says them, `summary` with every figure. */
+  workers: { name: string; proof: string; words: string; summary: string }[];
+}
+
+/** A guard or soak and how long since it checked; `words` is what status says of it. */
+export interface WatchRow {
+  id: string;
+  kind: string;
+  lastCheckAt: number | null;
+  sinceMs: number;
+  intervalMs: number;
+  staleAfterMs: number;
+  stale: boolean;
+  words: string;
 }
 
 export interface DcStatus {
@@ -68,6 +88,8 @@ export interface ServiceStatus {
   description: string | null;
   poolingKind: string;
   plan: Section<PlanProgress> | null;
+  /** null when this process has no watch view. */
+  watches: Section<WatchRow[]> | null;
   limits: PlanProgress['limits'];
   lock: Section<{ holder: string; requestId: string; heldForMs: number } | null>;
   datacenters: DcStatus[];
@@ -101,8 +123,10 @@ async function serviceStatus(sources: StatusSources, inventory: Inventory): Prom
   const observer = sources.observers.get(service);
   const auditReader = sources.auditReader;
   const now = sources.clock.now();
-  const [progress, lock, datacenters, samples, approvals, audit] = await Promise.all([
+  const watch = sources.watch;
+  const [progress, watches, lock, datacenters, samples, approvals, audit] = await Promise.all([
     plan === undefined ? null : section(() => plan.progress()),
+    watch === undefined ? null : section(async () => (await watch.watches(service)).map(watchRow)),
     section(async () => {
       const held = await sources.locks.current(service);
       return held === undefined ? null : { holder: printable(held.holder, 80), requestId: held.requestId, heldForMs: now - held.since };
@@ -118,6 +142,7 @@ async function serviceStatus(sources: StatusSources, inventory: Inventory): Prom
     description: inventory.description ?? null,
     poolingKind: sources.pooling.kind,
     plan: progress,
+    watches,
     limits: progress?.ok === true ? progress.value.limits : { errorRatioMax: defaults.error_ratio.max, p99SecondsMax: defaults.p99_seconds.max },
     lock,
     datacenters,
@@ -140,6 +165,7 @@ async function poolRows(sources: StatusSources, inventory: Inventory, dc: string
       const capacity = view.capacity;
       const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
       const note = floorNote(view, pybal?.takesTraffic ?? true);
+      const proofs = sources.watch === undefined ? [] : await pooledProofs(sources.watch, inventory.serviceName, inventory.pool(lvsService, dc), view);
       return {
         lvsService,
         port: view.port,
@@ -148,9 +174,15 @@ async function poolRows(sources: StatusSources, inventory: Inventory, dc: string
         groups: [...groups.values()],
         foreign: view.foreign.map((fqdn) => printable(fqdn, 120)),
         pybal: pybal === undefined ? null : pybal.text,
+        workers: proofs.map((worker) => ({ name: worker.fqdn.split('.')[0] ?? worker.fqdn, proof: worker.proof.kind, words: proofWords(worker), summary: printable(worker.proof.summary, 300) })),
       };
     }),
   );
+}
+
+function watchRow(watch: WatchStatus): WatchRow {
+  const { id, kind, sinceMs, intervalMs, staleAfterMs, stale } = watch;
+  return { id, kind, lastCheckAt: watch.lastCheckAt ?? null, sinceMs, intervalMs, staleAfterMs, stale, words: stale ? staleWords(watch) : watchNote(watch) };
 }
 
 async function pendingApprovals(sources: StatusSources, service: string, now: number): Promise<PendingApproval[]> {

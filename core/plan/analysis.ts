@@ -109,7 +109,7 @@ export function percent(value: number): string {
   return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
 }
 
-function seconds(value: number): string {
+export function seconds(value: number): string {
   return value < 1 ? `${Math.round(value * 1000)}ms` : `${value.toFixed(2)}s`;
 }
 

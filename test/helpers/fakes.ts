@@ -13,8 +13,11 @@ import { CutoverError } from '../../core/errors.js';
 import type { Inventory, PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { changeRequestSchema, isTerminal, type ChangeRequest } from '../../core/requests.js';
+import type { WatchStatus } from '../../core/watch.js';
+import { GuardWatchView } from '../../jobs/watch/watch-view.js';
+import { analysisSettingsSchema } from '../../core/plan/analysis.js';
 import { shippedInventories } from './config.js';
-import { makeSafety } from './fake-safety.js';
+import { makeSafety, TEST_PROOF_SETTINGS } from './fake-safety.js';
 
 /** 2025-01-15 12:00:00 UTC: a fixed, readable instant. */
 export const DEFAULT_NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -223,6 +226,8 @@ export interface Fakes {
   locks: FakeLocks;
   audit: MemoryAudit;
   clock: FixedClock;
+  /** What the watch view lists (the guard, a soak): none until a test puts some here. */
+  watches: WatchStatus[];
 }
 
 /**
@@ -237,7 +242,10 @@ export function makeDeps(config: Config, inventories: ReadonlyMap<string, Invent
   const audit = new MemoryAudit();
   const clock = new FixedClock(options.now ?? DEFAULT_NOW);
   const safety = makeSafety(pooling, inventories, clock);
-  return { deps: { requests, queue, pooling, policy: safety.writer, locks, audit, clock }, safety, requests, queue, pooling, locks, audit, clock };
+  const watches: WatchStatus[] = [];
+  // The real view over the in-memory proof records: status shows what the guard would have recorded.
+  const watch = new GuardWatchView({ list: async () => watches, proofs: safety.proofs, settings: () => ({ proveMs: TEST_PROOF_SETTINGS.proveMs, analysis: analysisSettingsSchema.parse({}) }), clock });
+  return { deps: { requests, queue, pooling, policy: safety.writer, locks, audit, clock, watch }, safety, requests, queue, pooling, locks, audit, clock, watches };
 }
 
 /** A configured person speaking on IRC in #wikimedia-operations, unless told otherwise. */

@@ -57,6 +57,8 @@ describe('the bot’s own /metrics, /healthz and /readyz on loopback', () => {
     // Every call into an adapter is timed: conftool reads and writes, pybal, health.
     expect(text).toMatch(/cutover_adapter_call_seconds_count\{adapter="conftool-simulated",operation="compareAndSet",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/cutover_adapter_call_seconds_count\{adapter="simulated-observer",operation="confirmApplied",outcome="ok"\} [1-9]/);
+    // Every watch, with its seconds since the last check: the guard ticks whether or not a worker is pooled.
+    expect(text).toMatch(/cutover_watch_seconds_since_check\{watch="guard:kartotherian"\} [\d.]+/);
     const typeLines = text.split('\n').filter((line) => line.startsWith('# TYPE '));
     expect(new Set(typeLines).size).toBe(typeLines.length);
   });

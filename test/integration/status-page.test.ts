@@ -93,6 +93,11 @@ describe('the status page in a real browser', () => {
     expect(await page.getAttribute(`${k8sPool} [data-host="wikikube-worker1001"]`, 'data-pooled')).toBe('inactive');
     expect(await page.locator('[data-dc="codfw"] [data-pool]').count()).toBe(3);
 
+    // The guard is a watch, looking every 5 s: fresh, with its seconds since the last look.
+    const guardWatch = page.locator('[data-part="watches"] [data-watch="guard:kartotherian"]');
+    expect(await guardWatch.getAttribute('data-stale')).toBe('false');
+    expect(await guardWatch.innerText()).toMatch(/^✓ guard:kartotherian \d+s ago \(every 5s\)$/);
+
     // The pending approval, with the untrusted reason shown as text, never as markup.
     const row = await text(page, `[data-request="${pending}"]`);
     expect(row).toContain(pending);
@@ -116,6 +121,11 @@ describe('the status page in a real browser', () => {
     await page.evaluate(`document.body.setAttribute('data-before-change', 'yes')`);
     await approve(pending, new RegExp(`✅ ${pending} done`));
     await page.waitForSelector(`${k8sPool} [data-host="wikikube-worker1001"][data-pooled="yes"]`, { timeout: 10_000 });
+    // A pooled worker gets its proof: what the guard's real requests have shown of it, in status's words.
+    const proof = page.locator(`${k8sPool} [data-part="proofs"] [data-worker="wikikube-worker1001"]`);
+    await proof.waitFor({ timeout: 10_000 });
+    expect(['unchecked', 'serving', 'proven', 'failing', 'inconclusive']).toContain(await proof.getAttribute('data-proof'));
+    expect(await proof.innerText()).toMatch(/^wikikube-worker1001 (… not checked|serving \d+s of 5m|✓ proven|✖ failing: |❔ inconclusive: )/);
     await page.waitForSelector(`[data-request="${pending}"]`, { state: 'detached', timeout: 10_000 });
     expect(await text(page, '[data-part="approvals"]')).toContain('nothing waiting');
     expect(await text(page, '[data-part="audit"]')).toMatch(new RegExp(`bob\\s+approval\\.granted\\s+${pending}`));
@@ -156,6 +166,34 @@ describe('the status page in a real browser', () => {
     const samples = after.services[0]?.samples;
     expect(samples?.ok === true && samples.value.some((sample) => sample.at === oldest)).toBe(true);
   }, 30_000);
+});
+
+describe('the status page when no worker process runs the guard', () => {
+  it('highlights the stale guard with its seconds since the last look', async () => {
+    await requireRedis();
+    const redis = new Redis(TEST_REDIS_URL);
+    const prefix = uniquePrefix('status-page-stale');
+    const config = { ...(await loadConfig()), ops_http: { host: '127.0.0.1' as const, port: 0, sample_seconds: 30 } };
+    const gateway = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
+    const browser = await launchChromium(chromiumBinary());
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`http://127.0.0.1:${gateway.bot.opsPort ?? 0}/`);
+      const stale = page.locator('[data-part="watches"] [data-watch="guard:kartotherian"][data-stale="true"]');
+      // The guard never looked: stale once two intervals (10 s at the shipped 5 s) have passed.
+      await stale.waitFor({ timeout: 20_000 });
+      expect(await stale.innerText()).toMatch(/^⚠ guard:kartotherian no check in \d+s \(every 5s\)$/);
+      expect(await stale.getAttribute('class')).toContain('stale');
+      expect(await stale.getAttribute('title')).toMatch(/has not looked at the pooled workers for \d+s \(every 5s expected\)/);
+      // Red, not the green of a watch that looks.
+      expect(await page.evaluate(`getComputedStyle(document.querySelector('[data-watch="guard:kartotherian"]')).color`)).toBe('rgb(248, 81, 73)');
+    } finally {
+      await browser.close();
+      await gateway.bot.stop();
+      await cleanupPrefix(redis, prefix);
+      await redis.quit();
+    }
+  }, 40_000);
 });
 
 /** fetch() will not send a Host header of our choosing; a raw request can, as a rebinding page would. */

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { PoolObserver } from '../../adapters/pool-observer.js';
 import type { AuditFilter, AuditReader, AuditRecord, PlanControl, PlanProgress } from '../../commands/ports.js';
 import { buildStatusSnapshot, type ServiceStatus, type StatusSources } from '../../bot/status-page/status-snapshot.js';
-import { actionHash, describeAction, type SetPooledAction } from '../../core/actions.js';
+import { actionHash, conftoolPath, describeAction, type SetPooledAction } from '../../core/actions.js';
+import { newWorkerRecord, recordCheck } from '../../core/policy/worker-proof.js';
+import { watchStatus } from '../../core/watch.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { HealthHistory, HealthSample } from '../../jobs/health-samples.js';
 import { loadShippedConfig, shippedInventories } from '../helpers/config.js';
@@ -163,11 +165,53 @@ describe('status page snapshot', () => {
     expect(service.approvals).toEqual({ ok: true, value: [] });
   });
 
+  it('shows each watch with its seconds since the last check, stale ones marked, and each pooled worker’s proof', async () => {
+    const { fakes, inventories, sources } = await setup();
+    const inventory = inventories.get('kartotherian');
+    if (inventory === undefined) throw new Error('no inventory');
+    const now = fakes.clock.now();
+    fakes.watches.push(
+      watchStatus({ kind: 'guard', service: 'kartotherian', lastCheckAt: now - 12_000, intervalMs: 5000, busy: false }, now, now - 60_000),
+      watchStatus({ kind: 'soak', service: 'kartotherian', plan: 'kartotherian-to-wikikube', lastCheckAt: now - 3000, intervalMs: 30_000, busy: false }, now, now - 60_000),
+    );
+    const pool = inventory.pool('kartotherian-k8s-ssl', 'eqiad');
+    for (const name of ['wikikube-worker1001', 'wikikube-worker1002']) fakes.pooling.put(conftoolPath(pool, `${name}.eqiad.wmnet`), { pooled: 'yes', weight: 10 });
+    const summary = 'wikikube-worker1001 fails real requests: probes 0/2 (503 ×2) · VIP 2/2 ok · k8s 5xx 100.0% at 320 req/s';
+    await fakes.safety.proofs.save('kartotherian', pool, 'wikikube-worker1001.eqiad.wmnet', () => recordCheck(newWorkerRecord('wikikube-worker1001.eqiad.wmnet', now - 5000), 'failing', summary, now - 1000, 60_000));
+
+    const service = only(await buildStatusSnapshot({ ...sources, watch: fakes.deps.watch }));
+
+    expect(service.watches).toEqual({
+      ok: true,
+      value: [
+        {
+          id: 'guard:kartotherian',
+          kind: 'guard',
+          lastCheckAt: now - 12_000,
+          sinceMs: 12_000,
+          intervalMs: 5000,
+          staleAfterMs: 10_000,
+          stale: true,
+          words: '⚠ the guard of kartotherian has not looked at the pooled workers for 12s (every 5s expected): is a worker process running?',
+        },
+        { id: 'soak:kartotherian-to-wikikube', kind: 'soak', lastCheckAt: now - 3000, sinceMs: 3000, intervalMs: 30_000, staleAfterMs: 60_000, stale: false, words: 'soak checked 3s ago (every 30s)' },
+      ],
+    });
+    const eqiad = service.datacenters[0]?.pools;
+    if (eqiad?.ok !== true) throw new Error('eqiad pools unreadable');
+    expect(eqiad.value.find((row) => row.lvsService === 'kartotherian-k8s-ssl')?.workers).toEqual([
+      { name: 'wikikube-worker1001', proof: 'failing', words: '✖ failing: probes 0/2 (503 ×2)', summary },
+      { name: 'wikikube-worker1002', proof: 'unchecked', words: '… not checked with real requests yet', summary: 'not checked with real requests yet' },
+    ]);
+    expect(eqiad.value.find((row) => row.lvsService === 'kartotherian-ssl')?.workers).toEqual([]);
+  });
+
   it('a service without a plan, observer or audit trail says so instead of failing', async () => {
     const { sources } = await setup();
     const service = only(await buildStatusSnapshot({ ...sources, plans: new Map(), observers: new Map(), auditReader: undefined }));
     expect(service.plan).toBeNull();
     expect(service.audit).toBeNull();
+    expect(service.watches).toBeNull();
     const pools = service.datacenters[1]?.pools;
     expect(pools?.ok === true && pools.value.every((pool) => pool.pybal === null)).toBe(true);
   });
