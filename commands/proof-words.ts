@@ -16,9 +16,9 @@ export function proofWords(worker: WorkerProofStatus): string {
     case 'serving':
       return `serving ${formatDuration(worker.servedMs ?? 0)} of ${formatDuration(worker.proveMs)}`;
     case 'failing':
-      return `✖ failing: ${headline(proof.summary, shortName(worker.fqdn))}`;
+      return `✖ failing: ${proof.headline ?? proof.summary}`;
     case 'inconclusive':
-      return `❔ inconclusive: ${headline(proof.summary, shortName(worker.fqdn))}`;
+      return `❔ inconclusive: ${proof.headline ?? proof.summary}`;
     case 'unchecked':
       return '… not checked with real requests yet';
   }
@@ -42,19 +42,6 @@ function servingRange(workers: readonly WorkerProofStatus[]): string {
   const low = formatDuration(Math.min(...served));
   const high = formatDuration(Math.max(...served));
   return `serving ${low === high ? low : `${low}–${high}`} of ${formatDuration(workers[0]?.proveMs ?? 0)}`;
-}
-
-/**
- * The worker's own figures from a check's summary. core/policy/check-verdict.ts writes
- * `<name> fails real requests: probes 0/2 (503 ×2) · VIP 2/2 ok · k8s 5xx …`; the name is
- * already beside the words, and the k8s figures are on status's health line.
- */
-export function headline(summary: string, name: string): string {
-  const prefixes = [`${name} fails real requests: `, `${name} serves real requests: `, `${name}: `];
-  const prefix = prefixes.find((candidate) => summary.startsWith(candidate));
-  const first = (prefix === undefined ? summary : summary.slice(prefix.length)).split(' · ')[0] ?? summary;
-  const underFloor = /k8s traffic (.+) is under the floor of (.+)$/.exec(first);
-  return underFloor === null ? first : `k8s traffic ${underFloor[1]} under the floor of ${underFloor[2]}`;
 }
 
 function shortName(fqdn: string): string {

@@ -22,17 +22,18 @@ export interface WorkerCheckInput {
  * failed request is failing; passing probes without real traffic behind them are inconclusive,
  * never a pass.
  */
-export function judgeWorkerCheck(input: WorkerCheckInput): { verdict: CheckVerdict; summary: string } {
+export function judgeWorkerCheck(input: WorkerCheckInput): { verdict: CheckVerdict; summary: string; headline: string } {
   const name = input.fqdn.split('.')[0] ?? input.fqdn;
   const { tally } = input;
   const k8s = `k8s 5xx ${show(input.k8s.errorRatio, percent)} at ${show(input.k8s.requestRate, rate)}`;
   const vip = `VIP ${input.vip.ok}/${input.vip.total} ok${input.vip.failures.length > 0 ? ` (${input.vip.failures.join(', ')})` : ''}`;
-  if (tally === undefined || tally.total === 0) return { verdict: 'inconclusive', summary: `${name}: not probed · ${vip} · ${k8s}` };
+  if (tally === undefined || tally.total === 0) return { verdict: 'inconclusive', summary: `${name}: not probed · ${vip} · ${k8s}`, headline: 'not probed' };
   const probes = `probes ${tally.ok}/${tally.total}${tally.failures.length > 0 ? ` (${tally.failures.join(', ')})` : ''}`;
-  if (tally.ok < tally.total) return { verdict: 'failing', summary: `${name} fails real requests: ${probes} · ${vip} · ${k8s}` };
+  if (tally.ok < tally.total) return { verdict: 'failing', summary: `${name} fails real requests: ${probes} · ${vip} · ${k8s}`, headline: probes };
   const traffic = input.k8s.requestRate;
   if (traffic.kind === 'no-data' || traffic.value < input.minRequestRate) {
-    return { verdict: 'inconclusive', summary: `${name}: ${probes}, but k8s traffic ${show(traffic, rate)} is under the floor of ${input.minRequestRate} req/s · ${k8s}` };
+    const floor = `k8s traffic ${show(traffic, rate)} under the floor of ${input.minRequestRate} req/s`;
+    return { verdict: 'inconclusive', summary: `${name}: ${probes}, but k8s traffic ${show(traffic, rate)} is under the floor of ${input.minRequestRate} req/s · ${k8s}`, headline: floor };
   }
-  return { verdict: 'serving', summary: `${name} serves real requests: ${probes} · ${vip} · ${k8s}` };
+  return { verdict: 'serving', summary: `${name} serves real requests: ${probes} · ${vip} · ${k8s}`, headline: probes };
 }

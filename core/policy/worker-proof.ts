@@ -25,7 +25,8 @@ export const workerRecordSchema = z.strictObject({
   /** Start of the current run of passing checks; a failure ends it, an inconclusive check does not (see recordCheck). */
   servingSince: z.number().optional(),
   provenAt: z.number().optional(),
-  lastCheck: z.strictObject({ at: z.number(), verdict: z.enum(['serving', 'failing', 'inconclusive']), summary: z.string() }).optional(),
+  /** `headline`: the few words with numbers that `status` shows (e.g. `probes 0/2 (503 ×2)`), so nobody re-parses the summary. */
+  lastCheck: z.strictObject({ at: z.number(), verdict: z.enum(['serving', 'failing', 'inconclusive']), summary: z.string(), headline: z.string().optional() }).optional(),
   /** The verdict last said in the channel, so each change is said once and not every few seconds. */
   announced: z.enum(['serving', 'failing', 'inconclusive', 'proven', 'outside']).optional(),
 });
@@ -36,8 +37,8 @@ export type CheckVerdict = NonNullable<WorkerRecord['lastCheck']>['verdict'];
 export type WorkerProof =
   | { kind: 'proven'; summary: string }
   | { kind: 'serving'; summary: string; remainingMs: number }
-  | { kind: 'failing'; summary: string }
-  | { kind: 'inconclusive'; summary: string }
+  | { kind: 'failing'; summary: string; headline?: string }
+  | { kind: 'inconclusive'; summary: string; headline?: string }
   | { kind: 'unchecked'; summary: string };
 
 /** A worker cutover has just pooled: nothing about it is known yet. */
@@ -51,8 +52,8 @@ export function newWorkerRecord(fqdn: string, now: number, pooledBy?: WorkerReco
  * ends the run and the proof; an inconclusive check (a metrics gap) ends neither, but while it is
  * the latest word the worker is not "proven now" (see proofOf).
  */
-export function recordCheck(record: WorkerRecord, verdict: CheckVerdict, summary: string, now: number, proveMs: number): WorkerRecord {
-  const lastCheck = { at: now, verdict, summary };
+export function recordCheck(record: WorkerRecord, verdict: CheckVerdict, summary: string, now: number, proveMs: number, headline?: string): WorkerRecord {
+  const lastCheck = { at: now, verdict, summary, ...(headline === undefined ? {} : { headline }) };
   if (verdict === 'failing') {
     const { servingSince: _run, provenAt: _proof, ...rest } = record;
     return { ...rest, lastCheck };
@@ -72,8 +73,9 @@ export function markProven(record: WorkerRecord, summary: string, now: number): 
 export function proofOf(record: WorkerRecord | undefined, now: number, proveMs: number): WorkerProof {
   const check = record?.lastCheck;
   if (record === undefined || check === undefined) return { kind: 'unchecked', summary: 'not checked with real requests yet' };
-  if (check.verdict === 'failing') return { kind: 'failing', summary: check.summary };
-  if (check.verdict === 'inconclusive') return { kind: 'inconclusive', summary: check.summary };
+  const headline = check.headline === undefined ? {} : { headline: check.headline };
+  if (check.verdict === 'failing') return { kind: 'failing', summary: check.summary, ...headline };
+  if (check.verdict === 'inconclusive') return { kind: 'inconclusive', summary: check.summary, ...headline };
   if (record.provenAt !== undefined) return { kind: 'proven', summary: check.summary };
   const served = now - (record.servingSince ?? now);
   return {

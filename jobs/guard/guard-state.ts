@@ -53,6 +53,11 @@ export class GuardState {
     await this.redis.eval(UNLOCK, 1, `${this.key(service)}:tick`, token);
   }
 
+  /** Whether a look is running now: tells a slow look (probes hanging) from no look at all. */
+  async ticking(service: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.key(service)}:tick`)) === 1;
+  }
+
   private key(service: string): string {
     return `${this.prefix}:guard:${service}`;
   }

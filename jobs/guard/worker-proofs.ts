@@ -60,14 +60,14 @@ export class WorkerProofs {
     const settings = this.deps.settings(service);
     const results =
       prober === undefined
-        ? workers.map((fqdn) => ({ fqdn, verdict: 'inconclusive' as const, summary: `${fqdn.split('.')[0] ?? fqdn}: no probe backend is configured, so real traffic cannot be shown` }))
+        ? workers.map((fqdn) => ({ fqdn, verdict: 'inconclusive' as const, summary: `${fqdn.split('.')[0] ?? fqdn}: no probe backend is configured, so real traffic cannot be shown`, headline: 'no probe backend configured' }))
         : await prober.probeWorkers({ dc: pool.dc, lvsService: pool.lvsService, workers, attempts }).then((report) =>
             workers.map((fqdn) => ({ fqdn, ...judgeWorkerCheck({ fqdn, tally: report.workers.get(fqdn), vip: report.vip, k8s: report.k8s, minRequestRate: settings.minRequestRate }) })),
           );
     const now = this.deps.clock.now();
     const checked: CheckedWorker[] = [];
     for (const result of results) {
-      const record = await this.deps.store.update(service, pool, result.fqdn, (current) => recordCheck(current ?? newWorkerRecord(result.fqdn, now), result.verdict, result.summary, now, settings.proveMs));
+      const record = await this.deps.store.update(service, pool, result.fqdn, (current) => recordCheck(current ?? newWorkerRecord(result.fqdn, now), result.verdict, result.summary, now, settings.proveMs, result.headline));
       if (record !== undefined) checked.push({ ...result, record });
     }
     return checked;

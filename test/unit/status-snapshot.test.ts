@@ -177,7 +177,7 @@ describe('status page snapshot', () => {
     const pool = inventory.pool('kartotherian-k8s-ssl', 'eqiad');
     for (const name of ['wikikube-worker1001', 'wikikube-worker1002']) fakes.pooling.put(conftoolPath(pool, `${name}.eqiad.wmnet`), { pooled: 'yes', weight: 10 });
     const summary = 'wikikube-worker1001 fails real requests: probes 0/2 (503 ×2) · VIP 2/2 ok · k8s 5xx 100.0% at 320 req/s';
-    await fakes.safety.proofs.save('kartotherian', pool, 'wikikube-worker1001.eqiad.wmnet', () => recordCheck(newWorkerRecord('wikikube-worker1001.eqiad.wmnet', now - 5000), 'failing', summary, now - 1000, 60_000));
+    await fakes.safety.proofs.save('kartotherian', pool, 'wikikube-worker1001.eqiad.wmnet', () => recordCheck(newWorkerRecord('wikikube-worker1001.eqiad.wmnet', now - 5000), 'failing', summary, now - 1000, 60_000, 'probes 0/2 (503 ×2)'));
 
     const service = only(await buildStatusSnapshot({ ...sources, watch: fakes.deps.watch }));
 

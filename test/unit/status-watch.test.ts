@@ -34,9 +34,9 @@ function observer(health: HealthSnapshot): PoolObserver {
 /** A guard's record of one round of real requests: `ok` of 2 probes answered, at `rate` req/s on k8s. */
 function checked(name: string, at: number, ok: number, rate: number, servingSince?: number): WorkerRecord {
   const tally = { ok, total: 2, failures: ok < 2 ? [`503 ×${2 - ok}`] : [] };
-  const { verdict, summary } = judgeWorkerCheck({ fqdn: fqdn(name), tally, vip: { ok: 2, total: 2, failures: [] }, k8s: { requestRate: value(rate), errorRatio: value(ok < 2 ? 1 : 0.0005) }, minRequestRate: 1 });
-  const start = recordCheck(newWorkerRecord(fqdn(name), servingSince ?? at), verdict, summary, servingSince ?? at, TEST_PROOF_SETTINGS.proveMs);
-  return recordCheck(start, verdict, summary, at, TEST_PROOF_SETTINGS.proveMs);
+  const { verdict, summary, headline } = judgeWorkerCheck({ fqdn: fqdn(name), tally, vip: { ok: 2, total: 2, failures: [] }, k8s: { requestRate: value(rate), errorRatio: value(ok < 2 ? 1 : 0.0005) }, minRequestRate: 1 });
+  const start = recordCheck(newWorkerRecord(fqdn(name), servingSince ?? at), verdict, summary, servingSince ?? at, TEST_PROOF_SETTINGS.proveMs, headline);
+  return recordCheck(start, verdict, summary, at, TEST_PROOF_SETTINGS.proveMs, headline);
 }
 
 async function world(options: { health?: HealthSnapshot; plan?: boolean } = {}) {
