@@ -73,7 +73,8 @@ export class PoolGuard {
     const workers = this.deps.inventory.members(pool.lvsService, pool.dc).filter((host) => host.kind === 'k8s-worker');
     const pooled = workers.filter((host) => states.get(host.fqdn)?.pooled === 'yes').map((host) => host.fqdn);
     const records = await proofs.records(service, pool);
-    for (const fqdn of records.keys()) if (!pooled.includes(fqdn)) await proofs.left(service, pool, fqdn);
+    const now = this.deps.clock.now();
+    for (const [fqdn, record] of records) if (!pooled.includes(fqdn) && !joining(record, now, Math.max(10_000, 2 * settings.intervalMs))) await proofs.left(service, pool, fqdn);
     if (pooled.length === 0) return;
     for (const fqdn of pooled) if (!records.has(fqdn)) await this.adoptOutsider(pool, fqdn);
 
@@ -89,7 +90,13 @@ export class PoolGuard {
   /** Pooled, and cutover did not do it: drift. Watched like any other, capacity only once proven. */
   private async adoptOutsider(pool: PoolRef, fqdn: string): Promise<void> {
     const now = this.deps.clock.now();
-    const record = await this.deps.proofs.save(this.deps.service, pool, fqdn, (current) => ({ ...(current ?? newWorkerRecord(fqdn, now)), announced: 'outside' }));
+    let adopted = false;
+    const record = await this.deps.proofs.save(this.deps.service, pool, fqdn, (current) => {
+      // cutover's own writer recorded it since the records were read: not drift.
+      adopted = current === undefined;
+      return current ?? { ...newWorkerRecord(fqdn, now), announced: 'outside' };
+    });
+    if (!adopted) return;
     const proveFor = formatDuration(this.deps.settings.proveMs);
     await this.deps.voice.say(record, `👁 drift: ${short(fqdn)} is pooled in ${pool.lvsService} (${pool.dc}) but cutover did not pool it (confctl or a cookbook?); watching it with real requests, and it is not capacity until it has served them for ${proveFor}`, 'result', `outside-${fqdn}-${now}`);
     await this.deps.voice.audit('guard.drift', `${fqdn} pooled in ${pool.lvsService} (${pool.dc}) outside cutover`);
@@ -164,6 +171,14 @@ export class PoolGuard {
     const states = new Map((await this.deps.pooling.listPool(pool)).map((entry) => [entry.fqdn, entry.state]));
     await this.depoolFailing(pool, { fqdn: newest, record, verdict: 'failing', summary }, states.get(newest));
   }
+}
+
+/**
+ * A record cutover's writer made for a worker it is pooling right now (written before the pool
+ * write, never checked yet): the pool read of this tick may predate that write, so it stays.
+ */
+function joining(record: WorkerRecord, now: number, intervalMs: number): boolean {
+  return record.lastCheck === undefined && now - record.pooledSince < intervalMs;
 }
 
 function short(fqdn: string): string {
