@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
+
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const analysisStateSchema = z.strictObject({
   at: z.number(),
@@ -28,6 +31,15 @@ export class GuardState {
     return raw === null ? undefined : Number(raw);
   }
 
+  /**
+   * Keeps `token`'s tick lock for another `ttlMs` while its tick runs: the TTL can then be short, so a
+   * process killed in the middle of a tick blinds the guard of the others for one TTL, not more.
+   */
+  async renew(service: string, token: string, ttlMs: number): Promise<boolean> {
+    const renew = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+    return (await this.redis.eval(renew, 1, `${this.key(service)}:tick`, token, String(ttlMs))) === 1;
+  }
+
   async analysis(service: string, pool: string): Promise<AnalysisState | undefined> {
     const raw = await this.redis.hget(this.key(service), `analysis:${pool}`);
     if (raw === null) return undefined;
@@ -39,13 +51,15 @@ export class GuardState {
     await this.redis.hset(this.key(service), `analysis:${pool}`, JSON.stringify(analysisStateSchema.parse(state)));
   }
 
-  /** One tick at a time per service, across every process sharing this Redis. */
-  async tryLock(service: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(`${this.key(service)}:tick`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  /** One tick at a time per service, across every process sharing this Redis: the token it returns frees it. */
+  async tryLock(service: string, ttlMs: number): Promise<string | undefined> {
+    const token = randomUUID();
+    return (await this.redis.set(`${this.key(service)}:tick`, token, 'PX', ttlMs, 'NX')) === 'OK' ? token : undefined;
   }
 
-  async unlock(service: string): Promise<void> {
-    await this.redis.del(`${this.key(service)}:tick`);
+  /** Frees the lock only while it is still `token`'s: a tick that outlived its TTL must not free the next tick's. */
+  async unlock(service: string, token: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, `${this.key(service)}:tick`, token);
   }
 
   private key(service: string): string {

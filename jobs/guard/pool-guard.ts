@@ -55,7 +55,12 @@ export class PoolGuard {
   /** One look at every worker pool of the service; at most one tick runs at a time across processes. */
   async tick(): Promise<'ran' | 'busy'> {
     const { service, state, settings } = this.deps;
-    if (!(await state.tryLock(service, Math.max(30_000, settings.intervalMs * 6)))) return 'busy';
+    // Two intervals (10 s at least), renewed while the tick runs: a process killed in the middle of a
+    // tick leaves a lock that lapses within one TTL (a 30 s lock kept a restarted bot blind for 35 s).
+    const ttlMs = Math.max(10_000, settings.intervalMs * 2);
+    const lock = await state.tryLock(service, ttlMs);
+    if (lock === undefined) return 'busy';
+    const renewal = setInterval(() => void state.renew(service, lock, ttlMs).catch(() => false), ttlMs / 3);
     try {
       for (const dc of this.deps.inventory.datacenters) {
         for (const lvsService of this.deps.inventory.workerLvsServices) await this.watch(this.deps.inventory.pool(lvsService, dc));
@@ -63,7 +68,8 @@ export class PoolGuard {
       await state.markTick(service, this.deps.clock.now());
       return 'ran';
     } finally {
-      await state.unlock(service);
+      clearInterval(renewal);
+      await state.unlock(service, lock);
     }
   }
 
