@@ -54,7 +54,14 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
   // The same policy the writer applies again right before the write (jobs/pool-writer.ts).
   const { verdict, proofs } = await deps.policy.evaluate(service, pool, [{ fqdn: host.fqdn, to: next }], 'change');
   if (!verdict.allow) {
-    const hint = verdict.rule === 'bare-metal-needs-proven-workers' ? ' Let the pooled workers prove themselves (the guard says when), or depool the unproven ones.' : verdict.rule === 'ejection-budget' ? '' : ' Pool another host first.';
+    const hint =
+      verdict.rule === 'bare-metal-needs-proven-workers'
+        ? verdict.unproven.length > 0
+          ? ' Let the pooled workers prove themselves (the guard says when), or depool the unproven ones.'
+          : ' Pool a worker that serves and let it prove itself first.'
+        : verdict.rule === 'ejection-budget'
+          ? ''
+          : ' Pool another host first.';
     throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused: ${verb} ${host.shortName}: ${verdict.reason} · ${verdict.arithmetic}.${hint}`);
   }
   const provenWorkers = [...proofs].filter(([, proof]) => proof.kind === 'proven').map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);

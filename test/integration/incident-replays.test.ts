@@ -166,7 +166,7 @@ describe('incident replays: hand pool and depool through the console', () => {
 
     // A new depool is refused at request; the one approved before the pools is refused at execution.
     const refused = await ask(chat, `${K} depool maps1005 --service kartotherian-k8s-ssl k8s takes over`);
-    expect('refused' in refused ? refused.refused : refused.line).toMatch(/^Refused: depool maps1005: maps1005 stays: no Wikikube worker serves in kartotherian-k8s-ssl \(eqiad\), so bare metal would only shift its load onto fewer bare-metal hosts · after: /);
+    expect('refused' in refused ? refused.refused : refused.line).toMatch(/^Refused: depool maps1005: maps1005 stays: no Wikikube worker serves in kartotherian-k8s-ssl \(eqiad\), so bare metal would only shift its load onto fewer bare-metal hosts · after: .*\. Pool a worker that serves and let it prove itself first\.$/);
     expect(await approve(chat, early.id)).toMatch(new RegExp(`❌ ${early.id} failed: .*Refused at execution: maps1006 stays: no Wikikube worker serves in kartotherian-k8s-ssl \\(eqiad\\)`));
 
     await seen.stop();
