@@ -159,9 +159,9 @@ describe('incident replays: hand pool and depool through the console', () => {
       expect(await approve(chat, id)).toMatch(new RegExp(`✅ ${id} done: pool wikikube-worker${worker.slice(-4)}`));
       ids.push(id);
     }
-    for (const worker of ['wikikube-worker1001', 'wikikube-worker1002']) {
+    for (const [index, worker] of ['wikikube-worker1001', 'wikikube-worker1002'].entries()) {
       await chat.waitFor(new RegExp(`⏪ guard depooled ${worker} from kartotherian-k8s-ssl \\(eqiad\\), verified: ${worker} fails real requests: probes 0/3 \\(names ×3\\) · VIP \\d/\\d ok.* · k8s 5xx 100\\.0% at \\d+ req/s`), { timeoutMs: 15_000 });
-      await chat.waitFor(new RegExp(`!log cutover-guard@cutover conftool ${worker}\\.eqiad\\.wmnet .*pooled=yes → no weight=10 - guard: ${worker} fails real requests: probes 0/3 \\(names ×3\\).* - pooled by alice in \\w+ - T386926$`));
+      await chat.waitFor(new RegExp(`!log cutover-guard@cutover conftool ${worker}\\.eqiad\\.wmnet .*pooled=yes → no weight=10 - guard: ${worker} fails real requests: probes 0/3 \\(names ×3\\).* - pooled by alice in ${ids[index] ?? ''} - T386926$`));
     }
 
     // A new depool is refused at request; the one approved before the pools is refused at execution.
