@@ -98,6 +98,10 @@ export class PoolWriter {
     if (!verdict.allow) {
       throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing was written.`);
     }
+    // A joining worker's record is written before the write that pools it: the guard reads the pool and
+    // then the records, so it can never see cutover's own pool without its record and call it drift.
+    const joining = this.joins(action, current.state, next);
+    if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
     try {
       await this.deps.pooling.compareAndSet(path, next, current.revision, current.extra);
     } catch (error) {
@@ -113,21 +117,24 @@ export class PoolWriter {
     if (!samePoolState(readBack?.state, next)) {
       throw new CutoverError('pooling.verify-failed', `Wrote ${formatPoolState(next)} to ${path} but read back ${formatPoolState(readBack?.state)}; check !status and conftool by hand.`);
     }
-    await this.noteWorker(action, current.state, next, write.by);
+    if (joining) await this.deps.onWorkerPooled?.(action.service);
+    else if (this.leaves(action, current.state, next)) await this.deps.proofs.left(action.service, action.pool, action.fqdn);
     return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic };
   }
 
-  /** A worker's proof starts over when it joins and ends when it leaves; the guard checks a newcomer at once. */
-  private async noteWorker(action: SetPooledAction, before: PoolState, after: PoolState, by: WorkerRecord['pooledBy']): Promise<void> {
-    if (this.deps.pooling.kind.startsWith('dry-run')) return;
-    const host = this.inventory(action.service).hosts.find((candidate) => candidate.fqdn === action.fqdn);
-    if (host?.kind !== 'k8s-worker') return;
-    if (before.pooled !== 'yes' && after.pooled === 'yes') {
-      await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, by);
-      await this.deps.onWorkerPooled?.(action.service);
-    } else if (before.pooled === 'yes' && after.pooled !== 'yes') {
-      await this.deps.proofs.left(action.service, action.pool, action.fqdn);
-    }
+  /** A Wikikube worker joins the pool: its proof starts over (before the write), and the guard checks it at once (after). */
+  private joins(action: SetPooledAction, before: PoolState, after: PoolState): boolean {
+    return this.isWorker(action) && before.pooled !== 'yes' && after.pooled === 'yes';
+  }
+
+  /** A Wikikube worker leaves the pool: it must prove itself again when it comes back. */
+  private leaves(action: SetPooledAction, before: PoolState, after: PoolState): boolean {
+    return this.isWorker(action) && before.pooled === 'yes' && after.pooled !== 'yes';
+  }
+
+  private isWorker(action: SetPooledAction): boolean {
+    if (this.deps.pooling.kind.startsWith('dry-run')) return false;
+    return this.inventory(action.service).hosts.find((candidate) => candidate.fqdn === action.fqdn)?.kind === 'k8s-worker';
   }
 
   private inventory(service: string): Inventory {

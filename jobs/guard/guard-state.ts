@@ -31,6 +31,15 @@ export class GuardState {
     return raw === null ? undefined : Number(raw);
   }
 
+  /**
+   * Keeps `token`'s tick lock for another `ttlMs` while its tick runs: the TTL can then be short, so a
+   * process killed in the middle of a tick blinds the guard of the others for one TTL, not more.
+   */
+  async renew(service: string, token: string, ttlMs: number): Promise<boolean> {
+    const renew = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+    return (await this.redis.eval(renew, 1, `${this.key(service)}:tick`, token, String(ttlMs))) === 1;
+  }
+
   async analysis(service: string, pool: string): Promise<AnalysisState | undefined> {
     const raw = await this.redis.hget(this.key(service), `analysis:${pool}`);
     if (raw === null) return undefined;

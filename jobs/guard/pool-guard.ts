@@ -55,8 +55,12 @@ export class PoolGuard {
   /** One look at every worker pool of the service; at most one tick runs at a time across processes. */
   async tick(): Promise<'ran' | 'busy'> {
     const { service, state, settings } = this.deps;
-    const lock = await state.tryLock(service, Math.max(30_000, settings.intervalMs * 6));
+    // Two intervals (10 s at least), renewed while the tick runs: a process killed in the middle of a
+    // tick leaves a lock that lapses within one TTL (a 30 s lock kept a restarted bot blind for 35 s).
+    const ttlMs = Math.max(10_000, settings.intervalMs * 2);
+    const lock = await state.tryLock(service, ttlMs);
     if (lock === undefined) return 'busy';
+    const renewal = setInterval(() => void state.renew(service, lock, ttlMs).catch(() => false), ttlMs / 3);
     try {
       for (const dc of this.deps.inventory.datacenters) {
         for (const lvsService of this.deps.inventory.workerLvsServices) await this.watch(this.deps.inventory.pool(lvsService, dc));
@@ -64,6 +68,7 @@ export class PoolGuard {
       await state.markTick(service, this.deps.clock.now());
       return 'ran';
     } finally {
+      clearInterval(renewal);
       await state.unlock(service, lock);
     }
   }
@@ -74,7 +79,8 @@ export class PoolGuard {
     const workers = this.deps.inventory.members(pool.lvsService, pool.dc).filter((host) => host.kind === 'k8s-worker');
     const pooled = workers.filter((host) => states.get(host.fqdn)?.pooled === 'yes').map((host) => host.fqdn);
     const records = await proofs.records(service, pool);
-    for (const fqdn of records.keys()) if (!pooled.includes(fqdn)) await proofs.left(service, pool, fqdn);
+    const now = this.deps.clock.now();
+    for (const [fqdn, record] of records) if (!pooled.includes(fqdn) && !joining(record, now, Math.max(10_000, 2 * settings.intervalMs))) await proofs.left(service, pool, fqdn);
     if (pooled.length === 0) return;
     for (const fqdn of pooled) if (!records.has(fqdn)) await this.adoptOutsider(pool, fqdn);
 
@@ -90,7 +96,13 @@ export class PoolGuard {
   /** Pooled, and cutover did not do it: drift. Watched like any other, capacity only once proven. */
   private async adoptOutsider(pool: PoolRef, fqdn: string): Promise<void> {
     const now = this.deps.clock.now();
-    const record = await this.deps.proofs.save(this.deps.service, pool, fqdn, (current) => ({ ...(current ?? newWorkerRecord(fqdn, now)), announced: 'outside' }));
+    let adopted = false;
+    const record = await this.deps.proofs.save(this.deps.service, pool, fqdn, (current) => {
+      // cutover's own writer recorded it since the records were read: not drift.
+      adopted = current === undefined;
+      return current ?? { ...newWorkerRecord(fqdn, now), announced: 'outside' };
+    });
+    if (!adopted) return;
     const proveFor = formatDuration(this.deps.settings.proveMs);
     await this.deps.voice.say(record, `👁 drift: ${short(fqdn)} is pooled in ${pool.lvsService} (${pool.dc}) but cutover did not pool it (confctl or a cookbook?); watching it with real requests, and it is not capacity until it has served them for ${proveFor}`, 'result', `outside-${fqdn}-${now}`);
     await this.deps.voice.audit('guard.drift', `${fqdn} pooled in ${pool.lvsService} (${pool.dc}) outside cutover`);
@@ -170,6 +182,14 @@ export class PoolGuard {
     await state.setAnalysis(service, key, { at: now, failures: 0, announced: 'fail' });
     await this.depoolFailing(pool, { fqdn: newest, record, verdict: 'failing', summary }, states.get(newest));
   }
+}
+
+/**
+ * A record cutover's writer made for a worker it is pooling right now (written before the pool
+ * write, never checked yet): the pool read of this tick may predate that write, so it stays.
+ */
+function joining(record: WorkerRecord, now: number, intervalMs: number): boolean {
+  return record.lastCheck === undefined && now - record.pooledSince < intervalMs;
 }
 
 function short(fqdn: string): string {

@@ -613,9 +613,10 @@ export class PlanRunner implements PlanControl {
       }
     } finally {
       const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
-      const who = request === undefined ? 'cutover' : `requested by ${request.requester.display} in ${request.id}`;
+      // Who, as every SAL line says it (alice@cutover), and the request that made the change.
+      const who = request === undefined ? 'cutover@cutover' : `${request.requester.display}@cutover (${request.id})`;
       const task = this.deps.plan.task === undefined ? '' : ` - ${this.deps.plan.task}`;
-      for (const [pooled, fqdns] of revertedTo) await this.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} (${here.step.id}) - ${why} - ${who}@cutover${task}`);
+      for (const [pooled, fqdns] of revertedTo) await this.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} (${here.step.id}) - ${why} - ${who}${task}`);
     }
     return reverted;
   }
