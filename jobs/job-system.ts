@@ -24,6 +24,8 @@ const CLOSE_GRACE_MS = 25_000;
  * for 10 s would be mistaken for dead.
  */
 const JOB_LOCK_MS = 10_000;
+/** How long the guard's kicks wait to gather a burst of pools into one look. */
+const KICK_DELAY_MS = 250;
 const STALLED_CHECK_MS = 5_000;
 /**
  * BullMQ fails a job that stalled more than this without running our code, which would leave its
@@ -89,9 +91,12 @@ export class JobSystem {
     }
   }
 
-  /** A look at the service's pooled workers now, not at the next interval. */
+  /**
+   * A look at the service's pooled workers now, not at the next interval. The kicks of a burst (a
+   * wave pooling fifty workers) collapse into one look a moment later, which sees them all.
+   */
   async kickGuard(service: string): Promise<void> {
-    await this.guard.add('kick', { service }, { attempts: 20, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: 100, removeOnFail: 100 });
+    await this.guard.add('kick', { service }, { delay: KICK_DELAY_MS, deduplication: { id: `kick-${service}`, ttl: KICK_DELAY_MS }, attempts: 20, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: 100, removeOnFail: 100 });
   }
 
   /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */

@@ -22,11 +22,21 @@ export interface WorkerCheckInput {
  * failed request is failing; passing probes without real traffic behind them are inconclusive,
  * never a pass.
  */
+/** The VIP's share of one round of real requests: the same for every worker of the pool. */
+export function describeVip(vip: WorkerTally): string {
+  return `VIP ${vip.ok}/${vip.total} ok${vip.failures.length > 0 ? ` (${vip.failures.join(', ')})` : ''}`;
+}
+
+/** k8s beside the round: its 5xx ratio and request rate. */
+export function describeK8s(k8s: WorkerCheckInput['k8s']): string {
+  return `k8s 5xx ${show(k8s.errorRatio, percent)} at ${show(k8s.requestRate, rate)}`;
+}
+
 export function judgeWorkerCheck(input: WorkerCheckInput): { verdict: CheckVerdict; summary: string; headline: string } {
   const name = input.fqdn.split('.')[0] ?? input.fqdn;
   const { tally } = input;
-  const k8s = `k8s 5xx ${show(input.k8s.errorRatio, percent)} at ${show(input.k8s.requestRate, rate)}`;
-  const vip = `VIP ${input.vip.ok}/${input.vip.total} ok${input.vip.failures.length > 0 ? ` (${input.vip.failures.join(', ')})` : ''}`;
+  const k8s = describeK8s(input.k8s);
+  const vip = describeVip(input.vip);
   if (tally === undefined || tally.total === 0) return { verdict: 'inconclusive', summary: `${name}: not probed · ${vip} · ${k8s}`, headline: 'not probed' };
   const probes = `probes ${tally.ok}/${tally.total}${tally.failures.length > 0 ? ` (${tally.failures.join(', ')})` : ''}`;
   if (tally.ok < tally.total) return { verdict: 'failing', summary: `${name} fails real requests: ${probes} · ${vip} · ${k8s}`, headline: probes };

@@ -51,6 +51,14 @@ export class GuardState {
     await this.redis.hset(this.key(service), `analysis:${pool}`, JSON.stringify(analysisStateSchema.parse(state)));
   }
 
+  /**
+   * True the first time `topic` comes up within `quietMs`: an inconclusive stretch (a wave of workers
+   * joining a pool with no traffic yet) is said once for the pool, not once per look.
+   */
+  async firstMention(service: string, topic: string, quietMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.key(service)}:said:${topic}`, '1', 'PX', quietMs, 'NX')) === 'OK';
+  }
+
   /** One tick at a time per service, across every process sharing this Redis: the token it returns frees it. */
   async tryLock(service: string, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();

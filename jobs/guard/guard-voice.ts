@@ -28,11 +28,13 @@ export class GuardVoice {
   }
 
   /** `!log` for a change the guard made: what, why (the numbers), for whom, and the task. */
-  async log(record: WorkerRecord | undefined, what: string, why: string, dedupe: string): Promise<void> {
-    const pooledBy = record?.pooledBy;
-    const requester = pooledBy === undefined ? 'pooled outside cutover' : `pooled by ${pooledBy.by}${pooledBy.requestId === undefined ? '' : ` in ${pooledBy.requestId}`}`;
-    const task = pooledBy?.task ?? this.deps.task;
-    await this.say(record, `!log cutover-guard@cutover ${what} - ${why} - ${requester}${task === undefined ? '' : ` - ${task}`}`, 'progress', `sal-${dedupe}`);
+  async log(records: readonly WorkerRecord[], what: string, why: string, dedupe: string): Promise<void> {
+    const pooledBy = records.map((record) => record.pooledBy);
+    const people = [...new Set(pooledBy.flatMap((by) => (by === undefined ? [] : [by.by])))];
+    const requests = [...new Set(pooledBy.flatMap((by) => (by?.requestId === undefined ? [] : [by.requestId])))];
+    const requester = people.length === 0 ? 'pooled outside cutover' : `pooled by ${people.join(', ')}${requests.length === 0 ? '' : ` in ${requests.join(', ')}`}${pooledBy.includes(undefined) ? ' and outside cutover' : ''}`;
+    const task = pooledBy.find((by) => by?.task !== undefined)?.task ?? this.deps.task;
+    await this.say(records[0], `!log cutover-guard@cutover ${what} - ${why} - ${requester}${task === undefined ? '' : ` - ${task}`}`, 'progress', `sal-${dedupe}`);
   }
 
   async audit(event: string, detail: string): Promise<void> {

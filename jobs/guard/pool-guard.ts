@@ -11,6 +11,7 @@ import type { PoolWriter } from '../pool-writer.js';
 import type { GuardState } from './guard-state.js';
 import type { GuardVoice } from './guard-voice.js';
 import type { CheckedWorker, ProofSettings, WorkerProofs } from './worker-proofs.js';
+import { announcementLines, depoolLines, type Depooled } from './guard-lines.js';
 
 export interface GuardSettings extends ProofSettings {
   /** How often every pooled worker gets real requests (default 5 s). */
@@ -88,9 +89,34 @@ export class PoolGuard {
     const suspects = checked.filter((worker) => worker.verdict === 'failing').map((worker) => worker.fqdn);
     const confirmed = await proofs.check(service, pool, suspects, settings.confirmAttempts);
     const failing = new Set(confirmed.filter((worker) => worker.verdict === 'failing').map((worker) => worker.fqdn));
-    for (const worker of confirmed) if (failing.has(worker.fqdn)) await this.depoolFailing(pool, worker, states.get(worker.fqdn));
-    for (const worker of checked) if (!failing.has(worker.fqdn) && !suspects.includes(worker.fqdn)) await this.announce(pool, worker);
+    const depooled: Depooled[] = [];
+    for (const worker of confirmed) {
+      const result = failing.has(worker.fqdn) ? await this.depoolFailing(pool, worker, states.get(worker.fqdn)) : undefined;
+      if (result !== undefined) depooled.push(result);
+    }
+    await this.report(pool, depooled);
+    const news = { proven: [] as CheckedWorker[], inconclusive: [] as CheckedWorker[] };
+    for (const worker of checked) {
+      const kind = failing.has(worker.fqdn) || suspects.includes(worker.fqdn) ? undefined : await this.newsOf(pool, worker);
+      if (kind !== undefined) news[kind].push(worker);
+    }
+    const where = `${pool.lvsService} (${pool.dc})`;
+    for (const kind of ['proven', 'inconclusive'] as const) {
+      for (const line of announcementLines(kind, where, formatDuration(this.deps.settings.proveMs), news[kind])) {
+        // The same inconclusive reason in the same pool is said once a minute at most: every worker of a wave meets it.
+        const quiet = kind === 'inconclusive' && !(await this.deps.state.firstMention(service, `inconclusive:${where}:${line.record.lastCheck?.headline ?? ''}`, Math.max(60_000, 12 * settings.intervalMs)));
+        if (!quiet) await this.deps.voice.say(line.record, line.text, kind === 'proven' ? 'progress' : 'result', line.key);
+      }
+    }
     await this.analyseHealth(pool, pooled);
+  }
+
+  /** The workers depooled in this look, in as few lines as read the same, each with its `!log`. */
+  private async report(pool: PoolRef, depooled: readonly Depooled[]): Promise<void> {
+    for (const line of depoolLines(`${pool.lvsService} (${pool.dc})`, depooled)) {
+      await this.deps.voice.say(line.record, line.text, 'error', `${line.key}-${this.deps.clock.now()}`);
+      if (line.log !== undefined) await this.deps.voice.log(line.log.records, line.log.what, line.log.why, line.key);
+    }
   }
 
   /** Pooled, and cutover did not do it: drift. Watched like any other, capacity only once proven. */
@@ -108,42 +134,38 @@ export class PoolGuard {
     await this.deps.voice.audit('guard.drift', `${fqdn} pooled in ${pool.lvsService} (${pool.dc}) outside cutover`);
   }
 
-  private async depoolFailing(pool: PoolRef, worker: CheckedWorker, seen: PoolState | undefined): Promise<void> {
+  /** Depools one failing worker through the writer; what it did is reported with the others of this look. */
+  private async depoolFailing(pool: PoolRef, worker: CheckedWorker, seen: PoolState | undefined): Promise<Depooled | undefined> {
     const { voice, service } = this.deps;
     const action = { kind: 'set-pooled' as const, verb: 'depool' as const, service, pool, fqdn: worker.fqdn, changes: { pooled: 'no' as const } };
     const where = `${pool.lvsService} (${pool.dc})`;
     try {
       const result = await this.deps.writer.write({ action, ...(seen === undefined ? {} : { expect: { state: seen } }), onMismatch: 'skip' }, 'guard');
-      if (result.outcome !== 'changed') return;
-      const episode = `${worker.fqdn}-${worker.record.pooledSince}`;
-      await voice.say(worker.record, `⏪ guard depooled ${short(worker.fqdn)} from ${where}, verified: ${worker.summary} · ${result.arithmetic ?? ''}`.trim(), 'error', `depool-${episode}-${this.deps.clock.now()}`);
-      await voice.log(worker.record, `conftool ${worker.fqdn} ${where}: pooled=${result.before.pooled} → ${result.after.pooled} weight=${result.after.weight}`, `guard: ${worker.summary}`, `depool-${episode}`);
+      if (result.outcome !== 'changed') return undefined;
       await voice.audit('guard.depooled', `${worker.fqdn} ${where}: ${worker.summary}`);
       await this.deps.onDepooled?.(pool.dc, worker.fqdn, worker.summary);
+      return { worker, before: result.before, after: result.after, arithmetic: result.arithmetic };
     } catch (error) {
       if (!(error instanceof CutoverError) || !error.code.startsWith('safety.')) throw error;
       // Refused for capacity: the broken worker stays, and people must act now.
-      if (worker.record.announced === 'failing') return;
+      if (worker.record.announced === 'failing') return undefined;
       await this.deps.proofs.save(service, pool, worker.fqdn, (current) => (current === undefined ? current : { ...current, announced: 'failing' }));
       await voice.say(worker.record, `🚨 ${short(worker.fqdn)} fails real requests in ${where} and cutover may not depool it: ${error.message} · ${worker.summary}. Repool bare metal now (!${service} emergency-stop does it, bare metal first), then depool the worker.`, 'error', `refused-${worker.fqdn}-${this.deps.clock.now()}`);
       await voice.audit('guard.refused', `${worker.fqdn} ${where}: ${error.message}`);
     }
   }
 
-  /** Inconclusive and proven are said once each, never passed over in silence. */
-  private async announce(pool: PoolRef, worker: CheckedWorker): Promise<void> {
+  /**
+   * What is new about a worker since the channel last heard of it: proven or inconclusive, each
+   * said once and never passed over in silence (recorded here, said with the others of this look).
+   */
+  private async newsOf(pool: PoolRef, worker: CheckedWorker): Promise<'proven' | 'inconclusive' | undefined> {
     // Serving again after a 🚨 ends that alarm: if it fails again, that failure must be said too.
     const recovered = worker.verdict === 'serving' && worker.record.announced === 'failing';
     const next: WorkerRecord['announced'] = worker.record.provenAt !== undefined ? 'proven' : worker.verdict === 'inconclusive' ? 'inconclusive' : recovered ? 'serving' : undefined;
-    if (next === undefined || worker.record.announced === next) return;
+    if (next === undefined || worker.record.announced === next) return undefined;
     await this.deps.proofs.save(this.deps.service, pool, worker.fqdn, (current) => (current === undefined ? current : { ...current, announced: next }));
-    if (next === 'serving') return;
-    const where = `${pool.lvsService} (${pool.dc})`;
-    const text =
-      next === 'proven'
-        ? `✅ ${short(worker.fqdn)} is proven in ${where}: real requests served for ${formatDuration(this.deps.settings.proveMs)} without a failure · ${worker.summary}`
-        : `❔ inconclusive, not proven: ${worker.summary} in ${where}; it is not counted as capacity until real traffic shows it serving`;
-    await this.deps.voice.say(worker.record, text, next === 'proven' ? 'progress' : 'result', `${next}-${worker.fqdn}-${worker.record.pooledSince}-${worker.record.lastCheck?.at ?? 0}`);
+    return next === 'serving' ? undefined : next;
   }
 
   /**
@@ -180,7 +202,8 @@ export class PoolGuard {
     const record = records.get(newest) ?? newWorkerRecord(newest, now);
     const summary = `health breach: ${verdict.reasons.join('; ')} · ${verdict.summary}`;
     await state.setAnalysis(service, key, { at: now, failures: 0, announced: 'fail' });
-    await this.depoolFailing(pool, { fqdn: newest, record, verdict: 'failing', summary }, states.get(newest));
+    const depooled = await this.depoolFailing(pool, { fqdn: newest, record, verdict: 'failing', summary }, states.get(newest));
+    await this.report(pool, depooled === undefined ? [] : [depooled]);
   }
 }
 

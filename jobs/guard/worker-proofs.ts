@@ -1,7 +1,7 @@
 import type { RealTrafficProber } from '../../adapters/real-traffic.js';
 import type { Clock } from '../../commands/ports.js';
 import type { PoolRef } from '../../core/inventory.js';
-import { judgeWorkerCheck } from '../../core/policy/check-verdict.js';
+import { describeK8s, describeVip, judgeWorkerCheck } from '../../core/policy/check-verdict.js';
 import { markProven, newWorkerRecord, proofOf, recordCheck, type WorkerProof, type WorkerRecord } from '../../core/policy/worker-proof.js';
 import type { ProofRecords } from './proof-store.js';
 
@@ -26,6 +26,8 @@ export interface CheckedWorker {
   record: WorkerRecord;
   verdict: NonNullable<WorkerRecord['lastCheck']>['verdict'];
   summary: string;
+  /** The pool-wide figures of the round (VIP and k8s), the same for every worker in it: a folded line says them once. */
+  around?: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export class WorkerProofs {
       prober === undefined
         ? workers.map((fqdn) => ({ fqdn, verdict: 'inconclusive' as const, summary: `${fqdn.split('.')[0] ?? fqdn}: no probe backend is configured, so real traffic cannot be shown`, headline: 'no probe backend configured' }))
         : await prober.probeWorkers({ dc: pool.dc, lvsService: pool.lvsService, workers, attempts }).then((report) =>
-            workers.map((fqdn) => ({ fqdn, ...judgeWorkerCheck({ fqdn, tally: report.workers.get(fqdn), vip: report.vip, k8s: report.k8s, minRequestRate: settings.minRequestRate }) })),
+            workers.map((fqdn) => ({ fqdn, around: `${describeVip(report.vip)} · ${describeK8s(report.k8s)}`, ...judgeWorkerCheck({ fqdn, tally: report.workers.get(fqdn), vip: report.vip, k8s: report.k8s, minRequestRate: settings.minRequestRate }) })),
           );
     const now = this.deps.clock.now();
     const checked: CheckedWorker[] = [];
