@@ -1,10 +1,11 @@
 import { CutoverError } from '../core/errors.js';
 import { own } from '../core/own.js';
 import { printable } from '../core/printable.js';
-import type { BoundArgs, CommandSpec } from './spec.js';
+import type { ArgTable, BoundArgs } from './arg-table.js';
+import { flagCase } from './flag-case.js';
 
 /** Binds words to a spec's positionals and flags; zod validates the values afterwards. */
-export function bindArguments(spec: CommandSpec, words: readonly string[]): BoundArgs {
+export function bindArguments(spec: ArgTable, words: readonly string[]): BoundArgs {
   const bound: BoundArgs = {};
   const positionals: string[] = [];
   for (let index = 0; index < words.length; index += 1) {
@@ -22,7 +23,7 @@ export function bindArguments(spec: CommandSpec, words: readonly string[]): Boun
         `${spec.name} has no option --${printable(rawName, 30)}${known.length > 0 ? ` (options: ${known.join(', ')})` : ''} · usage: ${spec.usage}`,
       );
     }
-    const key = camelCase(rawName);
+    const key = flagCase.toKey(rawName);
     if (Object.hasOwn(bound, key)) throw new CutoverError('input.invalid', `--${rawName} given twice.`);
     if (type === 'boolean') {
       if (inlineValue !== undefined) throw new CutoverError('input.invalid', `--${rawName} takes no value.`);
@@ -63,8 +64,4 @@ export function bindArguments(spec: CommandSpec, words: readonly string[]): Boun
 function splitOnce(text: string, separator: string): [string, string | undefined] {
   const at = text.indexOf(separator);
   return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
-}
-
-function camelCase(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

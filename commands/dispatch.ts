@@ -6,7 +6,8 @@ import { printable } from '../core/printable.js';
 import { bindArguments } from './bind.js';
 import type { CommandDeps } from './ports.js';
 import { buildRegistry } from './registry.js';
-import type { CommandContext, CommandSpec, Reply } from './spec.js';
+import type { Reply } from './reply.js';
+import type { CommandContext, CommandSpec } from './spec.js';
 import { tokenize } from './tokenize.js';
 
 export interface IncomingCommand {

@@ -6,7 +6,7 @@ import type { PoolRef } from '../core/inventory.js';
 import type { PolicyChange, PolicyPurpose, PolicyVerdict } from '../core/policy/pool-policy.js';
 import type { WorkerProof } from '../core/policy/worker-proof.js';
 import type { WatchStatus } from '../core/watch.js';
-import type { Reply } from './spec.js';
+import type { Reply } from './reply.js';
 
 /**
  * What the decision layer needs from the outside world. Implementations live in jobs/ and

@@ -3,8 +3,14 @@ import type { Config } from '../config/schema.js';
 import type { Caller, Capability } from '../core/access.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
+import type { ArgTable, BoundArgs } from './arg-table.js';
+import { deriveArgs, type ArgsSchema, type DeclaredArgs } from './derive-args.js';
 import { invalidArgsText } from './invalid-args-text.js';
 import type { CommandDeps } from './ports.js';
+import type { Reply } from './reply.js';
+
+// Still importable from here, where jobs/plan and request-pool-change have always found it.
+export type { Reply } from './reply.js';
 
 export interface CommandContext {
   config: Config;
@@ -16,33 +22,12 @@ export interface CommandContext {
 }
 
 /**
- * What a command says back. `request` marks the announcement of a new or decided request, so a
- * transport can attach approve/deny buttons to it and later find it again for reactions.
- */
-export interface Reply {
-  text: string;
-  request?: { id: string; actionHash: string; state: 'pending' | 'approved' | 'denied' };
-}
-
-/** Tokens bound to names: positionals by position, flags by name (`--dry-run` → `dryRun`). */
-export type BoundArgs = Record<string, string | boolean>;
-
-export interface Positional {
-  name: string;
-  /** Takes every remaining word, e.g. a free-text reason. */
-  rest?: boolean;
-}
-
-/**
  * A command as data, after Hubot's CommandBus: what it takes, who may run it, whether it
- * changes anything. Help text is generated from these.
+ * changes anything. Its usage and argument table are derived from its declared args, and help
+ * is generated from these.
  */
-export interface CommandSpec {
-  name: string;
+export interface CommandSpec extends ArgTable {
   summary: string;
-  usage: string;
-  positionals: readonly Positional[];
-  flags: Readonly<Record<string, 'string' | 'boolean'>>;
   /** Checked before the handler runs; `request`-scoped commands check against the request's service. */
   access: Capability;
   scope: 'service' | 'request';
@@ -50,17 +35,20 @@ export interface CommandSpec {
   execute(args: BoundArgs, context: CommandContext): Promise<Reply>;
 }
 
-export interface CommandDefinition<Schema extends z.ZodType> extends Omit<CommandSpec, 'execute'> {
-  args: Schema;
-  run: (args: z.output<Schema>, context: CommandContext) => Promise<string | Reply>;
+export interface CommandDefinition<Args extends DeclaredArgs> extends Omit<CommandSpec, 'execute' | keyof Omit<ArgTable, 'name'>> {
+  /** Each argument once, in the order usage reads (commands/arg.ts). */
+  args: Args;
+  run: (args: z.output<ArgsSchema<Args>>, context: CommandContext) => Promise<string | Reply>;
 }
 
-export function defineCommand<Schema extends z.ZodType>(definition: CommandDefinition<Schema>): CommandSpec {
-  const { args: schema, run, ...spec } = definition;
+export function defineCommand<Args extends DeclaredArgs>(definition: CommandDefinition<Args>): CommandSpec {
+  const { args, run, ...rest } = definition;
+  const { schema, ...table } = deriveArgs(rest.name, args);
+  const spec = { ...rest, ...table };
   return {
     ...spec,
-    async execute(args, context) {
-      const parsed = schema.safeParse(args);
+    async execute(bound, context) {
+      const parsed = schema.safeParse(bound);
       if (!parsed.success) {
         throw new CutoverError('input.invalid', `${invalidArgsText(parsed.error, spec)} · usage: ${spec.usage}`);
       }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isAllowed } from '../../core/access.js';
 import { CutoverError } from '../../core/errors.js';
 import { approve, isExpired, remainingApprovals, transition } from '../../core/requests.js';
+import { arg } from '../arg.js';
 import { requestIdArg } from '../args.js';
 import { findRequest } from '../find-request.js';
 import { defineCommand } from '../spec.js';
@@ -9,14 +10,14 @@ import { defineCommand } from '../spec.js';
 export const approveCommand = defineCommand({
   name: 'approve',
   summary: "approve someone else's request; the last approval queues it",
-  usage: 'approve [ID] [--expect HASH]',
-  positionals: [{ name: 'id' }],
-  // Buttons carry the hash of what the approver was shown; a changed action then fails to match.
-  flags: { expect: 'string' },
+  args: {
+    id: arg.word(requestIdArg.optional()),
+    // Buttons carry the hash of what the approver was shown; a changed action then fails to match.
+    expect: arg.flag(z.string().regex(/^[0-9a-f]{16}$/, { error: 'an action hash' }).optional(), 'HASH'),
+  },
   access: 'approve',
   scope: 'request',
   mutates: true,
-  args: z.strictObject({ id: requestIdArg.optional(), expect: z.string().regex(/^[0-9a-f]{16}$/, { error: 'an action hash' }).optional() }),
   async run(args, context) {
     const { deps, caller } = context;
     const found = await findRequest(context, args.id);

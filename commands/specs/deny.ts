@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { isAllowed } from '../../core/access.js';
 import { CutoverError } from '../../core/errors.js';
 import { printable } from '../../core/printable.js';
 import { deny } from '../../core/requests.js';
+import { arg } from '../arg.js';
 import { reasonArg, requestIdArg } from '../args.js';
 import { findRequest } from '../find-request.js';
 import { defineCommand } from '../spec.js';
@@ -10,13 +10,10 @@ import { defineCommand } from '../spec.js';
 export const denyCommand = defineCommand({
   name: 'deny',
   summary: 'refuse a waiting request, or revoke an approved one that has not started (approvers); withdraw your own',
-  usage: 'deny [ID] [reason…]',
-  positionals: [{ name: 'id' }, { name: 'reason', rest: true }],
-  flags: {},
+  args: { id: arg.word(requestIdArg.optional()), reason: arg.rest(reasonArg.optional()) },
   access: 'approve',
   scope: 'request',
   mutates: true,
-  args: z.strictObject({ id: requestIdArg.optional(), reason: reasonArg.optional() }),
   async run(args, context) {
     const { deps, caller } = context;
     const found = await findRequest(context, args.id);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { arg } from '../arg.js';
 import { hostArg, lvsServiceArg, reasonArg, taskArg } from '../args.js';
 import { requestPoolChange } from '../request-pool-change.js';
 import { defineCommand } from '../spec.js';
@@ -6,18 +6,15 @@ import { defineCommand } from '../spec.js';
 export const depoolCommand = defineCommand({
   name: 'depool',
   summary: 'take a host out of an LVS pool (pooled=no), after approval and a capacity check',
-  usage: 'depool HOST [--service LVS] [--task T123456] [--dry-run] [reason…]',
-  positionals: [{ name: 'host' }, { name: 'reason', rest: true }],
-  flags: { service: 'string', task: 'string', reason: 'string', 'dry-run': 'boolean' },
+  args: {
+    host: arg.word(hostArg),
+    service: arg.flag(lvsServiceArg.optional(), 'LVS'),
+    task: arg.flag(taskArg.optional(), 'T123456'),
+    reason: arg.rest(reasonArg.optional(), { alsoFlag: true }),
+    dryRun: arg.switch(),
+  },
   access: 'request',
   scope: 'service',
   mutates: true,
-  args: z.strictObject({
-    host: hostArg,
-    service: lvsServiceArg.optional(),
-    task: taskArg.optional(),
-    reason: reasonArg.optional(),
-    dryRun: z.boolean().optional(),
-  }),
   run: (args, context) => requestPoolChange('depool', args, context),
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
 import { printable } from '../../core/printable.js';
+import { arg } from '../arg.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 
 /** Help is generated from the specs themselves, so it cannot drift from what the parser accepts. */
@@ -8,13 +9,10 @@ export function createHelpCommand(specs: readonly CommandSpec[]): CommandSpec {
   const help: CommandSpec = defineCommand({
     name: 'help',
     summary: 'this list, or one command in detail',
-    usage: 'help [COMMAND]',
-    positionals: [{ name: 'command' }],
-    flags: {},
+    args: { command: arg.word(z.string().max(30).optional()) },
     access: 'read',
     scope: 'service',
     mutates: false,
-    args: z.strictObject({ command: z.string().max(30).optional() }),
     async run(args, context) {
       const prefix = `!${context.service ?? ''}`;
       const all = [...specs, help];

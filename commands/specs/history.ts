@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
 import { printable } from '../../core/printable.js';
+import { arg } from '../arg.js';
 import { requestIdArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
 import { defineCommand } from '../spec.js';
@@ -8,19 +9,16 @@ import { defineCommand } from '../spec.js';
 export const historyCommand = defineCommand({
   name: 'history',
   summary: 'the audit trail, newest first: who did what, where, when; --json for one JSON record per line',
-  usage: 'history [--who NAME] [--event PREFIX] [--request ID] [--limit N] [--json]',
-  positionals: [],
-  flags: { who: 'string', event: 'string', request: 'string', limit: 'string', json: 'boolean' },
+  args: {
+    who: arg.flag(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'a person name' }).optional(), 'NAME'),
+    event: arg.flag(z.string().regex(/^[a-z][a-z.-]{0,40}$/, { error: 'an event like approval or action.failed' }).optional(), 'PREFIX'),
+    request: arg.flag(requestIdArg.optional(), 'ID'),
+    limit: arg.flag(z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.int().min(1).max(20)).optional(), 'N'),
+    json: arg.switch(),
+  },
   access: 'read',
   scope: 'service',
   mutates: false,
-  args: z.strictObject({
-    who: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'a person name' }).optional(),
-    event: z.string().regex(/^[a-z][a-z.-]{0,40}$/, { error: 'an event like approval or action.failed' }).optional(),
-    request: requestIdArg.optional(),
-    limit: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.int().min(1).max(20)).optional(),
-    json: z.boolean().optional(),
-  }),
   async run(args, context) {
     const { name } = serviceOf(context);
     const reader = context.deps.auditReader;

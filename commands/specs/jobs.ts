@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { formatDuration } from '../../core/durations.js';
 import type { ChangeRequest } from '../../core/requests.js';
+import { arg } from '../arg.js';
 import { serviceOf } from '../service-of.js';
 import { defineCommand } from '../spec.js';
 
@@ -18,13 +19,10 @@ const ICONS: Record<ChangeRequest['state'], string> = {
 export const jobsCommand = defineCommand({
   name: 'jobs',
   summary: 'recent requests and what became of them',
-  usage: 'jobs [--limit N]',
-  positionals: [],
-  flags: { limit: 'string' },
+  args: { limit: arg.flag(z.coerce.number().int().min(1).max(25).optional(), 'N') },
   access: 'read',
   scope: 'service',
   mutates: false,
-  args: z.strictObject({ limit: z.coerce.number().int().min(1).max(25).optional() }),
   async run(args, context) {
     const { name } = serviceOf(context);
     const now = context.deps.clock.now();

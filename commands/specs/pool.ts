@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { arg } from '../arg.js';
 import { hostArg, lvsServiceArg, reasonArg, taskArg, weightArg } from '../args.js';
 import { requestPoolChange } from '../request-pool-change.js';
 import { defineCommand } from '../spec.js';
@@ -6,19 +6,16 @@ import { defineCommand } from '../spec.js';
 export const poolCommand = defineCommand({
   name: 'pool',
   summary: 'put a host into an LVS pool (pooled=yes), after approval',
-  usage: 'pool HOST [--service LVS] [--weight N] [--task T123456] [--dry-run] [reason…]',
-  positionals: [{ name: 'host' }, { name: 'reason', rest: true }],
-  flags: { service: 'string', weight: 'string', task: 'string', reason: 'string', 'dry-run': 'boolean' },
+  args: {
+    host: arg.word(hostArg),
+    service: arg.flag(lvsServiceArg.optional(), 'LVS'),
+    weight: arg.flag(weightArg.optional(), 'N'),
+    task: arg.flag(taskArg.optional(), 'T123456'),
+    reason: arg.rest(reasonArg.optional(), { alsoFlag: true }),
+    dryRun: arg.switch(),
+  },
   access: 'request',
   scope: 'service',
   mutates: true,
-  args: z.strictObject({
-    host: hostArg,
-    service: lvsServiceArg.optional(),
-    weight: weightArg.optional(),
-    task: taskArg.optional(),
-    reason: reasonArg.optional(),
-    dryRun: z.boolean().optional(),
-  }),
   run: (args, context) => requestPoolChange('pool', args, context),
 });

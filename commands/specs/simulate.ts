@@ -1,23 +1,27 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
+import { arg } from '../arg.js';
 import { serviceOf } from '../service-of.js';
 import { defineCommand } from '../spec.js';
+
+const WHATS = ['show', 'clear', 'broken', 'wrong-cert', 'slow', 'no-metrics', 'hang', 'outside-repool'] as const;
 
 /** Fault injection for rehearsals; only where the service runs on the simulated fleet. */
 export const simulateCommand = defineCommand({
   name: 'simulate',
   summary: 'inject faults into the simulated fleet: show | clear | broken HOST… | wrong-cert HOST… | slow SHARE P99 | no-metrics on|off | hang ADAPTER | outside-repool HOST',
-  usage: 'simulate show|clear|broken HOST…|wrong-cert HOST…|slow SHARE P99_SECONDS|no-metrics on|off|hang ADAPTER|outside-repool HOST [--service LVS]',
-  positionals: [{ name: 'what' }, { name: 'rest', rest: true }],
-  flags: { service: 'string' },
+  args: {
+    what: arg.word(
+      z.enum(WHATS, { error: `one of ${WHATS.join(', ')}` }),
+      'show|clear|broken HOST…|wrong-cert HOST…|slow SHARE P99_SECONDS|no-metrics on|off|hang ADAPTER|outside-repool HOST',
+    ),
+    // What these words are depends on `what`; its label above says it for each.
+    rest: arg.rest(z.string().max(300).optional(), { inUsage: false }),
+    service: arg.flag(z.string().max(63).optional(), 'LVS'),
+  },
   access: 'request',
   scope: 'service',
   mutates: true,
-  args: z.strictObject({
-    what: z.enum(['show', 'clear', 'broken', 'wrong-cert', 'slow', 'no-metrics', 'hang', 'outside-repool'], { error: 'one of show, clear, broken, wrong-cert, slow, no-metrics, hang, outside-repool' }),
-    rest: z.string().max(300).optional(),
-    service: z.string().max(63).optional(),
-  }),
   async run(args, context) {
     const { name, inventory } = serviceOf(context);
     const simulation = context.deps.simulations?.get(name);

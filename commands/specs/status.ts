@@ -15,6 +15,7 @@ import { pooledProofs, pooledWorkers } from '../pooled-proofs.js';
 import { proofsText } from '../proof-words.js';
 import { pybalSummary, readPoolView, type PoolView } from '../pool-view.js';
 import type { HealthLimits } from '../ports.js';
+import { arg } from '../arg.js';
 import { lvsServiceArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
 import { defineCommand, type CommandContext } from '../spec.js';
@@ -23,13 +24,10 @@ import { pushTo } from '../../core/push-to.js';
 export const statusCommand = defineCommand({
   name: 'status',
   summary: 'pool state per LVS service and DC, the lock, and what is waiting',
-  usage: 'status [--dc DC] [--service LVS]',
-  positionals: [],
-  flags: { dc: 'string', service: 'string' },
+  args: { dc: arg.flag(z.string().max(20).optional()), service: arg.flag(lvsServiceArg.optional(), 'LVS') },
   access: 'read',
   scope: 'service',
   mutates: false,
-  args: z.strictObject({ dc: z.string().max(20).optional(), service: lvsServiceArg.optional() }),
   async run(args, context) {
     const { name, inventory } = serviceOf(context);
     if (args.dc !== undefined && !inventory.datacenters.includes(args.dc)) {

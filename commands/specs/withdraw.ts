@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { remainingApprovals, withdrawApproval } from '../../core/requests.js';
+import { arg } from '../arg.js';
 import { requestIdArg } from '../args.js';
 import { findRequest } from '../find-request.js';
 import { defineCommand } from '../spec.js';
@@ -7,13 +7,10 @@ import { defineCommand } from '../spec.js';
 export const withdrawCommand = defineCommand({
   name: 'withdraw',
   summary: 'take back your approval of a request that is still waiting for more',
-  usage: 'withdraw [ID]',
-  positionals: [{ name: 'id' }],
-  flags: {},
+  args: { id: arg.word(requestIdArg.optional()) },
   access: 'approve',
   scope: 'request',
   mutates: true,
-  args: z.strictObject({ id: requestIdArg.optional() }),
   async run(args, context) {
     const { deps, caller } = context;
     const found = await findRequest(context, args.id);
