@@ -1,20 +1,15 @@
-import type { PlanEffects } from '../../adapters/plan-effects.js';
-import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { ActionQueue, AuditLog, Clock, PlanControl, PlanProgress, RequestStore } from '../../commands/ports.js';
+import type { ActionQueue, AuditLog, PlanControl, PlanProgress, RequestStore } from '../../commands/ports.js';
 import type { Reply } from '../../commands/spec.js';
-import type { Config } from '../../config/schema.js';
 import type { Caller } from '../../core/access.js';
 import type { PlanStepAction } from '../../core/actions.js';
-import type { Inventory } from '../../core/inventory.js';
 import type { AnalysisSettings } from '../../core/plan/analysis.js';
-import type { Plan } from '../../core/plan/plan-schema.js';
 import type { ChangeRequest } from '../../core/requests.js';
 import type { WorkerProofs } from '../guard/worker-proofs.js';
 import type { Notifier } from '../notifier.js';
 import type { PoolWriter } from '../pool-writer.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
 import { EmergencyStop } from './emergency-stop.js';
-import { PlanContext, type PlanRuns } from './plan-context.js';
+import { PlanContext, type PlanContextDeps } from './plan-context.js';
 import { PlanJournal } from './plan-journal.js';
 import { PlanNarration } from './plan-narration.js';
 import { PlanPauses } from './plan-pauses.js';
@@ -24,21 +19,14 @@ import { SoakAnalysis } from './soak-analysis.js';
 import { SoakSchedule } from './soak-schedule.js';
 import { StepExecution } from './step-execution.js';
 
-export interface PlanRunnerDeps {
-  config: Config;
-  plan: Plan;
-  inventory: Inventory;
-  store: PlanRuns;
-  effects: PlanEffects;
-  /** Reads only: every write goes through `writer`, the one executor with the one policy. */
-  pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
+/** What the context reads, and what the rooms write and say through. */
+export interface PlanRunnerDeps extends PlanContextDeps {
   writer: PoolWriter;
   proofs: WorkerProofs;
   requests: RequestStore;
   queue: ActionQueue;
   audit: AuditLog;
   notifier: Pick<Notifier, 'send'>;
-  clock: Clock;
   /** Schedules the next soak analysis; `key` makes a repeated schedule for the same tick a no-op, and a tick whose key is not the run's latest is stale. */
   scheduleTick: (plan: string, delayMs: number, key: string) => Promise<void>;
 }
