@@ -57,6 +57,7 @@ export class PlanRunner implements PlanControl {
   private readonly soak: SoakAnalysis;
 
   constructor(deps: PlanRunnerDeps) {
+    // Bottom-up: each room is handed only rooms built before it, so no two rooms call each other.
     const context = new PlanContext(deps);
     const narration = new PlanNarration({ context, notifier: deps.notifier, audit: deps.audit });
     const journal = new PlanJournal({ context, narration, writer: deps.writer, requests: deps.requests });
@@ -66,7 +67,6 @@ export class PlanRunner implements PlanControl {
     const views = new PlanViews({ context, journal, emergency, requests: deps.requests });
     const requests = new PlanRequests({ context, narration, views, journal, emergency, requests: deps.requests, queue: deps.queue });
     const execution = new StepExecution({ context, narration, journal, pauses, schedule, rollout: requests, writer: deps.writer, proofs: deps.proofs });
-    this.soak = new SoakAnalysis({ context, narration, journal, pauses, schedule, execution });
     this.context = context;
     this.views = views;
     this.requests = requests;
@@ -74,6 +74,7 @@ export class PlanRunner implements PlanControl {
     this.execution = execution;
     this.emergency = emergency;
     this.journal = journal;
+    this.soak = new SoakAnalysis({ context, narration, journal, pauses, schedule, execution });
     this.service = context.service;
   }
 
