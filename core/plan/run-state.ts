@@ -134,6 +134,10 @@ export function describePosition(plan: Plan, position: Position): string {
   return `${here.dc} step ${position.step + 1}/${plan.steps.length} ${here.step.id}${wave}`;
 }
 
+export function samePosition(a: Position, b: Position): boolean {
+  return a.dc === b.dc && a.step === b.step && a.wave === b.wave;
+}
+
 export function nextSeq(run: PlanRun): number {
   return (run.journal.at(-1)?.seq ?? 0) + 1;
 }

@@ -1,0 +1,126 @@
+import type { PlanEffects } from '../../adapters/plan-effects.js';
+import type { PoolingBackend } from '../../adapters/pooling.js';
+import type { Clock } from '../../commands/ports.js';
+import type { Config } from '../../config/schema.js';
+import type { Inventory } from '../../core/inventory.js';
+import { analyse, analysisSettingsSchema, type AnalysisSettings, type Verdict } from '../../core/plan/analysis.js';
+import type { Plan, PlanStep } from '../../core/plan/plan-schema.js';
+import { newPlanRun, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
+import { pushTo } from '../../core/push-to.js';
+import type { WorkerProofs } from '../guard/worker-proofs.js';
+import type { StepContext } from './step-operations.js';
+
+/** Where a plan's run is kept: PlanStore in Redis (compare-and-swap), a Map in unit tests. */
+export interface PlanRuns {
+  get(plan: string): Promise<PlanRun | undefined>;
+  update(plan: string, initial: () => PlanRun, change: (current: PlanRun) => PlanRun): Promise<PlanRun>;
+}
+
+export interface PlanContextDeps {
+  config: Config;
+  plan: Plan;
+  inventory: Inventory;
+  store: PlanRuns;
+  effects: PlanEffects;
+  /** Reads only: every write goes through the writer, the one executor with the one policy. */
+  pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
+  proofs: Pick<WorkerProofs, 'recorded'>;
+  clock: Clock;
+}
+
+/**
+ * What every room of the plan runner reads the same way: the run as stored, the plan's time
+ * scale and analysis, and the pool as the plan's steps see it.
+ */
+export class PlanContext {
+  readonly plan: Plan;
+  readonly service: string;
+  readonly config: Config;
+  readonly inventory: Inventory;
+  readonly effects: PlanEffects;
+  readonly pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
+
+  constructor(private readonly deps: PlanContextDeps) {
+    this.plan = deps.plan;
+    this.service = deps.plan.service;
+    this.config = deps.config;
+    this.inventory = deps.inventory;
+    this.effects = deps.effects;
+    this.pooling = deps.pooling;
+  }
+
+  /** The run as stored; undefined before the plan's first command. */
+  stored(): Promise<PlanRun | undefined> {
+    return this.deps.store.get(this.plan.name);
+  }
+
+  async run(): Promise<PlanRun> {
+    return (await this.stored()) ?? newPlanRun(this.plan, this.now());
+  }
+
+  update(change: (current: PlanRun) => PlanRun): Promise<PlanRun> {
+    return this.deps.store.update(this.plan.name, () => newPlanRun(this.plan, this.now()), change);
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** Plan seconds as milliseconds of this run: a rehearsal's time_scale shortens every soak and interval. */
+  scaled(seconds: number): number {
+    return Math.round(seconds * this.plan.time_scale * 1000);
+  }
+
+  analysisFor(step: PlanStep | undefined): AnalysisSettings {
+    return analysisSettingsSchema.parse({ ...this.plan.analysis, ...(step?.analysis ?? {}) });
+  }
+
+  intervalMs(step: PlanStep | undefined): number {
+    return this.scaled(this.analysisFor(step).interval_seconds);
+  }
+
+  lvsServiceOf(step: PlanStep | undefined): string {
+    if (step !== undefined && 'lvs_service' in step) return step.lvs_service;
+    return this.inventory.workerLvsServices[0] ?? this.inventory.lvsServiceNames[0] ?? this.service;
+  }
+
+  positionOf(entry: JournalEntry): Position {
+    return { dc: this.plan.datacenters.indexOf(entry.dc), step: this.plan.steps.findIndex((step) => step.id === entry.stepId), wave: entry.wave };
+  }
+
+  defaultWeight(): number {
+    return this.config.services[this.service]?.default_weight ?? 10;
+  }
+
+  stepContext(here: Located): StepContext {
+    const proofs = (lvsService: string) => this.deps.proofs.recorded(this.service, this.inventory.pool(lvsService, here.dc));
+    return { inventory: this.inventory, pooling: this.pooling, effects: this.effects, proofs, defaultWeight: this.defaultWeight() };
+  }
+
+  async pooledByGroup(dc: string, lvsService: string): Promise<Map<string, string[]>> {
+    const entries = await this.pooling.listPool(this.inventory.pool(lvsService, dc));
+    const pooled = new Set(entries.filter((entry) => entry.state.pooled === 'yes').map((entry) => entry.fqdn));
+    const groups = new Map<string, string[]>();
+    for (const host of this.inventory.members(lvsService, dc)) {
+      if (pooled.has(host.fqdn)) pushTo(groups, host.group, host.fqdn);
+    }
+    return groups;
+  }
+
+  async pooledWorkers(dc: string, lvsService: string): Promise<string[]> {
+    const group = this.inventory.hosts.find((host) => host.kind === 'k8s-worker')?.group;
+    if (group === undefined) return [];
+    return (await this.pooledByGroup(dc, lvsService)).get(group) ?? [];
+  }
+
+  /**
+   * The step's DC now, judged by the step's analysis: what a gate shows its approver and an
+   * observe step reports. `shareWords` follows the share ("on k8s", "of traffic on k8s").
+   */
+  async healthNow(here: Located, shareWords: string): Promise<{ share: string; verdict: Verdict }> {
+    const health = await this.effects.health({ dc: here.dc, lvsService: this.lvsServiceOf(here.step) });
+    const verdict = analyse(health.k8s, health.baseline, this.analysisFor(here.step));
+    const share = health.k8sShare.kind === 'value' ? `${Math.round(health.k8sShare.value * 100)}% ${shareWords}` : 'k8s share: no data';
+    return { share, verdict };
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { AuditLog } from '../../commands/ports.js';
+import type { Caller } from '../../core/access.js';
+import type { ChangeRequest } from '../../core/requests.js';
+import type { Notifier } from '../notifier.js';
+import type { PlanContext } from './plan-context.js';
+
+export interface PlanNarrationDeps {
+  context: PlanContext;
+  notifier: Pick<Notifier, 'send'>;
+  audit: AuditLog;
+}
+
+type Kind = 'progress' | 'result' | 'error';
+
+/**
+ * How the plan speaks: lines in the channel of its last command, SAL lines (the second copy of
+ * the audit trail) and the audit trail itself. Every room says things through here, so who and
+ * why read the same in all three.
+ */
+export class PlanNarration {
+  constructor(private readonly deps: PlanNarrationDeps) {}
+
+  async say(text: string, kind: Kind, requestId?: string, mark?: string, dedupeKey?: string): Promise<void> {
+    const { context } = this.deps;
+    const origin = (await context.stored())?.origin;
+    // Nobody has spoken to the plan yet: there is no channel that follows it.
+    if (origin === undefined) return;
+    await this.deps.notifier.send(origin, { kind, text, ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? `plan-${context.now()}-${Math.random().toString(36).slice(2, 8)}`);
+  }
+
+  /** Within a request the line's own text is its dedupe key, so a wave replayed after a crash says it once. */
+  async sal(message: string, requestId?: string): Promise<void> {
+    const dedupeKey = requestId === undefined ? undefined : `sal-${requestId}-${createHash('sha256').update(message).digest('hex').slice(0, 16)}`;
+    await this.say(`!log ${message}`, 'progress', undefined, undefined, dedupeKey);
+  }
+
+  async audit(caller: Caller | undefined, event: string, detail: string, requestId?: string): Promise<void> {
+    await this.deps.audit.append({
+      event,
+      service: this.deps.context.service,
+      who: caller === undefined ? 'cutover' : (caller.person ?? caller.display),
+      where: caller === undefined ? 'plan' : `${caller.transport}:${caller.channel}`,
+      ...(requestId === undefined ? {} : { requestId }),
+      detail,
+    });
+  }
+
+  /** The task a request's changes belong to: its own, else the plan's. */
+  taskOf(request: ChangeRequest): string | undefined {
+    return request.task ?? this.deps.context.plan.task;
+  }
+
+  /** The tail of a SAL line for a request's change: why, who (as alice@cutover), and the task. */
+  reasonOf(request: ChangeRequest): string {
+    const task = this.taskOf(request);
+    return `${request.reason} - ${request.requester.display}@cutover${task === undefined ? '' : ` - ${task}`}`;
+  }
+
+  /** Who a rollback is for, as every SAL line says it, with the request that made the change and the plan's task. */
+  rolledBackBy(request: ChangeRequest | undefined): string {
+    const who = request === undefined ? 'cutover@cutover' : `${request.requester.display}@cutover (${request.id})`;
+    const { task } = this.deps.context.plan;
+    return `${who}${task === undefined ? '' : ` - ${task}`}`;
+  }
+}

@@ -1,0 +1,172 @@
+import type { PlanProgress, RequestStore, StepMark } from '../../commands/ports.js';
+import { conftoolPath } from '../../core/actions.js';
+import { formatDuration } from '../../core/durations.js';
+import type { Check } from '../../core/plan/plan-schema.js';
+import { describePosition, locate, type PlanRun } from '../../core/plan/run-state.js';
+import type { PoolState } from '../../core/pool-state.js';
+import type { EmergencyStop } from './emergency-stop.js';
+import type { PlanContext } from './plan-context.js';
+import type { PlanJournal } from './plan-journal.js';
+import { stepOperations } from './step-operations.js';
+
+export interface PlanViewsDeps {
+  context: PlanContext;
+  journal: Pick<PlanJournal, 'revertible' | 'revertLine'>;
+  emergency: Pick<EmergencyStop, 'lines'>;
+  requests: Pick<RequestStore, 'get'>;
+}
+
+const CHAT_MARKS: Record<StepMark, string> = { done: '✅', partial: '◐', current: '▶', paused: '⏸', todo: '○' };
+
+/** What people see of the plan: where it stands, what its next step would do, and what it waits for. Nothing here writes. */
+export class PlanViews {
+  constructor(private readonly deps: PlanViewsDeps) {}
+
+  async progress(): Promise<PlanProgress> {
+    const { context } = this.deps;
+    const { plan } = context;
+    const run = await context.run();
+    const analysis = context.analysisFor(undefined);
+    return {
+      plan: plan.name,
+      ...(plan.task === undefined ? {} : { task: plan.task }),
+      phase: run.phase,
+      position: describePosition(plan, run.position),
+      datacenters: plan.datacenters.map((dc, dcIndex) => ({
+        dc,
+        steps: plan.steps.map((step, stepIndex) => ({ id: step.id, title: step.title, mark: this.mark(run, dcIndex, stepIndex) })),
+      })),
+      blocking: `${await this.blocking(run)}${await this.outsideNote(run)}`,
+      limits: { errorRatioMax: analysis.error_ratio.max, p99SecondsMax: analysis.p99_seconds.max },
+    };
+  }
+
+  async overview(): Promise<string> {
+    const progress = await this.progress();
+    const lines = [`${progress.plan}${progress.task === undefined ? '' : ` (${progress.task})`} · ${progress.phase} at ${progress.position}`];
+    for (const { dc, steps } of progress.datacenters) {
+      lines.push(`${dc}: ${steps.map((step, index) => `${CHAT_MARKS[step.mark]} ${index + 1} ${step.id}`).join(' · ')}`);
+    }
+    lines.push(`blocking: ${progress.blocking}`);
+    return lines.join('\n');
+  }
+
+  async preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string> {
+    const { context, journal } = this.deps;
+    const run = await context.run();
+    if (operation === 'emergency-stop') {
+      const lines = await this.deps.emergency.lines();
+      if (lines.length === 0) return 'dry-run: an emergency stop would change nothing (bare metal is pooled, no worker is).';
+      return ['dry-run, nothing changed · emergency stop would write, bare metal first:', ...lines.map((line) => `  ${line}`)].join('\n');
+    }
+    if (operation === 'rollback') {
+      const entries = journal.revertible(run);
+      if (entries.length === 0) return 'dry-run: nothing to roll back (no conftool change of this plan is still in place).';
+      return ['dry-run, nothing changed · rollback would write, newest first:', ...entries.map((entry) => `  ${journal.revertLine(entry)}`)].join('\n');
+    }
+    const here = locate(context.plan, run.position);
+    if (here === undefined) return 'dry-run: the plan is complete.';
+    const ops = await stepOperations(here, context.stepContext(here));
+    const head = `dry-run, nothing changed · ${describePosition(context.plan, run.position)}: ${here.step.title} (gate: ${here.step.gate})`;
+    const arithmetic = ops.arithmetic === undefined ? [] : [`  ${ops.arithmetic}`];
+    if (ops.kind === 'blocked') return [head, `  blocked: ${ops.reason}`, ...arithmetic].join('\n');
+    const checks = here.step.verify.map((check) => `  then check ${describeCheck(check)}`);
+    const soak = here.step.soak_seconds > 0 ? [`  then soak ${formatDuration(context.scaled(here.step.soak_seconds))} with analysis every ${formatDuration(context.intervalMs(here.step))}`] : [];
+    const lines = ops.lines.length === 0 ? ['  (no change: a report only)'] : ops.lines.map((line) => `  ${line}`);
+    return [head, ...lines, ...arithmetic, ...checks, ...soak].join('\n');
+  }
+
+  /** What the plan waits for, in one sentence. */
+  async blocking(run: PlanRun): Promise<string> {
+    const { context } = this.deps;
+    const { service } = context;
+    switch (run.phase) {
+      case 'ready': {
+        const here = locate(context.plan, run.position);
+        if (here === undefined) return 'nothing: the plan is complete';
+        const ops = await stepOperations(here, context.stepContext(here));
+        if (ops.kind === 'blocked') return `${here.step.id} is blocked: ${ops.reason}`;
+        return `waiting for someone to say !${service} next (${here.step.title})`;
+      }
+      case 'awaiting-approval': {
+        const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
+        if (request === undefined) return 'waiting for approval';
+        if (request.state === 'denied' || request.state === 'expired') return `${request.id} was ${request.state}; !${service} next asks again`;
+        return `waiting for approval of ${request.id} (${request.approvals.length}/${request.approvalsRequired})`;
+      }
+      case 'acting':
+        return 'a step is being carried out';
+      case 'soaking':
+        return run.soak === undefined ? 'soaking' : `soak ends in ${formatDuration(run.soak.until - context.now())}, ${run.soak.checks} checks so far${run.soak.lastSummary === undefined ? '' : `, last: ${run.soak.lastSummary}`}`;
+      case 'paused':
+        return run.pause?.reason ?? 'paused';
+      case 'rolling-back':
+        return 'a rollback is in progress';
+      case 'done':
+        return 'nothing: the plan is complete';
+      case 'aborted':
+        return `aborted; !${service} next to continue from here, or rollback`;
+      case 'stopped':
+        return `emergency-stopped; bare metal is serving. Reset with !${service} resume after review`;
+      default:
+        return run.phase satisfies never;
+    }
+  }
+
+  /**
+   * Pool changes in this DC's migration pools that the plan did not make (a hand pool/depool, or
+   * confctl): the plan's picture of the pool is not the pool, and whoever reads `plan` must know.
+   */
+  private async outsideNote(run: PlanRun): Promise<string> {
+    const { context } = this.deps;
+    const { inventory } = context;
+    const here = locate(context.plan, run.position) ?? locate(context.plan, { dc: 0, step: 0, wave: 0 });
+    if (here === undefined || run.phase === 'done') return '';
+    const ours = new Map<string, PoolState | undefined>();
+    for (const entry of run.journal) if (entry.kind === 'set-pooled' && (entry.status === 'done' || entry.status === 'reverted')) ours.set(entry.target, entry.status === 'done' ? entry.to : entry.from);
+    const pooledWorkers: string[] = [];
+    const leftBareMetal: string[] = [];
+    for (const lvsService of inventory.workerLvsServices) {
+      const pool = inventory.pool(lvsService, here.dc);
+      const states = new Map((await context.pooling.listPool(pool)).map((entry) => [entry.path, entry.state]));
+      for (const host of inventory.members(lvsService, here.dc)) {
+        const path = conftoolPath(pool, host.fqdn);
+        const live = states.get(path);
+        if (live === undefined || (ours.has(path) && ours.get(path)?.pooled === live.pooled)) continue;
+        if (host.kind === 'k8s-worker' && live.pooled === 'yes') pooledWorkers.push(host.shortName);
+        if (host.kind === 'bare-metal' && live.pooled !== 'yes') leftBareMetal.push(`${host.shortName} (${live.pooled})`);
+      }
+    }
+    const parts = [...(pooledWorkers.length > 0 ? [`${pooledWorkers.join(', ')} pooled`] : []), ...(leftBareMetal.length > 0 ? [`${leftBareMetal.join(', ')} out`] : [])];
+    return parts.length === 0 ? '' : ` · outside the plan in ${here.dc}: ${parts.join('; ')}`;
+  }
+
+  private mark(run: PlanRun, dcIndex: number, stepIndex: number): StepMark {
+    const { plan } = this.deps.context;
+    const dc = plan.datacenters[dcIndex];
+    const step = plan.steps[stepIndex];
+    if (run.position.dc === dcIndex && run.position.step === stepIndex && run.phase !== 'done') return run.phase === 'paused' ? 'paused' : 'current';
+    const waves = step?.kind === 'waves' ? step.waves.length : 1;
+    const finished = run.completed.filter((entry) => entry.dc === dc && entry.stepId === step?.id).length;
+    return finished >= waves ? 'done' : finished > 0 ? 'partial' : 'todo';
+  }
+}
+
+function describeCheck(check: Check): string {
+  switch (check.check) {
+    case 'tls-probe':
+      return `TLS on ${check.port} on every ${check.group} host`;
+    case 'vip-probe':
+      return `a real request to the VIP on ${check.lvs_service}`;
+    case 'pybal-pool':
+      return `pybal lists ${check.group} enabled/up in ${check.lvs_service}`;
+    case 'traffic-moved':
+      return `traffic moved from ${check.from} to ${check.to}`;
+    case 'release-ready':
+      return 'pods ready and NodePort answering';
+    case 'real-traffic':
+      return `${check.group} served real requests via the ${check.lvs_service} VIP`;
+    default:
+      return check satisfies never;
+  }
+}
