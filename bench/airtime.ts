@@ -130,7 +130,7 @@ async function replayIrc(events: readonly Event[], config: Config): Promise<{ li
 
 async function replaySlack(events: readonly Event[], config: Config): Promise<{ calls: number; breakdown: string }> {
   const api = await FakeSlackApi.start();
-  const settings: SlackTransportConfig = { enabled: true, mode: 'http', port: 0, channels: [OPS_CHANNEL], api_url: api.url, slash_command: '/kartotherian' };
+  const settings: SlackTransportConfig = { enabled: true, mode: 'http', port: 0, channels: [OPS_CHANNEL], api_url: api.url, slash_commands: {} };
   const transport = createSlackTransport(settings, { redisUrl: TEST_REDIS_URL, logLevel: 'silent', slackBotToken: BOT_TOKEN, slackSigningSecret: SIGNING_SECRET }, config, () => undefined, { listenHost: '127.0.0.1' });
   try {
     await transport.start(async () => undefined);

@@ -14,8 +14,8 @@ export async function useEtcd(config: Config, url: string, keys: EtcdKeys): Prom
   const seeded = new Map(seedEntries(config, shippedInventories(config)).map((entry) => [entry.path, entry.state]));
   await putAll(keys, seeded);
   config.backends.pooling = { kind: 'etcd', endpoints: [url], timeout_ms: 5000 };
-  // A real conftool has no simulated world behind it; and no plan, which would need production adapters.
-  delete config.backends.simulation;
+  // A real conftool has no simulated world behind it (the bot builds none when conftool is real);
+  // and no plan, which would need production adapters.
   config.plans = {};
   return seeded;
 }

@@ -3,10 +3,8 @@ import type { Redis } from 'ioredis';
 import { formatConftoolValue } from '../adapters/conftool/conftool-value.js';
 import { EtcdV2Client } from '../adapters/conftool/etcd-client.js';
 import { EtcdPooling } from '../adapters/conftool/etcd-pooling.js';
-import { fleetFaultsSchema } from '../adapters/simulated/fleet-model.js';
 import { FleetState } from '../adapters/simulated/fleet-state.js';
 import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
-import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import { Inventory } from '../core/inventory.js';
 import { planSchema } from '../core/plan/plan-schema.js';
 import { locate } from '../core/plan/run-state.js';
@@ -58,7 +56,8 @@ export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
     const here = locate(plan, { dc: 0, step: 0, wave: 0 });
     if (here === undefined) throw new Error('bench: plan has no step');
     // Only the descriptions of puppet/helm steps touch effects; a pool wave never does, but the context wants one.
-    const effects = new SimulatedEffects({ inventory, pooling, fleet: new FleetState(redis, prefix, fleetFaultsSchema.parse({})), settings: simulationSettingsSchema.parse({ cdn_from: 'kartotherian-ssl' }) });
+    const settings = service.backends.simulation;
+    const effects = new SimulatedEffects({ inventory, pooling, fleet: new FleetState(redis, prefix, SERVICE, settings.faults), settings });
     const proofs = new WorkerProofs({ store: new ProofStore(redis, prefix), probers: new Map(), settings: () => ({ probeAttempts: 2, proveMs: 300_000, minRequestRate: 1 }), clock: { now: () => Date.now() } });
     const writer = new PoolWriter({ pooling, inventories: new Map([[SERVICE, inventory]]), proofs });
 

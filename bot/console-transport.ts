@@ -10,6 +10,8 @@ export interface ConsoleTransportOptions {
   speaker: string;
   /** Configured people: anyone else may speak, but as nobody the config knows. */
   people: readonly string[];
+  /** Configured services, for the greeting's hint. */
+  services: readonly string[];
   /** Print what was typed too, so a piped session reads as the whole conversation. */
   echo: boolean;
   botName?: string;
@@ -33,7 +35,8 @@ export class ConsoleTransport implements ChatTransport {
 
   async start(onEvent: (event: InboundEvent) => Promise<void>): Promise<void> {
     const lines = createInterface({ input: this.options.input, crlfDelay: Infinity, terminal: false });
-    this.say(`${this.options.botName ?? 'cutover'} is listening in ${this.options.channel} as ${this.speaker}; try !kartotherian help, /as NAME to switch speaker.`);
+    const helps = this.options.services.map((service) => `!${service} help`).join(' or ');
+    this.say(`${this.options.botName ?? 'cutover'} is listening in ${this.options.channel} as ${this.speaker}; try ${helps}, /as NAME to switch speaker.`);
     void (async () => {
       // One line at a time, in order: a piped script behaves as if typed.
       for await (const line of lines) {

@@ -1,14 +1,13 @@
-import type { Redis } from 'ioredis';
 import type { PlanEffects } from '../adapters/plan-effects.js';
 import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { PoolingBackend } from '../adapters/pooling.js';
 import type { RealTrafficProber } from '../adapters/real-traffic.js';
-import { FleetState } from '../adapters/simulated/fleet-state.js';
 import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
+import type { SimulatedWorld } from '../adapters/simulated/simulated-world.js';
 import { SimulationFaults } from '../adapters/simulated/simulation-control.js';
-import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import type { SimulationControl } from '../commands/ports.js';
 import type { Config } from '../config/schema.js';
+import type { ServiceBackends } from '../config/service-backends.js';
 import type { Inventory } from '../core/inventory.js';
 import type { EnvSettings } from '../config/load.js';
 import { createCommandRunner } from '../adapters/command-runner.js';
@@ -30,21 +29,22 @@ export interface Fleet {
 }
 
 /**
- * What each service's world is made of besides conftool: the simulated fleet (effects, pybal and
+ * What each service's world is made of besides conftool: its simulated world (effects, pybal and
  * metrics from one traffic model, fault injection), or, with a real conftool, whatever
- * production adapters the config names.
+ * production adapters the service's backend settings name.
  */
-export function createFleets(config: Config, env: EnvSettings, inventories: ReadonlyMap<string, Inventory>, pooling: PoolingBackend, client: Redis, prefix: string): Map<string, Fleet> {
+export function createFleets(config: Config, env: EnvSettings, inventories: ReadonlyMap<string, Inventory>, pooling: PoolingBackend, world: SimulatedWorld | undefined): Map<string, Fleet> {
   const fleets = new Map<string, Fleet>();
   for (const [service, inventory] of inventories) {
-    if (config.backends.pooling.kind !== 'simulated') {
-      fleets.set(service, productionFleet(config, inventory, env));
+    const backends = config.services[service]?.backends;
+    if (backends === undefined) continue;
+    const simulated = world?.service(service);
+    if (simulated === undefined) {
+      fleets.set(service, productionFleet(config, backends, inventory, env));
       continue;
     }
-    const settings = config.backends.simulation ?? simulationSettingsSchema.parse({ cdn_from: inventory.lvsServiceNames[0] ?? service });
-    const fleet = new FleetState(client, prefix, settings.faults);
-    const effects = new SimulatedEffects({ inventory, pooling, fleet, settings });
-    fleets.set(service, { effects, observer: effects, prober: effects, simulation: new SimulationFaults(fleet, inventory, pooling) });
+    const effects = new SimulatedEffects({ inventory, pooling, fleet: simulated.fleet, settings: simulated.settings });
+    fleets.set(service, { effects, observer: effects, prober: effects, simulation: new SimulationFaults(simulated.fleet, inventory, pooling) });
   }
   return fleets;
 }
@@ -54,8 +54,8 @@ export function createFleets(config: Config, env: EnvSettings, inventories: Read
  * could pool workers but not probe them must not exist. pybal and metrics alone still give
  * status its side-by-side view.
  */
-function productionFleet(config: Config, inventory: Inventory, env: EnvSettings): Fleet {
-  const { pybal, helm, puppet, metrics, production } = config.backends;
+function productionFleet(config: Config, backends: ServiceBackends, inventory: Inventory, env: EnvSettings): Fleet {
+  const { pybal, helm, puppet, metrics, production } = backends;
   const pybalView = pybal === undefined ? undefined : new PybalView(pybal);
   const healthReader = metrics === undefined ? undefined : createHealthReader(metrics, { clientFor: prometheusClientsByDc(metrics) });
   const sshEnv: Record<string, string> = env.sshAuthSock === undefined ? {} : { SSH_AUTH_SOCK: env.sshAuthSock };

@@ -38,7 +38,7 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
     const plan = await loadPlan(options.configPath, reference.file, reference.time_scale);
     const effects = options.fleets.get(service)?.effects;
     if (effects === undefined) {
-      throw new CutoverError('config.invalid', `plans.${service}: the plan needs puppet, helm, probe and metrics backends; configure them under backends`);
+      throw new CutoverError('config.invalid', `plans.${service}: the plan needs pybal, puppet, helm, metrics and production backends; configure them under backends (every service's) or services.${service}.backends`);
     }
     const runner = new PlanRunner({
       config,

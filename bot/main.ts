@@ -1,20 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
-import { createPoolingBackend } from '../adapters/conftool/create-pooling-backend.js';
-import { DryRunPooling } from '../adapters/conftool/dry-run-pooling.js';
-import type { PoolingBackend } from '../adapters/pooling.js';
-import { SimulatedPooling } from '../adapters/simulated/simulated-pooling.js';
-import { seedEntries } from '../adapters/simulated/seed-entries.js';
-import { FaultInjectingPooling } from '../adapters/simulated/fault-injecting-pooling.js';
-import { fleetFaultsSchema } from '../adapters/simulated/fleet-model.js';
-import { FleetState } from '../adapters/simulated/fleet-state.js';
-import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
 import { createDispatcher } from '../commands/dispatch.js';
 import type { Clock, CommandDeps } from '../commands/ports.js';
 import { DEFAULT_CONFIG_PATH, type EnvSettings } from '../config/load.js';
 import { CutoverError } from '../core/errors.js';
 import { createFleets } from './create-fleet.js';
+import { createPooling } from './create-pooling.js';
+import { createSimulatedWorld } from './create-simulated-world.js';
 import { createIrcTransport } from './irc/create-irc-transport.js';
 import { createSlackTransport } from './slack/create-slack-transport.js';
 import { createPlanRunners } from './create-plan-runners.js';
@@ -102,7 +94,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const consoleSettings = config.transports.console;
   if (role !== 'worker' && options.console !== undefined && consoleSettings?.enabled === true) {
     transports.push(
-      new ConsoleTransport({ ...options.console, channel: consoleSettings.channel, speaker: consoleSettings.speaker, people: Object.keys(config.people) }),
+      new ConsoleTransport({ ...options.console, channel: consoleSettings.channel, speaker: consoleSettings.speaker, people: Object.keys(config.people), services: Object.keys(config.services) }),
     );
   }
   // IRC and Slack run side by side with the console, against the same queue and identities.
@@ -124,10 +116,11 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const metrics = new BotMetrics(jobs, async () => (await Promise.all([...inventories.keys()].map((service) => requests.open(service)))).flat());
   const audit = new RedisAuditLog(client, prefix, clock, (entry) => metrics.observeAudit(entry.event));
   const observeAdapter: AdapterCallObserver = (...call) => metrics.observeAdapterCall(...call);
-  const unmeteredPooling = await createPooling(config, env, client, prefix, inventories, log);
+  const world = createSimulatedWorld(config, inventories, client, prefix);
+  const unmeteredPooling = await createPooling({ config, env, client, prefix, inventories, world, log });
   const pooling = metered(unmeteredPooling, `conftool-${unmeteredPooling.kind}`, observeAdapter);
-  const fleetKind = config.backends.pooling.kind === 'simulated' ? 'simulated' : 'production';
-  const fleets = new Map([...createFleets(config, env, inventories, pooling, client, prefix)].map(([service, fleet]) => [service, meteredFleet(fleet, fleetKind, observeAdapter)]));
+  const fleetKind = world === undefined ? 'production' : 'simulated';
+  const fleets = new Map([...createFleets(config, env, inventories, pooling, world)].map(([service, fleet]) => [service, meteredFleet(fleet, fleetKind, observeAdapter)]));
   // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
   let plans = new Map<string, PlanRunner>();
   const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
@@ -285,20 +278,6 @@ export async function startBot(options: BotOptions): Promise<Bot> {
       return stopping;
     },
   };
-}
-
-/** The simulated fleet seeds itself from the config; real conftool is only ever read and CAS-written. */
-async function createPooling(config: Config, env: EnvSettings, client: Redis, prefix: string, inventories: ReadonlyMap<string, Inventory>, log: Logger): Promise<PoolingBackend> {
-  const settings = config.backends.pooling;
-  if (settings.kind !== 'simulated') return createPoolingBackend(settings, { ...(env.etcdPassword === undefined ? {} : { password: env.etcdPassword }), dryRun: config.dry_run });
-  const simulated = new SimulatedPooling(client, prefix);
-  const seeded = await simulated.seed(seedEntries(config, inventories));
-  if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
-  const simulation = config.backends.simulation;
-  const faults = new FleetState(client, prefix, simulation?.faults ?? fleetFaultsSchema.parse({}));
-  const defaults = simulationSettingsSchema.shape;
-  const faulty = new FaultInjectingPooling(simulated, faults, simulation?.adapter_timeout_ms ?? defaults.adapter_timeout_ms.parse(undefined), simulation?.conftool_write_ms ?? 0);
-  return config.dry_run ? new DryRunPooling(faulty) : faulty;
 }
 
 function definedOnly<T, U>(map: ReadonlyMap<string, T>, pick: (value: T) => U | undefined): Map<string, U> {

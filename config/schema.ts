@@ -1,10 +1,7 @@
 import * as z from 'zod';
-import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema, pybalSettingsSchema } from '../adapters/conftool/settings.js';
-import { helmSettingsSchema } from '../adapters/helm/settings.js';
-import { metricsSettingsSchema } from '../adapters/metrics/settings.js';
-import { productionSettingsSchema } from '../adapters/production/settings.js';
-import { puppetSettingsSchema } from '../adapters/puppet/settings.js';
-import { simulationSettingsSchema } from '../adapters/simulated/simulation-settings.js';
+import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema } from '../adapters/conftool/settings.js';
+import { crossServiceIssues } from './cross-service.js';
+import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
 
 /** Names that end up in Redis keys, BullMQ queue names and chat replies: keep them boring. */
 const slug = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
@@ -69,6 +66,8 @@ const serviceSchema = z
     lvs_services: z.record(slug, lvsServiceSchema),
     approval: approvalSchema.prefault({}),
     guard: guardSchema.prefault({}),
+    /** This service's own backend settings, laid over the shared `backends` blocks (see service-backends.ts). */
+    backends: backendLayersSchema.optional(),
   })
   .superRefine((service, ctx) => {
     for (const [groupName, group] of Object.entries(service.host_groups)) {
@@ -212,7 +211,8 @@ const slackTransportSchema = z.strictObject({
   channels: z.array(z.string().regex(/^[CG][A-Z0-9]{2,20}$/)).default([]),
   /** Web API base URL; only tests point it elsewhere. */
   api_url: z.url().optional(),
-  slash_command: z.string().regex(/^\/[a-z0-9-]{1,31}$/).default('/kartotherian'),
+  /** A slash command per service; a service not listed gets /<its name>. */
+  slash_commands: z.record(slug, z.string().regex(/^\/[a-z0-9-]{1,31}$/, { error: 'a slash command like /thumbor' })).default({}),
 });
 
 export const configSchema = z
@@ -227,15 +227,11 @@ export const configSchema = z
         read_only: z.enum(['anyone', 'configured']).default('anyone'),
       })
       .prefault({}),
-    backends: z.strictObject({
-      pooling: poolingBackendSchema,
-      pybal: pybalSettingsSchema.optional(),
-      helm: helmSettingsSchema.optional(),
-      puppet: puppetSettingsSchema.optional(),
-      metrics: metricsSettingsSchema.optional(),
-      production: productionSettingsSchema.optional(),
-      simulation: simulationSettingsSchema.optional(),
-    }),
+    /**
+     * conftool is one store for every service; every other block here is a default shared by
+     * all services, which a service's own `services.<name>.backends` overrides key by key.
+     */
+    backends: backendLayersSchema.extend({ pooling: poolingBackendSchema }),
     /** Read everything for real, write nothing: every write is shown in the channel instead. */
     dry_run: z.boolean().default(false),
     /** Migration plans by service. */
@@ -310,7 +306,20 @@ export const configSchema = z
     if (speaker !== undefined && !Object.hasOwn(config.people, speaker)) {
       ctx.addIssue({ code: 'custom', path: ['transports', 'console', 'speaker'], message: `unknown person "${speaker}"` });
     }
+    for (const issue of [...crossServiceIssues(config), ...resolveServiceBackends(config.services, config.backends).issues]) ctx.addIssue({ code: 'custom', ...issue });
+  })
+  // Each service gets its merged settings; the shared blocks have done their work and are dropped,
+  // so nothing can read an unmerged one by mistake.
+  .transform(({ backends: { pooling, ...shared }, services, ...rest }) => {
+    const resolved = resolveServiceBackends(services, shared).backends;
+    const withBackends = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, { ...service, backends: resolved.get(name) ?? unreachable(name) }]));
+    return { ...rest, backends: { pooling }, services: withBackends };
   });
+
+/** The refinement above has refused every config whose backends do not resolve. */
+function unreachable(service: string): never {
+  throw new Error(`backends of ${service} did not resolve after validation`);
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ServiceConfig = Config['services'][string];

@@ -15,24 +15,29 @@ const environmentSchema = z.strictObject({
   datacenter: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(),
   /** kubectl --context for this environment's cluster. */
   kube_context: z.string().regex(/^[A-Za-z0-9_.@:-]{1,128}$/, { error: 'a kubeconfig context name' }).optional(),
-  /** kubectl --kubeconfig, e.g. /etc/kubernetes/kartotherian-deploy-eqiad.config as kube_env sets it. */
+  /** kubectl --kubeconfig, e.g. /etc/kubernetes/<service>-deploy-eqiad.config as kube_env sets it. */
   kubeconfig: absolutePath.optional(),
 });
 
-/** helmfile and kubectl for the release, on the deployment host. */
+/**
+ * helmfile and kubectl for one service's release, on the deployment host. The release's own names
+ * (release_dir, namespace, app, the TLS NodePort) have no default here: the config derives them
+ * from the service (config/service-defaults.ts), so no service's name lives in code.
+ */
 export const helmSettingsSchema = z
   .strictObject({
     /** Where helmfile and kubectl run: deployment.eqiad.wmnet over ssh in production. */
     host: commandHostSchema,
-    release_dir: absolutePath.default('/srv/deployment-charts/helmfile.d/services/kartotherian'),
+    /** e.g. /srv/deployment-charts/helmfile.d/services/<service>. */
+    release_dir: absolutePath,
     environments: z
       .record(helmEnvNameSchema, environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, { error: 'at least one environment is required' })
       .default({ staging: {}, eqiad: { datacenter: 'eqiad' }, codfw: { datacenter: 'codfw' } }),
-    namespace: k8sNameSchema.default('kartotherian'),
+    namespace: k8sNameSchema,
     release: k8sNameSchema.default('main'),
     /** The chart's `app` label; the Deployment is `<app>-<release>`, as WMF charts name it. */
-    app: k8sNameSchema.default('kartotherian'),
+    app: k8sNameSchema,
     /** Lines of context around each change in the diff. */
     diff_context_lines: z.int().min(0).max(20).default(3),
     timeouts: z
@@ -49,8 +54,8 @@ export const helmSettingsSchema = z
         grace_seconds: z.int().min(1).max(600).default(30),
       })
       .prefault({}),
-    /** Probed on a worker after a deploy (by the probe adapter). There is no plaintext NodePort on Wikikube today. */
-    nodeports: z.strictObject({ tls: port.default(6543), plain: port.optional() }).prefault({}),
+    /** Probed on a worker after a deploy (by the probe adapter): the port of the pool the workers join. */
+    nodeports: z.strictObject({ tls: port, plain: port.optional() }),
   })
   .superRefine((settings, ctx) => {
     // helm with atomic: true rolls back when its timeout hits; killing helmfile first would leave a half-made release.

@@ -63,7 +63,7 @@ export interface HealthReader {
 }
 
 export function createHealthReader(settings: MetricsSettings, deps: { clientFor: (dc: string) => PrometheusClient }): HealthReader {
-  const { queries } = settings;
+  const { queries, labels } = settings;
 
   const groupTemplate = (name: GroupQueryName, group: BackendGroup): string | null => {
     const configured = queries[name];
@@ -112,7 +112,7 @@ export function createHealthReader(settings: MetricsSettings, deps: { clientFor:
   return {
     async groupHealth(query) {
       const group = checkGroup(query.group);
-      const values = { dc: query.dc, group, window: query.window, ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }) };
+      const values = { ...labels, dc: query.dc, group, window: query.window, ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }) };
       const [errorRatio, p99Seconds, requestRate, freshnessSeconds] = (await read(
         plan(groupNames, values, (name) => groupTemplate(name, group)),
         query.signal,
@@ -133,7 +133,7 @@ export function createHealthReader(settings: MetricsSettings, deps: { clientFor:
     },
 
     async serviceHealth(query) {
-      const values = { dc: query.dc, window: query.window, lvs_service: query.lvs_service };
+      const values = { ...labels, dc: query.dc, window: query.window, lvs_service: query.lvs_service };
       const names: ServiceQueryName[] = ['k8s_traffic_share', 'backend_error_ratio', 'pooled_down_servers'];
       const [k8sTrafficShare, backendErrorRatio, pooledDownServers] = (await read(
         plan(names, values, (name) => queries[name]),
@@ -144,7 +144,7 @@ export function createHealthReader(settings: MetricsSettings, deps: { clientFor:
 
     describeGroup(query) {
       const group = checkGroup(query.group);
-      const values = { dc: query.dc, group, window: query.window, ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }) };
+      const values = { ...labels, dc: query.dc, group, window: query.window, ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }) };
       return plan(groupNames, values, (name) => groupTemplate(name, group)).flatMap(({ name, query: promql, client }) =>
         promql === null ? [] : [{ name, query: promql, endpoint: client.describe({ query: promql }).url }],
       );

@@ -1,23 +1,25 @@
 import * as z from 'zod';
-import { templateProblem, type Placeholder } from './templates.js';
+import { templateProblem, valueProblem, type Placeholder } from './templates.js';
 
 /**
- * Default PromQL for Kartotherian, modelled on wikimedia-ops §9 and written for Thanos, where
- * every series carries `site` (the DC) and `prometheus` (ops or k8s). Each is overridable in
- * config; check the label names against Grafana before trusting a gate to them.
+ * Default PromQL, modelled on wikimedia-ops §9 and written for Thanos, where every series
+ * carries `site` (the DC) and `prometheus` (ops or k8s). The service's own label values come
+ * from `labels` ({{namespace}}, {{cluster}}, {{service}}, {{discovery}}), so one set of templates,
+ * shared or default, serves every service. Each is overridable in config, per service too; check
+ * the label names against Grafana before trusting a gate to them.
  *
  * - k8s: the envoy mesh sidecar in front of every pod (LOCAL_ cluster = the app). Envoy's
  *   request time is in milliseconds, hence the / 1000.
- * - bare-metal: Kartotherian's own router histogram (service-template-node's
- *   express_router_request_duration_seconds) scraped from the maps hosts behind nginx.
+ * - bare-metal: the service's own router histogram (service-template-node's
+ *   express_router_request_duration_seconds) scraped from the bare-metal hosts behind nginx.
  *
  * A 5xx series only exists once a 5xx has happened, so numerators fall back to `or vector(0)`:
  * a healthy group reads 0, not "no data". Denominators never do, so a group without traffic
  * reads NaN (0/0) and a group without series reads empty: both surface as no-data.
  */
-const K8S = 'site="{{dc}}",prometheus="k8s",kubernetes_namespace="kartotherian",envoy_cluster_name=~"LOCAL_.*"';
-const BARE_METAL = 'site="{{dc}}",prometheus="ops",cluster="maps",service="kartotherian"';
-const ATS = 'backend="kartotherian.discovery.wmnet"';
+const K8S = 'site="{{dc}}",prometheus="k8s",kubernetes_namespace="{{namespace}}",envoy_cluster_name=~"LOCAL_.*"';
+const BARE_METAL = 'site="{{dc}}",prometheus="ops",cluster="{{cluster}}",service="{{service}}"';
+const ATS = 'backend="{{discovery}}"';
 const K8S_RATE = `sum(rate(envoy_cluster_upstream_rq{${K8S}}[{{window}}]))`;
 const BARE_METAL_RATE = `sum(rate(express_router_request_duration_seconds_count{${BARE_METAL}}[{{window}}]))`;
 
@@ -54,8 +56,9 @@ function template(allowed: readonly Placeholder[]) {
     });
 }
 
-const GROUP_PLACEHOLDERS: readonly Placeholder[] = ['group', 'dc', 'window', 'lvs_service'];
-const SERVICE_PLACEHOLDERS: readonly Placeholder[] = ['dc', 'window', 'lvs_service'];
+const LABEL_PLACEHOLDERS = ['namespace', 'cluster', 'service', 'discovery'] as const satisfies readonly Placeholder[];
+const GROUP_PLACEHOLDERS: readonly Placeholder[] = ['group', 'dc', 'window', 'lvs_service', ...LABEL_PLACEHOLDERS];
+const SERVICE_PLACEHOLDERS: readonly Placeholder[] = ['dc', 'window', 'lvs_service', ...LABEL_PLACEHOLDERS];
 
 /** One template for both groups (using {{group}}), or one per group when the metrics differ. */
 const groupTemplates = z.union([template(GROUP_PLACEHOLDERS), z.strictObject({ k8s: template(GROUP_PLACEHOLDERS), 'bare-metal': template(GROUP_PLACEHOLDERS) })]);
@@ -73,9 +76,31 @@ const baseUrl = template(['dc']).refine(
   { error: 'an http(s) URL without credentials, query or fragment; {{dc}} may stand for the datacenter' },
 );
 
-/** `backends.metrics` in config: where Prometheus is and what to ask it. */
+/** Checked here with the same rule rendering applies, so a bad label fails at startup, not mid-rollout. */
+const labelValue = (placeholder: (typeof LABEL_PLACEHOLDERS)[number]) =>
+  z.string().superRefine((text, ctx) => {
+    const problem = valueProblem(placeholder, text);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * `backends.metrics` in config: where Prometheus is and what to ask it, for one service. The
+ * labels have no default here: the config derives them from the service (namespace, service:
+ * its name; cluster: its bare-metal pool's conftool cluster; discovery: <name>.discovery.wmnet).
+ */
 export const metricsSettingsSchema = z.strictObject({
   kind: z.literal('prometheus'),
+  /** The service's label values, filled into {{namespace}}, {{cluster}}, {{service}} and {{discovery}}. */
+  labels: z.strictObject({
+    /** The k8s namespace envoy's series carry (kubernetes_namespace). */
+    namespace: labelValue('namespace'),
+    /** The bare-metal hosts' `cluster` label on the ops Prometheus. */
+    cluster: labelValue('cluster'),
+    /** The bare-metal series' `service` label. */
+    service: labelValue('service'),
+    /** The discovery name ATS fetches from (trafficserver's `backend`). */
+    discovery: labelValue('discovery'),
+  }),
   /** Thanos answers for every DC; a per-DC Prometheus works too, e.g. http://prometheus.svc.{{dc}}.wmnet/ops */
   base_url: baseUrl.default('https://thanos-query.discovery.wmnet'),
   /** Per query, the HTTP call and Prometheus' own evaluation alike. */

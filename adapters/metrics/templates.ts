@@ -3,14 +3,20 @@ import { printable } from '../../core/printable.js';
 
 /**
  * What a PromQL template may ask for, and the only shapes each value may take. Values come from
- * chat (a DC, a group, a window), so none may carry a quote, a brace, a bracket or a space: with
- * these rules no value can close a label matcher or a range and write PromQL of its own.
+ * chat (a DC, a group, a window) or from config (a service's labels), so none may carry a quote,
+ * a brace, a bracket or a space: with these rules no value can close a label matcher or a range
+ * and write PromQL of its own.
  */
 const VALUE_RULES = {
   group: { pattern: /^(k8s|bare-metal)$/, shape: 'k8s or bare-metal' },
   dc: { pattern: /^[a-z][a-z0-9-]{0,62}$/, shape: 'a lowercase slug like eqiad' },
-  lvs_service: { pattern: /^[a-z][a-z0-9-]{0,62}$/, shape: 'a lowercase slug like kartotherian-k8s-ssl' },
+  lvs_service: { pattern: /^[a-z][a-z0-9-]{0,62}$/, shape: 'a lowercase slug like thumbor-ssl' },
   window: { pattern: /^[1-9][0-9]{0,5}(ms|s|m|h|d)$/, shape: 'a Prometheus duration like 5m or 30s' },
+  // The service's own label values (metrics.labels), so one template serves every service.
+  namespace: { pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, shape: 'a Kubernetes namespace' },
+  cluster: { pattern: /^[a-z][a-z0-9_-]{0,62}$/, shape: 'a cluster label like thumbor' },
+  service: { pattern: /^[a-z][a-z0-9_-]{0,62}$/, shape: 'a service label like thumbor' },
+  discovery: { pattern: /^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))+$/, shape: 'a host name like thumbor.discovery.wmnet' },
 } as const;
 
 export type Placeholder = keyof typeof VALUE_RULES;
@@ -40,14 +46,18 @@ export function templateProblem(template: string, allowed: readonly Placeholder[
   return undefined;
 }
 
+/** Why a value cannot fill its placeholder, or undefined. */
+export function valueProblem(key: Placeholder, value: string): string | undefined {
+  const rule = VALUE_RULES[key];
+  return rule.pattern.test(value) ? undefined : `${key} must be ${rule.shape}, not "${printable(value, 40)}"`;
+}
+
 /** Refuses (input.invalid) any value that does not have its placeholder's shape. */
 export function validateTemplateValues(values: TemplateValues): void {
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined || !isPlaceholder(key)) continue;
-    const rule = VALUE_RULES[key];
-    if (!rule.pattern.test(value)) {
-      throw new CutoverError('input.invalid', `${key} must be ${rule.shape}, not "${printable(value, 40)}"`);
-    }
+    const problem = valueProblem(key, value);
+    if (problem !== undefined) throw new CutoverError('input.invalid', problem);
   }
 }
 

@@ -3,11 +3,8 @@ import { printable } from '../../core/printable.js';
 import { parseInput } from './parse-input.js';
 import { endpointSchema, type HttpProbeRequest, type HttpProbeResult, type Prober } from './prober.js';
 
-/** The tile pybal's `kartotherian-ssl` check requests (service.yaml), and so the one we prove. */
-export const KARTOTHERIAN_PROBE_PATH = '/osm-intl/6/23/24.png';
-
 const vipPathRequestSchema = z.strictObject({
-  /** The URL users' traffic carries (Host, SNI and path), e.g. https://maps.wikimedia.org/osm-intl/6/23/24.png */
+  /** The URL users' traffic carries (Host, SNI and path): the service's `probes.public_url`. */
   url: z.url({ protocol: /^https?$/ }),
   vip: endpointSchema.extend({ name: z.string().min(1).max(100).optional() }),
   realServers: z.array(endpointSchema.extend({ name: z.string().min(1).max(100) })).max(500),

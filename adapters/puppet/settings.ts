@@ -29,10 +29,10 @@ export const puppetSettingsSchema = z
     host: commandHostSchema,
     /** cumin needs root; `sudo -n` so a missing sudo rule fails at once instead of waiting for a password. */
     sudo: z.boolean().default(true),
-    /** The only `A:<alias>` selectors a command may use. */
-    aliases: z.array(cuminAliasNameSchema).min(1).default(['maps', 'maps-eqiad', 'maps-codfw', 'maps-canary', 'wikikube-worker-eqiad', 'wikikube-worker-codfw']),
-    /** Every host in a host-list selector must match this (after node-set expansion). */
-    host_pattern: anchoredRegex.default('^(maps[12]\\d{3}|wikikube-worker[12]\\d{3}|kubernetes[12]\\d{3})\\.(eqiad|codfw)\\.wmnet$'),
+    /** The only `A:<alias>` selectors a command may use: the service's own, so no default. */
+    aliases: z.array(cuminAliasNameSchema).min(1),
+    /** Every host in a host-list selector must match this (after node-set expansion); the service's own hosts, so no default. */
+    host_pattern: anchoredRegex,
     /** A host list longer than this is refused: big selections go through an alias someone reviewed. */
     max_hosts: z.int().min(1).max(1000).default(64),
     batch: z

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { PoolState } from '../../core/pool-state.js';
 
 /**
- * Faults the simulated fleet can be told to have, from config or from `!kartotherian simulate`.
+ * Faults a service's simulated fleet can be told to have, from config or from `!<service> simulate`.
  * Each one reproduces a way this migration has failed or could fail in production.
  */
 export const fleetFaultsSchema = z.strictObject({

@@ -79,19 +79,27 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
   }
 
   describeHelm({ env }: { env: string }): string[] {
-    return [`helmfile -e ${env} diff`, `helmfile -e ${env} apply`, `kubectl -n kartotherian rollout status deployment/kartotherian-main`];
+    const { namespace } = this.options.settings.release;
+    return [`helmfile -e ${env} diff`, `helmfile -e ${env} apply`, `kubectl -n ${namespace} rollout status deployment/${this.deployment()}`];
   }
 
   async helmDiff({ env }: { env: string }): Promise<CheckOutcome> {
     await this.maybeHang('helm');
+    const { name, replicas, node_port: nodePort } = this.options.settings.release;
     const current = await this.options.fleet.release(env);
-    return { ok: true, summary: current === undefined ? `${env}: new release main (Deployment kartotherian-main, 10 replicas, NodePort 6543)` : `${env}: no changes` };
+    return { ok: true, summary: current === undefined ? `${env}: new release ${name} (Deployment ${this.deployment()}, ${replicas} replicas, NodePort ${nodePort})` : `${env}: no changes` };
   }
 
   async helmApply({ env }: { env: string; reason: string }): Promise<CheckOutcome> {
     await this.maybeHang('helm');
-    await this.options.fleet.deploy(env, { replicas: 10, image: 'kartotherian:2025-02-19' });
-    return { ok: true, summary: `${env}: applied, 10/10 pods ready` };
+    const { replicas } = this.options.settings.release;
+    await this.options.fleet.deploy(env, { replicas, image: `${this.deployment()}:simulated` });
+    return { ok: true, summary: `${env}: applied, ${replicas}/${replicas} pods ready` };
+  }
+
+  /** `<app>-<release>`, as WMF charts name the Deployment. */
+  private deployment(): string {
+    return `${this.options.settings.release.app}-${this.options.settings.release.name}`;
   }
 
   async runCheck(check: Check, context: CheckContext): Promise<CheckOutcome> {
@@ -139,9 +147,10 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
         // Production requests the tile from the NodePort of the DC's first worker, public name and all.
         const worker = this.options.inventory.hosts.find((host) => host.dc === dc && host.kind === 'k8s-worker');
         const failure = worker === undefined ? undefined : realRequestFailure(worker.fqdn, faults);
+        const nodePort = this.options.settings.release.node_port;
         return failure === undefined
-          ? { ok: true, summary: `${release.replicas}/${release.replicas} pods ready, NodePort 6543 answers 200 on a worker` }
-          : { ok: false, summary: `${release.replicas}/${release.replicas} pods ready, but NodePort 6543 on ${worker?.shortName ?? 'a worker'}: ${failure}` };
+          ? { ok: true, summary: `${release.replicas}/${release.replicas} pods ready, NodePort ${nodePort} answers 200 on a worker` }
+          : { ok: false, summary: `${release.replicas}/${release.replicas} pods ready, but NodePort ${nodePort} on ${worker?.shortName ?? 'a worker'}: ${failure}` };
       }
       case 'real-traffic': {
         const workers = context.pooled.get(check.group) ?? [];

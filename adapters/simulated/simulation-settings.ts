@@ -13,7 +13,24 @@ const featureSchema = z.strictObject({
   cdn_to: slug.optional(),
 });
 
+/** The service's Wikikube release as the simulated helm deploys it; the config derives it from the service. */
+const releaseSchema = z.strictObject({
+  namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
+  /** The Deployment is `<app>-<name>`, as WMF charts name it. */
+  app: slug,
+  name: slug.default('main'),
+  /** The NodePort the workers serve on: the port of the pool they join. */
+  node_port: z.int().min(1).max(65535),
+  replicas: z.int().min(1).max(1000).default(10),
+});
+
+/**
+ * One service's simulated world. Like every backend block it may be written under `backends`
+ * (shared by every service) and under `services.<name>.backends` (that service's own); the
+ * config merges the two and derives what neither says from the service.
+ */
 export const simulationSettingsSchema = z.strictObject({
+  release: releaseSchema,
   traffic: z
     .strictObject({
       requests_per_second: z.record(z.string(), z.number().min(0)).default({ eqiad: 800, codfw: 500 }),

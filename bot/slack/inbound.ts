@@ -85,13 +85,16 @@ export function buttonClick(body: unknown, context: InboundContext): ButtonClick
   };
 }
 
-/** `/kartotherian status` is `!kartotherian status` typed in the channel. */
-export function slashCommand(body: unknown, context: InboundContext): InboundEvent | undefined {
+/**
+ * `/<command> status` is `!<service> status` typed in the channel, where `service` is whose
+ * command it is: the command's name may differ from the service's (`slash_commands`).
+ */
+export function slashCommand(body: unknown, context: InboundContext, service: string): InboundEvent | undefined {
   const command = parse(slashCommandSchema, body, 'slash command');
   if (!allowed(context, command.channel_id)) return undefined;
   return {
     kind: 'message',
-    text: `!${command.command.slice(1)} ${slackToPlain(command.text)}`.trim(),
+    text: `!${service} ${slackToPlain(command.text)}`.trim(),
     caller: caller(context, command.user_id, command.channel_id),
     ...(command.trigger_id === undefined ? {} : { deliveryId: `command:${command.trigger_id}` }),
   };

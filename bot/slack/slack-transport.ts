@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { slashCommandOf } from '../../config/cross-service.js';
 import type { Config, SlackTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
 import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../transport.js';
@@ -206,10 +207,15 @@ export class SlackTransport implements ChatTransport {
         return click?.event;
       });
     });
-    this.app.command(this.options.settings.slash_command, async ({ ack, body }) => {
+    // One slash command per service, so /thumbor and /kartotherian each reach their own service.
+    for (const service of Object.keys(this.options.config.services)) this.listenForSlashCommand(service, context);
+  }
+
+  private listenForSlashCommand(service: string, context: InboundContext): void {
+    this.app.command(slashCommandOf(this.options.settings.slash_commands, service), async ({ ack, body }) => {
       let event: InboundEvent | undefined;
       try {
-        event = slashCommand(body, context);
+        event = slashCommand(body, context, service);
       } catch (error) {
         await ack();
         this.options.log(`slack: ignored slash command: ${error instanceof Error ? error.message : String(error)}`);

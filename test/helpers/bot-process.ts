@@ -38,7 +38,7 @@ export async function writeTestConfig(prefix: string, edit: (yaml: Yaml) => void
   return { dir, path, config: parseConfig(text, path), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Sets `backends.simulation.<key>` in a raw config tree. */
+/** Sets `backends.simulation.<key>` (the block every service shares) in a raw config tree. */
 export function setSimulation(yaml: Yaml, key: string, value: unknown): void {
   const backends = yaml['backends'] as Record<string, Yaml>;
   backends['simulation'] = { ...backends['simulation'], [key]: value };

@@ -16,7 +16,7 @@ export interface ConsoleBot {
 }
 
 /** Starts the real bot on a console made of in-memory streams, against a real Redis. */
-export async function startConsoleBot(options: { config: Config; prefix: string; redisUrl: string; role?: Role; withConsole?: boolean }): Promise<ConsoleBot> {
+export async function startConsoleBot(options: { config: Config; prefix: string; redisUrl: string; role?: Role; withConsole?: boolean; configPath?: string }): Promise<ConsoleBot> {
   const input = new PassThrough();
   const output = new PassThrough();
   const lines: string[] = [];
@@ -37,6 +37,7 @@ export async function startConsoleBot(options: { config: Config; prefix: string;
     ...(options.withConsole === false ? {} : { console: { input, output, echo: true } }),
     prefix: options.prefix,
     lockRetryMs: 200,
+    ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
   });
   return {
     bot,

@@ -11,6 +11,8 @@ export interface ConsoleBotOverrides {
   config?: Config;
   role?: Role;
   withConsole?: boolean;
+  /** Where `config` was read from, so its plan files are found next to it (default: the shipped config's directory). */
+  configPath?: string;
 }
 
 export interface ConsoleBots {
@@ -61,6 +63,7 @@ export function useConsoleBots(defaultConfig: () => Config): ConsoleBots {
         redisUrl: TEST_REDIS_URL,
         ...(overrides.role === undefined ? {} : { role: overrides.role }),
         ...(overrides.withConsole === undefined ? {} : { withConsole: overrides.withConsole }),
+        ...(overrides.configPath === undefined ? {} : { configPath: overrides.configPath }),
       });
       running.push(chat);
       return { ...chat, prefix };

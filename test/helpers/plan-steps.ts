@@ -1,12 +1,10 @@
 import type { ConsoleBot } from './console-bot.js';
 
-const K = '!kartotherian';
-
-/** alice asks for the next plan step; resolves with the request id, or fails with the refusal. */
-export async function requestStep(chat: ConsoleBot, reason = 'rehearsal'): Promise<string> {
+/** alice asks for the service's next plan step; resolves with the request id, or fails with the refusal. */
+export async function requestStep(chat: ConsoleBot, reason = 'rehearsal', service = 'kartotherian'): Promise<string> {
   const mark = chat.transcript().length;
   chat.say('/as alice');
-  chat.say(`${K} next ${reason}`);
+  chat.say(`!${service} next ${reason}`);
   const [, id, refused] = await chat.waitFor(/[⏳▶] (\w+): alice asks to run|✖ (.*)/, { from: mark });
   if (id === undefined) throw new Error(`step refused: ${refused ?? ''}`);
   return id;

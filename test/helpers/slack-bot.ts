@@ -53,7 +53,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   const socket = options.mode === 'socket' ? await FakeSocketMode.start() : undefined;
   if (socket !== undefined) api.socketUrl = socket.url;
   const logs: string[] = [];
-  const settings: SlackTransportConfig = { enabled: true, mode: options.mode, port: 0, channels: [OPS_CHANNEL, 'C0OTHER001'], api_url: api.url, slash_command: '/kartotherian' };
+  const settings: SlackTransportConfig = { enabled: true, mode: options.mode, port: 0, channels: [OPS_CHANNEL, 'C0OTHER001'], api_url: api.url, slash_commands: {} };
   const env = { redisUrl: options.redisUrl, logLevel: 'silent', slackBotToken: BOT_TOKEN, slackAppToken: APP_TOKEN, slackSigningSecret: SIGNING_SECRET };
   const transport = createSlackTransport(settings, env, options.config, (message, error) => logs.push(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : JSON.stringify(error)}`), {
     listenHost: '127.0.0.1',

@@ -16,7 +16,7 @@ describe('a pool action whose adapter hangs', () => {
 
   beforeAll(async () => {
     config = await loadConfig();
-    const simulation = config.backends.simulation;
+    const simulation = config.services['kartotherian']?.backends.simulation;
     if (simulation === undefined) throw new Error('the shipped config lost its simulation settings');
     simulation.adapter_timeout_ms = 500;
   });

@@ -5,6 +5,7 @@ import { createHelmfileDeployer } from '../../adapters/helm/helmfile-deployer.js
 import { helmSettingsSchema, type HelmSettings } from '../../adapters/helm/settings.js';
 import { isCutoverError } from '../../core/errors.js';
 import { createFakeBin, shellWords, type FakeBin } from '../helpers/fake-bin.js';
+import { KARTOTHERIAN_RELEASE } from '../helpers/kartotherian-settings.js';
 
 const SSH_HOST: CommandHost = { kind: 'ssh', host: 'deployment.eqiad.wmnet', ssh_options: ['-o', 'BatchMode=yes'] };
 const DIFF_ARGV = ['-e', 'eqiad', '--no-color', 'diff', '--suppress-secrets', '--context', '3', '--detailed-exitcode'];
@@ -24,6 +25,7 @@ afterEach(async () => {
 
 function settingsFor(host: CommandHost, overrides: Record<string, unknown> = {}): HelmSettings {
   return helmSettingsSchema.parse({
+    ...KARTOTHERIAN_RELEASE,
     host,
     // The fakes run in a temp dir that exists, local or through the fake ssh.
     release_dir: fake.dir,

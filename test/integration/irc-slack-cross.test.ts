@@ -41,7 +41,7 @@ describe('IRC and Slack in one process', () => {
     api = await FakeSlackApi.start();
     const shipped = await loadConfig();
     const ircSettings = testIrcSettings(ircd, CHANNEL);
-    const slackSettings: SlackTransportConfig = { enabled: false, mode: 'http', port: 0, channels: [OPS_CHANNEL], api_url: api.url, slash_command: '/kartotherian' };
+    const slackSettings: SlackTransportConfig = { enabled: false, mode: 'http', port: 0, channels: [OPS_CHANNEL], api_url: api.url, slash_commands: {} };
     const config: Config = { ...shipped, transports: { ...shipped.transports, irc: ircSettings, slack: slackSettings } };
     const env = { redisUrl: TEST_REDIS_URL, logLevel: 'silent', slackBotToken: BOT_TOKEN, slackAppToken: APP_TOKEN, slackSigningSecret: SIGNING_SECRET };
     irc = createIrcTransport(ircSettings, env, config, () => undefined);

@@ -248,7 +248,7 @@ describe('migration plan rehearsal on the simulated fleet', () => {
 
   it('an adapter that hangs times out with a clear error, and the service lock is released', async () => {
     const quick = structuredClone(config);
-    const simulation = quick.backends.simulation;
+    const simulation = quick.services['kartotherian']?.backends.simulation;
     if (simulation === undefined) throw new Error('no simulation settings');
     simulation.adapter_timeout_ms = 300;
     const chat = await start('hang', { config: quick });

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeProber } from '../../adapters/probes/node-prober.js';
-import { KARTOTHERIAN_PROBE_PATH, probeVipPath } from '../../adapters/probes/vip-path.js';
+import { probeVipPath } from '../../adapters/probes/vip-path.js';
 import { startHttpsServer, type TestServer } from '../helpers/https-servers.js';
 import { createTlsFixtures, type TlsFixtures } from '../helpers/tls-fixtures.js';
+
+/** The tile pybal's `kartotherian-ssl` check requests (service.yaml), and so the one we prove. */
+const KARTOTHERIAN_PROBE_PATH = '/osm-intl/6/23/24.png';
 
 let fixtures: TlsFixtures;
 let healthy: TestServer;

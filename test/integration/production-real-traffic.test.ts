@@ -12,6 +12,7 @@ import { isCutoverError } from '../../core/errors.js';
 import { Inventory } from '../../core/inventory.js';
 import { startHttpsServer, type TestServer } from '../helpers/https-servers.js';
 import { createTlsFixtures, type TlsFixtures } from '../helpers/tls-fixtures.js';
+import { KARTOTHERIAN_PROBES } from '../helpers/kartotherian-settings.js';
 
 const LVS = 'kartotherian-k8s-ssl';
 const W1 = 'wikikube-worker1001.eqiad.wmnet';
@@ -96,7 +97,7 @@ beforeAll(async () => {
   if (service === undefined || pool === undefined) throw new Error(`the shipped config lost kartotherian or ${LVS}`);
   inventory = new Inventory('kartotherian', { ...service, lvs_services: { ...service.lvs_services, [LVS]: { ...pool, port: vip.port } } });
   settings = productionSettingsSchema.parse({
-    probes: { vips: { eqiad: '127.0.0.1' }, ca: fixtures.ca.cert, timeout_ms: 2000 },
+    probes: { ...KARTOTHERIAN_PROBES, vips: { eqiad: '127.0.0.1' }, ca: fixtures.ca.cert, timeout_ms: 2000 },
     pybal_restart: { order: { eqiad: ['lvs1020.eqiad.wmnet', 'lvs1019.eqiad.wmnet'] } },
   });
 });

@@ -7,6 +7,7 @@ import { renderTemplate } from '../../adapters/metrics/templates.js';
 import { startFakeExporter, type FakeExporter, type Traffic } from '../helpers/fake-exporter.js';
 import { startSilentServer, type TestServer } from '../helpers/https-servers.js';
 import { pollUntil, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.js';
+import { KARTOTHERIAN_LABELS } from '../helpers/kartotherian-settings.js';
 
 /**
  * Per scrape (so per second). k8s: 5 fast 503s in 100, p99 inside the 100–250 ms bucket at
@@ -48,7 +49,7 @@ beforeAll(async () => {
     ],
   });
   // The shipped default templates, pointed at this Prometheus.
-  settings = metricsSettingsSchema.parse({ kind: 'prometheus', base_url: prometheus.url, timeout_ms: 3000, max_staleness_seconds: 5 });
+  settings = metricsSettingsSchema.parse({ kind: 'prometheus', labels: KARTOTHERIAN_LABELS, base_url: prometheus.url, timeout_ms: 3000, max_staleness_seconds: 5 });
   client = createPrometheusClient({ baseUrl: prometheus.url, timeoutMs: 3000 });
   health = createHealthReader(settings, { clientFor: () => client });
   await pollUntil(async () => (['k8s-eqiad', 'maps-eqiad', 'maps-codfw', 'ats'].every((name) => exporter.scrapes(name) >= FULL_WINDOW_SCRAPES) ? true : undefined), {
@@ -138,7 +139,7 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
   });
 
   it('answers a range query with a matrix', async () => {
-    const query = renderTemplate(DEFAULT_QUERIES.request_rate.k8s, { dc: 'eqiad', window: WINDOW });
+    const query = renderTemplate(DEFAULT_QUERIES.request_rate.k8s, { ...KARTOTHERIAN_LABELS, dc: 'eqiad', window: WINDOW });
     const end = Date.now();
     const result = await client.range({ query, startMs: end - 3000, endMs: end, stepSeconds: 1 });
 
@@ -176,7 +177,7 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
     );
     expect(stale.requestRate).toMatchObject({ kind: 'no-data', reason: 'stale' });
     expect(stale.errorRatio).toMatchObject({ kind: 'no-data', reason: 'stale' });
-    const raw = readingFrom(await client.instant({ query: renderTemplate(DEFAULT_QUERIES.request_rate['bare-metal'], query) }));
+    const raw = readingFrom(await client.instant({ query: renderTemplate(DEFAULT_QUERIES.request_rate['bare-metal'], { ...KARTOTHERIAN_LABELS, ...query }) }));
     expect(raw.kind).toBe('value');
   });
 });

@@ -9,6 +9,7 @@ import { formatReason } from '../../adapters/puppet/reason.js';
 import { puppetSettingsSchema } from '../../adapters/puppet/settings.js';
 import { isCutoverError } from '../../core/errors.js';
 import { createFakeBin, shellWords, type FakeBin } from '../helpers/fake-bin.js';
+import { KARTOTHERIAN_PUPPET } from '../helpers/kartotherian-settings.js';
 
 const SSH_HOST: CommandHost = { kind: 'ssh', host: 'cumin1002.eqiad.wmnet', ssh_options: ['-o', 'BatchMode=yes'] };
 const REASON = formatReason({ reason: 'maps: nginx listen 6543', user: 'alice', host: 'cumin1002', task: 'T378944' });
@@ -28,7 +29,7 @@ afterEach(async () => {
 });
 
 function puppet(host: CommandHost = { kind: 'local' }, options: { sudo?: boolean; dryRun?: boolean; timeouts?: Record<string, number> } = {}): PuppetRunner {
-  const settings = puppetSettingsSchema.parse({ host, sudo: options.sudo ?? false, ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }) });
+  const settings = puppetSettingsSchema.parse({ ...KARTOTHERIAN_PUPPET, host, sudo: options.sudo ?? false, ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }) });
   return createCuminPuppetRunner({ runner: createCommandRunner(settings.host), settings, ledger, env: fake.env, ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) });
 }
 

@@ -69,12 +69,38 @@ describe('SimulatedPooling on a real Redis: values with fields cutover does not 
   });
 
   it('FaultInjectingPooling passes what to keep through, and its entries keep their extra', async () => {
-    const faulty = new FaultInjectingPooling(pooling, new FleetState(redis, prefix, fleetFaultsSchema.parse({})), 1000);
+    const fleet = new FleetState(redis, prefix, 'kartotherian', fleetFaultsSchema.parse({}));
+    const faulty = new FaultInjectingPooling(pooling, () => ({ fleet, timeoutMs: 1000, writeMs: 0 }));
     await redis.hset(`${prefix}:sim:conftool`, M6, '{"weight": 10, "pooled": "inactive", "reason": "T1"}');
     const read = await faulty.get(M6);
     expect(read?.extra).toEqual({ reason: 'T1' });
     const written = await faulty.compareAndSet(M6, { pooled: 'no', weight: 10 }, read?.revision ?? null, read?.extra);
     expect(written.extra).toEqual({ reason: 'T1' });
     expect(await stored(M6)).toBe('{"weight":10,"pooled":"no","reason":"T1"}');
+  });
+
+  it('FaultInjectingPooling hangs only the pools of the service whose faults say so', async () => {
+    const thumborPath = '/conftool/v1/pools/eqiad/thumbor/thumbor/thumbor1005.eqiad.wmnet';
+    await pooling.seed([{ path: thumborPath, state: { weight: 10, pooled: 'yes' } }]);
+    const kartotherian = new FleetState(redis, prefix, 'kartotherian', fleetFaultsSchema.parse({}));
+    const thumbor = new FleetState(redis, prefix, 'thumbor', fleetFaultsSchema.parse({}));
+    await thumbor.setFaults(fleetFaultsSchema.parse({ hanging: ['pooling'] }));
+    const slept: number[] = [];
+    const owners = { maps: kartotherian, thumbor };
+    const faulty = new FaultInjectingPooling(
+      pooling,
+      (pool) => ({ fleet: pool.cluster === 'maps' ? owners.maps : owners.thumbor, timeoutMs: 300, writeMs: 0 }),
+      async (ms) => void slept.push(ms),
+    );
+
+    const read = await faulty.get(M5);
+    await faulty.compareAndSet(M5, { pooled: 'no', weight: 10 }, read?.revision ?? null);
+    expect(await faulty.listPool(POOL)).toHaveLength(2);
+    expect(slept).toEqual([]);
+    await expect(faulty.get(thumborPath)).rejects.toMatchObject({ code: 'adapter.timeout' });
+    await expect(faulty.listPool({ lvsService: 'thumbor', dc: 'eqiad', cluster: 'thumbor', conftoolService: 'thumbor' })).rejects.toMatchObject({ code: 'adapter.timeout' });
+    expect(slept).toEqual([300, 300]);
+    expect(await kartotherian.faults()).toEqual(fleetFaultsSchema.parse({}));
+    expect(await redis.exists(`${prefix}:sim:thumbor:faults`, `${prefix}:sim:kartotherian:faults`)).toBe(1);
   });
 });

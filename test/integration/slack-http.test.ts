@@ -10,6 +10,7 @@ import { blockActions, eventId, interactivityForm, messageEvent, OPS_CHANNEL, po
 const ALICE = 'U01ALICE0';
 const BOB = 'U01BOB000';
 const CAROL = 'U01CAROL0';
+const TWO_SERVICES = new URL('../fixtures/two-services/config.yaml', import.meta.url).pathname;
 
 describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API calls out, real BullMQ on real Redis', () => {
   let redis: Redis;
@@ -186,6 +187,21 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     const status = await slack.api.waitFor('chat.postMessage', (call) => /eqiad kartotherian-k8s-ssl:6543 — pooled/.test(textOf(call)), { from });
     expect(status.params['channel']).toBe(OPS_CHANNEL);
     expect(status.params['thread_ts']).toBeUndefined();
+  });
+
+  it('answers each service on its own slash command: /thumbor beside /kartotherian, from the config alone', async () => {
+    // Plans are not what this is about (their files sit next to the fixture, not the shipped config).
+    const two = await start({ ...(await loadConfig(TWO_SERVICES)), plans: {} }, 'slack-http-two');
+    try {
+      const from = two.api.calls.length;
+      await postSigned(two.eventsUrl, { form: slashCommand({ user: CAROL, text: 'status --dc eqiad', command: '/thumbor' }) });
+      await two.api.waitFor('chat.postMessage', (call) => /eqiad thumbor:8800 — pooled/.test(textOf(call)), { from });
+      const next = two.api.calls.length;
+      await postSigned(two.eventsUrl, { form: slashCommand({ user: CAROL, text: 'status --dc eqiad --service kartotherian-k8s-ssl' }) });
+      await two.api.waitFor('chat.postMessage', (call) => /eqiad kartotherian-k8s-ssl:6543 — pooled/.test(textOf(call)), { from: next });
+    } finally {
+      await two.stop();
+    }
   });
 
   it('tells the person who typed a slash command in another channel that it is not taken there, and does nothing', async () => {

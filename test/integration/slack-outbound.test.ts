@@ -34,7 +34,7 @@ describe('Slack outbound: 429 Retry-After, one progress message edited in place,
 
   function transport(extras: SlackTransportExtras = {}, mode: 'http' | 'socket' = 'http'): SlackTransport {
     const created = createSlackTransport(
-      { enabled: true, mode, port: 0, channels: [], api_url: api.url, slash_command: '/kartotherian' },
+      { enabled: true, mode, port: 0, channels: [], api_url: api.url, slash_commands: {} },
       { redisUrl: 'redis://unused', logLevel: 'silent', slackBotToken: BOT_TOKEN, slackAppToken: APP_TOKEN, slackSigningSecret: SIGNING_SECRET },
       config,
       (message, error) => logs.push(error instanceof Error ? `${message}: ${error.message}` : message),

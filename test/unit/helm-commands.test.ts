@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { getDeploymentSpec, getPodsSpec, helmfileApplySpec, helmfileDiffSpec, rolloutStatusSpec } from '../../adapters/helm/helm-commands.js';
 import { helmSettingsSchema } from '../../adapters/helm/settings.js';
 import { createCommandRunner } from '../../adapters/command-runner.js';
+import { KARTOTHERIAN_RELEASE } from '../helpers/kartotherian-settings.js';
 
 const settings = helmSettingsSchema.parse({
+  ...KARTOTHERIAN_RELEASE,
   host: { kind: 'local' },
   environments: {
     staging: {},

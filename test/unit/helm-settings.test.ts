@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { helmEnvForDatacenter, helmEnvironment, helmNodePorts, helmSettingsSchema } from '../../adapters/helm/settings.js';
 import { isCutoverError } from '../../core/errors.js';
+import { KARTOTHERIAN_RELEASE } from '../helpers/kartotherian-settings.js';
 
-const minimal = { host: { kind: 'ssh', host: 'deployment.eqiad.wmnet' } };
+/** The release names come from the service (the config derives them); the rest has defaults. */
+const minimal = { host: { kind: 'ssh', host: 'deployment.eqiad.wmnet' }, ...KARTOTHERIAN_RELEASE };
 
 describe('helmSettingsSchema', () => {
-  it('fills in the Kartotherian release from deployment-charts', () => {
+  it('fills in everything but the release names from deployment-charts conventions', () => {
     const settings = helmSettingsSchema.parse(minimal);
     expect(settings).toMatchObject({
       host: { kind: 'ssh', host: 'deployment.eqiad.wmnet', ssh_options: ['-o', 'BatchMode=yes'] },
@@ -19,7 +21,7 @@ describe('helmSettingsSchema', () => {
     });
     expect(Object.keys(settings.environments)).toEqual(['staging', 'eqiad', 'codfw']);
     expect(helmNodePorts(settings)).toEqual({ tls: 6543 });
-    expect(helmNodePorts(helmSettingsSchema.parse({ ...minimal, nodeports: { plain: 6533 } }))).toEqual({ tls: 6543, plain: 6533 });
+    expect(helmNodePorts(helmSettingsSchema.parse({ ...minimal, nodeports: { tls: 6543, plain: 6533 } }))).toEqual({ tls: 6543, plain: 6533 });
   });
 
   it('refuses an apply timeout that would kill helmfile before the chart timeout and its atomic rollback', () => {

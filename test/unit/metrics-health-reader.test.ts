@@ -5,10 +5,12 @@ import { metricsSettingsSchema, type MetricsSettings } from '../../adapters/metr
 import type { HealthSnapshot } from '../../adapters/plan-effects.js';
 import type { Reading } from '../../core/plan/analysis.js';
 import { isCutoverError } from '../../core/errors.js';
+import { KARTOTHERIAN_LABELS } from '../helpers/kartotherian-settings.js';
 
 /** Short templates whose first word names the reading, so the fake can answer by name. */
 const SETTINGS: MetricsSettings = metricsSettingsSchema.parse({
   kind: 'prometheus',
+  labels: KARTOTHERIAN_LABELS,
   max_staleness_seconds: 60,
   queries: {
     error_ratio: 'errors{g="{{group}}",dc="{{dc}}"}[{{window}}]',

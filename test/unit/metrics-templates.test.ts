@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUERIES, metricsSettingsSchema } from '../../adapters/metrics/settings.js';
 import { renderTemplate, templatePlaceholders, templateProblem } from '../../adapters/metrics/templates.js';
 import { isCutoverError, type CutoverError } from '../../core/errors.js';
+import { KARTOTHERIAN_LABELS } from '../helpers/kartotherian-settings.js';
 
 function thrown(work: () => unknown): unknown {
   try {
@@ -73,15 +74,15 @@ describe('templateProblem', () => {
 });
 
 describe('metricsSettingsSchema', () => {
-  it('fills in the Kartotherian defaults', () => {
-    const settings = metricsSettingsSchema.parse({ kind: 'prometheus' });
+  it('fills in the default templates, with the service\'s labels beside them', () => {
+    const settings = metricsSettingsSchema.parse({ kind: 'prometheus', labels: KARTOTHERIAN_LABELS });
 
     expect(settings).toMatchObject({ base_url: 'https://thanos-query.discovery.wmnet', timeout_ms: 10_000, max_staleness_seconds: 180 });
     expect(settings.queries).toEqual(DEFAULT_QUERIES);
   });
 
   it('renders every default template into PromQL with nothing left over', () => {
-    const values = { dc: 'eqiad', window: '5m', lvs_service: 'kartotherian-k8s-ssl' };
+    const values = { ...KARTOTHERIAN_LABELS, dc: 'eqiad', window: '5m', lvs_service: 'kartotherian-k8s-ssl' };
     for (const [name, template] of Object.entries(DEFAULT_QUERIES)) {
       const perGroup = typeof template === 'string' ? { any: template } : template;
       for (const [group, text] of Object.entries(perGroup)) {
@@ -90,7 +91,7 @@ describe('metricsSettingsSchema', () => {
         expect(rendered.split('(').length, `${name}/${group} parentheses`).toBe(rendered.split(')').length);
       }
     }
-    expect(renderTemplate(DEFAULT_QUERIES.p99_latency_seconds.k8s, { dc: 'codfw', window: '1m' })).toBe(
+    expect(renderTemplate(DEFAULT_QUERIES.p99_latency_seconds.k8s, { ...KARTOTHERIAN_LABELS, dc: 'codfw', window: '1m' })).toBe(
       'histogram_quantile(0.99, sum by (le) (rate(envoy_cluster_upstream_rq_time_bucket{site="codfw",prometheus="k8s",kubernetes_namespace="kartotherian",envoy_cluster_name=~"LOCAL_.*"}[1m]))) / 1000',
     );
   });
@@ -98,6 +99,7 @@ describe('metricsSettingsSchema', () => {
   it('takes one template for both groups or one per group, and null to switch an optional query off', () => {
     const settings = metricsSettingsSchema.parse({
       kind: 'prometheus',
+      labels: KARTOTHERIAN_LABELS,
       base_url: 'http://prometheus.svc.{{dc}}.wmnet/ops',
       queries: { request_rate: 'sum(rate(requests_total{group="{{group}}",site="{{dc}}"}[{{window}}]))', freshness_seconds: null, pooled_down_servers: null },
     });
@@ -116,8 +118,10 @@ describe('metricsSettingsSchema', () => {
     [{ base_url: 'ftp://thanos.example.org' }],
     [{ base_url: 'http://prometheus.svc.{{group}}.wmnet' }],
     [{ timeout_ms: 0 }],
+    [{ labels: { ...KARTOTHERIAN_LABELS, namespace: 'kartotherian"}' } }, 'namespace must be a Kubernetes namespace'],
+    [{ labels: { namespace: 'kartotherian' } }],
   ])('refuses %j at config load', (patch, message?: string) => {
-    const parsed = metricsSettingsSchema.safeParse({ kind: 'prometheus', ...patch });
+    const parsed = metricsSettingsSchema.safeParse({ kind: 'prometheus', labels: KARTOTHERIAN_LABELS, ...patch });
 
     expect(parsed.success).toBe(false);
     if (message !== undefined) expect(JSON.stringify(parsed.error?.issues)).toContain(message);

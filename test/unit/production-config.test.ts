@@ -9,9 +9,10 @@ describe('the shipped production example', () => {
   it('validates against the same schema the bot uses, with every production backend', async () => {
     const config = parseConfig(await readFile(PATH, 'utf8'), PATH);
     expect(config.backends.pooling.kind).toBe('etcd');
-    expect(config.backends.pybal?.lvs_hosts['eqiad']).toEqual(['lvs1019.eqiad.wmnet', 'lvs1020.eqiad.wmnet']);
-    expect(config.backends.helm?.host).toMatchObject({ kind: 'ssh', host: 'deployment.eqiad.wmnet' });
-    expect(config.backends.production?.pybal_restart.order['eqiad']?.[0]).toBe('lvs1020.eqiad.wmnet');
+    const backends = config.services['kartotherian']?.backends;
+    expect(backends?.pybal?.lvs_hosts['eqiad']).toEqual(['lvs1019.eqiad.wmnet', 'lvs1020.eqiad.wmnet']);
+    expect(backends?.helm?.host).toMatchObject({ kind: 'ssh', host: 'deployment.eqiad.wmnet' });
+    expect(backends?.production?.pybal_restart.order['eqiad']?.[0]).toBe('lvs1020.eqiad.wmnet');
     expect(config.services['kartotherian']?.approval.require_reason).toBe(true);
     expect(config.redis.autostart).toBe(false);
     expect(config.transports.irc?.trust_nicks).toBe(false);

@@ -3,8 +3,9 @@ import { expandNodeSet } from '../../adapters/puppet/nodeset.js';
 import { parseSelector } from '../../adapters/puppet/selector.js';
 import { puppetSettingsSchema } from '../../adapters/puppet/settings.js';
 import { isCutoverError, type ErrorCode } from '../../core/errors.js';
+import { KARTOTHERIAN_PUPPET } from '../helpers/kartotherian-settings.js';
 
-const settings = puppetSettingsSchema.parse({ host: { kind: 'local' } });
+const settings = puppetSettingsSchema.parse({ host: { kind: 'local' }, ...KARTOTHERIAN_PUPPET });
 
 function codeOf(action: () => unknown): ErrorCode | undefined {
   try {
@@ -69,7 +70,8 @@ describe('puppetSettingsSchema', () => {
     ['a host pattern that does not compile', { host_pattern: '^maps(\\d+$' }],
     ['a default batch above the cap', { batch: { size: 20, max_size: 10 } }],
     ['an alias with a space', { aliases: ['maps eqiad'] }],
+    ['no aliases: they are the service\'s own, so there is no default', { aliases: undefined }],
   ])('refuses %s', (_label, extra) => {
-    expect(puppetSettingsSchema.safeParse({ host: { kind: 'local' }, ...extra }).success).toBe(false);
+    expect(puppetSettingsSchema.safeParse({ host: { kind: 'local' }, ...KARTOTHERIAN_PUPPET, ...extra }).success).toBe(false);
   });
 });

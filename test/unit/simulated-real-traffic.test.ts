@@ -33,9 +33,10 @@ beforeAll(async () => {
   config = await loadConfig();
   inventories = shippedInventories(config);
   const kartotherian = inventories.get('kartotherian');
-  if (kartotherian === undefined || config.backends.simulation === undefined) throw new Error('the shipped config lost kartotherian or its simulation');
+  const simulation = config.services['kartotherian']?.backends.simulation;
+  if (kartotherian === undefined || simulation === undefined) throw new Error('the shipped config lost kartotherian or its simulation');
   inventory = kartotherian;
-  settings = config.backends.simulation;
+  settings = simulation;
 });
 
 afterAll(async () => {
@@ -58,7 +59,7 @@ describe('SimulatedEffects.probeWorkers (real FleetState and simulated conftool 
     prefix = uniquePrefix('sim-real-traffic');
     pooling = new SimulatedPooling(redis, prefix);
     await pooling.seed(seedEntries(config, inventories));
-    fleet = new FleetState(redis, prefix, settings.faults);
+    fleet = new FleetState(redis, prefix, 'kartotherian', settings.faults);
     faults = new SimulationFaults(fleet, inventory, pooling);
     slept = [];
     effects = new SimulatedEffects({ inventory, pooling, fleet, settings, sleep: async (ms) => void slept.push(ms) });
@@ -166,8 +167,8 @@ describe('SimulatedEffects.probeWorkers (real FleetState and simulated conftool 
 
   it('takes wrong certificates from the config’s faults too', async () => {
     await set(W1, { pooled: 'yes', weight: 10 });
-    const configured = simulationSettingsSchema.parse({ cdn_from: 'kartotherian-ssl', faults: { wrong_cert_hosts: [W1] } });
-    const fromConfig = new SimulatedEffects({ inventory, pooling, fleet: new FleetState(redis, prefix, configured.faults), settings });
+    const configured = simulationSettingsSchema.parse({ ...settings, faults: { wrong_cert_hosts: [W1] } });
+    const fromConfig = new SimulatedEffects({ inventory, pooling, fleet: new FleetState(redis, prefix, 'kartotherian', configured.faults), settings });
 
     expect((await fromConfig.probeWorkers({ dc: 'eqiad', lvsService: LVS, workers: [W1], attempts: 1 })).workers.get(W1)).toEqual({ ok: 0, total: 1, failures: ['names ×1'] });
   });

@@ -6,7 +6,7 @@ import type { Config, SlackTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
 import { loadShippedConfig } from '../helpers/config.js';
 
-const SOCKET: SlackTransportConfig = { enabled: true, mode: 'socket', port: 3000, channels: [], slash_command: '/kartotherian' };
+const SOCKET: SlackTransportConfig = { enabled: true, mode: 'socket', port: 3000, channels: [], slash_commands: {} };
 const HTTP: SlackTransportConfig = { ...SOCKET, mode: 'http' };
 const BASE: EnvSettings = { redisUrl: 'redis://127.0.0.1:6379', logLevel: 'silent' };
 

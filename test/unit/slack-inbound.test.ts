@@ -109,12 +109,12 @@ describe('Slack payloads to gateway events', () => {
 
   it('turns /kartotherian TEXT into !kartotherian TEXT from the channel it was typed in', () => {
     const form = commandForm({ user: 'U01CAROL0', text: 'status --dc eqiad', channel: 'C0OTHER001' });
-    expect(slashCommand(form, context)).toEqual({
+    expect(slashCommand(form, context, 'kartotherian')).toEqual({
       kind: 'message',
       text: '!kartotherian status --dc eqiad',
       caller: { person: 'carol', display: 'carol', transport: 'slack', channel: 'C0OTHER001' },
       deliveryId: `command:${form['trigger_id']}`,
     });
-    expect(slashCommand(commandForm({ user: 'U01CAROL0', text: '' }), context)).toMatchObject({ text: '!kartotherian' });
+    expect(slashCommand(commandForm({ user: 'U01CAROL0', text: '' }), context, 'kartotherian')).toMatchObject({ text: '!kartotherian' });
   });
 });
