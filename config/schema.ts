@@ -1,4 +1,10 @@
+/**
+ * The one config file's schema, read top to bottom as the YAML is: it runs past 300 lines because
+ * splitting it would scatter one document's rules; the per-service backend layering, derived
+ * defaults and cross-service checks already live in their own files beside it.
+ */
 import * as z from 'zod';
+import type { AccessModel, Role as CoreRole, ServiceModel } from '../core/model.js';
 import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema } from '../adapters/conftool/settings.js';
 import { crossServiceIssues } from './cross-service.js';
 import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
@@ -328,3 +334,9 @@ export type HostGroupConfig = ServiceConfig['host_groups'][string];
 export type PersonConfig = Config['people'][string];
 export type IrcTransportConfig = NonNullable<Config['transports']['irc']>;
 export type SlackTransportConfig = NonNullable<Config['transports']['slack']>;
+
+/** config/ maps the YAML onto core's model (core/model.ts): these stop compiling if the two drift apart. */
+type Fits<Parsed extends Model, Model> = Parsed;
+export type _ConfigFitsAccessModel = Fits<Config, AccessModel>;
+export type _ServiceFitsServiceModel = Fits<ServiceConfig, ServiceModel>;
+export type _RoleIsCoreRole = Fits<Role, CoreRole>;

@@ -1,4 +1,4 @@
-import type { Config, Role } from '../config/schema.js';
+import type { AccessModel, Role } from './model.js';
 import { own } from './own.js';
 
 /** What a command needs from the person running it. */
@@ -21,19 +21,19 @@ export interface Caller {
   channel: string;
 }
 
-export function rolesOf(config: Config, person: string | undefined, service: string): readonly Role[] {
+export function rolesOf(config: Pick<AccessModel, 'people'>, person: string | undefined, service: string): readonly Role[] {
   if (person === undefined) return [];
   const roles = own(config.people, person)?.roles;
   return (roles === undefined ? undefined : own(roles, service)) ?? [];
 }
 
-export function isAllowed(config: Config, caller: Caller, service: string, capability: Capability): boolean {
+export function isAllowed(config: AccessModel, caller: Caller, service: string, capability: Capability): boolean {
   if (capability === 'read' && config.access.read_only === 'anyone') return true;
   return rolesOf(config, caller.person, service).some((role) => GRANTS[role].includes(capability));
 }
 
 /** Configured people who could approve a request on this service, the requester excluded. */
-export function approversFor(config: Config, service: string, requester: string | undefined): string[] {
+export function approversFor(config: Pick<AccessModel, 'people'>, service: string, requester: string | undefined): string[] {
   return Object.keys(config.people).filter(
     (name) => name !== requester && rolesOf(config, name, service).some((role) => GRANTS[role].includes('approve')),
   );

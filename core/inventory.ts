@@ -1,4 +1,4 @@
-import type { HostGroupConfig, LvsServiceConfig, ServiceConfig } from '../config/schema.js';
+import type { HostGroupModel, LvsServiceModel, ServiceModel } from './model.js';
 import { CutoverError } from './errors.js';
 import { own } from './own.js';
 import { printable } from './printable.js';
@@ -9,7 +9,7 @@ export interface Host {
   shortName: string;
   dc: string;
   group: string;
-  kind: HostGroupConfig['kind'];
+  kind: HostGroupModel['kind'];
 }
 
 export interface PoolRef {
@@ -34,7 +34,7 @@ export class Inventory {
 
   constructor(
     readonly serviceName: string,
-    private readonly service: ServiceConfig,
+    private readonly service: ServiceModel,
   ) {
     const hosts: Host[] = [];
     for (const [group, config] of Object.entries(service.host_groups)) {
@@ -61,7 +61,7 @@ export class Inventory {
     return Object.keys(this.service.lvs_services);
   }
 
-  lvsService(name: string): LvsServiceConfig {
+  lvsService(name: string): LvsServiceModel {
     const lvs = own(this.service.lvs_services, name);
     if (lvs === undefined) {
       throw new CutoverError(
