@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PoolingBackend } from '../adapters/pooling.js';
-import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
+import type { AuditLog, Clock, RequestFiling, RequestStore } from '../commands/ports.js';
 import { loadPlan } from '../config/load-plan.js';
 import type { Config } from '../config/schema.js';
 import { CutoverError } from '../core/errors.js';
@@ -20,6 +20,7 @@ export interface PlanRunnersOptions {
   prefix: string;
   pooling: PoolingBackend;
   requests: RequestStore;
+  filer: RequestFiling;
   audit: AuditLog;
   clock: Clock;
   jobs: JobSystem;
@@ -50,7 +51,7 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
       writer: options.writer,
       proofs: options.proofs,
       requests: options.requests,
-      queue: options.jobs.actionQueue,
+      filer: options.filer,
       audit: options.audit,
       notifier: options.jobs.notifier,
       clock: options.clock,

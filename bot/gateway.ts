@@ -1,14 +1,16 @@
-import type { Dispatch } from '../commands/dispatch.js';
+import type { Dispatcher } from '../commands/dispatch.js';
+import type { Outcome } from '../commands/outcome.js';
 import type { Caller } from '../core/access.js';
 import type { DeliveryGuard } from '../jobs/delivery-guard.js';
 import type { ChannelMessage } from '../jobs/notifier.js';
 import type { RequestMessages } from '../jobs/request-messages.js';
 import { reactionDecision } from './reaction-decision.js';
-import type { ChatTransport, InboundEvent, MessageRef, OutboundKind } from './transport.js';
+import { renderOutcome } from './render-outcome.js';
+import type { ChatTransport, InboundEvent, MessageRef } from './transport.js';
 
 export interface GatewayOptions {
   transport: ChatTransport;
-  dispatch: Dispatch;
+  dispatcher: Dispatcher;
   messages: RequestMessages;
   deliveries: DeliveryGuard;
   log: (message: string, error?: unknown) => void;
@@ -17,8 +19,9 @@ export interface GatewayOptions {
 const STATE_MARKS: Record<string, string> = { approved: '👀', denied: '👎' };
 
 /**
- * Joins one transport to the command pipeline: every text, reaction and button becomes a
- * command line for the dispatcher, so approval rules live in one place whatever the chat.
+ * Joins one transport to the command pipeline: a text becomes a command line, and a reaction or
+ * a button a structured decision, both through the one dispatcher, so approval rules live in one
+ * place whatever the chat. What comes back is data, rendered once (render-outcome.ts).
  */
 export class Gateway {
   constructor(private readonly options: GatewayOptions) {}
@@ -32,28 +35,30 @@ export class Gateway {
   }
 
   async onEvent(event: InboundEvent): Promise<void> {
-    const { transport, deliveries } = this.options;
+    const { transport, deliveries, dispatcher } = this.options;
     try {
       if (event.deliveryId !== undefined && !(await deliveries.firstTime(transport.name, event.deliveryId))) return;
       switch (event.kind) {
         case 'message':
-          await this.command(event.text, event.caller, event.ref);
+          await this.answer(await dispatcher.line({ text: event.text, caller: event.caller }), event.caller, event.ref);
           return;
         case 'reaction': {
           const decision = reactionDecision(event.emoji);
           if (decision === undefined) return;
           const requestId = await this.options.messages.requestFor(event.target);
           if (requestId === undefined) return;
-          if (event.removed) {
-            if (decision === 'approve') await this.command(`!withdraw ${requestId}`, event.caller, event.target);
-            return;
-          }
-          await this.command(`!${decision} ${requestId}`, event.caller, event.target);
+          // Taking back a 👍 takes back the approval; taking back a 👎 undoes nothing.
+          if (event.removed && decision !== 'approve') return;
+          await this.answer(await dispatcher.decide({ decision: event.removed ? 'withdraw' : decision, requestId, caller: event.caller }), event.caller, event.target);
           return;
         }
         case 'button':
           // Only an approval binds to what was shown; a deny of a changed request is still a deny.
-          await this.command(event.decision === 'approve' ? `!approve ${event.requestId} --expect ${event.actionHash}` : `!deny ${event.requestId}`, event.caller, event.ref);
+          await this.answer(
+            await dispatcher.decide({ decision: event.decision, requestId: event.requestId, ...(event.decision === 'approve' ? { expectHash: event.actionHash } : {}), caller: event.caller }),
+            event.caller,
+            event.ref,
+          );
           return;
         default:
           event satisfies never;
@@ -77,16 +82,15 @@ export class Gateway {
     if (original !== undefined && message.mark !== undefined) await transport.react(original, message.mark);
   }
 
-  private async command(text: string, caller: Caller, replyTo: MessageRef | undefined): Promise<void> {
-    const { transport, dispatch, messages } = this.options;
-    const reply = await dispatch({ text, caller });
-    if (reply === undefined) return;
-    const kind: OutboundKind = reply.request !== undefined ? 'request' : reply.text.startsWith('✖') ? 'error' : 'reply';
-    const request = reply.request;
+  /** Says the outcome where the caller spoke; a request's announcement is remembered, and marked once decided. */
+  private async answer(outcome: Outcome | undefined, caller: Caller, replyTo: MessageRef | undefined): Promise<void> {
+    if (outcome === undefined) return;
+    const { transport, messages } = this.options;
+    const { text, kind, request } = renderOutcome(outcome);
     const original = request === undefined ? undefined : await messages.messageFor(request.id, transport.name);
     const sent = await transport.send({
       channel: caller.channel,
-      text: reply.text,
+      text,
       kind,
       ...(replyTo === undefined ? {} : { replyTo }),
       ...(request === undefined ? {} : { request }),

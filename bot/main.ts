@@ -21,6 +21,7 @@ import { JobSystem } from '../jobs/job-system.js';
 import { createRedisConnection } from '../jobs/redis-connection.js';
 import { RedisAuditLog } from '../jobs/redis-audit-log.js';
 import { RedisRequestStore } from '../jobs/request-store.js';
+import { RequestFiler } from '../jobs/request-filer.js';
 import { requeueApproved } from '../jobs/requeue-approved.js';
 import { ServiceLocks } from '../jobs/service-lock.js';
 import { DeliveryGuard } from '../jobs/delivery-guard.js';
@@ -112,6 +113,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     client,
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
+    dryRun: config.dry_run,
   });
   const metrics = new BotMetrics(jobs, async () => (await Promise.all([...inventories.keys()].map((service) => requests.open(service)))).flat());
   const audit = new RedisAuditLog(client, prefix, clock, (entry) => metrics.observeAudit(entry.event));
@@ -124,7 +126,8 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
   let plans = new Map<string, PlanRunner>();
   const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
-  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs });
+  const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
+  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs });
   const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
   const guardIntervals = new Map([...guards.keys()].map((service) => [service, safety.settings(service).intervalMs]));
   const watches = createWatches({ config, client, prefix, guardIntervals, plans, safety, notifier: jobs.notifier, clock, onError: (error) => log.warn({ err: error }, 'watchdog failed') });
@@ -132,6 +135,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const deps: CommandDeps = {
     requests,
     queue: jobs.actionQueue,
+    filer,
     pooling,
     policy: safety.writer,
     locks,
@@ -186,7 +190,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     if (requeued > 0) log.warn({ requeued }, 'approved requests from before a restart were queued again');
   }
 
-  const dispatch = createDispatcher({
+  const dispatcher = createDispatcher({
     config,
     inventories,
     deps,
@@ -198,7 +202,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   // One chat being down at boot must not keep the others (or the console) from starting.
   const started = await Promise.allSettled(
     transports.map(async (transport) => {
-      const gateway = new Gateway({ transport, dispatch, messages, deliveries, log: (message, error) => log.error({ err: error }, message) });
+      const gateway = new Gateway({ transport, dispatcher, messages, deliveries, log: (message, error) => log.error({ err: error }, message) });
       jobs.startDelivery(transport.name, (message) => gateway.deliver(message));
       await gateway.start();
     }),

@@ -14,3 +14,5 @@ export const requestIdArg = z
   .string()
   .transform((id) => id.toLowerCase().replace(/^#/, ''))
   .pipe(z.string().regex(/^[a-z0-9]{3,12}$/, { error: 'a request id like k7qm' }));
+/** The hash of an action as an approver was shown it (core/actions.ts), carried by buttons. */
+export const actionHashArg = z.string().regex(/^[0-9a-f]{16}$/, { error: 'an action hash' });

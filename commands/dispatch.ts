@@ -1,12 +1,15 @@
+import * as z from 'zod';
 import type { Config } from '../config/schema.js';
 import { isAllowed, type Caller } from '../core/access.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { printable } from '../core/printable.js';
+import { actionHashArg, requestIdArg } from './args.js';
 import { bindArguments } from './bind.js';
+import { decideRequest, type Decision } from './decide-request.js';
+import type { Answer, Outcome } from './outcome.js';
 import type { CommandDeps } from './ports.js';
 import { buildRegistry } from './registry.js';
-import type { Reply } from './reply.js';
 import type { CommandContext, CommandSpec } from './spec.js';
 import { tokenize } from './tokenize.js';
 
@@ -14,6 +17,22 @@ export interface IncomingCommand {
   text: string;
   caller: Caller;
 }
+
+/** A reaction or a button on a request's announcement: which request, what was decided, and by whom. */
+export interface StructuredDecision {
+  decision: Decision['decision'];
+  requestId: string;
+  /** A button's hash of the action as it was shown; a reaction binds to the request as it is. */
+  expectHash?: string;
+  caller: Caller;
+}
+
+// What a transport hands over is checked as a typed line's words are: only ids and hashes pass.
+const structuredDecisionSchema = z.strictObject({
+  decision: z.enum(['approve', 'deny', 'withdraw']),
+  requestId: requestIdArg,
+  expectHash: actionHashArg.optional(),
+});
 
 export interface DispatcherOptions {
   config: Config;
@@ -26,59 +45,96 @@ export interface DispatcherOptions {
   onCommand?: (command: string, outcome: 'ok' | 'refused' | 'error') => void;
 }
 
-export type Dispatch = (message: IncomingCommand) => Promise<Reply | undefined>;
+export interface Dispatcher {
+  /** A chat line: parsed, validated, authorized, run. Undefined for a line that is not for cutover. */
+  line(message: IncomingCommand): Promise<Outcome | undefined>;
+  /**
+   * A reaction or a button: the decision as data, through the same rules, audit and metrics as
+   * `!approve`, `!deny` and `!withdraw` (commands/decide-request.ts), with no text in between.
+   */
+  decide(decision: StructuredDecision): Promise<Outcome>;
+}
 
 /**
- * The one pipeline every chat line goes through: parse, validate, authorize, run. It is also
- * the one error boundary: whatever goes wrong becomes a reply, never a crash or silence.
+ * The one pipeline every chat line and every click goes through. It is also the one error
+ * boundary: whatever goes wrong becomes an outcome, never a crash or silence.
  */
-export function createDispatcher(options: DispatcherOptions): Dispatch {
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { config, inventories, deps, onUnexpectedError } = options;
   const registry = options.registry ?? buildRegistry();
 
-  return async function dispatch(message) {
-    const text = message.text.trim();
-    if (!text.startsWith('!')) return undefined;
-    const where = `${message.caller.transport}:${message.caller.channel}`;
-    const who = message.caller.person ?? message.caller.display;
-    let commandName: string | undefined;
+  /** What every command shares once it reached its handler: the metrics, and the audit line of a change. */
+  async function run(command: Pick<CommandSpec, 'name' | 'mutates'>, message: IncomingCommand, service: string | undefined, execute: (context: CommandContext) => Promise<Answer>): Promise<Answer> {
+    const { caller } = message;
     try {
-      const words = tokenize(text);
-      const head = (words[0] ?? '').slice(1).toLowerCase();
-      let service: string | undefined;
-      let name: string;
-      let rest: string[];
-      if (Object.hasOwn(config.services, head)) {
-        service = head;
-        name = (words[1] ?? 'help').toLowerCase();
-        rest = words.slice(2);
-      } else if (registry.get(head)?.scope === 'request') {
-        name = head;
-        rest = words.slice(1);
-      } else {
-        return undefined; // Another bot's command: stay quiet.
+      const answer = await execute({ config, caller, deps, inventories, service });
+      options.onCommand?.(command.name, 'ok');
+      if (command.mutates) {
+        await deps.audit.append({ event: 'command', service: service ?? '-', who: caller.person ?? caller.display, where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
       }
-      const spec = registry.get(name);
-      if (spec === undefined) {
-        throw new CutoverError('input.unknown-command', `No command "${printable(name, 30)}"; try !${service ?? ''} help.`);
-      }
-      if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
-        await deps.audit.append({ event: 'command.refused', service, who, where, detail: printable(text, 200) });
-        throw new CutoverError('auth.forbidden', `${message.caller.display} may not run "${spec.name}" on ${service} (needs the ${spec.access} right).`);
-      }
-      const context: CommandContext = { config, caller: message.caller, deps, inventories, service };
-      commandName = spec.name;
-      const reply = await spec.execute(bindArguments(spec, rest), context);
-      options.onCommand?.(spec.name, 'ok');
-      if (spec.mutates) {
-        await deps.audit.append({ event: 'command', service: service ?? '-', who, where, detail: printable(text, 200) });
-      }
-      return reply;
+      return answer;
     } catch (error) {
-      if (commandName !== undefined) options.onCommand?.(commandName, error instanceof CutoverError ? 'refused' : 'error');
-      if (error instanceof CutoverError) return { text: `✖ ${error.message}` };
-      onUnexpectedError(error, message);
-      return { text: '✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.' };
+      options.onCommand?.(command.name, error instanceof CutoverError ? 'refused' : 'error');
+      throw error;
     }
+  }
+
+  /** The one error boundary: a refusal keeps its code and words; anything else goes to the log, and the channel hears it failed. */
+  async function boundary<T extends Outcome | undefined>(message: IncomingCommand, work: () => Promise<T>): Promise<T | Outcome> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof CutoverError) return { kind: 'refused', code: error.code, text: error.message };
+      onUnexpectedError(error, message);
+      return { kind: 'error', code: 'internal', text: 'Something failed inside cutover; it is in the bot log. Check !status before retrying.' };
+    }
+  }
+
+  return {
+    async line(message) {
+      const text = message.text.trim();
+      if (!text.startsWith('!')) return undefined;
+      return boundary(message, async () => {
+        const words = tokenize(text);
+        const head = (words[0] ?? '').slice(1).toLowerCase();
+        let service: string | undefined;
+        let name: string;
+        let rest: string[];
+        if (Object.hasOwn(config.services, head)) {
+          service = head;
+          name = (words[1] ?? 'help').toLowerCase();
+          rest = words.slice(2);
+        } else if (registry.get(head)?.scope === 'request') {
+          name = head;
+          rest = words.slice(1);
+        } else {
+          return undefined; // Another bot's command: stay quiet.
+        }
+        const spec = registry.get(name);
+        if (spec === undefined) {
+          throw new CutoverError('input.unknown-command', `No command "${printable(name, 30)}"; try !${service ?? ''} help.`);
+        }
+        if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
+          const { caller } = message;
+          await deps.audit.append({ event: 'command.refused', service, who: caller.person ?? caller.display, where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
+          throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (needs the ${spec.access} right).`);
+        }
+        return run(spec, { text, caller: message.caller }, service, (context) => spec.execute(bindArguments(spec, rest), context));
+      });
+    },
+
+    async decide(input) {
+      const { decision, requestId, expectHash, caller } = input;
+      // The audit trail and the log name a click as the line it stands for, as they always have.
+      const message = { text: `!${decision} ${requestId}${expectHash === undefined ? '' : ` --expect ${expectHash}`}`, caller };
+      return boundary(message, async () => {
+        const parsed = structuredDecisionSchema.safeParse({ decision, requestId, expectHash });
+        if (!parsed.success) {
+          throw new CutoverError('input.invalid', `Not a decision on a request: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);
+        }
+        // As `!approve ID`: request-scoped, so its rules are checked against the request's service.
+        return run({ name: decision, mutates: true }, message, undefined, (context) => decideRequest(parsed.data, context));
+      });
+    },
   };
 }

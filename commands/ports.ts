@@ -5,8 +5,9 @@ import type { ChangeRequest } from '../core/requests.js';
 import type { PoolRef } from '../core/inventory.js';
 import type { PolicyChange, PolicyPurpose, PolicyVerdict } from '../core/policy/pool-policy.js';
 import type { WorkerProof } from '../core/policy/worker-proof.js';
+import type { RequestInput } from '../core/request-draft.js';
+import type { RequestNotice } from '../core/request-notice.js';
 import type { WatchStatus } from '../core/watch.js';
-import type { Reply } from './reply.js';
 
 /**
  * What the decision layer needs from the outside world. Implementations live in jobs/ and
@@ -27,6 +28,20 @@ export interface ActionQueue {
   enqueue(request: ChangeRequest): Promise<void>;
   /** Arranges for the request to expire at its deadline, in Redis rather than an in-memory timer. */
   scheduleExpiry(request: ChangeRequest): Promise<void>;
+}
+
+/** A request as filed, and the people who could approve it: what its announcement is worded from. */
+export interface FiledRequest {
+  request: ChangeRequest;
+  approvers: readonly string[];
+}
+
+/**
+ * The one way a request is filed, whatever it changes: built by core/request-draft.ts, stored,
+ * its expiry scheduled (or, needing no approval, queued at once), and `request.created` audited.
+ */
+export interface RequestFiling {
+  file(input: RequestInput): Promise<FiledRequest>;
 }
 
 export interface LockInfo {
@@ -82,10 +97,6 @@ export interface PlanOrigin {
   channel: string;
 }
 
-/**
- * The migration plan as the commands see it. Each call returns text for the channel; the
- * mutating ones file requests through the same approval gate as pool and depool.
- */
 /** How far a DC got through one step; `current` and `paused` mark where the plan stands. */
 export type StepMark = 'done' | 'partial' | 'current' | 'paused' | 'todo';
 
@@ -103,18 +114,32 @@ export interface PlanProgress {
   limits: { errorRatioMax: number; p99SecondsMax: number };
 }
 
+/** Where a person left the plan (paused, aborted, resumed) and who: commands/ words it. */
+export interface PlanHeld {
+  plan: string;
+  /** e.g. "eqiad step 5/8 first-worker". */
+  position: string;
+  phase: string;
+  by: string;
+}
+
+/** A paused plan going on, or (after an inconclusive check) its step checked again first. */
+export type PlanResumed = ({ kind: 'resumed' } & PlanHeld) | { kind: 'rechecked'; plan: string; by: string; dc: string; stepId: string; result: string };
+
+/**
+ * The migration plan as the commands see it. Every call returns data and commands/ words it;
+ * the mutating ones file requests the one way every request is filed (RequestFiling). With
+ * `dryRun` a request is built and shown exactly as it would be filed, and nothing is filed.
+ */
 export interface PlanControl {
   readonly service: string;
   progress(): Promise<PlanProgress>;
-  overview(): Promise<string>;
-  /** The next step's exact adapter actions, and what blocks it, without changing anything. */
-  preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string>;
-  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply>;
-  requestRollback(caller: Caller, reason: string): Promise<Reply>;
-  emergencyStop(caller: Caller, reason: string): Promise<Reply>;
-  pause(caller: Caller, reason: string): Promise<string>;
-  resume(caller: Caller): Promise<string>;
-  abort(caller: Caller, reason: string): Promise<string>;
+  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice>;
+  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice>;
+  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice>;
+  pause(caller: Caller, reason: string): Promise<PlanHeld>;
+  resume(caller: Caller): Promise<PlanResumed>;
+  abort(caller: Caller, reason: string): Promise<PlanHeld>;
 }
 
 /** Fault injection on the simulated fleet; absent with production backends. */
@@ -168,6 +193,7 @@ export interface WatchView {
 export interface CommandDeps {
   requests: RequestStore;
   queue: ActionQueue;
+  filer: RequestFiling;
   pooling: Pick<PoolingBackend, 'kind' | 'listPool' | 'get'>;
   policy: PoolPolicyGate;
   locks: LockView;

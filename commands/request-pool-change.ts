@@ -1,11 +1,14 @@
-import { approversFor } from '../core/access.js';
-import { conftoolPath, describeAction, actionHash, type SetPooledAction } from '../core/actions.js';
-import { formatClock, formatDuration } from '../core/durations.js';
+import { conftoolPath, describeWrite, type SetPooledAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
-import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
+import type { HealthNow } from '../core/health-now.js';
+import { formatPoolState, type PoolState } from '../core/pool-state.js';
+import { checkPoolChange } from '../core/check-pool-change.js';
 import { printable } from '../core/printable.js';
-import { toCallerRecord } from '../core/requests.js';
-import type { CommandContext, Reply } from './spec.js';
+import { draftRequest, type RequestInput } from '../core/request-draft.js';
+import type { RequestNotice } from '../core/request-notice.js';
+import type { Answer } from './outcome.js';
+import { requestAnswer } from './request-answer.js';
+import type { CommandContext } from './spec.js';
 import { serviceOf } from './service-of.js';
 import type { PoolObserver } from '../adapters/pool-observer.js';
 import type { Inventory } from '../core/inventory.js';
@@ -25,14 +28,14 @@ export interface PoolChangeArgs {
 /**
  * The decision behind `pool` and `depool`: resolve the host, read what conftool holds now,
  * refuse what is pointless or unsafe, and otherwise file a request that waits for approval.
+ * `--dry-run` builds the same request and shows the same announcement, and files nothing.
  */
-export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChangeArgs, context: CommandContext): Promise<string | Reply> {
+export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChangeArgs, context: CommandContext): Promise<string | Answer> {
   const { config, deps, caller } = context;
   const { name: service, settings, inventory } = serviceOf(context);
   const host = inventory.resolveHost(args.host);
   const pool = inventory.choosePool(host, args.service);
-  const path = conftoolPath(pool, host.fqdn);
-  const current = await deps.pooling.get(path);
+  const current = await deps.pooling.get(conftoolPath(pool, host.fqdn));
   if (current === undefined) {
     throw new CutoverError(
       'input.invalid',
@@ -40,25 +43,25 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
     );
   }
 
-  if (verb === 'depool' && current.state.pooled === 'inactive') {
-    return `${host.shortName} is inactive in ${pool.lvsService} (${pool.dc}), so it takes no traffic already; nothing to do.`;
-  }
   const changes: SetPooledAction['changes'] =
     verb === 'pool'
       ? { pooled: 'yes', ...weightFor(args.weight, current.state, settings.default_weight) }
       : { pooled: 'no' };
-  const next: PoolState = { ...current.state, ...changes };
-  if (samePoolState(current.state, next)) {
-    return `${host.shortName} is already ${formatPoolState(current.state)} in ${pool.lvsService} (${pool.dc}); nothing to do.`;
+  // The same no-op rules the writer applies at execution (jobs/pool-writer.ts).
+  const change = checkPoolChange(verb, current.state, changes);
+  if (change.kind === 'noop') {
+    const where = `in ${pool.lvsService} (${pool.dc})`;
+    return change.why === 'inactive'
+      ? `${host.shortName} is inactive ${where}, so it takes no traffic already; nothing to do.`
+      : `${host.shortName} is already ${formatPoolState(current.state)} ${where}; nothing to do.`;
   }
 
   // The same policy the writer applies again right before the write (jobs/pool-writer.ts).
-  const { verdict, proofs } = await deps.policy.evaluate(service, pool, [{ fqdn: host.fqdn, to: next }], 'change');
+  const { verdict, proofs } = await deps.policy.evaluate(service, pool, [{ fqdn: host.fqdn, to: change.next }], 'change');
   if (!verdict.allow) {
     const hint = refusalHint(verdict);
     throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused: ${verb} ${host.shortName}: ${verdict.reason} · ${verdict.arithmetic}.${hint}`);
   }
-  const provenWorkers = [...proofs].filter(([, proof]) => proof.kind === 'proven').map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
 
   const reason = printable(args.reason?.trim() ?? '', 200);
   if (settings.approval.require_reason && reason === '') {
@@ -67,61 +70,22 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
 
   // Bound to what the approver is shown: at execution a different state or etcd index writes nothing.
   const action: SetPooledAction = { kind: 'set-pooled', verb, service, pool, fqdn: host.fqdn, changes, expect: { state: current.state, revision: current.revision } };
-  const required = settings.approval.approvers_required;
-  const approvers = approversFor(config, service, caller.person);
-  const now = deps.clock.now();
-  const writeLine = `${path}: ${JSON.stringify(current.state)} → ${JSON.stringify(next)}`;
+  const input: RequestInput = { service, action, caller, reason: reason === '' ? 'no reason given' : reason, task: args.task, approvalsRequired: settings.approval.approvers_required };
+  // A depool's approver sees what the pool would lose: health now and which workers are proven.
+  const sees: Pick<RequestNotice, 'health' | 'capacity'> =
+    verb === 'depool'
+      ? {
+          health: await healthNow(deps.observers?.get(service), inventory, pool.dc),
+          capacity: { proven: [...proofs].filter(([, proof]) => proof.kind === 'proven').map(([fqdn]) => fqdn.split('.')[0] ?? fqdn), arithmetic: verdict.arithmetic },
+        }
+      : {};
 
   if (args.dryRun === true) {
-    const gate = required === 0 ? 'no approval needed' : `needs ${required} approval from ${listNames(approvers)}`;
-    return `dry-run, nothing changed · would ${describeAction(action)} · write ${writeLine} then read it back · ${verdict.arithmetic} · ${gate}`;
+    const { draft, approvers } = draftRequest(input, config, deps.clock.now());
+    return requestAnswer({ id: undefined, request: draft, approvers, ...sees, then: [`then write ${describeWrite(action)} and read it back`] });
   }
-  if (required > 0 && approvers.length < required) {
-    throw new CutoverError('auth.forbidden', `Nobody but you can approve this on ${service}; the config needs ${required} other approver(s).`);
-  }
-
-  const request = await deps.requests.create({
-    service,
-    action,
-    actionHash: actionHash(action),
-    summary: describeAction(action),
-    reason: reason === '' ? 'no reason given' : reason,
-    ...(args.task === undefined ? {} : { task: args.task }),
-    requester: toCallerRecord(caller),
-    approvalsRequired: required,
-    approvals: [],
-    state: required === 0 ? 'approved' : 'pending',
-    createdAt: now,
-    expiresAt: now + settings.approval.ttl_seconds * 1000,
-    updatedAt: now,
-  });
-  await deps.audit.append({
-    event: 'request.created',
-    service,
-    who: caller.person ?? caller.display,
-    where: `${caller.transport}:${caller.channel}`,
-    requestId: request.id,
-    detail: `${request.summary} · ${writeLine} · reason: ${request.reason}${request.task === undefined ? '' : ` ${request.task}`}`,
-  });
-
-  const why = `${request.reason}${request.task === undefined ? '' : ` (${request.task})`}`;
-  // A depool's approver sees what the pool would lose: health now and which workers are proven.
-  const approverSees = verb === 'depool' ? ` · ${await healthNow(deps.observers?.get(service), inventory, pool.dc)} · proven workers: ${provenWorkers.length === 0 ? 'none' : provenWorkers.join(', ')} · ${verdict.arithmetic}` : '';
-  if (required === 0) {
-    await deps.queue.enqueue(request);
-    return {
-      text: `▶ ${request.id} queued: ${request.summary}, now ${formatPoolState(current.state)} · ${why}`,
-      request: { id: request.id, actionHash: request.actionHash, state: 'approved' },
-    };
-  }
-  await deps.queue.scheduleExpiry(request);
-  return {
-    text:
-      `⏳ ${request.id}: ${caller.display} asks to ${request.summary}, now ${formatPoolState(current.state)}${approverSees} · ${why} · ` +
-      `needs ${required} approval from ${listNames(approvers)}: !approve ${request.id} or !deny ${request.id} · ` +
-      `expires in ${formatDuration(request.expiresAt - now)} (${formatClock(request.expiresAt)})`,
-    request: { id: request.id, actionHash: request.actionHash, state: 'pending' },
-  };
+  const { request, approvers } = await deps.filer.file(input);
+  return requestAnswer({ id: request.id, request, approvers, ...sees });
 }
 
 /** conftool's `pool` refuses weight 0, since ipvsadm would keep the host but send it nothing. */
@@ -130,27 +94,13 @@ function weightFor(requested: number | undefined, current: PoolState, fallback: 
   return current.weight > 0 ? {} : { weight: fallback };
 }
 
-function listNames(names: readonly string[]): string {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
-}
-
-/** k8s share, 5xx and p99 beside bare metal, as the approver of a depool must see them; an outage is said, not hidden. */
-async function healthNow(observer: PoolObserver | undefined, inventory: Inventory, dc: string): Promise<string> {
-  const health = observer === undefined ? ({ kind: 'not-configured' } as const) : await observeHealth(observer, inventory, dc);
-  switch (health.kind) {
-    case 'not-configured':
-      return 'health now: no metrics configured';
-    case 'unavailable':
-      return `health now: unavailable (${health.reason})`;
-    case 'ok': {
-      const { snapshot } = health;
-      const share = snapshot.k8sShare.kind === 'value' ? `${Math.round(snapshot.k8sShare.value * 100)}% on k8s` : 'k8s share: no data';
-      return `health now: ${share} · ${describeHealth(snapshot.k8s, snapshot.baseline)}`;
-    }
-    default:
-      return health satisfies never;
-  }
+/** k8s share, 5xx and p99 beside bare metal, read where the migration happens. */
+async function healthNow(observer: PoolObserver | undefined, inventory: Inventory, dc: string): Promise<HealthNow> {
+  if (observer === undefined) return { kind: 'not-configured' };
+  const health = await observeHealth(observer, inventory, dc);
+  if (health.kind !== 'ok') return health;
+  const { k8sShare, k8s, baseline } = health.snapshot;
+  return { kind: 'ok', share: k8sShare, summary: describeHealth(k8s, baseline) };
 }
 
 /** What the person can do about a refusal, by the rule that made it. */

@@ -7,10 +7,7 @@ import type { ArgTable, BoundArgs } from './arg-table.js';
 import { deriveArgs, type ArgsSchema, type DeclaredArgs } from './derive-args.js';
 import { invalidArgsText } from './invalid-args-text.js';
 import type { CommandDeps } from './ports.js';
-import type { Reply } from './reply.js';
-
-// Still importable from here, where jobs/plan and request-pool-change have always found it.
-export type { Reply } from './reply.js';
+import type { Answer } from './outcome.js';
 
 export interface CommandContext {
   config: Config;
@@ -32,13 +29,13 @@ export interface CommandSpec extends ArgTable {
   access: Capability;
   scope: 'service' | 'request';
   mutates: boolean;
-  execute(args: BoundArgs, context: CommandContext): Promise<Reply>;
+  execute(args: BoundArgs, context: CommandContext): Promise<Answer>;
 }
 
 export interface CommandDefinition<Args extends DeclaredArgs> extends Omit<CommandSpec, 'execute' | keyof Omit<ArgTable, 'name'>> {
   /** Each argument once, in the order usage reads (commands/arg.ts). */
   args: Args;
-  run: (args: z.output<ArgsSchema<Args>>, context: CommandContext) => Promise<string | Reply>;
+  run: (args: z.output<ArgsSchema<Args>>, context: CommandContext) => Promise<string | Answer>;
 }
 
 export function defineCommand<Args extends DeclaredArgs>(definition: CommandDefinition<Args>): CommandSpec {
@@ -52,8 +49,8 @@ export function defineCommand<Args extends DeclaredArgs>(definition: CommandDefi
       if (!parsed.success) {
         throw new CutoverError('input.invalid', `${invalidArgsText(parsed.error, spec)} · usage: ${spec.usage}`);
       }
-      const reply = await run(parsed.data, context);
-      return typeof reply === 'string' ? { text: reply } : reply;
+      const answer = await run(parsed.data, context);
+      return typeof answer === 'string' ? { kind: 'ok', text: answer } : answer;
     },
   };
 }

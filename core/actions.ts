@@ -71,6 +71,16 @@ export function describeAction(action: Action): string {
 }
 
 /**
+ * The exact conftool write a pool change makes, `PATH: {before} → {after}`: what the audit trail
+ * records when it is filed and what its dry run says it would write.
+ */
+export function describeWrite(action: SetPooledAction): string {
+  const path = conftoolPath(action.pool, action.fqdn);
+  if (action.expect === undefined) return `${path}: ${JSON.stringify(action.changes)}`;
+  return `${path}: ${JSON.stringify(action.expect.state)} → ${JSON.stringify({ ...action.expect.state, ...action.changes })}`;
+}
+
+/**
  * Approvals bind to this hash of exactly what will be done, so an action that changes after
  * approval no longer matches what the approver saw.
  */

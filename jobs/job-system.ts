@@ -13,6 +13,8 @@ export interface JobSystemOptions {
   /** A fresh connection for each worker: BullMQ workers block on theirs. */
   connectWorker: () => Redis;
   onError: (error: Error) => void;
+  /** The config's `dry_run`: what would go to SAL is said in the channel, marked, instead. */
+  dryRun?: boolean;
 }
 
 const CLOSE_GRACE_MS = 25_000;
@@ -56,7 +58,7 @@ export class JobSystem {
     // Without a listener BullMQ prints a Redis outage's connection errors raw on stderr, past the logger.
     for (const queue of [this.actions, this.timers, this.planTicks, this.guard, ...this.outboxes.values()]) queue.on('error', options.onError);
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
-    this.notifier = new Notifier((transport) => this.outboxes.get(transport));
+    this.notifier = new Notifier((transport) => this.outboxes.get(transport), { dryRun: options.dryRun === true });
   }
 
   /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */

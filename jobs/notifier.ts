@@ -15,16 +15,25 @@ export interface Destination {
   channel: string;
 }
 
+/** What a `!log` line becomes in dry-run mode: said in the channel, where no SAL bot records it. */
+export const DRY_RUN_SAL = 'DRY RUN, not logged:';
+
 /**
  * Workers tell the channel through a queue per transport, not by calling the transport, so a
  * worker in another process (or a gateway that was reconnecting) still gets every message out.
  */
 export class Notifier {
-  constructor(private readonly queueFor: (transport: string) => Queue<ChannelMessage> | undefined) {}
+  constructor(
+    private readonly queueFor: (transport: string) => Queue<ChannelMessage> | undefined,
+    /** The config's `dry_run`: SAL is a write too (stashbot logs every `!log`), so none is said. */
+    private readonly options: { dryRun?: boolean } = {},
+  ) {}
 
   async send(destination: Destination, message: Omit<ChannelMessage, 'channel'>, dedupeKey: string): Promise<void> {
     const queue = this.queueFor(destination.transport);
     if (queue === undefined) return;
-    await queue.add('say', { ...message, channel: destination.channel }, { jobId: dedupeKey, removeOnComplete: 1000, removeOnFail: 1000, attempts: 50, backoff: { type: 'exponential', delay: 500 } });
+    // Every change has its SAL line (a pool change, each write of a plan step, the guard's), so each one also says DRY RUN.
+    const text = this.options.dryRun === true && message.text.startsWith('!log ') ? `${DRY_RUN_SAL} ${message.text.slice('!log '.length)}` : message.text;
+    await queue.add('say', { ...message, text, channel: destination.channel }, { jobId: dedupeKey, removeOnComplete: 1000, removeOnFail: 1000, attempts: 50, backoff: { type: 'exponential', delay: 500 } });
   }
 }

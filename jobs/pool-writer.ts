@@ -1,5 +1,6 @@
 import type { PoolEntry, PoolingBackend } from '../adapters/pooling.js';
 import { conftoolPath, type SetPooledAction } from '../core/actions.js';
+import { checkPoolChange } from '../core/check-pool-change.js';
 import { CutoverError, isCutoverError } from '../core/errors.js';
 import type { Inventory, PoolRef } from '../core/inventory.js';
 import { judgePoolChange, takesTrafficAway, type PolicyChange, type PolicyMember, type PolicyPurpose, type PolicyVerdict } from '../core/policy/pool-policy.js';
@@ -90,9 +91,8 @@ export class PoolWriter {
       if (write.onMismatch === 'skip') return { outcome: 'skipped', path, before: current.state, after: current.state, note: stale };
       throw new CutoverError('request.stale', `${action.fqdn} ${stale} since it was shown for approval; nothing was written. Ask again to act on the pool as it is now.`);
     }
-    // An inactive host takes no traffic; writing pooled=no would only add it to pybal's total.
-    if (action.verb === 'depool' && current.state.pooled === 'inactive') return { outcome: 'noop', path, before: current.state, after: current.state };
-    if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state };
+    // The same no-op rules the request was filed under (core/check-pool-change.ts).
+    if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state };
 
     const { verdict } = await this.evaluate(action.service, action.pool, [{ fqdn: action.fqdn, to: next }], purpose, entries, evidence);
     if (!verdict.allow) {

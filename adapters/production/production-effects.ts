@@ -70,8 +70,10 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
     const port = this.deps.inventory.lvsService(lvsService).port;
     const done: string[] = [];
     for (const host of this.lvsOrder(dc)) {
-      const puppet = await this.runPuppet({ dc, selector: host, batchSize: 1, applies: '', reason });
-      if (!puppet.ok) return { ok: false, summary: `${puppet.summary}; stopped before touching the next LVS` };
+      const puppet = await this.deps.puppet.runPuppet({ selector: host, batchSize: 1, reason });
+      // A dry run restarts no pybal either: the cookbook runner has no dry-run of its own, and a restart is a write to the load balancer.
+      if (puppet.dryRun) return { ok: true, summary: `dry-run: ${this.describeLvsService({ dc, lvsService, applies: '' }).join(' ; ')}` };
+      if (!puppet.report.ok) return { ok: false, summary: `${formatPuppetRun(puppet.report)}; stopped before touching the next LVS` };
       const restart = await this.deps.cookbooks.run({ argv: this.restartArgv(host, reason), timeoutMs: this.deps.settings.pybal_restart.timeout_ms });
       if (restart.exitCode !== 0) return { ok: false, summary: `pybal restart on ${host} exited ${restart.exitCode}: ${restart.stderr.split('\n').slice(-2).join(' | ')}` };
       const views = await this.deps.pybal.readPool({ dc, lvsService, port });

@@ -1,12 +1,18 @@
 import { arg } from '../arg.js';
 import { reasonArg, taskArg } from '../args.js';
 import { planOf } from '../plan-of.js';
+import { planOverview } from '../plan-overview.js';
+import type { PlanResumed } from '../ports.js';
+import { requestAnswer } from '../request-answer.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 
 /** Free text for the channel and the audit log, after the verb. */
 const reason = arg.rest(reasonArg.optional());
 
-/** `next` and `rollout` differ only in whether the following waves are requested by themselves. */
+/**
+ * `next` and `rollout` differ only in whether the following waves are requested by themselves.
+ * `--dry-run` shows the request `next` would file, as it would read, and files nothing.
+ */
 function stepCommand(name: string, summary: string, rollout: boolean): CommandSpec {
   return defineCommand({
     name,
@@ -20,9 +26,9 @@ function stepCommand(name: string, summary: string, rollout: boolean): CommandSp
     scope: 'service',
     mutates: true,
     run: async (args, context) =>
-      args.dryRun === true
-        ? planOf(context).preview('advance')
-        : planOf(context).requestNext(context.caller, { rollout, reason: args.reason ?? '', ...(args.task === undefined ? {} : { task: args.task }) }),
+      requestAnswer(
+        await planOf(context).requestNext(context.caller, { rollout, reason: args.reason ?? '', ...(args.task === undefined ? {} : { task: args.task }), dryRun: args.dryRun === true }),
+      ),
   });
 }
 
@@ -35,7 +41,7 @@ export const planCommands: readonly CommandSpec[] = [
     access: 'read',
     scope: 'service',
     mutates: false,
-    run: async (_args, context) => planOf(context).overview(),
+    run: async (_args, context) => planOverview(await planOf(context).progress()),
   }),
   stepCommand('next', 'request the next step (its exact actions are shown for approval)', false),
   stepCommand('rollout', 'start or continue the waves: each wave is requested again after the last one soaked clean', true),
@@ -46,7 +52,11 @@ export const planCommands: readonly CommandSpec[] = [
     access: 'request',
     scope: 'service',
     mutates: true,
-    run: async (args, context) => planOf(context).pause(context.caller, args.reason ?? 'no reason given'),
+    run: async (args, context) => {
+      const plan = planOf(context);
+      const held = await plan.pause(context.caller, args.reason ?? 'no reason given');
+      return `⏸ ${held.plan} paused at ${held.position} by ${held.by}. !${plan.service} resume to continue.`;
+    },
   }),
   defineCommand({
     name: 'resume',
@@ -55,7 +65,7 @@ export const planCommands: readonly CommandSpec[] = [
     access: 'request',
     scope: 'service',
     mutates: true,
-    run: async (_args, context) => planOf(context).resume(context.caller),
+    run: async (_args, context) => resumedWords(await planOf(context).resume(context.caller)),
   }),
   defineCommand({
     name: 'abort',
@@ -64,7 +74,12 @@ export const planCommands: readonly CommandSpec[] = [
     access: 'request',
     scope: 'service',
     mutates: true,
-    run: async (args, context) => planOf(context).abort(context.caller, args.reason ?? 'no reason given'),
+    run: async (args, context) => {
+      const plan = planOf(context);
+      const why = args.reason ?? 'no reason given';
+      const held = await plan.abort(context.caller, why);
+      return `⏹ ${held.plan} aborted at ${held.position} by ${held.by}; nothing was reverted (!${plan.service} rollback undoes the last step). ${why}`;
+    },
   }),
   defineCommand({
     name: 'rollback',
@@ -73,7 +88,7 @@ export const planCommands: readonly CommandSpec[] = [
     access: 'request',
     scope: 'service',
     mutates: true,
-    run: async (args, context) => (args.dryRun === true ? planOf(context).preview('rollback') : planOf(context).requestRollback(context.caller, args.reason ?? 'rollback')),
+    run: async (args, context) => requestAnswer(await planOf(context).requestRollback(context.caller, args.reason ?? 'rollback', { dryRun: args.dryRun === true })),
   }),
   defineCommand({
     name: 'emergency-stop',
@@ -82,7 +97,12 @@ export const planCommands: readonly CommandSpec[] = [
     access: 'request',
     scope: 'service',
     mutates: true,
-    run: async (args, context) =>
-      args.dryRun === true ? planOf(context).preview('emergency-stop') : planOf(context).emergencyStop(context.caller, args.reason ?? 'emergency stop'),
+    run: async (args, context) => requestAnswer(await planOf(context).emergencyStop(context.caller, args.reason ?? 'emergency stop', { dryRun: args.dryRun === true })),
   }),
 ];
+
+function resumedWords(resumed: PlanResumed): string {
+  return resumed.kind === 'resumed'
+    ? `▶ ${resumed.plan} resumed by ${resumed.by}: ${resumed.phase} at ${resumed.position}.`
+    : `▶ ${resumed.plan} resumed by ${resumed.by}: ${resumed.dc} ${resumed.stepId} checked again: ${resumed.result}`;
+}

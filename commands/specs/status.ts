@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { formatDuration } from '../../core/durations.js';
+import { describeShare } from '../../core/health-now.js';
 import { CutoverError } from '../../core/errors.js';
 import { foldHosts } from '../../core/nodeset.js';
 import { remainingApprovals } from '../../core/requests.js';
@@ -83,8 +84,7 @@ function healthLine(dc: string, health: ObservedHealth): string {
   if (health.kind === 'not-configured') return `${dc} health: metrics not configured`;
   if (health.kind === 'unavailable') return `${dc} health: unavailable (${health.reason})`;
   const { k8sShare, k8s, baseline } = health.snapshot;
-  const share = k8sShare.kind === 'value' ? `${Math.round(k8sShare.value * 100)}% of traffic on k8s` : 'k8s share: no data';
-  return `${dc} health via ${health.lvsService}: ${share} · ${describeHealth(k8s, baseline)}`;
+  return `${dc} health via ${health.lvsService}: ${describeShare(k8sShare, 'of traffic on k8s')} · ${describeHealth(k8s, baseline)}`;
 }
 
 /** ⚠ when k8s is over the limits while workers are pooled in the DC, whichever pools status was asked for. */

@@ -1,7 +1,6 @@
-import { remainingApprovals, withdrawApproval } from '../../core/requests.js';
 import { arg } from '../arg.js';
 import { requestIdArg } from '../args.js';
-import { findRequest } from '../find-request.js';
+import { decideRequest } from '../decide-request.js';
 import { defineCommand } from '../spec.js';
 
 export const withdrawCommand = defineCommand({
@@ -11,18 +10,5 @@ export const withdrawCommand = defineCommand({
   access: 'approve',
   scope: 'request',
   mutates: true,
-  async run(args, context) {
-    const { deps, caller } = context;
-    const found = await findRequest(context, args.id);
-    const updated = await deps.requests.update(found.id, (current) => withdrawApproval(current, caller, deps.clock.now()));
-    await deps.audit.append({
-      event: 'approval.withdrawn',
-      service: updated.service,
-      who: caller.person ?? caller.display,
-      where: `${caller.transport}:${caller.channel}`,
-      requestId: updated.id,
-      detail: updated.summary,
-    });
-    return `↩ ${caller.display} withdrew their approval of ${updated.id}; it needs ${remainingApprovals(updated)} more.`;
-  },
+  run: (args, context) => decideRequest({ decision: 'withdraw', requestId: args.id }, context),
 });

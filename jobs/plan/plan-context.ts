@@ -1,11 +1,12 @@
 import type { PlanEffects } from '../../adapters/plan-effects.js';
 import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { Clock } from '../../commands/ports.js';
+import type { Clock, PlanHeld } from '../../commands/ports.js';
 import type { Config } from '../../config/schema.js';
 import type { Inventory } from '../../core/inventory.js';
+import type { Reading } from '../../core/plan/analysis.js';
 import { analyse, analysisSettingsSchema, type AnalysisSettings, type Verdict } from '../../core/plan/analysis.js';
 import type { Plan, PlanStep } from '../../core/plan/plan-schema.js';
-import { newPlanRun, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
+import { describePosition, newPlanRun, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
 import { pushTo } from '../../core/push-to.js';
 import type { WorkerProofs } from '../guard/worker-proofs.js';
 import type { StepContext } from './step-operations.js';
@@ -113,14 +114,17 @@ export class PlanContext {
     return (await this.pooledByGroup(dc, lvsService)).get(group) ?? [];
   }
 
+  /** Where the run stands after a person moved it (paused, aborted, resumed), for commands/ to word. */
+  heldBy(run: PlanRun, by: string): PlanHeld {
+    return { plan: this.plan.name, position: describePosition(this.plan, run.position), phase: run.phase, by };
+  }
+
   /**
    * The step's DC now, judged by the step's analysis: what a gate shows its approver and an
-   * observe step reports. `shareWords` follows the share ("on k8s", "of traffic on k8s").
+   * observe step reports (core/health-now.ts words the share).
    */
-  async healthNow(here: Located, shareWords: string): Promise<{ share: string; verdict: Verdict }> {
+  async healthNow(here: Located): Promise<{ share: Reading; verdict: Verdict }> {
     const health = await this.effects.health({ dc: here.dc, lvsService: this.lvsServiceOf(here.step) });
-    const verdict = analyse(health.k8s, health.baseline, this.analysisFor(here.step));
-    const share = health.k8sShare.kind === 'value' ? `${Math.round(health.k8sShare.value * 100)}% ${shareWords}` : 'k8s share: no data';
-    return { share, verdict };
+    return { share: health.k8sShare, verdict: analyse(health.k8s, health.baseline, this.analysisFor(here.step)) };
   }
 }

@@ -1,5 +1,6 @@
+import type { PlanHeld } from '../../commands/ports.js';
 import type { Caller } from '../../core/access.js';
-import { describePosition, movePhase } from '../../core/plan/run-state.js';
+import { movePhase } from '../../core/plan/run-state.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanNarration } from './plan-narration.js';
 
@@ -16,11 +17,11 @@ export interface PlanPausesDeps {
 export class PlanPauses {
   constructor(private readonly deps: PlanPausesDeps) {}
 
-  async pause(caller: Caller, reason: string): Promise<string> {
+  async pause(caller: Caller, reason: string): Promise<PlanHeld> {
     const { context } = this.deps;
     const run = await context.update((current) => movePhase(current, 'paused', context.now(), { pause: { reason: `paused by ${caller.display}: ${reason}`, at: context.now(), resume: current.phase === 'paused' ? (current.pause?.resume ?? 'ready') : current.phase } }));
     await this.deps.narration.audit(caller, 'plan.paused', reason);
-    return `⏸ ${context.plan.name} paused at ${describePosition(context.plan, run.position)} by ${caller.display}. !${context.service} resume to continue.`;
+    return context.heldBy(run, caller.display);
   }
 
   /** The plan pauses itself and says why. `recheck`: resume runs the step's checks again before the plan may go on. */
@@ -30,13 +31,13 @@ export class PlanPauses {
     await this.deps.narration.say(`⏸ ${context.plan.name} paused: ${reason}`, 'error');
   }
 
-  async abort(caller: Caller, reason: string): Promise<string> {
+  async abort(caller: Caller, reason: string): Promise<PlanHeld> {
     const { context } = this.deps;
     const run = await context.update((current) => {
       const { pause: _pause, soak: _soak, requestId: _request, ...rest } = current;
       return movePhase(rest, 'aborted', context.now());
     });
     await this.deps.narration.audit(caller, 'plan.aborted', reason);
-    return `⏹ ${context.plan.name} aborted at ${describePosition(context.plan, run.position)} by ${caller.display}; nothing was reverted (!${context.service} rollback undoes the last step). ${reason}`;
+    return context.heldBy(run, caller.display);
   }
 }

@@ -1,64 +1,70 @@
-import type { ActionQueue, RequestStore } from '../../commands/ports.js';
-import type { Reply } from '../../commands/spec.js';
-import { approversFor, type Caller } from '../../core/access.js';
-import { actionHash, describeAction, type PlanStepAction } from '../../core/actions.js';
+import type { FiledRequest, RequestFiling, RequestStore } from '../../commands/ports.js';
+import type { Caller } from '../../core/access.js';
+import type { PlanStepAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
+import type { HealthNow } from '../../core/health-now.js';
 import { describePosition, locate, movePhase, samePosition, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
-import { toCallerRecord, type ChangeRequest } from '../../core/requests.js';
+import { draftRequest, type RequestInput } from '../../core/request-draft.js';
+import type { RequestNotice } from '../../core/request-notice.js';
+import { requestWords } from '../../core/request-words.js';
 import type { EmergencyStop } from './emergency-stop.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanJournal } from './plan-journal.js';
 import type { PlanNarration } from './plan-narration.js';
 import type { PlanViews } from './plan-views.js';
-import { stepOperations } from './step-operations.js';
+import { stepOperations, type StepOperations } from './step-operations.js';
 
 export interface PlanRequestsDeps {
   context: PlanContext;
-  narration: Pick<PlanNarration, 'say' | 'audit'>;
-  views: Pick<PlanViews, 'blocking'>;
+  narration: Pick<PlanNarration, 'say'>;
+  views: Pick<PlanViews, 'blocking' | 'afterApproval'>;
   journal: Pick<PlanJournal, 'revertible' | 'revertLine'>;
   emergency: Pick<EmergencyStop, 'lines'>;
-  requests: RequestStore;
-  queue: ActionQueue;
+  requests: Pick<RequestStore, 'get'>;
+  filer: RequestFiling;
 }
 
 const GATES = { none: 0, one: 1, two: 2 } as const;
 
 /**
- * What people ask of the plan: the next step, a rollback, an emergency stop. Each is filed as a
- * request through the same approval gate as a pool change, bound to the exact writes it showed;
- * the worker runs it (step-execution.ts, emergency-stop.ts) once approved.
+ * What people ask of the plan: the next step, a rollback, an emergency stop. Each is filed the
+ * one way every request is (RequestFiling), bound to the exact writes it showed; the worker runs
+ * it (step-execution.ts, emergency-stop.ts) once approved. A dry run builds the same request and
+ * returns what it would show, filing nothing.
  */
 export class PlanRequests {
   constructor(private readonly deps: PlanRequestsDeps) {}
 
-  async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply> {
+  async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice> {
     const { context } = this.deps;
+    if (options.dryRun === true) {
+      // The step the plan stands at, whatever its phase: while it waits for approval this is where all its actions are read.
+      const run = await context.run();
+      const { here, ops } = await this.stepAt(run.position);
+      const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task);
+      return this.dryRun(input, { health: await this.health(here), then: this.deps.views.afterApproval(here, ops) });
+    }
     const run = await this.freeIfDecided(await context.run());
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.deps.views.blocking(run)}`);
-    const here = locate(context.plan, run.position);
-    if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
-    const ops = await stepOperations(here, context.stepContext(here));
-    if (ops.kind === 'blocked') {
-      throw new CutoverError('safety.capacity', `${describePosition(context.plan, run.position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);
-    }
-    const action = this.action('advance', run.position, here, ops.lines);
+    const { here, ops } = await this.stepAt(run.position);
+    const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task);
     // Claim the step before filing the request, in one compare-and-swap: two people saying next
     // at once used to both get a request, the loser's orphaned yet approvable. A no-approval step
     // is queued as it is filed, so the plan must already be awaiting it by then.
     await this.claimStep(run.position, caller, options);
-    let request: ChangeRequest;
+    let filed: FiledRequest;
     try {
-      request = await this.fileRequest(caller, action, GATES[here.step.gate], options.reason, options.task);
+      filed = await this.deps.filer.file(input);
     } catch (error) {
       await context.update((current) => movePhase(current, 'ready', context.now()));
       throw error;
     }
-    await context.update((current) => (current.phase === 'awaiting-approval' && current.requestId === undefined ? { ...current, requestId: request.id } : current));
-    return this.requestReply(request, ops.lines, caller, await this.healthLine(here));
+    const { id } = filed.request;
+    await context.update((current) => (current.phase === 'awaiting-approval' && current.requestId === undefined ? { ...current, requestId: id } : current));
+    return this.filed(filed, { health: await this.health(here) });
   }
 
-  async requestRollback(caller: Caller, reason: string): Promise<Reply> {
+  async requestRollback(caller: Caller, reason: string, options: { dryRun?: boolean } = {}): Promise<RequestNotice> {
     const { context, journal } = this.deps;
     const entries = journal.revertible(await context.run());
     const last = entries[0];
@@ -67,19 +73,19 @@ export class PlanRequests {
     const here = locate(context.plan, position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The journal names a step the plan no longer has.');
     const lines = entries.filter((entry) => entry.stepId === last.stepId && entry.dc === last.dc && entry.wave === last.wave).map((entry) => journal.revertLine(entry));
-    const request = await this.fileRequest(caller, this.action('rollback', position, here, lines), 1, reason, undefined);
-    return this.requestReply(request, lines, caller);
+    const input = this.input(caller, this.action('rollback', position, here, lines), 1, reason, undefined);
+    return options.dryRun === true ? this.dryRun(input) : this.filed(await this.deps.filer.file(input));
   }
 
-  async emergencyStop(caller: Caller, reason: string): Promise<Reply> {
+  async emergencyStop(caller: Caller, reason: string, options: { dryRun?: boolean } = {}): Promise<RequestNotice> {
     const { context } = this.deps;
     const run = await context.run();
     const lines = await this.deps.emergency.lines();
     const here = locate(context.plan, run.position) ?? locate(context.plan, { dc: 0, step: 0, wave: 0 });
     if (here === undefined) throw new CutoverError('input.invalid', 'The plan has no steps.');
     // No approval: stopping is always allowed to an operator, and waiting for a second person is the risk.
-    const request = await this.fileRequest(caller, this.action('emergency-stop', run.position, here, lines), 0, reason, undefined);
-    return { text: `🛑 ${request.id} EMERGENCY STOP queued by ${caller.display}: repool bare metal first, then depool workers (${lines.length} writes). ${reason}`, request: { id: request.id, actionHash: request.actionHash, state: 'approved' } };
+    const input = this.input(caller, this.action('emergency-stop', run.position, here, lines), 0, reason, undefined);
+    return options.dryRun === true ? this.dryRun(input) : this.filed(await this.deps.filer.file(input));
   }
 
   /** `rollout`: a wave soaked clean and the next wave of the same step is requested by itself, for the same person. */
@@ -88,11 +94,23 @@ export class PlanRequests {
     if (rollout === undefined || origin === undefined) return;
     const caller: Caller = { person: rollout.person, display: rollout.by, transport: origin.transport, channel: origin.channel };
     try {
-      const reply = await this.requestNext(caller, { rollout: true, reason: rollout.reason });
-      await this.deps.narration.say(reply.text, 'result', undefined);
+      const notice = await this.requestNext(caller, { rollout: true, reason: rollout.reason });
+      await this.deps.narration.say(requestWords(notice), 'result', undefined);
     } catch (error) {
       await this.deps.narration.say(`rollout stops: ${error instanceof Error ? error.message : String(error)}`, 'error', undefined);
     }
+  }
+
+  /** The step at `position` with the exact operations it would run now; the end of the plan and a blocked step are refused. */
+  private async stepAt(position: Position): Promise<{ here: Located; ops: Extract<StepOperations, { kind: 'ready' }> }> {
+    const { context } = this.deps;
+    const here = locate(context.plan, position);
+    if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
+    const ops = await stepOperations(here, context.stepContext(here));
+    if (ops.kind === 'blocked') {
+      throw new CutoverError('safety.capacity', `${describePosition(context.plan, position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);
+    }
+    return { here, ops };
   }
 
   /**
@@ -135,52 +153,29 @@ export class PlanRequests {
     return { kind: 'plan-step', operation, service: context.service, plan: context.plan.name, dc: here.dc, stepId: here.step.id, position, title: here.step.title, preview };
   }
 
-  private async fileRequest(caller: Caller, action: PlanStepAction, required: number, reason: string, task: string | undefined): Promise<ChangeRequest> {
+  /** A plan request belongs to the plan's task unless given its own; without a reason it is "migration plan". */
+  private input(caller: Caller, action: PlanStepAction, approvalsRequired: number, reason: string, task: string | undefined): RequestInput {
     const { context } = this.deps;
-    const approvers = approversFor(context.config, context.service, caller.person);
-    if (required > approvers.length) throw new CutoverError('auth.forbidden', `This needs ${required} approvers besides you; the config has ${approvers.length}.`);
-    const now = context.now();
-    const ttl = (context.config.services[context.service]?.approval.ttl_seconds ?? 900) * 1000;
-    const taskId = task ?? context.plan.task;
-    const request = await this.deps.requests.create({
-      service: context.service,
-      action,
-      actionHash: actionHash(action),
-      summary: describeAction(action),
-      reason: reason === '' ? 'migration plan' : reason,
-      ...(taskId === undefined ? {} : { task: taskId }),
-      requester: toCallerRecord(caller),
-      approvalsRequired: required,
-      approvals: [],
-      state: required === 0 ? 'approved' : 'pending',
-      createdAt: now,
-      expiresAt: now + ttl,
-      updatedAt: now,
-    });
-    await this.deps.narration.audit(caller, 'request.created', `${request.summary} · ${action.preview.join(' ; ')}`, request.id);
-    if (required === 0) await this.deps.queue.enqueue(request);
-    else await this.deps.queue.scheduleExpiry(request);
-    return request;
+    return { service: context.service, action, caller, reason: reason === '' ? 'migration plan' : reason, task: task ?? context.plan.task, approvalsRequired };
+  }
+
+  private dryRun(input: RequestInput, shown: Pick<RequestNotice, 'health' | 'then'> = {}): RequestNotice {
+    const { context } = this.deps;
+    const { draft, approvers } = draftRequest(input, context.config, context.now());
+    return { id: undefined, request: draft, approvers, ...shown };
+  }
+
+  private filed({ request, approvers }: FiledRequest, shown: Pick<RequestNotice, 'health'> = {}): RequestNotice {
+    return { id: request.id, request, approvers, ...shown };
   }
 
   /** The numbers an approver should see at a gate; a metrics outage is said, not hidden. */
-  private async healthLine(here: Located): Promise<string> {
+  private async health(here: Located): Promise<HealthNow> {
     try {
-      const { share, verdict } = await this.deps.context.healthNow(here, 'on k8s');
-      return `health now: ${share} · ${verdict.summary}`;
+      const { share, verdict } = await this.deps.context.healthNow(here);
+      return { kind: 'ok', share, summary: verdict.summary };
     } catch (error) {
-      return `health now: unavailable (${error instanceof Error ? error.message : String(error)})`;
+      return { kind: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
     }
-  }
-
-  private requestReply(request: ChangeRequest, lines: string[], caller: Caller, health?: string): Reply {
-    const { context } = this.deps;
-    const approvers = approversFor(context.config, context.service, caller.person);
-    const gate = request.approvalsRequired === 0 ? 'queued (no approval needed)' : `needs ${request.approvalsRequired} approval from ${approvers.join(', ')}: !approve ${request.id} or !deny ${request.id}`;
-    const shown = lines.length === 0 ? 'no change, a report only' : lines.length <= 4 ? lines.join(' ; ') : `${lines.slice(0, 3).join(' ; ')} ; … ${lines.length - 3} more (!${context.service} next --dry-run)`;
-    return {
-      text: `${request.approvalsRequired === 0 ? '▶' : '⏳'} ${request.id}: ${caller.display} asks to run ${request.summary} · ${shown}${health === undefined ? '' : ` · ${health}`} · ${gate}`,
-      request: { id: request.id, actionHash: request.actionHash, state: request.approvalsRequired === 0 ? 'approved' : 'pending' },
-    };
   }
 }

@@ -1,8 +1,8 @@
-import type { ActionQueue, AuditLog, PlanControl, PlanProgress, RequestStore } from '../../commands/ports.js';
-import type { Reply } from '../../commands/spec.js';
+import type { AuditLog, PlanControl, PlanHeld, PlanProgress, PlanResumed, RequestFiling, RequestStore } from '../../commands/ports.js';
 import type { Caller } from '../../core/access.js';
 import type { PlanStepAction } from '../../core/actions.js';
 import type { AnalysisSettings } from '../../core/plan/analysis.js';
+import type { RequestNotice } from '../../core/request-notice.js';
 import type { ChangeRequest } from '../../core/requests.js';
 import type { WorkerProofs } from '../guard/worker-proofs.js';
 import type { Notifier } from '../notifier.js';
@@ -24,7 +24,8 @@ export interface PlanRunnerDeps extends PlanContextDeps {
   writer: PoolWriter;
   proofs: WorkerProofs;
   requests: RequestStore;
-  queue: ActionQueue;
+  /** The one way every request is filed, the plan's as `pool`'s. */
+  filer: RequestFiling;
   audit: AuditLog;
   notifier: Pick<Notifier, 'send'>;
   /** Schedules the next soak analysis; `key` makes a repeated schedule for the same tick a no-op, and a tick whose key is not the run's latest is stale. */
@@ -37,8 +38,8 @@ export interface PlanRunnerDeps extends PlanContextDeps {
  * analysis, and rolled back by itself when health says so. This class only composes the rooms
  * that do each of these and hands each call to its room:
  *
- * - plan-views.ts: progress, overview, dry-run previews, what the plan waits for
- * - plan-requests.ts: next (with the claim), rollback, emergency stop, rollout continuation
+ * - plan-views.ts: progress, what follows a step's approval, what the plan waits for
+ * - plan-requests.ts: next (with the claim), rollback, emergency stop, their dry runs, rollout continuation
  * - step-execution.ts: an approved step carried out, checked, soaked or completed; rollback
  * - emergency-stop.ts: bare metal back first, then workers out
  * - plan-journal.ts: the write-ahead journal, compensation, reconcile after restart, drift
@@ -64,8 +65,8 @@ export class PlanRunner implements PlanControl {
     const schedule = new SoakSchedule({ context, scheduleTick: deps.scheduleTick });
     const pauses = new PlanPauses({ context, narration });
     const emergency = new EmergencyStop({ context, narration, writer: deps.writer });
-    const views = new PlanViews({ context, journal, emergency, requests: deps.requests });
-    const requests = new PlanRequests({ context, narration, views, journal, emergency, requests: deps.requests, queue: deps.queue });
+    const views = new PlanViews({ context, requests: deps.requests });
+    const requests = new PlanRequests({ context, narration, views, journal, emergency, requests: deps.requests, filer: deps.filer });
     const execution = new StepExecution({ context, narration, journal, pauses, schedule, rollout: requests, writer: deps.writer, proofs: deps.proofs });
     this.context = context;
     this.views = views;
@@ -95,35 +96,27 @@ export class PlanRunner implements PlanControl {
     return this.views.progress();
   }
 
-  overview(): Promise<string> {
-    return this.views.overview();
-  }
-
-  preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string> {
-    return this.views.preview(operation);
-  }
-
-  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string }): Promise<Reply> {
+  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice> {
     return this.requests.requestNext(caller, options);
   }
 
-  requestRollback(caller: Caller, reason: string): Promise<Reply> {
-    return this.requests.requestRollback(caller, reason);
+  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice> {
+    return this.requests.requestRollback(caller, reason, options);
   }
 
-  emergencyStop(caller: Caller, reason: string): Promise<Reply> {
-    return this.requests.emergencyStop(caller, reason);
+  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice> {
+    return this.requests.emergencyStop(caller, reason, options);
   }
 
-  pause(caller: Caller, reason: string): Promise<string> {
+  pause(caller: Caller, reason: string): Promise<PlanHeld> {
     return this.pauses.pause(caller, reason);
   }
 
-  resume(caller: Caller): Promise<string> {
+  resume(caller: Caller): Promise<PlanResumed> {
     return this.soak.resume(caller);
   }
 
-  abort(caller: Caller, reason: string): Promise<string> {
+  abort(caller: Caller, reason: string): Promise<PlanHeld> {
     return this.pauses.abort(caller, reason);
   }
 

@@ -2,23 +2,17 @@ import type { PlanProgress, RequestStore, StepMark } from '../../commands/ports.
 import { conftoolPath } from '../../core/actions.js';
 import { formatDuration } from '../../core/durations.js';
 import type { Check } from '../../core/plan/plan-schema.js';
-import { describePosition, locate, type PlanRun } from '../../core/plan/run-state.js';
+import { describePosition, locate, type Located, type PlanRun } from '../../core/plan/run-state.js';
 import type { PoolState } from '../../core/pool-state.js';
-import type { EmergencyStop } from './emergency-stop.js';
 import type { PlanContext } from './plan-context.js';
-import type { PlanJournal } from './plan-journal.js';
-import { stepOperations } from './step-operations.js';
+import { stepOperations, type StepOperations } from './step-operations.js';
 
 export interface PlanViewsDeps {
   context: PlanContext;
-  journal: Pick<PlanJournal, 'revertible' | 'revertLine'>;
-  emergency: Pick<EmergencyStop, 'lines'>;
   requests: Pick<RequestStore, 'get'>;
 }
 
-const CHAT_MARKS: Record<StepMark, string> = { done: '✅', partial: '◐', current: '▶', paused: '⏸', todo: '○' };
-
-/** What people see of the plan: where it stands, what its next step would do, and what it waits for. Nothing here writes. */
+/** What people see of the plan: where it stands, what follows a step's approval, and what it waits for. Nothing here writes. */
 export class PlanViews {
   constructor(private readonly deps: PlanViewsDeps) {}
 
@@ -41,39 +35,15 @@ export class PlanViews {
     };
   }
 
-  async overview(): Promise<string> {
-    const progress = await this.progress();
-    const lines = [`${progress.plan}${progress.task === undefined ? '' : ` (${progress.task})`} · ${progress.phase} at ${progress.position}`];
-    for (const { dc, steps } of progress.datacenters) {
-      lines.push(`${dc}: ${steps.map((step, index) => `${CHAT_MARKS[step.mark]} ${index + 1} ${step.id}`).join(' · ')}`);
-    }
-    lines.push(`blocking: ${progress.blocking}`);
-    return lines.join('\n');
-  }
-
-  async preview(operation: 'advance' | 'rollback' | 'emergency-stop'): Promise<string> {
-    const { context, journal } = this.deps;
-    const run = await context.run();
-    if (operation === 'emergency-stop') {
-      const lines = await this.deps.emergency.lines();
-      if (lines.length === 0) return 'dry-run: an emergency stop would change nothing (bare metal is pooled, no worker is).';
-      return ['dry-run, nothing changed · emergency stop would write, bare metal first:', ...lines.map((line) => `  ${line}`)].join('\n');
-    }
-    if (operation === 'rollback') {
-      const entries = journal.revertible(run);
-      if (entries.length === 0) return 'dry-run: nothing to roll back (no conftool change of this plan is still in place).';
-      return ['dry-run, nothing changed · rollback would write, newest first:', ...entries.map((entry) => `  ${journal.revertLine(entry)}`)].join('\n');
-    }
-    const here = locate(context.plan, run.position);
-    if (here === undefined) return 'dry-run: the plan is complete.';
-    const ops = await stepOperations(here, context.stepContext(here));
-    const head = `dry-run, nothing changed · ${describePosition(context.plan, run.position)}: ${here.step.title} (gate: ${here.step.gate})`;
-    const arithmetic = ops.arithmetic === undefined ? [] : [`  ${ops.arithmetic}`];
-    if (ops.kind === 'blocked') return [head, `  blocked: ${ops.reason}`, ...arithmetic].join('\n');
-    const checks = here.step.verify.map((check) => `  then check ${describeCheck(check)}`);
-    const soak = here.step.soak_seconds > 0 ? [`  then soak ${formatDuration(context.scaled(here.step.soak_seconds))} with analysis every ${formatDuration(context.intervalMs(here.step))}`] : [];
-    const lines = ops.lines.length === 0 ? ['  (no change: a report only)'] : ops.lines.map((line) => `  ${line}`);
-    return [head, ...lines, ...arithmetic, ...checks, ...soak].join('\n');
+  /**
+   * What follows once a step is approved, beyond its actions: the capacity arithmetic, the
+   * checks and the soak. A dry run of `next` shows these under the request it would file.
+   */
+  afterApproval(here: Located, ops: Extract<StepOperations, { kind: 'ready' }>): string[] {
+    const { context } = this.deps;
+    const checks = here.step.verify.map((check) => `then check ${describeCheck(check)}`);
+    const soak = here.step.soak_seconds > 0 ? [`then soak ${formatDuration(context.scaled(here.step.soak_seconds))} with analysis every ${formatDuration(context.intervalMs(here.step))}`] : [];
+    return [...(ops.arithmetic === undefined ? [] : [ops.arithmetic]), ...checks, ...soak];
   }
 
   /** What the plan waits for, in one sentence. */

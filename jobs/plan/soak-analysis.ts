@@ -1,8 +1,9 @@
+import type { PlanResumed } from '../../commands/ports.js';
 import type { Caller } from '../../core/access.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
 import { analyse } from '../../core/plan/analysis.js';
-import { describePosition, locate, movePhase, type Located, type PlanRun } from '../../core/plan/run-state.js';
+import { locate, movePhase, type Located, type PlanRun } from '../../core/plan/run-state.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanJournal } from './plan-journal.js';
 import type { PlanNarration } from './plan-narration.js';
@@ -82,7 +83,7 @@ export class SoakAnalysis {
     if (run.phase === 'soaking' && here?.dc === dc) await this.breach(run, here, `the guard depooled ${fqdn.split('.')[0]}: ${why}`, 'real requests fail');
   }
 
-  async resume(caller: Caller): Promise<string> {
+  async resume(caller: Caller): Promise<PlanResumed> {
     const { context } = this.deps;
     const before = await context.run();
     if (before.phase !== 'paused') throw new CutoverError('request.not-pending', `The plan is ${before.phase}, not paused.`);
@@ -100,7 +101,7 @@ export class SoakAnalysis {
     });
     if (run.phase === 'soaking') await this.deps.schedule.next(run);
     await this.deps.narration.audit(caller, 'plan.resumed', '');
-    return `▶ ${context.plan.name} resumed by ${caller.display}: ${run.phase} at ${describePosition(context.plan, run.position)}.`;
+    return { kind: 'resumed', ...context.heldBy(run, caller.display) };
   }
 
   /** True while a soak analyses this DC: the guard leaves health analysis to it. */
@@ -134,7 +135,7 @@ export class SoakAnalysis {
   }
 
   /** After an inconclusive check: the same checks again, and only a pass lets the plan go on. */
-  private async recheck(caller: Caller, before: PlanRun): Promise<string> {
+  private async recheck(caller: Caller, before: PlanRun): Promise<PlanResumed> {
     const { context } = this.deps;
     const here = locate(context.plan, before.position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete.');
@@ -143,12 +144,11 @@ export class SoakAnalysis {
       return movePhase(rest, 'acting', context.now());
     });
     await this.deps.narration.audit(caller, 'plan.resumed', 're-check of an inconclusive step');
-    const head = `▶ ${context.plan.name} resumed by ${caller.display}: ${here.dc} ${here.step.id} checked again`;
+    const rechecked = { kind: 'rechecked', plan: context.plan.name, by: caller.display, dc: here.dc, stepId: here.step.id } as const;
     try {
-      const result = await this.deps.execution.afterChanges(here, []);
-      return `${head}: ${result.outcome}`;
+      return { ...rechecked, result: (await this.deps.execution.afterChanges(here, [])).outcome };
     } catch (error) {
-      return `${head}: ${error instanceof Error ? error.message : String(error)}`;
+      return { ...rechecked, result: error instanceof Error ? error.message : String(error) };
     }
   }
 }

@@ -2,6 +2,7 @@ import type { CheckOutcome } from '../../adapters/plan-effects.js';
 import type { PlanStepAction } from '../../core/actions.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
+import { describeShare } from '../../core/health-now.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { advance, describePosition, locate, movePhase, samePosition, type Located, type PlanRun } from '../../core/plan/run-state.js';
 import type { PoolState } from '../../core/pool-state.js';
@@ -92,7 +93,9 @@ export class StepExecution {
       return { state: 'succeeded', outcome: `${report} · paused: inconclusive`, auditDetail: report };
     }
     if (here.step.kind === 'observe') {
-      const { share, verdict } = await context.healthNow(here, 'of traffic on k8s');
+      const health = await context.healthNow(here);
+      const { verdict } = health;
+      const share = describeShare(health.share, 'of traffic on k8s');
       await this.complete(await context.run(), here, `${share} · ${verdict.summary} · ${verdict.kind}`);
       return { state: 'succeeded', outcome: `health report: ${share} · ${verdict.summary}`, auditDetail: report };
     }

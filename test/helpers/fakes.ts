@@ -14,6 +14,7 @@ import type { Inventory, PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { changeRequestSchema, isTerminal, type ChangeRequest } from '../../core/requests.js';
 import type { WatchStatus } from '../../core/watch.js';
+import { RequestFiler } from '../../jobs/request-filer.js';
 import { GuardWatchView } from '../../jobs/watch/watch-view.js';
 import { analysisSettingsSchema } from '../../core/plan/analysis.js';
 import { shippedInventories } from './config.js';
@@ -245,7 +246,9 @@ export function makeDeps(config: Config, inventories: ReadonlyMap<string, Invent
   const watches: WatchStatus[] = [];
   // The real view over the in-memory proof records: status shows what the guard would have recorded.
   const watch = new GuardWatchView({ list: async () => watches, proofs: safety.proofs, settings: () => ({ proveMs: TEST_PROOF_SETTINGS.proveMs, analysis: analysisSettingsSchema.parse({}) }), clock });
-  return { deps: { requests, queue, pooling, policy: safety.writer, locks, audit, clock, watch }, safety, requests, queue, pooling, locks, audit, clock, watches };
+  // The real filer over the fakes: a pool request is filed exactly as in production.
+  const filer = new RequestFiler({ config, clock, requests, queue, audit });
+  return { deps: { requests, queue, filer, pooling, policy: safety.writer, locks, audit, clock, watch }, safety, requests, queue, pooling, locks, audit, clock, watches };
 }
 
 /** A configured person speaking on IRC in #wikimedia-operations, unless told otherwise. */

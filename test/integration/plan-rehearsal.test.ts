@@ -162,7 +162,7 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     expect(await pooled(chat.prefix, 'eqiad', 'maps1005')).toBe('no');
     chat.say('/as alice');
     chat.say(`${K} emergency-stop --dry-run`);
-    await chat.waitFor(/emergency stop would write, bare metal first:/);
+    await chat.waitFor(/DRY RUN, nothing filed: EMERGENCY STOP by alice: repool bare metal first, then depool workers \(\d+ writes\): /);
     await chat.waitFor(/maps1005\.eqiad\.wmnet \{"weight":10,"pooled":"no"\}|maps1005\.eqiad\.wmnet \{"pooled":"no","weight":10\} → \{"pooled":"yes","weight":10\}/);
     chat.say(`${K} emergency-stop users report broken tiles`);
     await chat.waitFor(/🛑 \w+ EMERGENCY STOP queued by alice/);

@@ -108,8 +108,8 @@ describe('a command declared with arg', () => {
 
   it('runs with the values parsed, words and flags in any order', async () => {
     seen.length = 0;
-    expect(await run('maps1005 planned --weight=5 --dry-run work')).toEqual({ text: 'ok' });
-    expect(await run('--reason "disk failing" maps1005')).toEqual({ text: 'ok' });
+    expect(await run('maps1005 planned --weight=5 --dry-run work')).toEqual({ kind: 'ok', text: 'ok' });
+    expect(await run('--reason "disk failing" maps1005')).toEqual({ kind: 'ok', text: 'ok' });
     expect(seen).toEqual([
       { host: 'maps1005', weight: 5, dryRun: true, reason: 'planned work' },
       { host: 'maps1005', reason: 'disk failing' },

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { seedEntries } from '../../adapters/simulated/seed-entries.js';
+import { renderOutcome } from '../../bot/render-outcome.js';
 import { createDispatcher } from '../../commands/dispatch.js';
+import type { Outcome } from '../../commands/outcome.js';
 import { buildRegistry } from '../../commands/registry.js';
 import type { Config } from '../../config/schema.js';
 import type { Caller } from '../../core/access.js';
 import { conftoolPath } from '../../core/actions.js';
 import type { Inventory } from '../../core/inventory.js';
 import { loadShippedConfig, shippedInventories } from '../helpers/config.js';
+import { asDryRun } from '../helpers/dry-run.js';
 import { callerFor, FakePooling, makeDeps } from '../helpers/fakes.js';
 
 const shipped = await loadShippedConfig();
@@ -25,8 +28,13 @@ function setup(options: { config?: Config; edit?: (config: Config) => void } = {
   const fakes = makeDeps(config, inventories);
   const unexpected: unknown[] = [];
   const dispatch = createDispatcher({ config, inventories, deps: fakes.deps, onUnexpectedError: (error) => unexpected.push(error) });
-  const say = async (person: string | undefined, text: string, overrides: Partial<Caller> = {}) => (await dispatch({ text, caller: callerFor(person, overrides) }))?.text;
+  const say = async (person: string | undefined, text: string, overrides: Partial<Caller> = {}) => rendered(await dispatch.line({ text, caller: callerFor(person, overrides) }));
   return { ...fakes, config, unexpected, dispatch, say };
+}
+
+/** What the channel reads: the outcome as every transport renders it. */
+function rendered(outcome: Outcome | undefined): string | undefined {
+  return outcome === undefined ? undefined : renderOutcome(outcome).text;
 }
 
 /** Everything that would change the world: request store, queue, pool writes. */
@@ -154,17 +162,38 @@ describe('dispatch: pool', () => {
     expect(world.pooling.writes).toEqual([]);
   });
 
-  it('with --dry-run creates nothing and shows the exact conftool write', async () => {
+  it('with --dry-run creates nothing and shows the request it would file, and the exact conftool write', async () => {
     const world = setup();
     const reply = (await world.say('alice', `${K} pool wikikube1001 --dry-run`)) ?? '';
+    // The announcement the request would make, marked and without an id, then the exact write.
     expect(reply).toBe(
-      'dry-run, nothing changed · would pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10 · ' +
-        `write ${WORKER_PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} then read it back · ` +
-        'after: 6 serving of 7 counted (inactive excluded; 1 pooled worker(s) not proven are not capacity) ≥ floor 4 = ceil(7 × 0.5) · pybal could eject 3 failing host(s); unproven workers: 1 · ' +
-        'needs 1 approval from bob or carol',
+      'DRY RUN, nothing filed: alice asks to pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10, now pooled=inactive weight=0 · ' +
+        'no reason given · needs 1 approval from bob or carol · expires in 15m (12:15 UTC)\n' +
+        `  then write ${WORKER_PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} and read it back`,
     );
     expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
     expect(world.pooling.peek(WORKER_PATH)).toEqual({ pooled: 'inactive', weight: 0 });
+  });
+
+  it('a dry run is the announcement the request would make, for a pool and for a depool', async () => {
+    const world = setup();
+    const dryPool = (await world.say('alice', `${K} pool wikikube1001 --task T378944 --dry-run new workers`)) ?? '';
+    const dryDepool = (await world.say('alice', `${K} depool maps1005 --service kartotherian-ssl --dry-run`)) ?? '';
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+
+    expect(dryPool.split('\n')[0]).toBe(asDryRun((await world.say('alice', `${K} pool wikikube1001 --task T378944 new workers`)) ?? '', 'req1'));
+    const depool = (await world.say('alice', `${K} depool maps1005 --service kartotherian-ssl`)) ?? '';
+    expect(dryDepool.split('\n')[0]).toBe(asDryRun(depool, 'req2'));
+    // What a depool's approver sees: health now, the proven workers, the arithmetic.
+    expect(dryDepool).toMatch(/^DRY RUN, nothing filed: alice asks to depool maps1005\.eqiad\.wmnet from kartotherian-ssl \(eqiad\), now pooled=yes weight=10 · health now: no metrics configured · proven workers: none · after: .* · no reason given · needs 1 approval from bob or carol · expires in 15m \(12:15 UTC\)\n {2}then write /);
+  });
+
+  it('queues at once in a dry run too, when no approval is needed: it says so and queues nothing', async () => {
+    const world = setup({ edit: (config) => void Object.assign(config.services.kartotherian?.approval ?? {}, { approvers_required: 0 }) });
+    expect((await world.say('alice', `${K} pool wikikube1001 --dry-run`))?.split('\n')[0]).toBe(
+      'DRY RUN, nothing queued: pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10, now pooled=inactive weight=0 · no reason given',
+    );
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
   });
 
   it('says there is nothing to do for a host that is already pooled, and files nothing', async () => {
@@ -184,7 +213,7 @@ describe('dispatch: pool', () => {
     const world = setup();
     const empty = new FakePooling();
     const dispatch = createDispatcher({ config: world.config, inventories: shippedInventories(world.config), deps: { ...world.deps, pooling: empty }, onUnexpectedError: () => undefined });
-    const reply = (await dispatch({ text: `${K} pool wikikube1004`, caller: callerFor('alice') }))?.text;
+    const reply = rendered(await dispatch.line({ text: `${K} pool wikikube1004`, caller: callerFor('alice') }));
     expect(reply).toBe('✖ wikikube-worker1004.eqiad.wmnet has no conftool object in kartotherian-k8s-ssl (eqiad); conftool-data in puppet has to add it (as inactive) first.');
     expect(empty.calls).toEqual([{ method: 'get', path: conftoolPath(k8sPool, 'wikikube-worker1004.eqiad.wmnet') }]);
   });
@@ -200,7 +229,8 @@ describe('dispatch: pool', () => {
   it('refuses when not enough other people could approve', async () => {
     const world = setup({ edit: (config) => void Object.assign(config.services.kartotherian?.approval ?? {}, { approvers_required: 3 }) });
     const reply = await world.say('alice', `${K} pool wikikube1001`);
-    expect(reply).toBe('✖ Nobody but you can approve this on kartotherian; the config needs 3 other approver(s).');
+    // The one gate every request is built with (core/request-draft.ts), worded once.
+    expect(reply).toBe('✖ This needs 3 approvers besides you; the config has 2.');
     expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
   });
 
@@ -499,7 +529,7 @@ describe('dispatch: unexpected failures', () => {
       deps: { ...world.deps, pooling: new BrokenPooling() },
       onUnexpectedError: (error) => errors.push(error),
     });
-    const reply = (await dispatch({ text: `${K} pool wikikube1001`, caller: callerFor('alice') }))?.text;
+    const reply = rendered(await dispatch.line({ text: `${K} pool wikikube1001`, caller: callerFor('alice') }));
     expect(reply).toBe('✖ Something failed inside cutover; it is in the bot log. Check !status before retrying.');
     expect(reply).not.toContain('10.64.0.1');
     expect(errors).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { renderOutcome } from '../../bot/render-outcome.js';
 import { createDispatcher } from '../../commands/dispatch.js';
 import { invalidArgsText } from '../../commands/invalid-args-text.js';
 import { poolCommand } from '../../commands/specs/pool.js';
@@ -11,7 +12,8 @@ const config = await loadShippedConfig();
 async function reply(text: string): Promise<string | undefined> {
   const inventories = shippedInventories(config);
   const dispatch = createDispatcher({ config, inventories, deps: makeDeps(config, inventories).deps, onUnexpectedError: (error) => { throw error; } });
-  return (await dispatch({ text, caller: callerFor('alice') }))?.text;
+  const outcome = await dispatch.line({ text, caller: callerFor('alice') });
+  return outcome === undefined ? undefined : renderOutcome(outcome).text;
 }
 
 describe('a bad argument', () => {

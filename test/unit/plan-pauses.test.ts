@@ -13,7 +13,8 @@ describe('pause and abort', () => {
     const world = await planWorld();
     world.seed({ position: { dc: 0, step: 1, wave: 0 }, phase: 'soaking', soak: { startedAt: 0, until: 1, checks: 2, failures: 0 } });
 
-    expect(await world.pauses.pause(alice, 'change freeze')).toBe('⏸ test-plan paused at eqiad step 2/4 first-worker by alice. !kartotherian resume to continue.');
+    // Data for commands/ to word (plan-commands.test.ts pins the words).
+    expect(await world.pauses.pause(alice, 'change freeze')).toEqual({ plan: 'test-plan', position: 'eqiad step 2/4 first-worker', phase: 'paused', by: 'alice' });
 
     expect((await world.run()).pause).toEqual({ reason: 'paused by alice: change freeze', at: world.clock.now(), resume: 'soaking' });
     expect(world.audit.entries).toEqual([{ event: 'plan.paused', service: 'kartotherian', who: 'alice', where: 'irc:#wikimedia-operations', detail: 'change freeze' }]);
@@ -33,7 +34,7 @@ describe('pause and abort', () => {
     const world = await planWorld();
     world.seed({ position: { dc: 0, step: 1, wave: 0 }, phase: 'paused', requestId: 'req1', pause: { reason: 'x', at: 0, resume: 'soaking' }, soak: { startedAt: 0, until: 1, checks: 0, failures: 0 } });
 
-    expect(await world.pauses.abort(alice, 'not today')).toBe('⏹ test-plan aborted at eqiad step 2/4 first-worker by alice; nothing was reverted (!kartotherian rollback undoes the last step). not today');
+    expect(await world.pauses.abort(alice, 'not today')).toEqual({ plan: 'test-plan', position: 'eqiad step 2/4 first-worker', phase: 'aborted', by: 'alice' });
 
     const run = await world.run();
     expect(run.phase).toBe('aborted');

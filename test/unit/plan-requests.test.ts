@@ -1,15 +1,19 @@
 /**
  * What people ask of the plan (jobs/plan/plan-requests.ts): next with the claim, rollback and
- * emergency stop filed through the approval gate, bound to the writes they showed, and the
- * rollout asking for its next wave. Built through its constructor from the real rooms below it.
+ * emergency stop filed through the one filer, bound to the writes they showed, their dry runs
+ * (the same announcement, marked, filing nothing), and the rollout asking for its next wave.
+ * Built through its constructor from the real rooms below it.
  */
 import { describe, expect, it } from 'vitest';
 import type { ActionQueue } from '../../commands/ports.js';
 import { CutoverError } from '../../core/errors.js';
+import type { RequestNotice } from '../../core/request-notice.js';
+import { requestWords } from '../../core/request-words.js';
 import type { ChangeRequest } from '../../core/requests.js';
 import { EmergencyStop } from '../../jobs/plan/emergency-stop.js';
 import { PlanRequests } from '../../jobs/plan/plan-requests.js';
 import { PlanViews } from '../../jobs/plan/plan-views.js';
+import { RequestFiler } from '../../jobs/request-filer.js';
 import { callerFor } from '../helpers/fakes.js';
 import { DEPOOLED, INACTIVE, ORIGIN, POOLED, planWorld, type PlanWorld } from '../helpers/plan-world.js';
 
@@ -19,10 +23,16 @@ const W1003 = 'wikikube-worker1003.eqiad.wmnet';
 const alice = callerFor('alice');
 
 function requestsOf(world: PlanWorld, queue: ActionQueue = world.queue): PlanRequests {
-  const { context, narration, journal, requests, safety } = world;
+  const { context, narration, journal, requests, safety, config, clock, audit } = world;
   const emergency = new EmergencyStop({ context, narration, writer: safety.writer });
-  const views = new PlanViews({ context, journal, emergency, requests });
-  return new PlanRequests({ context, narration, views, journal, emergency, requests, queue });
+  const views = new PlanViews({ context, requests });
+  const filer = new RequestFiler({ config, clock, requests, queue, audit });
+  return new PlanRequests({ context, narration, views, journal, emergency, requests, filer });
+}
+
+/** What the channel reads of a request (core/request-words.ts). */
+function said(notice: RequestNotice): string {
+  return requestWords(notice);
 }
 
 async function refusal(promise: Promise<unknown>): Promise<CutoverError> {
@@ -50,10 +60,10 @@ describe('next', () => {
     const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: 'rehearsal' });
 
     const [request] = world.requests.created;
-    expect(reply.text).toBe(
+    expect(said(reply)).toBe(
       `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · helmfile -e eqiad apply · health now: 15% on k8s · 5xx 0.10% (bare metal 0.10%) · p99 300ms (bare metal 300ms) · 120 req/s on k8s · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id}`,
     );
-    expect(reply.request).toEqual({ id: request?.id, actionHash: request?.actionHash, state: 'pending' });
+    expect(reply).toMatchObject({ id: request?.id, request: { actionHash: request?.actionHash, state: 'pending' } });
     expect(request).toMatchObject({ state: 'pending', approvalsRequired: 1, task: 'T1000', reason: 'rehearsal', expiresAt: world.clock.now() + 900_000, action: { operation: 'advance', stepId: 'helm-deploy', preview: ['helmfile -e eqiad apply'] } });
     expect(await world.run()).toMatchObject({ phase: 'awaiting-approval', requestId: request?.id, origin: ORIGIN });
     expect(world.queue.expiries.map((queued) => queued.id)).toEqual([request?.id]);
@@ -70,7 +80,7 @@ describe('next', () => {
 
     await world.requests.update('req1', (request): ChangeRequest => ({ ...request, state: 'denied' }));
     const third = await requests.requestNext(alice, { rollout: false, reason: '' });
-    expect(third.request?.id).toBe('req2');
+    expect(third.id).toBe('req2');
     expect(world.requests.created[1]?.reason).toBe('migration plan');
   });
 
@@ -81,8 +91,8 @@ describe('next', () => {
 
     const reply = await requestsOf(world, queue).requestNext(alice, { rollout: false, reason: '' });
 
-    expect(reply.text).toMatch(/^▶ req1: alice asks to run test-plan eqiad observe: health report · no change, a report only · health now: .* · queued \(no approval needed\)$/);
-    expect(reply.request?.state).toBe('approved');
+    expect(said(reply)).toMatch(/^▶ req1: alice asks to run test-plan eqiad observe: health report · no change, a report only · health now: .* · queued \(no approval needed\)$/);
+    expect(reply.request.state).toBe('approved');
     expect(queue.phases).toEqual(['awaiting-approval']);
   });
 
@@ -115,7 +125,7 @@ describe('next', () => {
 
     const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: '' });
 
-    expect(reply.text).toContain(' · health now: unavailable (prometheus: connection refused) · needs 1 approval');
+    expect(said(reply)).toContain(' · health now: unavailable (prometheus: connection refused) · needs 1 approval');
   });
 });
 
@@ -129,7 +139,7 @@ describe('rollback and emergency stop', () => {
 
     const undo = (fqdn: string): string => `conftool ${world.path(fqdn)} {"pooled":"yes","weight":10} → {"pooled":"inactive","weight":0}`;
     expect(world.requests.created[0]).toMatchObject({ approvalsRequired: 1, action: { operation: 'rollback', stepId: 'waves', position: { dc: 0, step: 3, wave: 0 }, preview: [undo(W1003), undo(W1002)] } });
-    expect(reply.text).toBe(`⏳ req1: alice asks to run test-plan eqiad waves: roll back waves · ${undo(W1003)} ; ${undo(W1002)} · needs 1 approval from bob, carol: !approve req1 or !deny req1`);
+    expect(said(reply)).toBe(`⏳ req1: alice asks to run test-plan eqiad waves: roll back waves · ${undo(W1003)} ; ${undo(W1002)} · needs 1 approval from bob, carol: !approve req1 or !deny req1`);
   });
 
   it('refuses a rollback when nothing of the plan is still in place', async () => {
@@ -144,7 +154,8 @@ describe('rollback and emergency stop', () => {
 
     const reply = await requestsOf(world).emergencyStop(alice, 'users report broken tiles');
 
-    expect(reply).toEqual({ text: '🛑 req1 EMERGENCY STOP queued by alice: repool bare metal first, then depool workers (3 writes). users report broken tiles', request: { id: 'req1', actionHash: world.requests.created[0]?.actionHash, state: 'approved' } });
+    expect(said(reply)).toBe('🛑 req1 EMERGENCY STOP queued by alice: repool bare metal first, then depool workers (3 writes). users report broken tiles');
+    expect(reply).toMatchObject({ id: 'req1', request: { actionHash: world.requests.created[0]?.actionHash, state: 'approved' } });
     expect(world.queue.enqueued.map((request) => request.id)).toEqual(['req1']);
     expect(world.requests.created[0]?.action).toMatchObject({ operation: 'emergency-stop', preview: [expect.stringContaining('maps1005'), expect.stringContaining('wikikube-worker1001'), expect.stringContaining('wikikube-worker1002')] });
   });

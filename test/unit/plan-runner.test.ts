@@ -3,8 +3,10 @@
  * room, and a step goes from `next` to done through it alone. The rooms have their own tests.
  */
 import { describe, expect, it } from 'vitest';
+import { planOverview } from '../../commands/plan-overview.js';
 import type { ChangeRequest } from '../../core/requests.js';
 import { PlanRunner } from '../../jobs/plan/plan-runner.js';
+import { RequestFiler } from '../../jobs/request-filer.js';
 import { callerFor } from '../helpers/fakes.js';
 import { INACTIVE, ORIGIN, POOLED, planWorld, type PlanWorld } from '../helpers/plan-world.js';
 
@@ -13,7 +15,8 @@ const alice = callerFor('alice');
 
 function runnerOf(world: PlanWorld): PlanRunner {
   const { config, plan, inventory, store, effects, pooling, safety, requests, queue, audit, notifier, clock, scheduleTick } = world;
-  return new PlanRunner({ config, plan, inventory, store, effects, pooling, writer: safety.writer, proofs: safety.proofs, requests, queue, audit, notifier, clock, scheduleTick });
+  const filer = new RequestFiler({ config, clock, requests, queue, audit });
+  return new PlanRunner({ config, plan, inventory, store, effects, pooling, writer: safety.writer, proofs: safety.proofs, requests, filer, audit, notifier, clock, scheduleTick });
 }
 
 async function approve(world: PlanWorld, id: string): Promise<ChangeRequest> {
@@ -27,7 +30,7 @@ describe('the plan runner', () => {
     const runner = runnerOf(world);
 
     const reply = await runner.requestNext(alice, { rollout: false, reason: 'rehearsal' });
-    const request = await approve(world, reply.request?.id ?? '');
+    const request = await approve(world, reply.id ?? '');
     if (request.action.kind !== 'plan-step') throw new Error('a plan request');
     expect((await runner.execute(request.action, request)).outcome).toBe('pool wikikube-worker1001 · real-traffic ok · soaking 9s under analysis');
     expect(await runner.soakWatch()).toEqual({ lastCheckAt: world.clock.now(), intervalMs: 600 });
@@ -41,7 +44,7 @@ describe('the plan runner', () => {
 
     expect(await world.run()).toMatchObject({ phase: 'ready', position: { dc: 0, step: 2, wave: 0 } });
     expect(world.said().at(-1)).toMatch(/^✅ eqiad first-worker done: soak of 9s passed \(15 checks\) · 5xx 0\.10% .* · next: eqiad step 3\/4 observe$/);
-    expect(await runner.overview()).toContain('eqiad: ○ 1 helm-deploy · ✅ 2 first-worker · ▶ 3 observe');
+    expect(planOverview(await runner.progress())).toContain('eqiad: ○ 1 helm-deploy · ✅ 2 first-worker · ▶ 3 observe');
   });
 
   it('after a restart settles intent entries and schedules the soak again', async () => {

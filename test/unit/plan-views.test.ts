@@ -1,12 +1,14 @@
 /**
  * What people see of the plan (jobs/plan/plan-views.ts): where it stands, what it waits for,
- * what changed outside it, and what its next step, a rollback or a stop would write. Built
- * through its constructor from the real rooms below it over fakes.
+ * what changed outside it, and what follows a step's approval (its dry runs are the requests'
+ * own, in plan-requests.test.ts). Built through its constructor over fakes.
  */
 import { describe, expect, it } from 'vitest';
+import { planOverview } from '../../commands/plan-overview.js';
+import { locate } from '../../core/plan/run-state.js';
 import type { ChangeRequest } from '../../core/requests.js';
-import { EmergencyStop } from '../../jobs/plan/emergency-stop.js';
 import { PlanViews } from '../../jobs/plan/plan-views.js';
+import { stepOperations } from '../../jobs/plan/step-operations.js';
 import { DEPOOLED, INACTIVE, POOLED, planWorld, type PlanWorld } from '../helpers/plan-world.js';
 
 const W1001 = 'wikikube-worker1001.eqiad.wmnet';
@@ -15,15 +17,16 @@ const W1003 = 'wikikube-worker1003.eqiad.wmnet';
 const MAPS1005 = 'maps1005.eqiad.wmnet';
 
 function viewsOf(world: PlanWorld): PlanViews {
-  const { context, narration, journal, requests, safety } = world;
-  return new PlanViews({ context, journal, emergency: new EmergencyStop({ context, narration, writer: safety.writer }), requests });
+  const { context, requests } = world;
+  return new PlanViews({ context, requests });
 }
 
 describe('where the plan stands', () => {
   it('marks each step per DC and says what the plan waits for', async () => {
     const world = await planWorld();
 
-    expect(await viewsOf(world).overview()).toBe(
+    // Worded by commands/ from the data the status page draws too.
+    expect(planOverview(await viewsOf(world).progress())).toBe(
       [
         'test-plan (T1000) · ready at eqiad step 1/4 helm-deploy',
         'eqiad: ▶ 1 helm-deploy · ○ 2 first-worker · ○ 3 observe · ○ 4 waves',
@@ -84,55 +87,23 @@ describe('where the plan stands', () => {
   });
 });
 
-describe('dry runs', () => {
-  it('shows the next step: its writes, its checks, and its soak at the plan time scale', async () => {
+describe('after approval', () => {
+  it("lists a step's checks and its soak at the plan time scale, and a wave's arithmetic", async () => {
     const world = await planWorld({ edit: (plan) => void Object.assign(plan, { time_scale: 0.01 }) });
-    world.seed({ position: { dc: 0, step: 1, wave: 0 } });
-
-    const preview = (await viewsOf(world).preview('advance')).split('\n');
-
-    expect(preview[0]).toBe('dry-run, nothing changed · eqiad step 2/4 first-worker: pool the first worker (gate: one)');
-    expect(preview[1]).toBe(`  conftool ${world.path(W1001)} {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10}`);
-    expect(preview.slice(-2)).toEqual(['  then check wikikube served real requests via the kartotherian-k8s-ssl VIP', '  then soak 9s with analysis every 1s']);
-  });
-
-  it('shows a blocked step blocked, a report step as a report, and the end of the plan', async () => {
-    const world = await planWorld();
     const views = viewsOf(world);
-    for (const fqdn of [W1001, W1002, W1003]) world.set(fqdn, POOLED);
-    world.seed({ position: { dc: 0, step: 3, wave: 1 } });
-    expect(await views.preview('advance')).toMatch(/^dry-run, nothing changed · eqiad step 4\/4 waves wave 2\/2: .*\n {2}blocked: maps1005, maps1006 stay until/);
+    const after = async (position: { dc: number; step: number; wave: number }): Promise<string[]> => {
+      const here = locate(world.plan, position);
+      if (here === undefined) throw new Error('no such step');
+      const ops = await stepOperations(here, world.context.stepContext(here));
+      if (ops.kind === 'blocked') throw new Error(ops.reason);
+      return views.afterApproval(here, ops);
+    };
 
-    world.seed({ position: { dc: 0, step: 2, wave: 0 } });
-    expect(await views.preview('advance')).toBe('dry-run, nothing changed · eqiad step 3/4 observe: health report (gate: none)\n  (no change: a report only)');
-
-    world.seed({ position: { dc: 2, step: 0, wave: 0 }, phase: 'done' });
-    expect(await views.preview('advance')).toBe('dry-run: the plan is complete.');
-  });
-
-  it('shows a rollback newest first, and an emergency stop bare metal first', async () => {
-    const world = await planWorld();
-    const views = viewsOf(world);
-    expect(await views.preview('rollback')).toBe('dry-run: nothing to roll back (no conftool change of this plan is still in place).');
-    expect(await views.preview('emergency-stop')).toBe('dry-run: an emergency stop would change nothing (bare metal is pooled, no worker is).');
-
-    world.set(W1001, POOLED);
-    world.set(MAPS1005, DEPOOLED);
-    world.seed({ journal: [world.entry(W1001, INACTIVE, POOLED), world.entry(MAPS1005, POOLED, DEPOOLED, { stepId: 'waves', wave: 1 })] });
-
-    expect(await views.preview('rollback')).toBe(
-      [
-        'dry-run, nothing changed · rollback would write, newest first:',
-        `  conftool ${world.path(MAPS1005)} {"pooled":"no","weight":10} → {"pooled":"yes","weight":10}`,
-        `  conftool ${world.path(W1001)} {"pooled":"yes","weight":10} → {"pooled":"inactive","weight":0}`,
-      ].join('\n'),
-    );
-    expect(await views.preview('emergency-stop')).toBe(
-      [
-        'dry-run, nothing changed · emergency stop would write, bare metal first:',
-        `  conftool ${world.path(MAPS1005)} {"pooled":"no","weight":10} → {"pooled":"yes","weight":10}`,
-        `  conftool ${world.path(W1001)} {"pooled":"yes","weight":10} → {"pooled":"no","weight":10}`,
-      ].join('\n'),
-    );
+    expect(await after({ dc: 0, step: 1, wave: 0 })).toEqual([
+      'after: 6 serving of 7 counted (inactive excluded; 1 pooled worker(s) not proven are not capacity) ≥ floor 4 = ceil(7 × 0.5) · pybal could eject 3 failing host(s); unproven workers: 1',
+      'then check wikikube served real requests via the kartotherian-k8s-ssl VIP',
+      'then soak 9s with analysis every 1s',
+    ]);
+    expect(await after({ dc: 0, step: 2, wave: 0 })).toEqual([]);
   });
 });

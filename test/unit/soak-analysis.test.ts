@@ -187,15 +187,16 @@ describe('pause and resume in the middle of a soak', () => {
     await world.pauses.pause(alice, 'looking at the dashboards');
     world.clock.advance(20 * MINUTE);
 
-    const said = await soak.resume(alice);
+    const resumed = await soak.resume(alice);
 
-    expect(said).toBe('▶ test-plan resumed by alice: soaking at eqiad step 4/4 waves wave 1/2.');
+    // Data for commands/ to word (plan-commands.test.ts pins the words).
+    expect(resumed).toEqual({ kind: 'resumed', plan: 'test-plan', by: 'alice', phase: 'soaking', position: 'eqiad step 4/4 waves wave 1/2' });
     const run = await world.run();
     expect(run.soak).toMatchObject({ failures: 0, resumes: 1, checks: 1, lastCheckAt: world.clock.now(), until: world.clock.now() + MINUTE });
-    const resumed = world.ticks.at(-1)?.key;
-    expect(resumed).toBeDefined();
-    expect(resumed).not.toBe(beforePause);
-    expect(run.soak?.tickKey).toBe(resumed);
+    const tick = world.ticks.at(-1)?.key;
+    expect(tick).toBeDefined();
+    expect(tick).not.toBe(beforePause);
+    expect(run.soak?.tickKey).toBe(tick);
 
     world.effects.calls.length = 0;
     await soak.tick(beforePause);
@@ -207,13 +208,14 @@ describe('pause and resume in the middle of a soak', () => {
     const { world, soak, execution } = await soakingWaveOne();
     await world.pauses.pauseWith('inconclusive: no metrics', true);
 
-    expect(await soak.resume(alice)).toBe('▶ test-plan resumed by alice: eqiad waves checked again: real-traffic ok');
+    const rechecked = { kind: 'rechecked', plan: 'test-plan', by: 'alice', dc: 'eqiad', stepId: 'waves' };
+    expect(await soak.resume(alice)).toEqual({ ...rechecked, result: 'real-traffic ok' });
     expect(execution.rechecked).toEqual(['waves']);
     expect((await world.run()).phase).toBe('acting');
 
     await world.pauses.pauseWith('inconclusive: no metrics', true);
     execution.result = new Error('waves failed verification: real requests fail on wikikube-worker1002');
-    expect(await soak.resume(alice)).toBe('▶ test-plan resumed by alice: eqiad waves checked again: waves failed verification: real requests fail on wikikube-worker1002');
+    expect(await soak.resume(alice)).toEqual({ ...rechecked, result: 'waves failed verification: real requests fail on wikikube-worker1002' });
   });
 
   it('refuses to resume a plan that is not paused', async () => {

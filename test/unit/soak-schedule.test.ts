@@ -53,15 +53,15 @@ describe('the plan context', () => {
     expect(world.context.lvsServiceOf(world.plan.steps[0])).toBe(K8S);
   });
 
-  it('reads the pooled workers of a pool and the health a gate and a report show, each in its words', async () => {
+  it('reads the pooled workers of a pool and the health a gate and a report show (core/health-now.ts words it)', async () => {
     const world = await planWorld();
     world.set('wikikube-worker1002.eqiad.wmnet', POOLED);
     const here = locate(world.plan, { dc: 0, step: 1, wave: 0 });
     if (here === undefined) throw new Error('no step');
 
     expect(await world.context.pooledWorkers('eqiad', K8S)).toEqual(['wikikube-worker1002.eqiad.wmnet']);
-    expect(await world.context.healthNow(here, 'on k8s')).toMatchObject({ share: '15% on k8s', verdict: { kind: 'pass' } });
+    expect(await world.context.healthNow(here)).toMatchObject({ share: { kind: 'value', value: 0.15 }, verdict: { kind: 'pass' } });
     world.effects.snapshot = { ...failingK8s(), k8sShare: { kind: 'no-data', reason: 'no series' } };
-    expect(await world.context.healthNow(here, 'of traffic on k8s')).toMatchObject({ share: 'k8s share: no data', verdict: { kind: 'fail' } });
+    expect(await world.context.healthNow(here)).toMatchObject({ share: { kind: 'no-data' }, verdict: { kind: 'fail' } });
   });
 });

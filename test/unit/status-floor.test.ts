@@ -44,7 +44,7 @@ async function k8sFloor(dc: string, states: Record<string, PoolState>, options: 
   const pybal = options.pybal ?? 'none';
   const deps = pybal === 'none' ? fakes.deps : { ...fakes.deps, observers: new Map([['kartotherian', observer(pybal)]]) };
   const dispatch = createDispatcher({ config, inventories, deps, onUnexpectedError: (error) => { throw error; } });
-  const reply = await dispatch({ text: `!kartotherian status --dc ${dc} --service kartotherian-k8s-ssl`, caller: callerFor('alice') });
+  const reply = await dispatch.line({ text: `!kartotherian status --dc ${dc} --service kartotherian-k8s-ssl`, caller: callerFor('alice') });
   const line = reply?.text.split('\n').find((text) => text.startsWith(`${dc} kartotherian-k8s-ssl:6543`));
   if (line === undefined) throw new Error(`no k8s pool line in ${reply?.text}`);
   return line.split(' | ')[0]?.replace(/^.* — /, '') ?? '';

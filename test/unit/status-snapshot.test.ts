@@ -28,7 +28,7 @@ function planWith(progress: () => Promise<PlanProgress>): PlanControl {
   const refuse = (): never => {
     throw new Error('the status page must not change the plan');
   };
-  return { service: 'kartotherian', progress, overview: refuse, preview: refuse, requestNext: refuse, requestRollback: refuse, emergencyStop: refuse, pause: refuse, resume: refuse, abort: refuse };
+  return { service: 'kartotherian', progress, requestNext: refuse, requestRollback: refuse, emergencyStop: refuse, pause: refuse, resume: refuse, abort: refuse };
 }
 
 class ListAudit implements AuditReader {

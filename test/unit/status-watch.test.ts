@@ -45,7 +45,7 @@ async function world(options: { health?: HealthSnapshot; plan?: boolean } = {}) 
   const plans = new Map<string, PlanControl>(options.plan === true ? [['kartotherian', { service: 'kartotherian' } as PlanControl]] : []);
   const deps = { ...fakes.deps, observers: new Map([['kartotherian', observer(options.health ?? OUTAGE)]]), plans };
   const dispatch = createDispatcher({ config, inventories, deps, onUnexpectedError: (error) => { throw error; } });
-  const status = async (flags = '--dc eqiad'): Promise<string[]> => ((await dispatch({ text: `!kartotherian status ${flags}`, caller: callerFor('dave') }))?.text ?? '').split('\n');
+  const status = async (flags = '--dc eqiad'): Promise<string[]> => ((await dispatch.line({ text: `!kartotherian status ${flags}`, caller: callerFor('dave') }))?.text ?? '').split('\n');
   const record = (record: WorkerRecord) => fakes.safety.proofs.save('kartotherian', pool, record.fqdn, () => record);
   return { ...fakes, status, record };
 }

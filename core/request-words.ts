@@ -1,0 +1,70 @@
+import type { PlanStepAction, SetPooledAction } from './actions.js';
+import { formatClock, formatDuration } from './durations.js';
+import { healthNowWords } from './health-now.js';
+import { formatPoolState } from './pool-state.js';
+import type { RequestNotice } from './request-notice.js';
+
+/** A dry run starts with this where a filed request has its glyph and id. */
+const DRY_RUN = 'DRY RUN, nothing filed';
+
+/** Past this many actions a filed step shows the first few and points at its dry run, which shows them all. */
+const SHOWN_ACTIONS = 4;
+
+/**
+ * The announcement of a request, filed or dry run, for every kind (pool, depool, plan step,
+ * rollback, emergency stop). One place, so a dry run reads as the request would, marked and
+ * without an id; the announcement of a rollout's next wave (jobs/) reads as `next` does.
+ */
+export function requestWords(notice: RequestNotice): string {
+  const { action } = notice.request;
+  const head = action.kind === 'set-pooled' ? poolWords(notice, action) : action.operation === 'emergency-stop' ? stopWords(notice) : stepWords(notice, action);
+  return [head, ...(notice.then ?? []).map((line) => `  ${line}`)].join('\n');
+}
+
+function poolWords(notice: RequestNotice, action: SetPooledAction): string {
+  const { id, request, approvers } = notice;
+  const now = `${request.summary}, now ${formatPoolState(action.expect?.state)}`;
+  const why = `${request.reason}${request.task === undefined ? '' : ` (${request.task})`}`;
+  if (request.approvalsRequired === 0) return `${id === undefined ? 'DRY RUN, nothing queued:' : `▶ ${id} queued:`} ${now} · ${why}`;
+  const sees = [
+    ...(notice.health === undefined ? [] : [healthNowWords(notice.health)]),
+    ...(notice.capacity === undefined ? [] : [`proven workers: ${notice.capacity.proven.length === 0 ? 'none' : notice.capacity.proven.join(', ')}`, notice.capacity.arithmetic]),
+  ];
+  const gate = `needs ${request.approvalsRequired} approval from ${listNames(approvers)}${id === undefined ? '' : `: !approve ${id} or !deny ${id}`}`;
+  const expires = `expires in ${formatDuration(request.expiresAt - request.createdAt)} (${formatClock(request.expiresAt)})`;
+  return `${id === undefined ? DRY_RUN : `⏳ ${id}`}: ${request.requester.display} asks to ${[now, ...sees, why, gate, expires].join(' · ')}`;
+}
+
+function stepWords(notice: RequestNotice, action: PlanStepAction): string {
+  const { id, request, approvers } = notice;
+  const lines = action.preview;
+  // A dry run is where all of them are read.
+  const shown =
+    lines.length === 0
+      ? 'no change, a report only'
+      : lines.length <= SHOWN_ACTIONS || id === undefined
+        ? lines.join(' ; ')
+        : `${lines.slice(0, SHOWN_ACTIONS - 1).join(' ; ')} ; … ${lines.length - SHOWN_ACTIONS + 1} more (!${request.service} ${action.operation === 'rollback' ? 'rollback' : 'next'} --dry-run)`;
+  const health = notice.health === undefined ? [] : [healthNowWords(notice.health)];
+  const required = request.approvalsRequired;
+  const gate =
+    required === 0
+      ? id === undefined ? 'no approval needed' : 'queued (no approval needed)'
+      : `needs ${required} approval from ${approvers.join(', ')}${id === undefined ? '' : `: !approve ${id} or !deny ${id}`}`;
+  const head = id === undefined ? DRY_RUN : `${required === 0 ? '▶' : '⏳'} ${id}`;
+  return `${head}: ${request.requester.display} asks to run ${[request.summary, shown, ...health, gate].join(' · ')}`;
+}
+
+function stopWords(notice: RequestNotice): string {
+  const { id, request } = notice;
+  const lines = request.action.kind === 'plan-step' ? request.action.preview : [];
+  const what = `repool bare metal first, then depool workers (${lines.length} writes)`;
+  if (id !== undefined) return `🛑 ${id} EMERGENCY STOP queued by ${request.requester.display}: ${what}. ${request.reason}`;
+  return `${DRY_RUN}: EMERGENCY STOP by ${request.requester.display}: ${what}${lines.length === 0 ? '' : `: ${lines.join(' ; ')}`}. ${request.reason}`;
+}
+
+/** "bob", "bob or carol", "alice, bob or carol". */
+function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
+}

@@ -1,0 +1,125 @@
+/**
+ * The plan's verbs as the channel reads them (commands/specs/plan-commands.ts): the plan runner
+ * returns data and the commands word it, the same words as ever; and a dry run says what the
+ * real request would, marked and filing nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderOutcome } from '../../bot/render-outcome.js';
+import { createDispatcher } from '../../commands/dispatch.js';
+import { PlanRunner } from '../../jobs/plan/plan-runner.js';
+import { RequestFiler } from '../../jobs/request-filer.js';
+import { shippedInventories } from '../helpers/config.js';
+import { asDryRun } from '../helpers/dry-run.js';
+import { callerFor, makeDeps } from '../helpers/fakes.js';
+import { DEPOOLED, INACTIVE, POOLED, planWorld, type PlanWorld } from '../helpers/plan-world.js';
+
+const K = '!kartotherian';
+const W1001 = 'wikikube-worker1001.eqiad.wmnet';
+const MAPS1005 = 'maps1005.eqiad.wmnet';
+
+/** The dispatcher over a plan runner built on the plan world. */
+function chat(world: PlanWorld) {
+  const { config, plan, inventory, store, effects, pooling, safety, requests, queue, audit, notifier, clock, scheduleTick } = world;
+  const filer = new RequestFiler({ config, clock, requests, queue, audit });
+  const runner = new PlanRunner({ config, plan, inventory, store, effects, pooling, writer: safety.writer, proofs: safety.proofs, requests, filer, audit, notifier, clock, scheduleTick });
+  const deps = { ...makeDeps(config).deps, requests, queue, filer, audit, clock, plans: new Map([['kartotherian', runner]]) };
+  const dispatcher = createDispatcher({ config, inventories: shippedInventories(config), deps, onUnexpectedError: (error) => { throw error; } });
+  return async (person: string, text: string): Promise<string> => {
+    const outcome = await dispatcher.line({ text, caller: callerFor(person) });
+    if (outcome === undefined) throw new Error(`no answer to ${text}`);
+    return renderOutcome(outcome).text;
+  };
+}
+
+describe('pause, resume and abort', () => {
+  it('say where the plan stands and who moved it, as they always have', async () => {
+    const world = await planWorld();
+    world.seed({ position: { dc: 0, step: 1, wave: 0 } });
+    const say = chat(world);
+
+    expect(await say('alice', `${K} pause change freeze`)).toBe('⏸ test-plan paused at eqiad step 2/4 first-worker by alice. !kartotherian resume to continue.');
+    expect(await say('alice', `${K} resume`)).toBe('▶ test-plan resumed by alice: ready at eqiad step 2/4 first-worker.');
+    expect(await say('alice', `${K} abort not today`)).toBe('⏹ test-plan aborted at eqiad step 2/4 first-worker by alice; nothing was reverted (!kartotherian rollback undoes the last step). not today');
+    expect(await say('alice', `${K} resume`)).toBe('✖ The plan is aborted, not paused.');
+  });
+
+  it('a resume after an inconclusive check says what the check found', async () => {
+    const world = await planWorld();
+    world.set(W1001, POOLED);
+    world.seed({ position: { dc: 0, step: 1, wave: 0 }, phase: 'paused', pause: { reason: 'inconclusive', at: 0, resume: 'ready', recheck: true } });
+
+    expect(await chat(world)('alice', `${K} resume`)).toMatch(/^▶ test-plan resumed by alice: eqiad first-worker checked again: /);
+  });
+
+  it('plan prints the overview', async () => {
+    const world = await planWorld();
+    expect((await chat(world)('dave', `${K} plan`)).split('\n')[1]).toBe('eqiad: ▶ 1 helm-deploy · ○ 2 first-worker · ○ 3 observe · ○ 4 waves');
+  });
+});
+
+describe('a dry run is the request it would file', () => {
+  it('next --dry-run: the announcement of the step request, then what follows its approval', async () => {
+    const world = await planWorld();
+    world.seed({ position: { dc: 0, step: 1, wave: 0 } });
+    const say = chat(world);
+
+    const dry = (await say('alice', `${K} next --dry-run canary`)).split('\n');
+    expect(world.requests.created).toEqual([]);
+    expect(world.queue.calls).toEqual([]);
+
+    const filed = await say('alice', `${K} next canary`);
+    expect(dry[0]).toBe(asDryRun(filed, 'req1'));
+    expect(dry[0]).toBe(
+      `DRY RUN, nothing filed: alice asks to run test-plan eqiad first-worker: pool the first worker · conftool ${world.path(W1001)} {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} · ` +
+        'health now: 15% on k8s · 5xx 0.10% (bare metal 0.10%) · p99 300ms (bare metal 300ms) · 120 req/s on k8s · needs 1 approval from bob, carol',
+    );
+    expect(dry.slice(1)).toEqual([expect.stringMatching(/^ {2}after: .* floor/), '  then check wikikube served real requests via the kartotherian-k8s-ssl VIP', '  then soak 15m with analysis every 1m']);
+  });
+
+  it('shows every action where the request shows the first three and points at its dry run', async () => {
+    const world = await planWorld();
+    const workers = [1001, 1002, 1003, 1004].map((n) => `wikikube-worker${n}.eqiad.wmnet`);
+    for (const fqdn of workers) world.set(fqdn, POOLED);
+    world.set(MAPS1005, DEPOOLED);
+    world.seed({ journal: [...workers.map((fqdn) => world.entry(fqdn, INACTIVE, POOLED, { stepId: 'waves' })), world.entry(MAPS1005, POOLED, DEPOOLED, { stepId: 'waves' })] });
+    const say = chat(world);
+
+    const filed = await say('alice', `${K} rollback`);
+    const dry = await say('alice', `${K} rollback --dry-run`);
+
+    expect(filed).toMatch(/ ; … 2 more \(!kartotherian rollback --dry-run\) · needs 1 approval/);
+    expect(dry.split(' ; ')).toHaveLength(5);
+    expect(dry).toContain(`conftool ${world.path(MAPS1005)} {"pooled":"no","weight":10} → {"pooled":"yes","weight":10} ; conftool ${world.path(workers[3] ?? '')}`);
+  });
+
+  it('refuses a blocked step exactly as next does', async () => {
+    const world = await planWorld();
+    for (const fqdn of [W1001, 'wikikube-worker1002.eqiad.wmnet', 'wikikube-worker1003.eqiad.wmnet']) world.set(fqdn, POOLED);
+    world.seed({ position: { dc: 0, step: 3, wave: 1 } });
+    const say = chat(world);
+
+    const dry = await say('alice', `${K} next --dry-run`);
+    expect(dry).toMatch(/^✖ eqiad step 4\/4 waves wave 2\/2 is blocked: /);
+    expect(await say('alice', `${K} next`)).toBe(dry);
+  });
+
+  it('rollback --dry-run and emergency-stop --dry-run: the same requests, their writes listed', async () => {
+    const world = await planWorld();
+    world.set(W1001, POOLED);
+    world.set(MAPS1005, DEPOOLED);
+    world.seed({ journal: [world.entry(W1001, INACTIVE, POOLED)] });
+    const say = chat(world);
+
+    const rollback = await say('alice', `${K} rollback --dry-run latency`);
+    const stop = await say('alice', `${K} emergency-stop --dry-run broken tiles`);
+    expect(world.requests.created).toEqual([]);
+
+    expect(rollback).toBe(asDryRun(await say('alice', `${K} rollback latency`), 'req1'));
+    expect(rollback).toBe(`DRY RUN, nothing filed: alice asks to run test-plan eqiad first-worker: roll back first-worker · conftool ${world.path(W1001)} {"pooled":"yes","weight":10} → {"pooled":"inactive","weight":0} · needs 1 approval from bob, carol`);
+    expect(stop).toBe(
+      `DRY RUN, nothing filed: EMERGENCY STOP by alice: repool bare metal first, then depool workers (2 writes): conftool ${world.path(MAPS1005)} {"pooled":"no","weight":10} → {"pooled":"yes","weight":10} ; ` +
+        `conftool ${world.path(W1001)} {"pooled":"yes","weight":10} → {"pooled":"no","weight":10}. broken tiles`,
+    );
+    expect(await say('alice', `${K} emergency-stop broken tiles`)).toBe('🛑 req2 EMERGENCY STOP queued by alice: repool bare metal first, then depool workers (2 writes). broken tiles');
+  });
+});
