@@ -41,29 +41,30 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The decision layer stays transport- and queue-agnostic: collaborators come in as ports.
-    files: ['commands/**/*.ts', 'core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['bullmq', 'ioredis', 'execa', 'node:child_process', 'child_process'], message: 'commands/ and core/ take collaborators as ports; wire them in bot/main.ts.' },
-            { group: ['irc-framework', '@slack/*', 'readline', 'node:readline'], message: 'Chat transports live in bot/.' },
-            { group: ['../jobs/*', '../bot/*', '../../jobs/*', '../../bot/*'], message: 'Data flows bot -> commands -> jobs -> adapters; depend on ports, not implementations.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['adapters/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['../bot/*', '../commands/*', '../jobs/*', '../../bot/*', '../../commands/*', '../../jobs/*'], message: 'Adapters sit at the bottom of the stack.' }] },
-      ],
-    },
-  },
+  // The folders' order, which data follows: bot -> commands -> jobs -> adapters, with the domain
+  // and every port in core/, and config/ mapping the YAML onto core's model. Each rule below says
+  // what a folder may not reach, so the order cannot quietly invert again (issue 12).
+  ...layer(['core/**/*.ts'], ['adapters', 'commands', 'jobs', 'bot', 'config'], 'core/ is the domain and its ports: it depends on nothing outside itself.'),
+  ...layer(['commands/**/*.ts'], ['adapters', 'jobs', 'bot'], 'commands/ decide; they reach the world through the ports in core/ports, wired in bot/main.ts.'),
+  ...layer(['jobs/**/*.ts'], ['adapters', 'commands', 'bot'], 'jobs/ run what commands decided, through the ports in core/ports; bot/main.ts hands them the adapters.'),
+  ...layer(['adapters/**/*.ts'], ['commands', 'jobs', 'bot', 'config'], 'Adapters sit at the bottom of the stack: they implement core/ports and take their settings as arguments.'),
+  ...layer(['config/**/*.ts'], ['commands', 'jobs', 'bot'], 'config/ maps the YAML onto core and the adapters\' settings; it knows nothing above them.'),
 );
+
+/**
+ * A folder's import rule: none of `folders`; the decision layer (core/, commands/) no I/O library either.
+ * @param {string[]} files
+ * @param {string[]} folders
+ * @param {string} message
+ */
+function layer(files, folders, message) {
+  /** @type {{ group: string[]; message: string }[]} */
+  const patterns = [{ group: folders.flatMap((folder) => [`../${folder}/*`, `../../${folder}/*`, `../../../${folder}/*`]), message }];
+  if (files.some((glob) => glob.startsWith('core/') || glob.startsWith('commands/'))) {
+    patterns.push(
+      { group: ['bullmq', 'ioredis', 'execa', 'node:child_process', 'child_process'], message: 'Take collaborators as ports; wire them in bot/main.ts.' },
+      { group: ['irc-framework', '@slack/*', 'readline', 'node:readline'], message: 'Chat transports live in bot/.' },
+    );
+  }
+  return [{ files, rules: { 'no-restricted-imports': ['error', { patterns }] } }];
+}

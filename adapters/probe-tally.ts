@@ -1,4 +1,4 @@
-import type { ProbeTally } from './real-traffic.js';
+import type { ProbeTally } from '../core/ports/real-traffic.js';
 
 /**
  * Real requests' outcomes counted: "ok" for a success, otherwise what `failureLabel` calls the

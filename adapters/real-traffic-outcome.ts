@@ -1,5 +1,5 @@
-import type { CheckOutcome } from './plan-effects.js';
-import type { RealTrafficReport } from './real-traffic.js';
+import type { CheckOutcome } from '../core/ports/plan-effects.js';
+import type { RealTrafficReport } from '../core/ports/real-traffic.js';
 import { summariseRealTraffic } from './real-traffic-summary.js';
 
 const LISTED = 5;

@@ -1,5 +1,5 @@
 import { percent, rate, show } from '../core/plan/analysis.js';
-import type { ProbeTally, RealTrafficReport } from './real-traffic.js';
+import type { ProbeTally, RealTrafficReport } from '../core/ports/real-traffic.js';
 
 /** Failing workers named in one line; the rest are counted, so a line stays readable at 65 workers. */
 const LISTED = 5;

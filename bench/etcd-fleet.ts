@@ -11,7 +11,7 @@ import type { EtcdKeys } from '../test/helpers/etcd-server.js';
  * Returns the seeded keys.
  */
 export async function useEtcd(config: Config, url: string, keys: EtcdKeys): Promise<Map<string, PoolState>> {
-  const seeded = new Map(seedEntries(config, shippedInventories(config)).map((entry) => [entry.path, entry.state]));
+  const seeded = new Map(seedEntries(config.backends.pooling, shippedInventories(config)).map((entry) => [entry.path, entry.state]));
   await putAll(keys, seeded);
   config.backends.pooling = { kind: 'etcd', endpoints: [url], timeout_ms: 5000 };
   // A real conftool has no simulated world behind it (the bot builds none when conftool is real);

@@ -1,11 +1,11 @@
-import type { PlanEffects } from '../adapters/plan-effects.js';
-import type { PoolObserver } from '../adapters/pool-observer.js';
-import type { PoolingBackend } from '../adapters/pooling.js';
-import type { RealTrafficProber } from '../adapters/real-traffic.js';
+import type { PlanEffects } from '../core/ports/plan-effects.js';
+import type { PoolObserver } from '../core/ports/pool-observer.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
+import type { RealTrafficProber } from '../core/ports/real-traffic.js';
 import { SimulatedEffects } from '../adapters/simulated/simulated-effects.js';
 import type { SimulatedWorld } from '../adapters/simulated/simulated-world.js';
 import { SimulationFaults } from '../adapters/simulated/simulation-control.js';
-import type { SimulationControl } from '../commands/ports.js';
+import type { SimulationControl } from '../core/ports/simulation-control.js';
 import type { Config } from '../config/schema.js';
 import type { ServiceBackends } from '../config/service-backends.js';
 import type { Inventory } from '../core/inventory.js';

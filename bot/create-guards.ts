@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { RealTrafficProber } from '../adapters/real-traffic.js';
-import type { PoolingBackend } from '../adapters/pooling.js';
-import type { AuditLog, Clock } from '../commands/ports.js';
+import type { RealTrafficProber } from '../core/ports/real-traffic.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
+import type { AuditLog, Clock } from '../core/ports/stores.js';
 import type { Config } from '../config/schema.js';
 import type { Inventory } from '../core/inventory.js';
 import { analysisSettingsSchema, type AnalysisSettings } from '../core/plan/analysis.js';

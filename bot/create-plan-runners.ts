@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { PoolingBackend } from '../adapters/pooling.js';
-import type { AuditLog, Clock, RequestFiling, RequestStore } from '../commands/ports.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
+import type { AuditLog, Clock, RequestFiling, RequestStore } from '../core/ports/stores.js';
 import { loadPlan } from '../config/load-plan.js';
 import type { Config } from '../config/schema.js';
 import { CutoverError } from '../core/errors.js';

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createPoolingBackend } from '../adapters/conftool/create-pooling-backend.js';
 import { DryRunPooling } from '../adapters/conftool/dry-run-pooling.js';
-import type { PoolingBackend } from '../adapters/pooling.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
 import { FaultInjectingPooling } from '../adapters/simulated/fault-injecting-pooling.js';
 import { seedEntries } from '../adapters/simulated/seed-entries.js';
 import { SimulatedPooling } from '../adapters/simulated/simulated-pooling.js';
@@ -30,7 +30,7 @@ export async function createPooling(options: PoolingOptions): Promise<PoolingBac
   // A programming error, not a config one: createSimulatedWorld builds a world whenever conftool is simulated.
   if (world === undefined) throw new Error('simulated conftool without a simulated world');
   const simulated = new SimulatedPooling(options.client, options.prefix);
-  const seeded = await simulated.seed(seedEntries(config, options.inventories));
+  const seeded = await simulated.seed(seedEntries(config.backends.pooling, options.inventories));
   if (seeded > 0) log.info({ seeded }, 'simulated fleet seeded from config');
   const faulty = new FaultInjectingPooling(simulated, (pool) => world.faultsOf(pool));
   return config.dry_run ? new DryRunPooling(faulty) : faulty;

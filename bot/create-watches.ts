@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Clock } from '../commands/ports.js';
+import type { Clock } from '../core/ports/stores.js';
 import type { Config } from '../config/schema.js';
 import type { GuardSettings } from '../jobs/guard/pool-guard.js';
 import type { WorkerProofs } from '../jobs/guard/worker-proofs.js';

@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createDispatcher } from '../commands/dispatch.js';
-import type { Clock, CommandDeps } from '../commands/ports.js';
+import type { Clock } from '../core/ports/stores.js';
+import type { CommandDeps } from '../commands/ports.js';
 import { DEFAULT_CONFIG_PATH, type EnvSettings } from '../config/load.js';
 import { CutoverError } from '../core/errors.js';
 import { createFleets } from './create-fleet.js';
@@ -36,7 +37,7 @@ import { buildStatusSnapshot } from './status-page/status-snapshot.js';
 import { createStatusRoutes, loadStatusPageAssets } from './status-page/status-routes.js';
 import { HealthSampler } from '../jobs/health-sampler.js';
 import { HealthSampleStream } from '../jobs/health-samples.js';
-import { HEALTH_TIMEOUT_MS } from '../adapters/observe-health.js';
+import { HEALTH_TIMEOUT_MS } from '../core/observe-health.js';
 import { ensureRedis } from './redis-launcher.js';
 import type { ChatTransport } from './transport.js';
 

@@ -1,7 +1,7 @@
-import type { HealthSnapshot } from '../adapters/plan-effects.js';
+import type { HealthSnapshot } from '../core/ports/plan-effects.js';
 import { foldHosts } from '../core/nodeset.js';
 import { percent, seconds } from '../core/plan/analysis.js';
-import type { HealthLimits } from './ports.js';
+import type { HealthLimits } from '../core/ports/watch.js';
 
 /**
  * A ⚠ line when k8s is over the limits while workers are pooled in the DC. On 2025-02-17

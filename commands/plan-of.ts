@@ -1,5 +1,5 @@
 import { CutoverError } from '../core/errors.js';
-import type { PlanControl } from './ports.js';
+import type { PlanControl } from '../core/ports/plan-control.js';
 import { serviceOf } from './service-of.js';
 import type { CommandContext } from './spec.js';
 

@@ -1,4 +1,4 @@
-import type { PlanProgress, StepMark } from './ports.js';
+import type { PlanProgress, StepMark } from '../core/ports/plan-control.js';
 
 const CHAT_MARKS: Record<StepMark, string> = { done: '✅', partial: '◐', current: '▶', paused: '⏸', todo: '○' };
 

@@ -1,5 +1,5 @@
-import type { PoolObserver } from '../adapters/pool-observer.js';
-import type { PoolingBackend } from '../adapters/pooling.js';
+import type { PoolObserver } from '../core/ports/pool-observer.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
 import { poolCapacity, type CapacityVerdict } from '../core/capacity.js';
 import type { Host, Inventory } from '../core/inventory.js';
 import type { PoolState } from '../core/pool-state.js';

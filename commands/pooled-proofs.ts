@@ -1,6 +1,6 @@
 import type { PoolRef } from '../core/inventory.js';
 import type { PoolView } from './pool-view.js';
-import type { WatchView, WorkerProofStatus } from './ports.js';
+import type { WatchView, WorkerProofStatus } from '../core/ports/watch.js';
 
 /** The Wikikube workers pooled=yes in the pool, by short name. */
 export function pooledWorkers(view: Pick<PoolView, 'members'>): string[] {

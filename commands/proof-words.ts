@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/durations.js';
 import { foldHosts } from '../core/nodeset.js';
 import { pushTo } from '../core/push-to.js';
-import type { WorkerProofStatus } from './ports.js';
+import type { WorkerProofStatus } from '../core/ports/watch.js';
 
 /**
  * A pooled worker's proof in a few words with its numbers, for `status` and the status page:

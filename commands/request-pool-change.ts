@@ -10,11 +10,11 @@ import type { Answer } from './outcome.js';
 import { requestAnswer } from './request-answer.js';
 import type { CommandContext } from './spec.js';
 import { serviceOf } from './service-of.js';
-import type { PoolObserver } from '../adapters/pool-observer.js';
+import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { Inventory } from '../core/inventory.js';
 import { describeHealth } from '../core/plan/analysis.js';
 import type { PolicyVerdict } from '../core/policy/pool-policy.js';
-import { observeHealth } from '../adapters/observe-health.js';
+import { observeHealth } from '../core/observe-health.js';
 
 export interface PoolChangeArgs {
   host: string;

@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { PoolingBackend } from '../adapters/pooling.js';
-import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
-import type { PoolObserver } from '../adapters/pool-observer.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
+import type { AuditLog, Clock, RequestStore } from '../core/ports/stores.js';
+import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { PlanStepAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';

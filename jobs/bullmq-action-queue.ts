@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ActionQueue } from '../commands/ports.js';
+import type { ActionQueue } from '../core/ports/stores.js';
 import type { ChangeRequest } from '../core/requests.js';
 import { actionJobId, expiryJobId } from './queue-names.js';
 

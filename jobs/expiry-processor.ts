@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { AuditLog, Clock, RequestStore } from '../commands/ports.js';
+import type { AuditLog, Clock, RequestStore } from '../core/ports/stores.js';
 import { formatDuration } from '../core/durations.js';
 import { transition } from '../core/requests.js';
 import type { RequestJobData } from './bullmq-action-queue.js';

@@ -1,6 +1,6 @@
-import { observeHealth } from '../adapters/observe-health.js';
-import type { PoolObserver } from '../adapters/pool-observer.js';
-import type { Clock } from '../commands/ports.js';
+import { observeHealth } from '../core/observe-health.js';
+import type { PoolObserver } from '../core/ports/pool-observer.js';
+import type { Clock } from '../core/ports/stores.js';
 import type { Reading } from '../core/plan/analysis.js';
 import type { Inventory } from '../core/inventory.js';
 import type { DcSample, HealthSample } from './health-samples.js';

@@ -1,4 +1,4 @@
-import type { PoolEntry, PoolingBackend } from '../adapters/pooling.js';
+import type { PoolEntry, PoolingBackend } from '../core/ports/pooling.js';
 import { conftoolPath, type SetPooledAction } from '../core/actions.js';
 import { checkPoolChange } from '../core/check-pool-change.js';
 import { CutoverError, isCutoverError } from '../core/errors.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AuditEntry, AuditFilter, AuditLog, AuditReader, AuditRecord, Clock } from '../commands/ports.js';
+import type { AuditEntry, AuditFilter, AuditLog, AuditReader, AuditRecord, Clock } from '../core/ports/stores.js';
 
 const SCAN_LIMIT = 5000;
 const EXPORT_PAGE = 1000;

@@ -1,4 +1,4 @@
-import type { ActionQueue, AuditLog, Clock, FiledRequest, RequestFiling, RequestStore } from '../commands/ports.js';
+import type { ActionQueue, AuditLog, Clock, FiledRequest, RequestFiling, RequestStore } from '../core/ports/stores.js';
 import type { Config } from '../config/schema.js';
 import { describeWrite } from '../core/actions.js';
 import { draftRequest, type RequestInput } from '../core/request-draft.js';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RequestStore } from '../commands/ports.js';
+import type { RequestStore } from '../core/ports/stores.js';
 import { CutoverError } from '../core/errors.js';
 import { changeRequestSchema, isTerminal, type ChangeRequest } from '../core/requests.js';
 

@@ -1,4 +1,4 @@
-import type { ActionQueue, RequestStore } from '../commands/ports.js';
+import type { ActionQueue, RequestStore } from '../core/ports/stores.js';
 
 /**
  * A crash between "approved" and "queued" would strand a request. On start, every approved or

@@ -1,10 +1,10 @@
-import type { PoolingBackend } from '../adapters/pooling.js';
+import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { SetPooledAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { formatPoolState, type PoolState } from '../core/pool-state.js';
 import type { ChangeRequest } from '../core/requests.js';
-import type { PoolObserver } from '../adapters/pool-observer.js';
+import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { PoolWriter } from './pool-writer.js';
 
 export interface ExecutionResult {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
-import type { LockInfo, LockView } from '../commands/ports.js';
+import type { LockInfo, LockView } from '../core/ports/stores.js';
 
 const lockSchema = z.object({ holder: z.string(), requestId: z.string(), since: z.number(), token: z.string() });
 

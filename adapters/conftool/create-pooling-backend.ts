@@ -1,6 +1,6 @@
 import { CutoverError } from '../../core/errors.js';
 import { createCommandRunner, type CommandRunner } from '../command-runner.js';
-import type { PoolingBackend } from '../pooling.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
 import { ConfctlPooling } from './confctl-pooling.js';
 import { DryRunPooling } from './dry-run-pooling.js';
 import { EtcdV2Client } from './etcd-client.js';

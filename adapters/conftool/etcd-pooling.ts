@@ -1,7 +1,7 @@
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
-import type { PoolEntry, PoolingBackend } from '../pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 import { conftoolNameSchema, conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
 import { formatConftoolValue, parseConftoolValue } from './conftool-value.js';
 import type { EtcdRequest, EtcdResponse, EtcdV2Client } from './etcd-client.js';

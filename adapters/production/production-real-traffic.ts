@@ -3,7 +3,7 @@ import type { HealthReader } from '../metrics/health-reader.js';
 import { tallyOf } from '../probe-tally.js';
 import type { HttpProbeResult, Prober } from '../probes/prober.js';
 import { failureLabel, probeVipPath } from '../probes/vip-path.js';
-import type { RealTrafficProber, RealTrafficReport } from '../real-traffic.js';
+import type { RealTrafficProber, RealTrafficReport } from '../../core/ports/real-traffic.js';
 import { parseRealTrafficRequest } from '../real-traffic-request.js';
 import type { ProductionSettings } from './settings.js';
 import { vipProbeRequest } from './vip-request.js';

@@ -1,5 +1,5 @@
 import type { HealthReader } from '../metrics/health-reader.js';
-import type { HealthSnapshot } from '../plan-effects.js';
+import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
 
 /** k8s beside bare metal, and k8s's share of the traffic, for one LVS service in one DC. */
 export async function readHealth(reader: HealthReader, args: { dc: string; lvsService: string; window: string }): Promise<HealthSnapshot> {

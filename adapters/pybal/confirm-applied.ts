@@ -1,23 +1,4 @@
-import type { Pooled } from '../../core/pool-state.js';
-import type { PybalFailure, PybalHostView, PybalServerState } from './pybal-pool-state.js';
-
-/** What conftool was told; weight is checked only when given. */
-export interface ExpectedPybalState {
-  pooled: Pooled;
-  weight?: number;
-}
-
-export interface PybalConfirmation {
-  lvsHost: string;
-  /** applied: shows the change. pending: answered, but not (yet) as expected. error: never answered usefully. */
-  outcome: 'applied' | 'pending' | 'error';
-  /** What the host last showed for the server; null when the server is not in its pool. */
-  observed?: PybalServerState | null;
-  /** The last failure, when the host never answered usefully. */
-  error?: { kind: PybalFailure; detail: string };
-  /** How long it took to show the change, or how long it was watched. */
-  elapsedMs: number;
-}
+import type { ExpectedPybalState, PybalConfirmation, PybalHostView, PybalServerState } from '../../core/ports/pybal.js';
 
 export interface ConfirmAppliedInput {
   lvsHosts: readonly string[];

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
+import type { PybalPoolState } from '../../core/ports/pybal.js';
 
 /**
  * One server as pybal's instrumentation shows it (`Server.dumpState()` in PyBal): `enabled` is
@@ -12,11 +13,9 @@ export const pybalServerStateSchema = z.looseObject({
   up: z.boolean(),
   enabled: z.boolean(),
 });
-export type PybalServerState = z.infer<typeof pybalServerStateSchema>;
 
 /** `GET /pools/<service>_<port>` with `Accept: application/json`: `{fqdn: state}`. */
 export const pybalPoolStateSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,252}$/), pybalServerStateSchema);
-export type PybalPoolState = z.infer<typeof pybalPoolStateSchema>;
 
 /** pybal names a pool after its config section, `[<lvs service>_<port>]`, e.g. kartotherian-k8s-ssl_6543. */
 export function pybalPoolName(lvsService: string, port: number): string {
@@ -26,9 +25,5 @@ export function pybalPoolName(lvsService: string, port: number): string {
   return `${lvsService}_${port}`;
 }
 
-export type PybalFailure = 'unreachable' | 'timeout' | 'bad-output' | 'http-error';
-
-/** What one LVS host said: the pool, or why there is none. One host down never hides the others. */
-export type PybalHostView =
-  | { lvsHost: string; url: string; ok: true; servers: PybalPoolState }
-  | { lvsHost: string; url: string; ok: false; error: PybalFailure; detail: string };
+/** The schema's output must fit the port's type: a drift between them stops compiling. */
+export type _PybalPoolStateFits = z.infer<typeof pybalPoolStateSchema> extends PybalPoolState ? true : never;

@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CutoverError } from '../../core/errors.js';
 import type { PybalSettings } from '../conftool/settings.js';
-import { confirmApplied, type ExpectedPybalState, type PybalConfirmation } from './confirm-applied.js';
-import { pybalPoolName, pybalPoolStateSchema, type PybalFailure, type PybalHostView } from './pybal-pool-state.js';
+import { confirmApplied } from './confirm-applied.js';
+import { type ExpectedPybalState, type PybalConfirmation } from '../../core/ports/pybal.js';
+import { pybalPoolName, pybalPoolStateSchema } from './pybal-pool-state.js';
+import { type PybalFailure, type PybalHostView } from '../../core/ports/pybal.js';
 import { networkReason } from '../network-reason.js';
 import { parseJson } from '../../core/parse-json.js';
 

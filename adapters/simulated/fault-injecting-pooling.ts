@@ -1,7 +1,7 @@
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
-import type { PoolEntry, PoolingBackend } from '../pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 import type { FleetState } from './fleet-state.js';
 
 /** A conftool pool as its path names it: /conftool/v1/pools/<dc>/<cluster>/<service>/. */

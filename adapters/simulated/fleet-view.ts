@@ -1,5 +1,5 @@
 import type { Inventory } from '../../core/inventory.js';
-import type { PoolingBackend } from '../pooling.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
 import type { SimulatedHost } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
 import type { SimulationSettings } from './simulation-settings.js';

@@ -1,13 +1,19 @@
-import type { Config } from '../../config/schema.js';
 import { conftoolPath } from '../../core/actions.js';
 import type { Inventory } from '../../core/inventory.js';
+import type { PoolState } from '../../core/pool-state.js';
 import type { SeedEntry } from './simulated-pooling.js';
 
+/** The pooling backend's settings as far as a seed goes: the simulated one carries it, keyed by LVS service then host group. */
+export interface SeedSettings {
+  kind: string;
+  seed?: Readonly<Record<string, Readonly<Record<string, PoolState>>>>;
+}
+
 /** The conftool objects the config's seed describes, one per host, LVS service and DC. */
-export function seedEntries(config: Config, inventories: ReadonlyMap<string, Inventory>): SeedEntry[] {
-  if (config.backends.pooling.kind !== 'simulated') return [];
+export function seedEntries(pooling: SeedSettings, inventories: ReadonlyMap<string, Inventory>): SeedEntry[] {
+  if (pooling.kind !== 'simulated' || pooling.seed === undefined) return [];
   const entries: SeedEntry[] = [];
-  for (const [lvsService, groups] of Object.entries(config.backends.pooling.seed)) {
+  for (const [lvsService, groups] of Object.entries(pooling.seed)) {
     const inventory = [...inventories.values()].find((candidate) => candidate.lvsServiceNames.includes(lvsService));
     if (inventory === undefined) continue;
     for (const dc of inventory.datacenters) {

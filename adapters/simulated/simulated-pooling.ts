@@ -3,7 +3,7 @@ import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { parseConftoolValue } from '../conftool/conftool-value.js';
-import type { PoolEntry, PoolingBackend } from '../pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 
 /**
  * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens

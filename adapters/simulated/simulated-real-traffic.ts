@@ -1,7 +1,7 @@
 import type { Inventory } from '../../core/inventory.js';
-import type { PlanEffects } from '../plan-effects.js';
+import type { PlanEffects } from '../../core/ports/plan-effects.js';
 import { tallyOf } from '../probe-tally.js';
-import type { RealTrafficProber, RealTrafficReport } from '../real-traffic.js';
+import type { RealTrafficProber, RealTrafficReport } from '../../core/ports/real-traffic.js';
 import { parseRealTrafficRequest } from '../real-traffic-request.js';
 import { realRequestFailure, vipOutcomes } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';

@@ -1,7 +1,7 @@
 import { conftoolPath } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { Inventory } from '../../core/inventory.js';
-import type { PoolingBackend } from '../pooling.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
 import { fleetFaultsSchema, type FleetFaults } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
 

@@ -1,6 +1,8 @@
-import type { PoolObserver } from '../../adapters/pool-observer.js';
-import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { AuditReader, Clock, LockView, PlanControl, PlanProgress, RequestStore, WatchView } from '../../commands/ports.js';
+import type { PoolObserver } from '../../core/ports/pool-observer.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
+import type { AuditReader, Clock, LockView, RequestStore } from '../../core/ports/stores.js';
+import type { PlanControl, PlanProgress } from '../../core/ports/plan-control.js';
+import type { WatchView } from '../../core/ports/watch.js';
 import { floorNote } from '../../commands/floor-note.js';
 import { pooledProofs } from '../../commands/pooled-proofs.js';
 import { pybalSummary, readPoolView, type PoolView } from '../../commands/pool-view.js';

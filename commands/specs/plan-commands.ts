@@ -2,7 +2,7 @@ import { arg } from '../arg.js';
 import { reasonArg, taskArg } from '../args.js';
 import { planOf } from '../plan-of.js';
 import { planOverview } from '../plan-overview.js';
-import type { PlanResumed } from '../ports.js';
+import type { PlanResumed } from '../../core/ports/plan-control.js';
 import { requestAnswer } from '../request-answer.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditLog } from '../../commands/ports.js';
+import type { AuditLog } from '../../core/ports/stores.js';
 import type { WorkerRecord } from '../../core/policy/worker-proof.js';
 import type { Destination, Notifier } from '../notifier.js';
 

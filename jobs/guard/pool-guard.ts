@@ -1,6 +1,6 @@
-import type { HealthSnapshot } from '../../adapters/plan-effects.js';
-import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { Clock } from '../../commands/ports.js';
+import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
+import type { Clock } from '../../core/ports/stores.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
 import type { Inventory, PoolRef } from '../../core/inventory.js';

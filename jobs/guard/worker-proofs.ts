@@ -1,5 +1,5 @@
-import type { RealTrafficProber } from '../../adapters/real-traffic.js';
-import type { Clock } from '../../commands/ports.js';
+import type { RealTrafficProber } from '../../core/ports/real-traffic.js';
+import type { Clock } from '../../core/ports/stores.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { describeK8s, describeVip, judgeWorkerCheck } from '../../core/policy/check-verdict.js';
 import { markProven, newWorkerRecord, proofOf, recordCheck, type WorkerProof, type WorkerRecord } from '../../core/policy/worker-proof.js';

@@ -1,6 +1,7 @@
-import type { PlanEffects } from '../../adapters/plan-effects.js';
-import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { Clock, PlanHeld } from '../../commands/ports.js';
+import type { PlanEffects } from '../../core/ports/plan-effects.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
+import type { Clock } from '../../core/ports/stores.js';
+import type { PlanHeld } from '../../core/ports/plan-control.js';
 import type { Config } from '../../config/schema.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { Reading } from '../../core/plan/analysis.js';

@@ -1,5 +1,5 @@
-import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { RequestStore } from '../../commands/ports.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
+import type { RequestStore } from '../../core/ports/stores.js';
 import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';

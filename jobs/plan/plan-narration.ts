@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditLog } from '../../commands/ports.js';
+import type { AuditLog } from '../../core/ports/stores.js';
 import type { Caller } from '../../core/access.js';
 import type { ChangeRequest } from '../../core/requests.js';
 import type { Notifier } from '../notifier.js';

@@ -1,4 +1,4 @@
-import type { PlanHeld } from '../../commands/ports.js';
+import type { PlanHeld } from '../../core/ports/plan-control.js';
 import type { Caller } from '../../core/access.js';
 import { movePhase } from '../../core/plan/run-state.js';
 import type { PlanContext } from './plan-context.js';

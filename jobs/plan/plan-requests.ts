@@ -1,4 +1,4 @@
-import type { FiledRequest, RequestFiling, RequestStore } from '../../commands/ports.js';
+import type { FiledRequest, RequestFiling, RequestStore } from '../../core/ports/stores.js';
 import type { Caller } from '../../core/access.js';
 import type { PlanStepAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';

@@ -1,4 +1,5 @@
-import type { AuditLog, PlanControl, PlanHeld, PlanProgress, PlanResumed, RequestFiling, RequestStore } from '../../commands/ports.js';
+import type { AuditLog, RequestFiling, RequestStore } from '../../core/ports/stores.js';
+import type { PlanControl, PlanHeld, PlanProgress, PlanResumed } from '../../core/ports/plan-control.js';
 import type { Caller } from '../../core/access.js';
 import type { PlanStepAction } from '../../core/actions.js';
 import type { AnalysisSettings } from '../../core/plan/analysis.js';

@@ -1,4 +1,5 @@
-import type { PlanProgress, RequestStore, StepMark } from '../../commands/ports.js';
+import type { PlanProgress, StepMark } from '../../core/ports/plan-control.js';
+import type { RequestStore } from '../../core/ports/stores.js';
 import { conftoolPath } from '../../core/actions.js';
 import { formatDuration } from '../../core/durations.js';
 import type { Check } from '../../core/plan/plan-schema.js';

@@ -1,4 +1,4 @@
-import type { PlanResumed } from '../../commands/ports.js';
+import type { PlanResumed } from '../../core/ports/plan-control.js';
 import type { Caller } from '../../core/access.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';

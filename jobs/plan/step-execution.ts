@@ -1,4 +1,4 @@
-import type { CheckOutcome } from '../../adapters/plan-effects.js';
+import type { CheckOutcome } from '../../core/ports/plan-effects.js';
 import type { PlanStepAction } from '../../core/actions.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';

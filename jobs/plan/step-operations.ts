@@ -1,5 +1,5 @@
-import type { PlanEffects } from '../../adapters/plan-effects.js';
-import type { PoolingBackend } from '../../adapters/pooling.js';
+import type { PlanEffects } from '../../core/ports/plan-effects.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
 import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../commands/ports.js';
+import type { Clock } from '../../core/ports/stores.js';
 import { watchStatus, type WatchStatus } from '../../core/watch.js';
 
 export interface GuardTickReader {

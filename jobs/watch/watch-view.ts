@@ -1,4 +1,5 @@
-import type { Clock, HealthLimits, WatchView, WorkerProofStatus } from '../../commands/ports.js';
+import type { Clock } from '../../core/ports/stores.js';
+import type { HealthLimits, WatchView, WorkerProofStatus } from '../../core/ports/watch.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { AnalysisSettings } from '../../core/plan/analysis.js';
 import { proofOf, type WorkerRecord } from '../../core/policy/worker-proof.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../commands/ports.js';
+import type { Clock } from '../../core/ports/stores.js';
 import type { WatchStatus } from '../../core/watch.js';
 import { goneWords, recoveredWords, staleWords } from '../../core/watch-words.js';
 import type { EpisodeLedger } from './stale-episodes.js';

@@ -1,4 +1,4 @@
-import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../../adapters/plan-effects.js';
+import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../../core/ports/plan-effects.js';
 import type { Check } from '../../core/plan/plan-schema.js';
 import type { Reading } from '../../core/plan/analysis.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { PybalServerState } from '../../adapters/pybal/pybal-pool-state.js';
+import type { PybalServerState } from '../../core/ports/pybal.js';
 import { freePort } from './etcd-server.js';
 
 /** ok: answers like pybal's instrumentation. hang: accepts and never answers. garbage: 200 with HTML. */

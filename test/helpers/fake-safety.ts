@@ -1,6 +1,6 @@
-import type { RealTrafficProber, RealTrafficReport, ProbeTally } from '../../adapters/real-traffic.js';
-import type { PoolingBackend } from '../../adapters/pooling.js';
-import type { Clock } from '../../commands/ports.js';
+import type { RealTrafficProber, RealTrafficReport, ProbeTally } from '../../core/ports/real-traffic.js';
+import type { PoolingBackend } from '../../core/ports/pooling.js';
+import type { Clock } from '../../core/ports/stores.js';
 import type { Inventory, PoolRef } from '../../core/inventory.js';
 import type { WorkerRecord } from '../../core/policy/worker-proof.js';
 import type { ProofRecords } from '../../jobs/guard/proof-store.js';

@@ -3,10 +3,11 @@
  * where bot/main.ts injects the Redis/BullMQ implementations, and record what was asked of
  * them so tests can assert on side effects (or on their absence).
  */
-import type { PoolEntry, PoolingBackend } from '../../adapters/pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 import { seedEntries } from '../../adapters/simulated/seed-entries.js';
 import type { SeedEntry } from '../../adapters/simulated/simulated-pooling.js';
-import type { ActionQueue, AuditEntry, AuditLog, Clock, CommandDeps, LockInfo, LockView, RequestStore } from '../../commands/ports.js';
+import type { ActionQueue, AuditEntry, AuditLog, Clock, LockInfo, LockView, RequestStore } from '../../core/ports/stores.js';
+import type { CommandDeps } from '../../commands/ports.js';
 import type { Config } from '../../config/schema.js';
 import type { Caller } from '../../core/access.js';
 import { CutoverError } from '../../core/errors.js';
@@ -238,7 +239,7 @@ export interface Fakes {
 export function makeDeps(config: Config, inventories: ReadonlyMap<string, Inventory> = shippedInventories(config), options: { now?: number } = {}): Fakes {
   const requests = new FakeRequestStore();
   const queue = new RecordingQueue();
-  const pooling = new FakePooling(seedEntries(config, inventories));
+  const pooling = new FakePooling(seedEntries(config.backends.pooling, inventories));
   const locks = new FakeLocks();
   const audit = new MemoryAudit();
   const clock = new FixedClock(options.now ?? DEFAULT_NOW);

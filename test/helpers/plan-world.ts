@@ -103,7 +103,7 @@ export async function planWorld(options: { service?: string; edit?: (plan: typeo
   const raw = structuredClone({ ...TEST_PLAN, service });
   options.edit?.(raw);
   const plan: Plan = planSchema.parse(raw);
-  const pooling = new FakePooling(seedEntries(config, shippedInventories(config)));
+  const pooling = new FakePooling(seedEntries(config.backends.pooling, shippedInventories(config)));
   const clock = new FixedClock();
   const safety = makeSafety(pooling, inventories, clock);
   const store = new MemoryPlanRuns();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DryRunPooling } from '../../adapters/conftool/dry-run-pooling.js';
 import { EtcdV2Client } from '../../adapters/conftool/etcd-client.js';
 import { EtcdPooling } from '../../adapters/conftool/etcd-pooling.js';
-import type { PoolEntry, PoolingBackend } from '../../adapters/pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 import type { SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';

@@ -7,8 +7,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HealthSnapshot } from '../../adapters/plan-effects.js';
-import type { RealTrafficReport } from '../../adapters/real-traffic.js';
+import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
+import type { RealTrafficReport } from '../../core/ports/real-traffic.js';
 import { seedEntries } from '../../adapters/simulated/seed-entries.js';
 import { conftoolPath } from '../../core/actions.js';
 import type { Inventory, PoolRef } from '../../core/inventory.js';
@@ -77,7 +77,7 @@ beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const config = await loadShippedConfig();
   inventories = shippedInventories(config);
-  seed = seedEntries(config, inventories);
+  seed = seedEntries(config.backends.pooling, inventories);
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pybalSettingsSchema } from '../../adapters/conftool/settings.js';
-import type { PybalServerState } from '../../adapters/pybal/pybal-pool-state.js';
+import type { PybalServerState } from '../../core/ports/pybal.js';
 import { PybalView, type PybalPoolRef } from '../../adapters/pybal/pybal-view.js';
 import { freePort } from '../helpers/etcd-server.js';
 import { startFakePybals, type FakePybal } from '../helpers/fake-pybal.js';

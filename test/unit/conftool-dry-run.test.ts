@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DryRunPooling } from '../../adapters/conftool/dry-run-pooling.js';
-import type { PoolEntry, PoolingBackend } from '../../adapters/pooling.js';
+import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
 

@@ -629,7 +629,7 @@ describe('dispatch: hostile input', () => {
 
   it('leaves every conftool object exactly as seeded', async () => {
     const world = setup();
-    const seeded = seedEntries(world.config, shippedInventories(world.config));
+    const seeded = seedEntries(world.config.backends.pooling, shippedInventories(world.config));
     expect(seeded).toHaveLength(44); // (6 + 6 + 10) members × 2 DCs
     for (const [, line] of hostile) await world.say('alice', line);
     for (const entry of seeded) expect(world.pooling.peek(entry.path)).toEqual(entry.state);

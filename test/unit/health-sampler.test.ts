@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { HealthSnapshot } from '../../adapters/plan-effects.js';
-import type { PoolObserver } from '../../adapters/pool-observer.js';
+import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
+import type { PoolObserver } from '../../core/ports/pool-observer.js';
 import { HealthSampler } from '../../jobs/health-sampler.js';
 import type { HealthSample } from '../../jobs/health-samples.js';
 import { loadShippedConfig, shippedInventories } from '../helpers/config.js';

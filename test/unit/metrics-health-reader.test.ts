@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHealthReader } from '../../adapters/metrics/health-reader.js';
 import { PrometheusError, type InstantQuery, type PrometheusClient, type QueryResult } from '../../adapters/metrics/prometheus-client.js';
 import { metricsSettingsSchema, type MetricsSettings } from '../../adapters/metrics/settings.js';
-import type { HealthSnapshot } from '../../adapters/plan-effects.js';
+import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
 import type { Reading } from '../../core/plan/analysis.js';
 import { isCutoverError } from '../../core/errors.js';
 import { KARTOTHERIAN_LABELS } from '../helpers/kartotherian-settings.js';

@@ -5,7 +5,7 @@
  * Built through its constructor from the real rooms below it.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActionQueue } from '../../commands/ports.js';
+import type { ActionQueue } from '../../core/ports/stores.js';
 import { CutoverError } from '../../core/errors.js';
 import type { RequestNotice } from '../../core/request-notice.js';
 import { requestWords } from '../../core/request-words.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DryRunPooling } from '../../adapters/conftool/dry-run-pooling.js';
-import type { PoolEntry } from '../../adapters/pooling.js';
+import type { PoolEntry } from '../../core/ports/pooling.js';
 import { seedEntries } from '../../adapters/simulated/seed-entries.js';
 import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
@@ -37,7 +37,7 @@ const YES: PoolState = { pooled: 'yes', weight: 10 };
 async function world(makePooling: (seed: ReturnType<typeof seedEntries>) => FakePooling = (seed) => new FakePooling(seed)) {
   const config = await loadShippedConfig();
   const inventories: ReadonlyMap<string, Inventory> = shippedInventories(config);
-  const pooling = makePooling(seedEntries(config, inventories));
+  const pooling = makePooling(seedEntries(config.backends.pooling, inventories));
   const clock = new FixedClock();
   const prober = new ScriptedProber();
   const records = new MemoryProofRecords();
@@ -322,7 +322,7 @@ describe("workers' proof bookkeeping", () => {
   it('a dry run plans the write and keeps no proof record: nothing was pooled', async () => {
     const config = await loadShippedConfig();
     const inventories = shippedInventories(config);
-    const inner = new FakePooling(seedEntries(config, inventories));
+    const inner = new FakePooling(seedEntries(config.backends.pooling, inventories));
     const dryRun = new DryRunPooling(inner);
     const records = new MemoryProofRecords();
     const prober = new ScriptedProber();

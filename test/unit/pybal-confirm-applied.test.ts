@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { confirmApplied, showsExpected, type ConfirmAppliedInput } from '../../adapters/pybal/confirm-applied.js';
-import { pybalPoolName, pybalPoolStateSchema, type PybalHostView, type PybalServerState } from '../../adapters/pybal/pybal-pool-state.js';
+import { pybalPoolName, pybalPoolStateSchema } from '../../adapters/pybal/pybal-pool-state.js';
+import { type PybalHostView, type PybalServerState } from '../../core/ports/pybal.js';
 
 const WORKER = 'wikikube-worker1001.eqiad.wmnet';
 const ENABLED: PybalServerState = { pooled: true, weight: 10, up: true, enabled: true };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tallyOf } from '../../adapters/probe-tally.js';
-import type { ProbeTally, RealTrafficReport } from '../../adapters/real-traffic.js';
+import type { ProbeTally, RealTrafficReport } from '../../core/ports/real-traffic.js';
 import { realTrafficOutcome } from '../../adapters/real-traffic-outcome.js';
 import { attemptsWithinLimit } from '../../adapters/real-traffic-request.js';
 import { formatTally, summariseRealTraffic } from '../../adapters/real-traffic-summary.js';

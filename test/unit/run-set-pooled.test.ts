@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PoolObserver } from '../../adapters/pool-observer.js';
-import type { PybalConfirmation } from '../../adapters/pybal/confirm-applied.js';
+import type { PoolObserver } from '../../core/ports/pool-observer.js';
+import type { PybalConfirmation } from '../../core/ports/pybal.js';
 import { seedEntries } from '../../adapters/simulated/seed-entries.js';
 import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
 import { isCutoverError } from '../../core/errors.js';
@@ -37,7 +37,7 @@ const request: ChangeRequest = {
 async function world() {
   const config = await loadShippedConfig();
   const inventories = shippedInventories(config);
-  const pooling = new FakePooling(seedEntries(config, inventories));
+  const pooling = new FakePooling(seedEntries(config.backends.pooling, inventories));
   const { writer } = makeSafety(pooling, inventories, new FixedClock());
   const run = (observed: PoolObserver) => runSetPooled(action, request, { writer, pooling, inventories, observer: observed });
   return { inventories, pooling, run };

@@ -58,7 +58,7 @@ describe('SimulatedEffects.probeWorkers (real FleetState and simulated conftool 
   beforeEach(async () => {
     prefix = uniquePrefix('sim-real-traffic');
     pooling = new SimulatedPooling(redis, prefix);
-    await pooling.seed(seedEntries(config, inventories));
+    await pooling.seed(seedEntries(config.backends.pooling, inventories));
     fleet = new FleetState(redis, prefix, 'kartotherian', settings.faults);
     faults = new SimulationFaults(fleet, inventory, pooling);
     slept = [];

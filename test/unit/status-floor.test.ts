@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PoolObserver } from '../../adapters/pool-observer.js';
-import type { PybalHostView } from '../../adapters/pybal/pybal-pool-state.js';
+import type { PoolObserver } from '../../core/ports/pool-observer.js';
+import type { PybalHostView } from '../../core/ports/pybal.js';
 import { createDispatcher } from '../../commands/dispatch.js';
 import type { Config } from '../../config/schema.js';
 import { conftoolPath } from '../../core/actions.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PoolObserver } from '../../adapters/pool-observer.js';
-import type { AuditFilter, AuditReader, AuditRecord, PlanControl, PlanProgress } from '../../commands/ports.js';
+import type { PoolObserver } from '../../core/ports/pool-observer.js';
+import type { AuditFilter, AuditReader, AuditRecord } from '../../core/ports/stores.js';
+import type { PlanControl, PlanProgress } from '../../core/ports/plan-control.js';
 import { buildStatusSnapshot, type ServiceStatus, type StatusSources } from '../../bot/status-page/status-snapshot.js';
 import { actionHash, conftoolPath, describeAction, type SetPooledAction } from '../../core/actions.js';
 import { newWorkerRecord, recordCheck } from '../../core/policy/worker-proof.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HealthSnapshot } from '../../adapters/plan-effects.js';
-import type { PoolObserver } from '../../adapters/pool-observer.js';
+import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
+import type { PoolObserver } from '../../core/ports/pool-observer.js';
 import { createDispatcher } from '../../commands/dispatch.js';
-import type { PlanControl } from '../../commands/ports.js';
+import type { PlanControl } from '../../core/ports/plan-control.js';
 import { conftoolPath } from '../../core/actions.js';
 import { judgeWorkerCheck } from '../../core/policy/check-verdict.js';
 import { newWorkerRecord, recordCheck, type WorkerRecord } from '../../core/policy/worker-proof.js';

@@ -1,4 +1,4 @@
-import type { Reading } from '../core/plan/analysis.js';
+import type { Reading } from '../plan/analysis.js';
 
 /** Real requests to one target (the VIP, or one worker on its own IP), counted. */
 export interface ProbeTally {

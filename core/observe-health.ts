@@ -1,7 +1,7 @@
-import type { Inventory } from '../core/inventory.js';
-import { withTimeout } from '../core/with-timeout.js';
-import type { HealthSnapshot } from './plan-effects.js';
-import type { PoolObserver } from './pool-observer.js';
+import type { Inventory } from './inventory.js';
+import { withTimeout } from './with-timeout.js';
+import type { HealthSnapshot } from './ports/plan-effects.js';
+import type { PoolObserver } from './ports/pool-observer.js';
 
 /** What a health read gave: numbers, nothing configured, or why there are no numbers. */
 export type ObservedHealth =

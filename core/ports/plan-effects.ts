@@ -1,5 +1,5 @@
-import type { Check } from '../core/plan/plan-schema.js';
-import type { Reading } from '../core/plan/analysis.js';
+import type { Check } from '../plan/plan-schema.js';
+import type { Reading } from '../plan/analysis.js';
 
 export interface CheckOutcome {
   ok: boolean;

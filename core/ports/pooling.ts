@@ -1,5 +1,5 @@
-import type { PoolRef } from '../core/inventory.js';
-import type { PoolState } from '../core/pool-state.js';
+import type { PoolRef } from '../inventory.js';
+import type { PoolState } from '../pool-state.js';
 
 export interface PoolEntry {
   /** conftool key, /conftool/v1/pools/<dc>/<cluster>/<service>/<fqdn>. */

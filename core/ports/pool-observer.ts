@@ -1,5 +1,4 @@
-import type { ExpectedPybalState, PybalConfirmation } from './pybal/confirm-applied.js';
-import type { PybalHostView } from './pybal/pybal-pool-state.js';
+import type { ExpectedPybalState, PybalConfirmation, PybalHostView } from './pybal.js';
 import type { HealthSnapshot } from './plan-effects.js';
 
 /**
