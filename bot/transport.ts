@@ -50,4 +50,12 @@ export interface ChatTransport {
   stop(): Promise<void>;
   /** Resolves when no more input will ever come (the console's stdin ended). */
   readonly finished: Promise<void>;
+  /** For /readyz: whether the transport can carry messages now, in its own words. Absent means always. */
+  health?(): TransportHealth;
+}
+
+export interface TransportHealth {
+  ready: boolean;
+  /** e.g. `registered`, `connecting` (IRC). */
+  state: string;
 }

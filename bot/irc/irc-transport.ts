@@ -1,7 +1,7 @@
 import IrcFramework from 'irc-framework';
 import type { IrcTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
-import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../transport.js';
+import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage, TransportHealth } from '../transport.js';
 import { ircLower } from './casefold.js';
 import { EchoTracker } from './echo-tracker.js';
 import { formatLine, type IrcLine } from './format-line.js';
@@ -165,6 +165,11 @@ export class IrcTransport implements ChatTransport {
     this.connection = undefined;
     await connection?.quit('cutover stopping');
     this.resolveFinished();
+  }
+
+  health(): TransportHealth {
+    const { state } = this.status();
+    return { ready: state === 'registered', state };
   }
 
   status(): IrcStatus {
