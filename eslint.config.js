@@ -49,6 +49,8 @@ export default tseslint.config(
   ...layer(['jobs/**/*.ts'], ['adapters', 'commands', 'bot'], 'jobs/ run what commands decided, through the ports in core/ports; bot/main.ts hands them the adapters.'),
   ...layer(['adapters/**/*.ts'], ['commands', 'jobs', 'bot', 'config'], 'Adapters sit at the bottom of the stack: they implement core/ports and take their settings as arguments.'),
   ...layer(['config/**/*.ts'], ['commands', 'jobs', 'bot'], 'config/ maps the YAML onto core and the adapters\' settings; it knows nothing above them.'),
+  // The lab is the world the bot acts on, not part of the bot: it reads the config's pools and nothing else.
+  ...layer(['lab/**/*.ts'], ['commands', 'jobs', 'bot', 'adapters'], 'lab/ is the world the production adapters talk to; it shares only config and core types with the bot.'),
 );
 
 /**
