@@ -26,10 +26,18 @@ export type InboundEvent =
 
 export type OutboundKind = 'reply' | 'request' | 'progress' | 'result' | 'error';
 
+/**
+ * How soon a line must reach people, most urgent first: outboxes send by this, so a burst of
+ * answers never holds back a rollback alert or an approval request (see bot/urgency.ts).
+ */
+export type Urgency = 'safety' | 'approval' | 'result' | 'progress' | 'answer' | 'help';
+
 export interface OutboundMessage {
   channel: string;
   text: string;
   kind: OutboundKind;
+  /** Set where the kind alone does not tell (a safety alert, a help text); else follows from kind. */
+  urgency?: Urgency;
   /** Thread under / reply to this message where the network supports it. */
   replyTo?: MessageRef;
   /** The request this message is about: lets Slack attach buttons and edit progress in place. */
