@@ -82,7 +82,10 @@ export class PybalMonitor {
     this.startPools();
     // Pools the new config no longer has leave the balancer (pybal's createService starts each afresh).
     const kept = new Set(this.pools.map((pool) => poolName(pool.service)));
-    await Promise.all(previous.filter((pool) => !kept.has(poolName(pool.service))).map((pool) => this.options.programmer?.program(poolName(pool.service), [])));
+    const programmer = this.options.programmer;
+    if (programmer !== undefined) {
+      await Promise.all(previous.filter((pool) => !kept.has(poolName(pool.service))).map((pool) => programmer.program(poolName(pool.service), [])));
+    }
     return this.pools.map((pool) => poolName(pool.service));
   }
 
