@@ -39,8 +39,9 @@ const DEFAULT_WEIGHT = 10;
  * pooled-but-down set. Pure: no I/O; monitors come from the factory, effects go through onChange.
  *
  * One deliberate difference: pybal 1.15's `refreshPreexistingServer` recomputes `pool = enabled and
- * up` for every server on every config change, which drops pooled-but-down servers from IPVS while
- * its own /pools still says pooled. The lab keeps them pooled, as the documented rule says.
+ * up` for every server on every config change, which drops all pooled-but-down servers from IPVS
+ * while its own /pools still says pooled. The lab instead depools them only as far as canDepool
+ * allows after the change, and /pools tells the truth.
  */
 export class PoolCoordinator {
   readonly servers = new Map<string, CoordinatedServer>();
@@ -82,6 +83,9 @@ export class PoolCoordinator {
       }
       this.addServer(host, update);
     }
+    // pybal re-evaluates every server on a config change (refreshPreexistingServer); here the
+    // pooled-but-down ones leave as far as the threshold now allows, as after a repool.
+    this.depoolPooledDown();
     this.options.onChange();
   }
 
@@ -191,6 +195,10 @@ export class PoolCoordinator {
   private repool(server: CoordinatedServer): void {
     server.pooled = true;
     this.pooledDown.delete(server.host);
+    this.depoolPooledDown();
+  }
+
+  private depoolPooledDown(): void {
     while (this.pooledDown.size > 0 && this.canDepool()) {
       const next = this.pooledDown.values().next().value;
       if (next === undefined) break;
