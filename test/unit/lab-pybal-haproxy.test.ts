@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { haproxyConfigText } from '../../lab/balancer/haproxy-config-text.js';
+import { startHaproxy } from '../../lab/balancer/haproxy-process.js';
 import { parseShowStat } from '../../lab/balancer/show-stat.js';
 import type { LabTopology } from '../../lab/topology.js';
 
@@ -48,5 +49,9 @@ describe('the HAProxy LVS stand-in', () => {
       { backend: 'kartotherian-ssl_443', server: 'maps1006.eqiad.wmnet', status: 'MAINT', weight: 1, scur: 0, addr: '127.20.1.2:443' },
     ]);
     expect(() => parseShowStat('Unknown command')).toThrow(/not HAProxy show stat/);
+  });
+
+  it('says how to install HAProxy when the binary is missing', async () => {
+    await expect(startHaproxy({ dir: '/nonexistent', name: 'eqiad', config: () => '', binary: '/nonexistent/haproxy' })).rejects.toThrow(/apt-get install haproxy; npm run test:all does it/);
   });
 });
