@@ -1,3 +1,7 @@
+// Over 300 lines: send() and the line bookkeeping it needs (askers, merged answers, the msgids of
+// every line, the busy notice) share one per-message record with the echo handling; split apart,
+// each half would have to reach into the other's state. The protocol work lives in
+// irc-connection.ts, the queueing in outbox.ts, the cutting in split-line.ts.
 import IrcFramework from 'irc-framework';
 import type { IrcTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
