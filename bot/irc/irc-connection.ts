@@ -1,7 +1,7 @@
 import type IrcFramework from 'irc-framework';
 import type { z } from 'zod';
 import { AccountTracker } from './account-tracker.js';
-import { ircLower } from './casefold.js';
+import { casemappingOf, ircLower, type Casemapping } from './casefold.js';
 import {
   accountEvent,
   ircErrorEvent,
@@ -57,7 +57,7 @@ export interface IrcConnectionOptions {
  * client, so no state of the library (CAP lists, WHO queue) leaks from one connection to the next.
  */
 export class IrcConnection {
-  private readonly accounts = new AccountTracker();
+  private readonly accounts = new AccountTracker(() => this.casemapping);
   private readonly joinedChannels = new Set<string>();
   private registeredFlag = false;
   private closedFlag = false;
@@ -82,6 +82,16 @@ export class IrcConnection {
 
   joinedList(): string[] {
     return this.options.channels.filter((channel) => this.joinedChannels.has(ircLower(channel)));
+  }
+
+  /** How the server compares nicks and channels (ISUPPORT CASEMAPPING; rfc1459 until it says). */
+  get casemapping(): Casemapping {
+    return casemappingOf(this.options.client.network.supports('CASEMAPPING'));
+  }
+
+  /** The services account we know for a nick (without account-tag), for tests and diagnostics. */
+  knownAccount(nick: string): string | null | undefined {
+    return this.accounts.get(nick);
   }
 
   capEnabled(cap: string): boolean {
@@ -180,15 +190,16 @@ export class IrcConnection {
         this.options.handlers.joined(event.channel);
         return;
       }
-      if (this.capEnabled('extended-join') && event.account !== undefined) this.accounts.set(event.nick, event.account === false ? null : event.account);
+      if (this.capEnabled('extended-join') && event.account !== undefined) this.accounts.set(event.nick, event.account === false ? null : event.account, event.channel);
+      else this.accounts.joined(event.nick, event.channel);
     });
     on('part', partEvent, (event) => {
       if (this.isSelf(event.nick)) this.leave(event.channel);
-      else this.accounts.forget(event.nick);
+      else this.accounts.left(event.nick, event.channel);
     });
     on('kick', kickEvent, (event) => {
       if (!this.isSelf(event.kicked)) {
-        this.accounts.forget(event.kicked);
+        this.accounts.left(event.kicked, event.channel);
         return;
       }
       log('warn', `kicked from ${event.channel} (${event.message}); rejoining in ${Math.round(this.options.rejoinDelayMs / 1000)} s`);
@@ -240,7 +251,10 @@ export class IrcConnection {
     client.who(channel, (result) => {
       const parsed = whoListEvent.safeParse(result);
       if (!parsed.success || this.closedFlag) return;
-      for (const user of parsed.data.users) if (user.account !== undefined) this.accounts.set(user.nick, user.account === '' ? null : user.account);
+      for (const user of parsed.data.users) {
+        if (user.account !== undefined) this.accounts.set(user.nick, user.account === '' ? null : user.account, channel);
+        else this.accounts.joined(user.nick, channel);
+      }
     });
   }
 
@@ -252,6 +266,8 @@ export class IrcConnection {
 
   private leave(channel: string): void {
     this.joinedChannels.delete(ircLower(channel));
+    // Out of the channel, we no longer hear of account changes there: whoever takes a nick next is a stranger.
+    this.accounts.selfLeft(channel);
     this.options.handlers.left(channel);
   }
 

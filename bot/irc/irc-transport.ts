@@ -1,7 +1,13 @@
+// Over 300 lines: send() and the line bookkeeping it needs (askers, merged answers, the msgids of
+// every line, the busy notice) share one per-message record with the echo handling; split apart,
+// each half would have to reach into the other's state. The protocol work lives in
+// irc-connection.ts, the queueing in outbox.ts, the cutting in split-line.ts.
 import IrcFramework from 'irc-framework';
 import type { IrcTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
-import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage, TransportHealth } from '../transport.js';
+import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage, TransportHealth, Urgency } from '../transport.js';
+import { urgencyOf, urgencyRank } from '../urgency.js';
+import { BoundedMap } from './bounded-map.js';
 import { ircLower } from './casefold.js';
 import { EchoTracker } from './echo-tracker.js';
 import { formatLine, type IrcLine } from './format-line.js';
@@ -9,7 +15,7 @@ import type { IrcSender } from './identify.js';
 import { IrcConnection } from './irc-connection.js';
 import type { PrivmsgEvent, TagmsgEvent } from './irc-events.js';
 import type { IrcLog } from './irc-log.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type OutboxMessage } from './outbox.js';
 import { ReconnectSupervisor } from './reconnect-supervisor.js';
 import { splitMessage } from './split-line.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -45,11 +51,30 @@ export interface IrcStatus {
   queued: number;
 }
 
-/** A queued line, and who wants its msgid. */
+/** One message on its way: whom it answers, who waits for its ref, the msgid of its first line. */
+interface Outgoing {
+  target: string;
+  text: string;
+  urgency: Urgency;
+  /** Nicks it answers, first asker first: identical answers asked while one is queued are sent once, to all. */
+  askers: string[];
+  /** msgid of the message it answers (+draft/reply). */
+  replyTo: string | undefined;
+  waiters: Array<{ resolve: (ref: MessageRef | undefined) => void; reject: (error: Error) => void }>;
+  firstMsgid?: string;
+}
+
+/** A queued line, and the message it is part of (none for reactions). */
 interface Queued {
   line: IrcLine;
-  onEcho?: (msgid: string | undefined) => void;
+  outgoing?: Outgoing;
+  index: number;
 }
+
+/** Inbound messages without a network msgid get one of ours, so a reply can still say whom it answers; never sent as a tag. */
+const LOCAL_REF = 'local:';
+/** Askers named before the rest are counted: a flood of identical questions makes one short line. */
+const MAX_NAMED_ASKERS = 6;
 
 /**
  * The IRC side of the bot: one connection to one network, kept up by a reconnect supervisor,
@@ -71,6 +96,13 @@ export class IrcTransport implements ChatTransport {
   private readonly supervisor: ReconnectSupervisor;
   /** Configured channels by their folded name: inbound targets map back to the configured spelling. */
   private readonly channels: Map<string, string>;
+  /** Who sent an inbound message, by its msgid: the nick an answer to it names. */
+  private readonly senders = new BoundedMap<string, string>(2000);
+  /** msgid of a later line of one of our messages → msgid of its first line: a 👍 on line 2 of a request counts. */
+  private readonly firstLineOf = new BoundedMap<string, string>(5000);
+  /** Targets already told that answers were dropped, until their queue runs empty ("said once, then quiet"). */
+  private readonly busyTold = new Set<string>();
+  private localRefs = 0;
 
   constructor(private readonly options: IrcTransportOptions) {
     const { settings, log } = options;
@@ -86,10 +118,13 @@ export class IrcTransport implements ChatTransport {
       canSend: (target) => this.canSend(target),
       write: (target, queued) => this.write(target, queued),
       isMoot: (_target, queued) => queued.line.command === 'TAGMSG' && this.connection?.capEnabled('message-tags') !== true,
-      onDiscard: (target, lines, reason) => {
-        if (reason === 'full') log('warn', `outbox for ${target} is full: dropped ${lines} line(s), oldest progress first`);
-        else log('debug', `outbox for ${target}: ${lines} line(s) ${reason}`);
+      onDiscard: (target, lines, reason, messages) => {
+        if (reason === 'full') {
+          log('warn', `outbox for ${target} is full: dropped ${lines} line(s), least urgent and oldest first`);
+          this.tellBusy(target, messages);
+        } else log('debug', `outbox for ${target}: ${lines} line(s) ${reason}`);
       },
+      onIdle: (target) => this.busyTold.delete(target),
     });
     this.supervisor = new ReconnectSupervisor({
       minMs: settings.reconnect.min_seconds * 1000,
@@ -108,10 +143,12 @@ export class IrcTransport implements ChatTransport {
   }
 
   /**
-   * Queues the message (split into lines) and resolves with the msgid of its first line once the
-   * server echoes it, or undefined: progress at once (it may be coalesced away, and nobody needs
-   * its ref), others when written without echo-message, or ~5 s after writing without an echo.
-   * While offline, others wait in the outbox; if the transport stops first, the promise rejects
+   * Queues the message (split into lines) by its urgency, and resolves with the msgid of its first
+   * line once the server echoes it, or undefined: progress at once (it may be coalesced away, and
+   * nobody needs its ref), others when written without echo-message, or ~5 s after writing without
+   * an echo. An answer names whom it answers; an answer identical to one still unsent is not
+   * queued again: the queued one names one more asker, and both sends get its ref. While offline,
+   * messages wait in the outbox; if the transport stops first, the promise rejects
    * (transport.unavailable) so a queued delivery is retried rather than counted as sent.
    */
   async send(message: OutboundMessage): Promise<MessageRef | undefined> {
@@ -121,27 +158,43 @@ export class IrcTransport implements ChatTransport {
       this.options.log('warn', `not sending to ${JSON.stringify(message.channel)}: not a channel or nick`);
       return undefined;
     }
+    const urgency = urgencyOf(message);
     const replyTo = message.replyTo?.transport === this.name && ircLower(message.replyTo.channel) === ircLower(target) ? message.replyTo.id : undefined;
-    const lines: Queued[] = splitMessage(message.text, this.options.settings.outbox.max_line_bytes).map((text) => ({
-      line: { command: 'PRIVMSG', text, ...(replyTo === undefined ? {} : { replyTo }) },
-    }));
-    const first = lines[0];
-    if (first === undefined) return undefined;
+    const answering = urgency === 'answer' || urgency === 'help';
+    const asker = answering && replyTo !== undefined ? this.senders.get(replyTo) : undefined;
+    if (answering) {
+      const same = this.outbox.findUnsent(target, (queued) => queued.lines[0]?.outgoing?.text === message.text && queued.lines[0].outgoing.urgency === urgency);
+      const outgoing = same?.lines[0]?.outgoing;
+      if (same !== undefined && outgoing !== undefined) {
+        if (asker !== undefined && !outgoing.askers.some((known) => ircLower(known) === ircLower(asker))) outgoing.askers.push(asker);
+        this.outbox.replaceLines(same, this.linesFor(outgoing));
+        return new Promise((resolve, reject) => outgoing.waiters.push({ resolve, reject }));
+      }
+    }
+    const outgoing: Outgoing = { target, text: message.text, urgency, askers: asker === undefined ? [] : [asker], replyTo: replyTo?.startsWith(LOCAL_REF) === true ? undefined : replyTo, waiters: [] };
+    const lines = this.linesFor(outgoing);
+    if (lines.length === 0) return undefined;
+    const rank = urgencyRank(urgency);
     if (message.kind === 'progress') {
-      this.outbox.enqueue({ target, lines, droppable: true, ...(message.request === undefined ? {} : { coalesceKey: message.request.id }) });
+      this.outbox.enqueue({ target, lines, rank, keep: false, ...(message.request === undefined ? {} : { coalesceKey: message.request.id }) });
       return undefined;
     }
+    // Requests, results, safety alerts and SAL lines are never dropped to make room for answers.
+    const keep = rank <= urgencyRank('result') || /^!log\b/.test(message.text.trimStart());
     return new Promise((resolve, reject) => {
-      first.onEcho = (msgid) => resolve(msgid === undefined ? undefined : { transport: this.name, channel: target, id: msgid });
+      outgoing.waiters.push({ resolve, reject });
       this.outbox.enqueue({
         target,
         lines,
-        droppable: false,
+        rank,
+        keep,
         onFirstLine: (outcome) => {
           if (outcome === 'written') return;
           // Unsent at shutdown: fail, so a queued delivery is retried by the next process instead of lost.
-          if (this.stopped) reject(stoppedError());
-          else resolve(undefined);
+          for (const waiter of outgoing.waiters.splice(0)) {
+            if (this.stopped) waiter.reject(stoppedError());
+            else waiter.resolve(undefined);
+          }
         },
       });
     });
@@ -152,7 +205,12 @@ export class IrcTransport implements ChatTransport {
     if (this.stopped || target.transport !== this.name) return;
     const channel = this.targetFor(target.channel);
     if (channel === undefined) return;
-    this.outbox.enqueue({ target: channel, lines: [{ line: { command: 'TAGMSG', tags: { '+draft/react': emoji, '+draft/reply': target.id } } }], droppable: true });
+    this.outbox.enqueue({
+      target: channel,
+      lines: [{ line: { command: 'TAGMSG', tags: { '+draft/react': emoji, '+draft/reply': target.id } }, index: 0 }],
+      rank: urgencyRank('progress'),
+      keep: false,
+    });
   }
 
   async stop(): Promise<void> {
@@ -254,22 +312,61 @@ export class IrcTransport implements ChatTransport {
     const raw = formatLine(target, queued.line, connection.capEnabled('message-tags'));
     if (!connection.write(raw)) return false;
     if (queued.line.command === 'PRIVMSG') {
-      if (connection.capEnabled('echo-message')) this.echoes.expect(target, queued.line.text, queued.onEcho);
-      else queued.onEcho?.(undefined);
+      // Every line is expected, even one nobody waits for, so echoes keep matching in order.
+      if (connection.capEnabled('echo-message')) this.echoes.expect(target, queued.line.text, queued.outgoing === undefined ? undefined : (msgid) => this.echoed(queued, msgid));
+      else this.echoed(queued, undefined);
     }
     return true;
+  }
+
+  /** Every line's echo: the first line's msgid is the message's ref; later lines' msgids lead back to it. */
+  private echoed(queued: Queued, msgid: string | undefined): void {
+    const outgoing = queued.outgoing;
+    if (outgoing === undefined) return;
+    if (queued.index > 0) {
+      if (msgid !== undefined && outgoing.firstMsgid !== undefined) this.firstLineOf.set(msgid, outgoing.firstMsgid);
+      return;
+    }
+    if (msgid !== undefined) outgoing.firstMsgid = msgid;
+    const ref = msgid === undefined ? undefined : { transport: this.name, channel: outgoing.target, id: msgid };
+    for (const waiter of outgoing.waiters.splice(0)) waiter.resolve(ref);
+  }
+
+  /** The message's lines, its first naming whom it answers (`alice, bob: …`). */
+  private linesFor(outgoing: Outgoing): Queued[] {
+    const { askers } = outgoing;
+    const named = askers.slice(0, MAX_NAMED_ASKERS).join(', ') + (askers.length > MAX_NAMED_ASKERS ? ` and ${askers.length - MAX_NAMED_ASKERS} more` : '');
+    const text = named === '' ? outgoing.text : `${named}: ${outgoing.text}`;
+    return splitMessage(text, this.options.settings.outbox.max_line_bytes).map((line, index) => ({
+      line: { command: 'PRIVMSG', text: line, ...(outgoing.replyTo === undefined ? {} : { replyTo: outgoing.replyTo }) },
+      outgoing,
+      index,
+    }));
+  }
+
+  /** Answers were dropped for room: said once per busy spell, naming whom it could not answer. */
+  private tellBusy(target: string, dropped: ReadonlyArray<OutboxMessage<Queued>>): void {
+    const answers = dropped.map((message) => message.lines[0]?.outgoing).filter((outgoing) => outgoing !== undefined && (outgoing.urgency === 'answer' || outgoing.urgency === 'help'));
+    if (answers.length === 0 || this.busyTold.has(target)) return;
+    this.busyTold.add(target);
+    const askers = [...new Set(answers.flatMap((outgoing) => outgoing?.askers ?? []))];
+    const whom = askers.length === 0 ? '' : ` for ${askers.slice(0, MAX_NAMED_ASKERS).join(', ')}${askers.length > MAX_NAMED_ASKERS ? ' and others' : ''}`;
+    const text = `⚠ Too busy to answer everyone: dropped ${answers.length === 1 ? 'an answer' : 'answers'}${whom}; ask again once it is quieter.`;
+    this.outbox.enqueue({ target, lines: [{ line: { command: 'PRIVMSG', text }, index: 0 }], rank: urgencyRank('progress'), keep: false });
   }
 
   private onMessage(event: PrivmsgEvent, account: string | null | undefined): void {
     const channel = this.channels.get(ircLower(event.target));
     // Private messages and channels we were not told to serve carry no commands.
     if (channel === undefined) return;
-    const msgid = event.tags['msgid'];
+    this.localRefs += 1;
+    const msgid = event.tags['msgid'] ?? `${LOCAL_REF}${this.localRefs}`;
+    this.senders.set(msgid, event.nick);
     this.emit({
       kind: 'message',
       text: event.message,
       caller: { person: this.options.identify({ nick: event.nick, account }), display: event.nick, transport: this.name, channel },
-      ...(msgid === undefined ? {} : { ref: { transport: this.name, channel, id: msgid } }),
+      ref: { transport: this.name, channel, id: msgid },
     });
   }
 
@@ -285,7 +382,8 @@ export class IrcTransport implements ChatTransport {
     this.emit({
       kind: 'reaction',
       caller: { person: this.options.identify({ nick: event.nick, account }), display: event.nick, transport: this.name, channel },
-      target: { transport: this.name, channel, id: reply },
+      // A reaction to any line of a message of ours counts as one to the message (its first line's msgid).
+      target: { transport: this.name, channel, id: this.firstLineOf.get(reply) ?? reply },
       emoji,
       removed: react === undefined,
     });

@@ -4,9 +4,14 @@ import type { TokenBucket } from './token-bucket.js';
 export interface OutboxMessage<T> {
   target: string;
   lines: readonly T[];
-  /** Progress and reactions: replaced by newer progress with the same key, and dropped first when a queue is full. */
-  droppable: boolean;
-  /** Among droppable messages to one target, a newer one with this key replaces the unsent lines of an older one. */
+  /** How soon it must go out: 0 first (bot/urgency.ts urgencyRank). Within one rank, first in first out. */
+  rank: number;
+  /**
+   * Never dropped to make room (safety alerts, approvals, results, `!log` lines): a full queue
+   * drops only messages without it, least urgent and oldest first.
+   */
+  keep: boolean;
+  /** Among unkept messages to one target, a newer one with this key replaces the unsent lines of an older one (progress). */
   coalesceKey?: string;
   /** Told once what became of the first line: written to the connection, or discarded unsent. */
   onFirstLine?: (outcome: 'written' | 'discarded') => void;
@@ -17,7 +22,10 @@ export type DiscardReason = 'full' | 'coalesced' | 'moot' | 'cleared';
 export interface OutboxOptions<T> {
   bucket: TokenBucket;
   timers: Timers;
-  /** Per target: past this, the oldest droppable lines go first, then the oldest of any kind. */
+  /**
+   * Per target: past this, unkept messages are dropped, least urgent and oldest first. Kept
+   * messages may exceed it, up to KEPT_CEILING times it, so that memory stays bounded.
+   */
   maxQueuedLines: number;
   /** Whether lines to this target may go out now (connected, registered, channel joined). */
   canSend: (target: string) => boolean;
@@ -25,24 +33,34 @@ export interface OutboxOptions<T> {
   write: (target: string, line: T) => boolean;
   /** A line that no longer means anything on this connection (a reaction where reactions are unsupported). */
   isMoot?: (target: string, line: T) => boolean;
-  onDiscard?: (target: string, lines: number, reason: DiscardReason) => void;
+  /** Lines given up, with the messages they belonged to. */
+  onDiscard?: (target: string, lines: number, reason: DiscardReason, messages: ReadonlyArray<OutboxMessage<T>>) => void;
+  /** The target's queue ran empty. */
+  onIdle?: (target: string) => void;
 }
 
-interface Entry<T> {
+/** Kept lines may exceed the cap this many times over before even they are dropped (oldest, least urgent first). */
+const KEPT_CEILING = 4;
+
+interface Queued<T> {
   message: OutboxMessage<T>;
-  index: number;
-  line: T;
+  seq: number;
+  /** Index of the next line to write. */
+  next: number;
 }
 
 /**
  * One queue per target, drained through the connection's token bucket in round-robin, so no
- * channel starves another and the connection as a whole never floods. Nothing is lost while
- * offline: lines wait until canSend() says yes and someone calls pump().
+ * channel starves another and the connection as a whole never floods. Within a target the most
+ * urgent message goes first (a rollback alert overtakes ten status answers), first in first out
+ * within one urgency. Nothing is lost while offline: lines wait until canSend() says yes and
+ * someone calls pump().
  */
 export class Outbox<T> {
-  private readonly queues = new Map<string, Entry<T>[]>();
+  private readonly queues = new Map<string, Array<Queued<T>>>();
   private lastServed: string | undefined;
   private timer: TimerHandle | undefined;
+  private seq = 0;
 
   constructor(private readonly options: OutboxOptions<T>) {}
 
@@ -53,13 +71,28 @@ export class Outbox<T> {
     }
     const queue = this.queues.get(message.target) ?? [];
     this.queues.set(message.target, queue);
-    if (message.droppable && message.coalesceKey !== undefined) {
+    if (!message.keep && message.coalesceKey !== undefined) {
       const key = message.coalesceKey;
-      this.discardWhere(message.target, queue, (entry) => entry.message.droppable && entry.message.coalesceKey === key, 'coalesced');
+      this.discardWhere(message.target, queue, (entry) => !entry.message.keep && entry.message.coalesceKey === key, 'coalesced');
     }
-    message.lines.forEach((line, index) => queue.push({ message, index, line }));
+    this.seq += 1;
+    queue.push({ message, seq: this.seq, next: 0 });
     this.enforceLimit(message.target, queue);
     this.pump();
+  }
+
+  /** A queued message to `target` none of whose lines went out yet, that `match` accepts (an identical answer to add an asker to). */
+  findUnsent(target: string, match: (message: OutboxMessage<T>) => boolean): OutboxMessage<T> | undefined {
+    return this.queues.get(target)?.find((entry) => entry.next === 0 && match(entry.message))?.message;
+  }
+
+  /** Gives a message none of whose lines went out yet new lines (false when it is no longer waiting unsent). */
+  replaceLines(message: OutboxMessage<T>, lines: readonly T[]): boolean {
+    const entry = this.queues.get(message.target)?.find((queued) => queued.message === message);
+    if (entry === undefined || entry.next !== 0 || lines.length === 0) return false;
+    message.lines = lines;
+    this.enforceLimit(message.target, this.queues.get(message.target) ?? []);
+    return true;
   }
 
   /** Sends what the budget allows now and schedules the rest; call it whenever canSend() may have changed. */
@@ -72,12 +105,11 @@ export class Outbox<T> {
       const target = this.nextTarget();
       if (target === undefined) return;
       const queue = this.queues.get(target) ?? [];
-      const entry = queue[0];
-      if (entry === undefined) return;
-      if (this.options.isMoot?.(target, entry.line) === true) {
-        queue.shift();
-        this.settleDiscarded([entry], target, 'moot');
-        this.dropIfEmpty(target, queue);
+      const entry = mostUrgent(queue);
+      const line = entry?.message.lines[entry.next];
+      if (entry === undefined || line === undefined) return;
+      if (this.options.isMoot?.(target, line) === true) {
+        this.advance(target, queue, entry, 'moot');
         continue;
       }
       const wait = this.options.bucket.msUntilToken();
@@ -88,19 +120,18 @@ export class Outbox<T> {
         }, Math.max(wait, 1));
         return;
       }
-      if (!this.options.write(target, entry.line)) return;
-      queue.shift();
+      if (!this.options.write(target, line)) return;
       this.lastServed = target;
-      if (entry.index === 0) entry.message.onFirstLine?.('written');
-      this.dropIfEmpty(target, queue);
+      this.advance(target, queue, entry, undefined);
     }
   }
 
   /** Lines waiting, for one target or all. */
   size(target?: string): number {
-    if (target !== undefined) return this.queues.get(target)?.length ?? 0;
+    const count = (queue: Array<Queued<T>>): number => queue.reduce((sum, entry) => sum + entry.message.lines.length - entry.next, 0);
+    if (target !== undefined) return count(this.queues.get(target) ?? []);
     let total = 0;
-    for (const queue of this.queues.values()) total += queue.length;
+    for (const queue of this.queues.values()) total += count(queue);
     return total;
   }
 
@@ -110,6 +141,15 @@ export class Outbox<T> {
     this.timer = undefined;
     for (const [target, queue] of this.queues) this.settleDiscarded(queue.splice(0), target, 'cleared');
     this.queues.clear();
+  }
+
+  /** The line at entry.next was written (or skipped as moot): move on, and forget the message once it is all out. */
+  private advance(target: string, queue: Array<Queued<T>>, entry: Queued<T>, skipped: DiscardReason | undefined): void {
+    if (entry.next === 0) entry.message.onFirstLine?.(skipped === undefined ? 'written' : 'discarded');
+    entry.next += 1;
+    if (skipped !== undefined) this.options.onDiscard?.(target, 1, skipped, [entry.message]);
+    if (entry.next >= entry.message.lines.length) queue.splice(queue.indexOf(entry), 1);
+    this.dropIfEmpty(target, queue);
   }
 
   /** Round-robin: the first target after the last one served that has a line it may send. */
@@ -123,22 +163,28 @@ export class Outbox<T> {
     return undefined;
   }
 
-  private enforceLimit(target: string, queue: Entry<T>[]): void {
-    const excess = queue.length - this.options.maxQueuedLines;
-    if (excess <= 0) return;
-    const dropped: Entry<T>[] = [];
-    // Oldest progress first; results, errors and replies only once nothing droppable is left.
-    for (let i = 0; i < queue.length && dropped.length < excess; ) {
-      const entry = queue[i];
-      if (entry?.message.droppable === true) dropped.push(...queue.splice(i, 1));
-      else i += 1;
+  /** Over the cap: unkept messages go, least urgent first, oldest first within an urgency; kept ones only past the ceiling. */
+  private enforceLimit(target: string, queue: Array<Queued<T>>): void {
+    const { maxQueuedLines } = this.options;
+    const victims = (kept: boolean): Array<Queued<T>> =>
+      queue.filter((entry) => entry.message.keep === kept).sort((a, b) => b.message.rank - a.message.rank || a.seq - b.seq);
+    const dropped: Array<Queued<T>> = [];
+    for (const [kept, limit] of [
+      [false, maxQueuedLines],
+      [true, maxQueuedLines * KEPT_CEILING],
+    ] as const) {
+      for (const entry of victims(kept)) {
+        if (this.size(target) <= limit) break;
+        queue.splice(queue.indexOf(entry), 1);
+        dropped.push(entry);
+      }
     }
-    if (dropped.length < excess) dropped.push(...queue.splice(0, excess - dropped.length));
     this.settleDiscarded(dropped, target, 'full');
+    this.dropIfEmpty(target, queue);
   }
 
-  private discardWhere(target: string, queue: Entry<T>[], match: (entry: Entry<T>) => boolean, reason: DiscardReason): void {
-    const discarded: Entry<T>[] = [];
+  private discardWhere(target: string, queue: Array<Queued<T>>, match: (entry: Queued<T>) => boolean, reason: DiscardReason): void {
+    const discarded: Array<Queued<T>> = [];
     for (let i = 0; i < queue.length; ) {
       const entry = queue[i];
       if (entry !== undefined && match(entry)) discarded.push(...queue.splice(i, 1));
@@ -147,13 +193,31 @@ export class Outbox<T> {
     this.settleDiscarded(discarded, target, reason);
   }
 
-  private settleDiscarded(entries: Entry<T>[], target: string, reason: DiscardReason): void {
+  private settleDiscarded(entries: Array<Queued<T>>, target: string, reason: DiscardReason): void {
     if (entries.length === 0) return;
-    for (const entry of entries) if (entry.index === 0) entry.message.onFirstLine?.('discarded');
-    this.options.onDiscard?.(target, entries.length, reason);
+    let lines = 0;
+    for (const entry of entries) {
+      if (entry.next === 0) entry.message.onFirstLine?.('discarded');
+      lines += entry.message.lines.length - entry.next;
+    }
+    this.options.onDiscard?.(
+      target,
+      lines,
+      reason,
+      entries.map((entry) => entry.message),
+    );
   }
 
-  private dropIfEmpty(target: string, queue: Entry<T>[]): void {
-    if (queue.length === 0) this.queues.delete(target);
+  private dropIfEmpty(target: string, queue: Array<Queued<T>>): void {
+    if (queue.length > 0 || !this.queues.has(target)) return;
+    this.queues.delete(target);
+    this.options.onIdle?.(target);
   }
+}
+
+/** Lowest rank first; the oldest among equals (a started message resumes before a newer one of its rank). */
+function mostUrgent<T>(queue: Array<Queued<T>>): Queued<T> | undefined {
+  let best: Queued<T> | undefined;
+  for (const entry of queue) if (best === undefined || entry.message.rank < best.message.rank || (entry.message.rank === best.message.rank && entry.seq < best.seq)) best = entry;
+  return best;
 }

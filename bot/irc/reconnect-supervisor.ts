@@ -14,10 +14,20 @@ export interface ReconnectSupervisorOptions {
   stableMs?: number;
 }
 
+/** The first retry after a loss: a server restart is usually over within a second or two. */
+export const FIRST_RETRY_MAX_MS = 1000;
+/**
+ * No wait is longer than this, whatever the config says: after a long outage the bot is back at
+ * most this long after the server (a wait of minutes left channels without the bot long after
+ * the server had returned).
+ */
+export const BACKOFF_CEILING_MS = 30_000;
+
 /**
  * Keeps one IRC connection alive for as long as the transport runs. irc-framework's own
  * auto_reconnect gives up after 3 tries and never retries a failed first connect; this never
- * gives up, waits min·2ⁿ (capped at max, with jitter) between attempts, and logs every one.
+ * gives up, retries fast once (at most FIRST_RETRY_MAX_MS), then doubles the wait up to the
+ * configured max and never past BACKOFF_CEILING_MS, with jitter, and logs every attempt.
  */
 export class ReconnectSupervisor {
   private failures = 0;
@@ -61,10 +71,12 @@ export class ReconnectSupervisor {
     this.timer = undefined;
   }
 
-  /** Exponential, capped, with up to 25 % taken off at random so a fleet does not reconnect in step. */
+  /** Exponential from a fast first retry, capped, with up to 25 % taken off at random so a fleet does not reconnect in step. */
   delayFor(failures: number): number {
     const { minMs, maxMs, random = Math.random } = this.options;
-    const base = Math.min(maxMs, minMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+    const first = Math.min(minMs, FIRST_RETRY_MAX_MS);
+    const cap = Math.max(first, Math.min(maxMs, BACKOFF_CEILING_MS));
+    const base = Math.min(cap, first * 2 ** Math.min(Math.max(failures - 1, 0), 30));
     return Math.round(base * (1 - 0.25 * random()));
   }
 

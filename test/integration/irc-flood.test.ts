@@ -106,6 +106,8 @@ describe('InspIRCd flood protection, and the outbox that stays under it', () => 
       }
       for (let request = 1; request <= 2; request += 1) sends.push(transport.send({ channel: '#ops', kind: 'result', text: `✅ r${request} done` }));
       await observer.waitFor(/✅ r2 done/, { from, timeoutMs: 20_000 });
+      // Results overtake progress (urgent first): the last stages follow them.
+      await observer.waitUntil(() => [1, 2, 3, 4].every((request) => observer.heard.slice(from).some((line) => line.text === `⏳ r${request} stage 25/25: depooled wikikube-worker1025`)), 'the last stage of every request', 20_000);
       const lines = observer.heard.slice(from).filter((line) => line.nick === 'cutover');
       const texts = lines.map((line) => line.text);
 

@@ -32,7 +32,7 @@ describe('IRC channel → request → approval (text or reaction) → result, on
     redis = new Redis(TEST_REDIS_URL);
     ircd = await startInspircd();
     const shipped = await loadConfig();
-    // Exactly 3 s (random 0 below) before reconnecting: time for carol to be in the channel first.
+    // random 0 below: retries exactly 1, 2, 4 s apart (the first is always within 1 s).
     const settings = testIrcSettings(ircd, CHANNEL, { reconnect: { min_seconds: 3, max_seconds: 10 } });
     const config: Config = { ...shipped, transports: { ...shipped.transports, irc: settings } };
     const env = { redisUrl: TEST_REDIS_URL, logLevel: 'silent' };
@@ -115,7 +115,11 @@ describe('IRC channel → request → approval (text or reaction) → result, on
   it('after an IRC server restart: reconnects, rejoins, and delivers what was queued while it was away', { retry: 1, timeout: 90_000 }, async () => {
     await alice.waitUntil(() => transport.status().queued === 0, 'the outbox to drain (marks from the last test)', 15_000);
     await ircd.stop();
-    await alice.waitUntil(() => transport.status().state !== 'registered', 'the bot noticing the server is gone', 30_000);
+    // Polled: alice hears nothing more once the server is gone, so her waitUntil would never look again.
+    for (const deadline = Date.now() + 30_000; transport.status().state === 'registered'; ) {
+      if (Date.now() > deadline) throw new Error('the bot never noticed the server was gone');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     // Said while the bot is offline: held in the outbox, progress coalesced, results kept.
     const result = transport.send({ channel: CHANNEL, kind: 'result', text: '✅ queued-1 done while the server was down' });
     for (let stage = 1; stage <= 5; stage += 1) {
@@ -123,17 +127,20 @@ describe('IRC channel → request → approval (text or reaction) → result, on
     }
     const error = transport.send({ channel: CHANNEL, kind: 'error', text: '❌ queued-3 failed while the server was down' });
     expect(transport.status().queued).toBe(3);
+    // Away long enough for the retries 1 s and 3 s after the loss to fail: the next is 4 s later, so
+    // carol is in the channel before the bot comes back.
+    await new Promise((resolve) => setTimeout(resolve, 3300));
 
     await ircd.restart();
-    // The bot waits out its 3 s backoff; carol is in the channel before it comes back.
     const carol = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'carol', channels: [CHANNEL] });
     try {
-      await fromBot(carol, /❌ queued-3 failed/, 0);
-      expect(carol.heard.map((line) => line.text)).toEqual(['✅ queued-1 done while the server was down', '⏳ queued-2 stage 5/5', '❌ queued-3 failed while the server was down']);
+      await fromBot(carol, /⏳ queued-2 stage 5\/5/, 0);
+      // Urgent first: the result and the failure, then the progress.
+      expect(carol.heard.map((line) => line.text)).toEqual(['✅ queued-1 done while the server was down', '❌ queued-3 failed while the server was down', '⏳ queued-2 stage 5/5']);
       expect(await result).toMatchObject({ transport: 'irc', channel: CHANNEL });
       expect(await error).toMatchObject({ transport: 'irc', channel: CHANNEL });
       expect(transport.status()).toMatchObject({ state: 'registered', joined: [CHANNEL], queued: 0 });
-      expect(log.some((line) => /^warn: IRC connection lost .*reconnecting in 3\.0 s/.test(line))).toBe(true);
+      expect(log.some((line) => /^warn: IRC connection lost .*reconnecting in 1\.0 s/.test(line))).toBe(true);
 
       // And it still listens: a command after the reconnect is answered.
       carol.say(CHANNEL, '!kartotherian status --dc codfw --service kartotherian-k8s-ssl');

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIrcTransport, type IrcTransportOverrides } from '../../bot/irc/create-irc-transport.js';
 import type { IrcTransport } from '../../bot/irc/irc-transport.js';
 import type { Config, IrcTransportConfig } from '../../config/schema.js';
+import type { InboundEvent, MessageRef } from '../../bot/transport.js';
 import { isCutoverError } from '../../core/errors.js';
 import { loadShippedConfig } from '../helpers/config.js';
 import { startFakeIrcServer, type FakeIrcServer, type FakeIrcServerOptions } from '../helpers/irc-fake-server.js';
@@ -31,7 +32,7 @@ describe('IrcTransport against a fake IRC server', () => {
     serverOptions: FakeIrcServerOptions,
     settings: Partial<IrcTransportConfig> = {},
     overrides: IrcTransportOverrides = {},
-  ): Promise<{ server: FakeIrcServer; transport: IrcTransport; logs: string[]; sent: () => string[] }> {
+  ): Promise<{ server: FakeIrcServer; transport: IrcTransport; logs: string[]; sent: () => string[]; events: InboundEvent[] }> {
     const server = await startFakeIrcServer(serverOptions);
     const logs: string[] = [];
     const transport = createIrcTransport(
@@ -58,10 +59,13 @@ describe('IrcTransport against a fake IRC server', () => {
       await transport.stop().catch(() => undefined);
       await server.close();
     });
-    await transport.start(async () => undefined);
+    const events: InboundEvent[] = [];
+    await transport.start(async (event) => {
+      events.push(event);
+    });
     await eventually(() => transport.status().joined.includes('#ops'), `joining #ops; log:\n${logs.join('\n')}`);
     const sent = (): string[] => server.received.map((r) => r.line).filter((line) => /PRIVMSG|TAGMSG/.test(line));
-    return { server, transport, logs, sent };
+    return { server, transport, logs, sent, events };
   }
 
   it('learns the msgid of its own first line from the echo, and threads replies with +draft/reply', async () => {
@@ -98,7 +102,7 @@ describe('IrcTransport against a fake IRC server', () => {
       expect(Buffer.byteLength(`${line}\r\n`)).toBeLessThanOrEqual(512);
       expect(Buffer.byteLength(line.replace(/^PRIVMSG #ops :/, ''))).toBeLessThanOrEqual(350);
     }
-    expect(sent().slice(0, 3).every((line) => /^PRIVMSG #ops :wikikube-worker1001( wikikube-worker1001)*$/.test(line))).toBe(true);
+    expect(sent().slice(0, 3).every((line) => /^PRIVMSG #ops :(↳ )?wikikube-worker1001( wikikube-worker1001)*$/.test(line))).toBe(true);
   });
 
   it('stop() fails sends still queued (so a delivery is retried elsewhere) and refuses new ones', async () => {
@@ -145,4 +149,84 @@ describe('IrcTransport against a fake IRC server', () => {
     expect(logs.some((line) => /IRC connection lost .*reconnecting in 0\.5 s/.test(line))).toBe(true);
     expect(transport.status().attempts).toBe(2);
   });
+  /** A channel message from `nick` as the server relays it, and the ref the transport gave it. */
+  async function heard(server: FakeIrcServer, events: InboundEvent[], nick: string, text: string, msgid?: string): Promise<MessageRef> {
+    const seen = events.length;
+    server.broadcast(`${msgid === undefined ? '' : `@msgid=${msgid} `}:${nick}!u@fake PRIVMSG #ops :${text}`);
+    await eventually(() => events.length > seen, `${nick}'s message`);
+    const event = events.at(-1);
+    if (event?.kind !== 'message' || event.ref === undefined) throw new Error('expected a message with a ref');
+    return event.ref;
+  }
+
+  it('answers name whom they answer; identical answers asked while one is queued go out once, naming every asker', async () => {
+    // Burst 2: the JOIN and the first answer take it; the rest wait, so identical answers meet in the queue.
+    const { server, transport, sent, events } = await start({ caps: ['message-tags', 'echo-message'] }, { outbox: { burst: 2, lines_per_second: 2, max_line_bytes: 350, max_queued_lines: 500 } });
+    const status = 'eqiad: pooled 60 of 100\ncodfw: pooled 40 of 40';
+    const asks = [
+      await heard(server, events, 'zed', 'help', 'in0'),
+      await heard(server, events, 'alice', 'status', 'in1'),
+      await heard(server, events, 'bob', 'status', 'in2'),
+      // No msgid from the network: the transport's own ref still names the asker.
+      await heard(server, events, 'carol', 'status'),
+    ];
+    expect(asks[3]?.id).toMatch(/^local:/);
+    const replies = [
+      transport.send({ channel: '#ops', kind: 'reply', urgency: 'help', text: 'commands: status, pool, depool', replyTo: asks[0] }),
+      ...asks.slice(1).map((replyTo) => transport.send({ channel: '#ops', kind: 'reply', text: status, replyTo })),
+    ];
+    const refs = await Promise.all(replies);
+    await eventually(() => sent().length === 3, 'three lines');
+    expect(sent()).toEqual([
+      '@+draft/reply=in0 PRIVMSG #ops :zed: commands: status, pool, depool',
+      '@+draft/reply=in1 PRIVMSG #ops :alice, bob, carol: eqiad: pooled 60 of 100',
+      '@+draft/reply=in1 PRIVMSG #ops :codfw: pooled 40 of 40',
+    ]);
+    // Every asker's send resolves with the one answer's ref.
+    expect(refs[1]).toBeDefined();
+    expect(refs[2]).toEqual(refs[1]);
+    expect(refs[3]).toEqual(refs[1]);
+  });
+
+  it('a reaction on any line of a message of ours counts as one on the message', async () => {
+    const { server, transport, events } = await start({ caps: ['message-tags', 'echo-message'] });
+    const ref = await transport.send({ channel: '#ops', kind: 'request', text: '⏳ 3hhn: alice asks to depool maps1005\napprove with !approve 3hhn or 👍' });
+    if (ref === undefined) throw new Error('no ref');
+    // The fake server numbers msgids per connection: the second line's is the next one.
+    const second = ref.id.replace(/-(\d+)$/, (_, n: string) => `-${Number(n) + 1}`);
+    await eventually(() => server.received.filter((r) => r.line.includes('approve with')).length === 1, 'the second line');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const seen = events.length;
+    server.broadcast(`@+draft/react=👍;+draft/reply=${second} :bob!u@fake TAGMSG #ops`);
+    await eventually(() => events.length > seen, 'the reaction');
+    expect(events.at(-1)).toMatchObject({ kind: 'reaction', emoji: '👍', target: { transport: 'irc', channel: '#ops', id: ref.id } });
+  });
+
+  it('attacker: a flood of questions cannot push out a request or a result; dropped answers are said once, then quiet', async () => {
+    const { server, transport, sent, events } = await start(
+      { caps: ['message-tags', 'echo-message'] },
+      { outbox: { burst: 1, lines_per_second: 0.5, max_line_bytes: 350, max_queued_lines: 10 } },
+    );
+    const request = transport.send({ channel: '#ops', kind: 'request', text: '⏳ 3hhn: alice asks to depool maps1005' });
+    let settled = 0;
+    for (let i = 0; i < 30; i += 1) {
+      const ask = await heard(server, events, 'mallory', `!kartotherian help ${i}`, `m${i}`);
+      transport
+        .send({ channel: '#ops', kind: 'reply', urgency: 'help', text: `help text ${i}\nline 2\nline 3`, replyTo: ask })
+        .then(() => (settled += 1))
+        .catch(() => undefined);
+    }
+    const result = transport.send({ channel: '#ops', kind: 'result', text: '✅ 3hhn done' });
+    const sal = transport.send({ channel: '#ops', kind: 'reply', text: '!log alice@cutover depooled maps1005.eqiad.wmnet' });
+    await request;
+    await eventually(() => sent().some((line) => line.includes('✅ 3hhn done')), 'the result', 15_000);
+    await eventually(() => sent().some((line) => line.includes('!log alice@cutover')), 'the SAL line', 15_000);
+    const told = sent().filter((line) => line.includes('Too busy'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('mallory');
+    expect(await result).toBeDefined();
+    expect(await sal).toBeDefined();
+    // Dropped answers resolve (without a ref) at once rather than hanging: all but the few that fit.
+    expect(settled).toBeGreaterThanOrEqual(26);
+  }, 30_000);
 });

@@ -38,7 +38,7 @@ function harness(options: { burst?: number; perSecond?: number; max?: number; ca
     written,
     discarded,
     online,
-    enqueue: (target, lines, extra = {}) => outbox.enqueue({ target, lines, droppable: false, ...extra }),
+    enqueue: (target, lines, extra = {}) => outbox.enqueue({ target, lines, rank: 2, keep: true, ...extra }),
     texts: () => written.map(([, , line]) => line),
   };
 }
@@ -102,18 +102,18 @@ describe('Outbox', () => {
     expect(h.written.map(([at]) => at)).toEqual([0, 1000, 2000, 3000, 4000]);
   });
 
-  it('holds everything while offline and sends it, in order and at the budget, once pumped again', () => {
+  it('holds everything while offline and sends it, urgent first and in order within an urgency, once pumped again', () => {
     const h = harness();
     h.online.value = false;
     h.enqueue('#ops', ['r1', 'r2']);
-    h.enqueue('#ops', ['p1'], { droppable: true, coalesceKey: 'req1' });
+    h.enqueue('#ops', ['p1'], { rank: 3, keep: false, coalesceKey: 'req1' });
     h.enqueue('#ops', ['r3', 'r4', 'r5']);
     h.clock.advance(60_000);
     expect(h.written).toEqual([]);
     h.online.value = true;
     h.outbox.pump();
     h.clock.advance(2000);
-    expect(h.texts()).toEqual(['r1', 'r2', 'p1', 'r3', 'r4', 'r5']);
+    expect(h.texts()).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'p1']);
   });
 
   it('keeps a line first in line when the write fails (the socket went away)', () => {
@@ -131,7 +131,7 @@ describe('Outbox', () => {
         return true;
       },
     });
-    outbox.enqueue({ target: '#ops', lines: ['one', 'two'], droppable: false });
+    outbox.enqueue({ target: '#ops', lines: ['one', 'two'], rank: 2, keep: true });
     expect(written).toEqual([]);
     up = true;
     outbox.pump();
@@ -152,8 +152,8 @@ describe('Outbox', () => {
   it('coalesces progress: a newer message for the same request replaces its unsent older ones', () => {
     const h = harness({ burst: 1 });
     h.enqueue('#ops', ['result of something else']);
-    for (let stage = 1; stage <= 20; stage += 1) h.enqueue('#ops', [`req1 stage ${stage}`], { droppable: true, coalesceKey: 'req1' });
-    for (let stage = 1; stage <= 20; stage += 1) h.enqueue('#ops', [`req2 stage ${stage}`], { droppable: true, coalesceKey: 'req2' });
+    for (let stage = 1; stage <= 20; stage += 1) h.enqueue('#ops', [`req1 stage ${stage}`], { rank: 3, keep: false, coalesceKey: 'req1' });
+    for (let stage = 1; stage <= 20; stage += 1) h.enqueue('#ops', [`req2 stage ${stage}`], { rank: 3, keep: false, coalesceKey: 'req2' });
     h.clock.advance(10_000);
     expect(h.texts()).toEqual(['result of something else', 'req1 stage 20', 'req2 stage 20']);
     expect(h.discarded.filter(([, , reason]) => reason === 'coalesced').reduce((sum, [, lines]) => sum + lines, 0)).toBe(38);
@@ -164,8 +164,8 @@ describe('Outbox', () => {
     h.online.value = false;
     h.enqueue('#ops', ['done 1']);
     h.enqueue('#ops', ['done 1']);
-    h.enqueue('#ops', ['note'], { droppable: true });
-    h.enqueue('#ops', ['note'], { droppable: true });
+    h.enqueue('#ops', ['note'], { rank: 3, keep: false });
+    h.enqueue('#ops', ['note'], { rank: 3, keep: false });
     h.online.value = true;
     h.outbox.pump();
     expect(h.texts()).toEqual(['done 1', 'done 1', 'note', 'note']);
@@ -173,8 +173,8 @@ describe('Outbox', () => {
 
   it('replaces all unsent lines of an older multi-line progress message, even after its first line went out', () => {
     const h = harness({ burst: 1 });
-    h.enqueue('#ops', ['old a', 'old b', 'old c'], { droppable: true, coalesceKey: 'req1' });
-    h.enqueue('#ops', ['new a', 'new b'], { droppable: true, coalesceKey: 'req1' });
+    h.enqueue('#ops', ['old a', 'old b', 'old c'], { rank: 3, keep: false, coalesceKey: 'req1' });
+    h.enqueue('#ops', ['new a', 'new b'], { rank: 3, keep: false, coalesceKey: 'req1' });
     h.clock.advance(5000);
     expect(h.texts()).toEqual(['old a', 'new a', 'new b']);
   });
@@ -182,7 +182,7 @@ describe('Outbox', () => {
   it('when full, drops the oldest progress first and keeps every result', () => {
     const h = harness({ max: 10 });
     h.online.value = false;
-    for (let i = 1; i <= 6; i += 1) h.enqueue('#ops', [`progress ${i}`], { droppable: true, coalesceKey: `req${i}` });
+    for (let i = 1; i <= 6; i += 1) h.enqueue('#ops', [`progress ${i}`], { rank: 3, keep: false, coalesceKey: `req${i}` });
     for (let i = 1; i <= 6; i += 1) h.enqueue('#ops', [`result ${i}`]);
     expect(h.outbox.size('#ops')).toBe(10);
     expect(h.discarded).toEqual([
@@ -192,24 +192,73 @@ describe('Outbox', () => {
     h.online.value = true;
     h.outbox.pump();
     h.clock.advance(60_000);
-    expect(h.texts()).toEqual(['progress 3', 'progress 4', 'progress 5', 'progress 6', 'result 1', 'result 2', 'result 3', 'result 4', 'result 5', 'result 6']);
+    expect(h.texts()).toEqual(['result 1', 'result 2', 'result 3', 'result 4', 'result 5', 'result 6', 'progress 3', 'progress 4', 'progress 5', 'progress 6']);
   });
 
-  it('drops the oldest results only when nothing droppable is left', () => {
+  it('never drops kept lines to make room: they may exceed the cap, up to four times it', () => {
     const h = harness({ max: 3 });
     h.online.value = false;
-    for (let i = 1; i <= 5; i += 1) h.enqueue('#ops', [`result ${i}`]);
+    for (let i = 1; i <= 14; i += 1) h.enqueue('#ops', [`result ${i}`]);
+    expect(h.outbox.size('#ops')).toBe(12);
     h.online.value = true;
     h.outbox.pump();
-    expect(h.texts()).toEqual(['result 3', 'result 4', 'result 5']);
+    h.clock.advance(60_000);
+    expect(h.texts()).toEqual(Array.from({ length: 12 }, (_, i) => `result ${i + 3}`));
+  });
+
+  it('sends by urgency: a safety alert and an approval request overtake ten queued answers', () => {
+    const h = harness({ burst: 1 });
+    for (let i = 1; i <= 10; i += 1) h.enqueue('#ops', [`answer ${i} a`, `answer ${i} b`], { rank: 4, keep: false });
+    h.clock.advance(2500);
+    h.enqueue('#ops', ['⏳ request'], { rank: 1, keep: true });
+    h.enqueue('#ops', ['🚨 rollback'], { rank: 0, keep: true });
+    h.enqueue('#ops', ['help'], { rank: 5, keep: false });
+    h.clock.advance(1000);
+    // answer 2 a had just gone out: the next two seconds are the alert's and the request's.
+    expect(h.texts()).toEqual(['answer 1 a', 'answer 1 b', 'answer 2 a', '🚨 rollback']);
+    h.clock.advance(60_000);
+    expect(h.texts().slice(4, 6)).toEqual(['⏳ request', 'answer 2 b']);
+    expect(h.texts().at(-1)).toBe('help');
+  });
+
+  it('when full, drops the least urgent first (help, then answers), oldest first, and never a request, result or !log line', () => {
+    const h = harness({ max: 6 });
+    h.online.value = false;
+    h.enqueue('#ops', ['!log depooled maps1005'], { rank: 4, keep: true });
+    h.enqueue('#ops', ['help 1'], { rank: 5, keep: false });
+    h.enqueue('#ops', ['answer 1'], { rank: 4, keep: false });
+    h.enqueue('#ops', ['⏳ request'], { rank: 1, keep: true });
+    h.enqueue('#ops', ['answer 2'], { rank: 4, keep: false });
+    h.enqueue('#ops', ['help 2'], { rank: 5, keep: false });
+    for (let i = 3; i <= 12; i += 1) h.enqueue('#ops', [`answer ${i}`], { rank: 4, keep: false });
+    h.enqueue('#ops', ['✅ result'], { rank: 2, keep: true });
+    h.online.value = true;
+    h.outbox.pump();
+    h.clock.advance(60_000);
+    expect(h.texts()).toEqual(['⏳ request', '✅ result', '!log depooled maps1005', 'answer 10', 'answer 11', 'answer 12']);
+    expect(h.discarded.every(([, , reason]) => reason === 'full')).toBe(true);
+  });
+
+  it('lets a caller add to an unsent message (identical answers), but not to one already on its way', () => {
+    const h = harness({ burst: 1 });
+    const first = { target: '#ops', lines: ['alice: ok'], rank: 4, keep: false };
+    h.outbox.enqueue(first);
+    const second = { target: '#ops', lines: ['bob: ok'], rank: 4, keep: false };
+    h.outbox.enqueue(second);
+    expect(h.outbox.findUnsent('#ops', (message) => message.lines[0] === 'alice: ok')).toBeUndefined();
+    expect(h.outbox.findUnsent('#ops', (message) => message === second)).toBe(second);
+    expect(h.outbox.replaceLines(second, ['bob, carol: ok'])).toBe(true);
+    expect(h.outbox.replaceLines(first, ['nope'])).toBe(false);
+    h.clock.advance(2000);
+    expect(h.texts()).toEqual(['alice: ok', 'bob, carol: ok']);
   });
 
   it('tells each message what became of its first line', () => {
     const h = harness({ burst: 1, max: 2 });
     const outcomes: string[] = [];
     h.online.value = false;
-    h.enqueue('#ops', ['p'], { droppable: true, coalesceKey: 'r', onFirstLine: (outcome) => outcomes.push(`p:${outcome}`) });
-    h.enqueue('#ops', ['q'], { droppable: true, coalesceKey: 'r', onFirstLine: (outcome) => outcomes.push(`q:${outcome}`) });
+    h.enqueue('#ops', ['p'], { rank: 3, keep: false, coalesceKey: 'r', onFirstLine: (outcome) => outcomes.push(`p:${outcome}`) });
+    h.enqueue('#ops', ['q'], { rank: 3, keep: false, coalesceKey: 'r', onFirstLine: (outcome) => outcomes.push(`q:${outcome}`) });
     h.enqueue('#ops', ['x', 'y'], { onFirstLine: (outcome) => outcomes.push(`x:${outcome}`) });
     expect(outcomes).toEqual(['p:discarded', 'q:discarded']);
     h.online.value = true;
@@ -235,8 +284,8 @@ describe('Outbox', () => {
         return true;
       },
     });
-    outbox.enqueue({ target: '#ops', lines: ['react 1'], droppable: true });
-    outbox.enqueue({ target: '#ops', lines: ['text'], droppable: false });
+    outbox.enqueue({ target: '#ops', lines: ['react 1'], rank: 3, keep: false });
+    outbox.enqueue({ target: '#ops', lines: ['text'], rank: 2, keep: true });
     expect(written).toEqual(['text']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccountTracker } from '../../bot/irc/account-tracker.js';
-import { ircLower } from '../../bot/irc/casefold.js';
+import { casemappingOf, ircLower, type Casemapping } from '../../bot/irc/casefold.js';
 import { EchoTracker } from '../../bot/irc/echo-tracker.js';
 import { formatLine } from '../../bot/irc/format-line.js';
 import { identifyIrcSender } from '../../bot/irc/identify.js';
@@ -21,9 +21,22 @@ describe('formatLine', () => {
   });
 });
 
-describe('ircLower (rfc1459)', () => {
-  it('folds letters and []\\~ to {}|^', () => {
-    expect(ircLower('#Ops[1]\\~')).toBe('#ops{1}|^');
+describe('ircLower, by the casemapping the server announced', () => {
+  it('rfc1459 (the default) folds letters and []\\^ to {}|~', () => {
+    expect(ircLower('#Ops[1]\\^')).toBe('#ops{1}|~');
+    expect(ircLower('#Ops[1]\\^', 'rfc1459')).toBe('#ops{1}|~');
+  });
+
+  it('strict-rfc1459 leaves ^ and ~ apart; ascii folds letters only', () => {
+    expect(ircLower('Bob[M]^', 'strict-rfc1459')).toBe('bob{m}^');
+    expect(ircLower('Bob[M]^', 'ascii')).toBe('bob[m]^');
+  });
+
+  it('reads ISUPPORT CASEMAPPING: absent is rfc1459, anything unknown folds as little as ascii', () => {
+    expect(casemappingOf(undefined)).toBe('rfc1459');
+    expect(casemappingOf('ascii')).toBe('ascii');
+    expect(casemappingOf('STRICT-RFC1459')).toBe('strict-rfc1459');
+    expect(casemappingOf('rfc7613')).toBe('ascii');
   });
 });
 
@@ -109,13 +122,13 @@ describe('ReconnectSupervisor', () => {
     return gaps;
   }
 
-  it('backs off exponentially up to the cap, forever, and logs every failure', () => {
+  it('retries within a second, then backs off exponentially up to 30 s whatever the config says, forever, and logs every failure', () => {
     const { clock, attempts, logs, sup } = supervisor();
     sup.start();
     expect(attempts.length).toBe(1);
-    expect(gapsAfter(clock, attempts, sup, 12)).toEqual([2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
+    expect(gapsAfter(clock, attempts, sup, 12)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000]);
     expect(logs.length).toBe(12);
-    expect(logs[0]).toEqual(['warn', 'IRC connection lost (refused); reconnecting in 2.0 s']);
+    expect(logs[0]).toEqual(['warn', 'IRC connection lost (refused); reconnecting in 1.0 s']);
     expect(logs.slice(3).every(([level]) => level === 'error')).toBe(true);
   });
 
@@ -126,18 +139,18 @@ describe('ReconnectSupervisor', () => {
     expect(gapsAfter(clock, attempts, sup, 3, () => {
       sup.registered();
       clock.advance(1000);
-    })).toEqual([2000, 4000, 8000]);
+    })).toEqual([1000, 2000, 4000]);
     // Up for 30 s: the next loss is a fresh start.
     expect(gapsAfter(clock, attempts, sup, 1, () => {
       sup.registered();
       clock.advance(30_000);
-    })).toEqual([2000]);
+    })).toEqual([1000]);
   });
 
   it('spreads attempts with jitter, and stop() cancels the pending one', () => {
     const { clock, attempts, sup } = supervisor(0.5);
-    expect(sup.delayFor(1)).toBe(1750);
-    expect(sup.delayFor(20)).toBe(52_500);
+    expect(sup.delayFor(1)).toBe(875);
+    expect(sup.delayFor(20)).toBe(26_250);
     sup.start();
     sup.lost('x');
     sup.stop();
@@ -160,6 +173,36 @@ describe('identifyIrcSender', () => {
 });
 
 describe('AccountTracker', () => {
+  it('folds by the announced casemapping: under ascii a stranger bob{m} is not bob[m]', () => {
+    let mapping: Casemapping = 'ascii';
+    const accounts = new AccountTracker(() => mapping);
+    accounts.set('bob[m]', 'bob', '#ops');
+    expect(accounts.get('bob{m}')).toBeUndefined();
+    expect(accounts.get('BOB[M]')).toBe('bob');
+    // Learnt under one mapping, never looked up under another.
+    mapping = 'rfc1459';
+    expect(accounts.get('bob[m]')).toBeUndefined();
+    accounts.set('bob[m]', 'bob', '#ops');
+    expect(accounts.get('bob{m}')).toBe('bob');
+  });
+
+  it('forgets a nick as soon as the bot shares no channel with it', () => {
+    const accounts = new AccountTracker();
+    accounts.set('bob', 'bob', '#ops');
+    accounts.joined('bob', '#sre');
+    accounts.left('bob', '#ops');
+    expect(accounts.get('bob')).toBe('bob');
+    accounts.left('bob', '#sre');
+    expect(accounts.get('bob')).toBeUndefined();
+    // The bot leaves (part, kick): everyone known only from that channel, or from nowhere known, goes.
+    accounts.set('alice', 'alice', '#ops');
+    accounts.set('carol', 'carol', '#ops');
+    accounts.joined('carol', '#sre');
+    accounts.set('dave', 'dave');
+    accounts.selfLeft('#ops');
+    expect([accounts.get('alice'), accounts.get('carol'), accounts.get('dave')]).toEqual([undefined, 'carol', undefined]);
+  });
+
   it('follows joins, account changes, nick changes and quits, case-insensitively', () => {
     const accounts = new AccountTracker();
     accounts.set('Bob', 'bob');
