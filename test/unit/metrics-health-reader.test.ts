@@ -148,7 +148,7 @@ describe('HealthReader.groupHealth', () => {
   it('refuses chat input that is not a DC, a group or a window before any query is sent', async () => {
     for (const bad of [{ dc: 'eqiad"} or vector(1) #' }, { window: '5m] offset 1d' }]) {
       const { reader: health, client } = reader({});
-      const error: unknown = await health.groupHealth({ ...query, ...bad } as typeof query).catch((caught: unknown) => caught);
+      const error: unknown = await health.groupHealth({ ...query, ...bad }).catch((caught: unknown) => caught);
       expect(isCutoverError(error, 'input.invalid'), JSON.stringify(bad)).toBe(true);
       expect(client.queries).toEqual([]);
     }

@@ -55,7 +55,7 @@ function selectors(template: string): Array<{ metric: string; labels: string[] }
 /** Every `queries` template anywhere in a parsed config. */
 function configTemplates(node: unknown, into: Array<[string, string]> = []): Array<[string, string]> {
   if (node === null || typeof node !== 'object') return into;
-  for (const [key, child] of Object.entries(node)) {
+  for (const [key, child] of Object.entries(node) as Array<[string, unknown]>) {
     if (key === 'queries' && child !== null && typeof child === 'object') {
       for (const [name, template] of Object.entries(child)) if (typeof template === 'string') into.push([name, template]);
     } else configTemplates(child, into);
