@@ -75,7 +75,7 @@ function productionFleet(config: Config, backends: ServiceBackends, inventory: I
   const observer: PoolObserver = {
     pybal: async (pool) => pybalView?.readPool(pool),
     confirmApplied: async (pool, fqdn, expected) => pybalView?.confirmApplied(pool, fqdn, expected),
-    health: async ({ dc, lvsService }) => (healthReader === undefined ? undefined : readHealth(healthReader, { dc, lvsService, window: production?.window ?? '5m' })),
+    health: async ({ dc, lvsService }) => (healthReader === undefined ? undefined : readHealth({ reader: healthReader, inventory, window: production?.window ?? '5m' }, { dc, lvsService })),
   };
   return { effects: undefined, observer, prober: undefined, simulation: undefined };
 }

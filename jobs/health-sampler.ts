@@ -2,6 +2,7 @@ import { observeHealth } from '../core/observe-health.js';
 import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { Clock } from '../core/ports/stores.js';
 import type { Reading } from '../core/plan/analysis.js';
+import { compareWithBaseline, type Baseline } from '../core/plan/baseline.js';
 import type { Inventory } from '../core/inventory.js';
 import type { DcSample, HealthSample } from './health-samples.js';
 
@@ -79,9 +80,17 @@ export class HealthSampler {
       dc,
       k8sShare: valueOf(k8sShare),
       k8s: { errorRatio: valueOf(k8s.errorRatio), p99Seconds: valueOf(k8s.p99Seconds), requestRate: valueOf(k8s.requestRate) },
-      baseline: { errorRatio: valueOf(baseline.errorRatio), p99Seconds: valueOf(baseline.p99Seconds), requestRate: valueOf(baseline.requestRate) },
+      // Bare metal has no request rate in production: the sample keeps its probe sample's numbers, and no rate.
+      baseline: baselineNumbers(baseline),
     };
   }
+}
+
+/** Charted only when compareWithBaseline would compare it: a chart must not show what status refuses to. */
+function baselineNumbers(baseline: Baseline): DcSample['baseline'] {
+  const comparison = compareWithBaseline(baseline);
+  if (!comparison.comparable) return { errorRatio: null, p99Seconds: null, requestRate: null };
+  return { errorRatio: comparison.errorRatio, p99Seconds: comparison.p99Seconds ?? null, requestRate: null };
 }
 
 function valueOf(reading: Reading): number | null {

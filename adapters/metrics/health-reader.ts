@@ -1,11 +1,13 @@
+import { lookup } from 'node:dns/promises';
 import { CutoverError } from '../../core/errors.js';
 import type { PrometheusClient } from './prometheus-client.js';
 import { readingFrom, type MetricReading } from './reading.js';
-import { BACKEND_GROUPS, type BackendGroup, type GroupQueryName, type MetricsSettings, type ServiceQueryName } from './settings.js';
-import { renderTemplate, validateTemplateValues, type TemplateValues } from './templates.js';
+import type { BackendGroup, GroupQueryName, MetricsSettings, ServiceQueryName } from './settings.js';
+import { renderTemplate, validateTemplateValues, workerAddressPattern, type TemplateValues } from './templates.js';
 
 export interface GroupHealthQuery {
   dc: string;
+  /** Only k8s: bare metal's requests reach no Prometheus (production-metrics.md). */
   group: BackendGroup;
   /** A Prometheus duration for rate(): at least a few scrape intervals, e.g. 5m. */
   window: string;
@@ -18,6 +20,7 @@ export interface GroupHealth {
   group: BackendGroup;
   window: string;
   errorRatio: MetricReading;
+  /** A value at or above `p99_cap_seconds` carries atLeast: envoy's buckets end there. */
   p99Seconds: MetricReading;
   /** Requests per second. Low traffic is reported as is; what it proves is the gate's call. */
   requestRate: MetricReading;
@@ -29,6 +32,10 @@ export interface ServiceHealthQuery {
   dc: string;
   window: string;
   lvs_service: string;
+  /** The LVS service's port: IPVS's local_port and pybal's `<name>_<port>`. */
+  port: number;
+  /** The DC's k8s workers (FQDNs), whose addresses are IPVS's remote_address for the share. */
+  workers: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -36,12 +43,14 @@ export interface ServiceHealth {
   dc: string;
   window: string;
   lvsService: string;
-  /** Share of the DC's requests served by k8s, 0..1. */
+  /** Share of the LVS service's active IPVS connections in this DC that go to k8s workers, 0..1. */
   k8sTrafficShare: MetricReading;
-  /** 5xx ratio ATS saw from the discovery name: the users' view. */
-  backendErrorRatio: MetricReading;
+  /** What ATS got from the discovery name, every DC and both groups: the users' view. */
+  cdn: { errorRatio: MetricReading; p99Seconds: MetricReading; requestRate: MetricReading };
   /** pybal's count of servers it keeps pooled although they are down. */
   pooledDownServers: MetricReading;
+  /** Real servers a pybal monitor reports down. */
+  monitorsDown: MetricReading;
 }
 
 export interface PlannedQuery {
@@ -49,6 +58,11 @@ export interface PlannedQuery {
   query: string;
   endpoint: string;
 }
+
+/** A host's addresses, as IPVS sees them: DNS by default, a `--resolve`-style map where one is configured. */
+export type AddressResolver = (fqdn: string) => Promise<readonly string[]>;
+
+export const dnsAddresses: AddressResolver = async (fqdn) => (await lookup(fqdn, { all: true })).map((entry) => entry.address);
 
 /**
  * Health per backend group and per service, from PromQL templates in config. Every reading is
@@ -58,18 +72,15 @@ export interface PlannedQuery {
 export interface HealthReader {
   groupHealth(query: GroupHealthQuery): Promise<GroupHealth>;
   serviceHealth(query: ServiceHealthQuery): Promise<ServiceHealth>;
+  /** Active IPVS connections on an LVS service's port in a DC, every real server together. */
+  lvsConnections(query: { dc: string; lvs_service: string; port: number; signal?: AbortSignal }): Promise<MetricReading>;
   /** Dry-run: the PromQL a groupHealth call would send, rendered. */
   describeGroup(query: Omit<GroupHealthQuery, 'signal'>): PlannedQuery[];
 }
 
-export function createHealthReader(settings: MetricsSettings, deps: { clientFor: (dc: string) => PrometheusClient }): HealthReader {
+export function createHealthReader(settings: MetricsSettings, deps: { clientFor: (dc: string) => PrometheusClient; resolveAddresses?: AddressResolver }): HealthReader {
   const { queries, labels } = settings;
-
-  const groupTemplate = (name: GroupQueryName, group: BackendGroup): string | null => {
-    const configured = queries[name];
-    if (configured === null || typeof configured === 'string') return configured;
-    return configured[group];
-  };
+  const resolveAddresses = deps.resolveAddresses ?? dnsAddresses;
 
   const plan = <N extends GroupQueryName | ServiceQueryName>(names: readonly N[], values: TemplateValues, pick: (name: N) => string | null) => {
     validateTemplateValues(values);
@@ -101,20 +112,37 @@ export function createHealthReader(settings: MetricsSettings, deps: { clientFor:
     return `no current sample (${freshness.reason}): scraping stopped or the series went away`;
   };
 
+  /** A quantile past the histogram's largest finite bucket is that bucket's bound: a lower bound, said so. */
+  const capped = (reading: MetricReading, cap: number): MetricReading => (reading.kind === 'value' && reading.value >= cap ? { ...reading, atLeast: true } : reading);
+
   const groupNames: GroupQueryName[] = ['error_ratio', 'p99_latency_seconds', 'request_rate', 'freshness_seconds'];
 
   const checkGroup = (group: string): BackendGroup => {
-    const known = BACKEND_GROUPS.find((candidate) => candidate === group);
-    if (known === undefined) throw new CutoverError('input.invalid', `group must be one of ${BACKEND_GROUPS.join(', ')}`);
-    return known;
+    if (group === 'k8s') return group;
+    throw new CutoverError('input.invalid', `no ${group} request metrics: only k8s has request series in Prometheus (bare metal is judged from the bot's probe sample)`);
+  };
+
+  const groupValues = (query: Omit<GroupHealthQuery, 'signal'>): TemplateValues => ({
+    ...labels,
+    dc: query.dc,
+    window: query.window,
+    ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }),
+  });
+
+  /** The workers' addresses; none resolved is said as such, never read as a share of 0. */
+  const workerAddresses = async (workers: readonly string[]): Promise<{ pattern: string } | { missing: string }> => {
+    const settled = await Promise.allSettled(workers.map((fqdn) => resolveAddresses(fqdn)));
+    const addresses = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
+    const failed = workers.filter((_fqdn, index) => settled[index]?.status === 'rejected');
+    if (addresses.length === 0) return { missing: workers.length === 0 ? 'no k8s worker in this DC' : `no worker address resolved (${failed.slice(0, 3).join(', ')})` };
+    return { pattern: workerAddressPattern(addresses) };
   };
 
   return {
     async groupHealth(query) {
       const group = checkGroup(query.group);
-      const values = { ...labels, dc: query.dc, group, window: query.window, ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }) };
       const [errorRatio, p99Seconds, requestRate, freshnessSeconds] = (await read(
-        plan(groupNames, values, (name) => groupTemplate(name, group)),
+        plan(groupNames, groupValues(query), (name) => queries[name]),
         query.signal,
       )) as [MetricReading, MetricReading, MetricReading, MetricReading];
       const stale = staleness(freshnessSeconds);
@@ -126,26 +154,44 @@ export function createHealthReader(settings: MetricsSettings, deps: { clientFor:
         group,
         window: query.window,
         errorRatio: fresh(errorRatio),
-        p99Seconds: fresh(p99Seconds),
+        p99Seconds: fresh(capped(p99Seconds, settings.p99_cap_seconds)),
         requestRate: fresh(requestRate),
         freshnessSeconds,
       };
     },
 
     async serviceHealth(query) {
-      const values = { ...labels, dc: query.dc, window: query.window, lvs_service: query.lvs_service };
-      const names: ServiceQueryName[] = ['k8s_traffic_share', 'backend_error_ratio', 'pooled_down_servers'];
-      const [k8sTrafficShare, backendErrorRatio, pooledDownServers] = (await read(
-        plan(names, values, (name) => queries[name]),
+      const addresses = await workerAddresses(query.workers);
+      const values: TemplateValues = { ...labels, dc: query.dc, window: query.window, lvs_service: query.lvs_service, port: String(query.port), ...('pattern' in addresses ? { worker_addresses: addresses.pattern } : {}) };
+      const names: ServiceQueryName[] = ['k8s_traffic_share', 'backend_error_ratio', 'cdn_p99_latency_seconds', 'cdn_request_rate', 'pooled_down_servers', 'monitors_down'];
+      const [share, errorRatio, p99Seconds, requestRate, pooledDownServers, monitorsDown] = (await read(
+        plan(names, values, (name) => (name === 'k8s_traffic_share' && 'missing' in addresses ? null : queries[name])),
         query.signal,
-      )) as [MetricReading, MetricReading, MetricReading];
-      return { dc: query.dc, window: query.window, lvsService: query.lvs_service, k8sTrafficShare, backendErrorRatio, pooledDownServers };
+      )) as [MetricReading, MetricReading, MetricReading, MetricReading, MetricReading, MetricReading];
+      const k8sTrafficShare: MetricReading = 'missing' in addresses ? { kind: 'no-data', reason: 'no-addresses', detail: addresses.missing } : share;
+      return {
+        dc: query.dc,
+        window: query.window,
+        lvsService: query.lvs_service,
+        k8sTrafficShare,
+        cdn: { errorRatio, p99Seconds: capped(p99Seconds, settings.cdn_p99_cap_seconds), requestRate },
+        pooledDownServers,
+        monitorsDown,
+      };
+    },
+
+    async lvsConnections(query) {
+      const values: TemplateValues = { ...labels, dc: query.dc, lvs_service: query.lvs_service, port: String(query.port) };
+      const [connections] = (await read(
+        plan(['lvs_connections'] as const, values, (name) => queries[name]),
+        query.signal,
+      )) as [MetricReading];
+      return connections;
     },
 
     describeGroup(query) {
-      const group = checkGroup(query.group);
-      const values = { ...labels, dc: query.dc, group, window: query.window, ...(query.lvs_service === undefined ? {} : { lvs_service: query.lvs_service }) };
-      return plan(groupNames, values, (name) => groupTemplate(name, group)).flatMap(({ name, query: promql, client }) =>
+      checkGroup(query.group);
+      return plan(groupNames, groupValues(query), (name) => queries[name]).flatMap(({ name, query: promql, client }) =>
         promql === null ? [] : [{ name, query: promql, endpoint: client.describe({ query: promql }).url }],
       );
     },

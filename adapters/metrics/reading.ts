@@ -6,8 +6,9 @@ import { PrometheusError, type QueryResult } from './prometheus-client.js';
  * - nan: the query ran over series without traffic (0/0, a quantile of nothing).
  * - stale: the series still compute, but their newest sample is too old to describe now.
  * - not-configured: config has no query for this reading.
+ * - no-addresses: the query needs the workers' addresses and none resolved.
  */
-export type NoDataReason = 'empty' | 'nan' | 'stale' | 'not-configured';
+export type NoDataReason = 'empty' | 'nan' | 'stale' | 'not-configured' | 'no-addresses';
 
 /**
  * One number, or an explicit statement that there is none and why: a missing series is never a
@@ -15,7 +16,7 @@ export type NoDataReason = 'empty' | 'nan' | 'stale' | 'not-configured';
  * so the channel can show what a gate looked at.
  */
 export type MetricReading =
-  | { kind: 'value'; value: number; query: string; atMs: number }
+  | { kind: 'value'; value: number; query: string; atMs: number; atLeast?: boolean }
   | { kind: 'no-data'; reason: NoDataReason; detail: string; query?: string };
 
 /**

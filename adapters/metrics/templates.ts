@@ -3,12 +3,11 @@ import { printable } from '../../core/printable.js';
 
 /**
  * What a PromQL template may ask for, and the only shapes each value may take. Values come from
- * chat (a DC, a group, a window) or from config (a service's labels), so none may carry a quote,
+ * chat (a DC, a window) or from config (a service's labels), so none may carry a quote,
  * a brace, a bracket or a space: with these rules no value can close a label matcher or a range
  * and write PromQL of its own.
  */
 const VALUE_RULES = {
-  group: { pattern: /^(k8s|bare-metal)$/, shape: 'k8s or bare-metal' },
   dc: { pattern: /^[a-z][a-z0-9-]{0,62}$/, shape: 'a lowercase slug like eqiad' },
   lvs_service: { pattern: /^[a-z][a-z0-9-]{0,62}$/, shape: 'a lowercase slug like thumbor-ssl' },
   window: { pattern: /^[1-9][0-9]{0,5}(ms|s|m|h|d)$/, shape: 'a Prometheus duration like 5m or 30s' },
@@ -17,6 +16,17 @@ const VALUE_RULES = {
   cluster: { pattern: /^[a-z][a-z0-9_-]{0,62}$/, shape: 'a cluster label like thumbor' },
   service: { pattern: /^[a-z][a-z0-9_-]{0,62}$/, shape: 'a service label like thumbor' },
   discovery: { pattern: /^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))+$/, shape: 'a host name like thumbor.discovery.wmnet' },
+  /** An LVS service's port, as IPVS's local_port label carries it. */
+  port: { pattern: /^[1-9][0-9]{0,4}$/, shape: 'a port number like 6543' },
+  /**
+   * The workers' addresses as a regex alternation for IPVS's remote_address, dots escaped for
+   * PromQL (`10\\.64\\.0\\.1|…`, see workerAddressPattern). Every alternative ends in a digit
+   * or hex letter, so no value can end in a backslash and escape the closing quote.
+   */
+  worker_addresses: {
+    pattern: /^(?:[0-9]{1,3}(?:\\\\\.[0-9]{1,3}){3}|[0-9a-f:]*[0-9a-f])(?:\|(?:[0-9]{1,3}(?:\\\\\.[0-9]{1,3}){3}|[0-9a-f:]*[0-9a-f]))*$/,
+    shape: 'IP addresses joined by |, dots written \\\\.',
+  },
 } as const;
 
 export type Placeholder = keyof typeof VALUE_RULES;
@@ -64,7 +74,7 @@ export function validateTemplateValues(values: TemplateValues): void {
 /**
  * Fills a template in one pass. Every value is checked against its placeholder's shape first;
  * a value that fails is refused (input.invalid) rather than escaped, because no legitimate DC,
- * group or window needs a character PromQL would treat specially.
+ * window or address needs a character PromQL would treat specially.
  */
 export function renderTemplate(template: string, values: TemplateValues, name = 'query'): string {
   const problem = templateProblem(template);
@@ -75,4 +85,16 @@ export function renderTemplate(template: string, values: TemplateValues, name = 
     if (value === undefined) throw new CutoverError('config.invalid', `PromQL template ${name} uses {{${key}}}, which this reading does not provide`);
     return value;
   });
+}
+
+/**
+ * The {{worker_addresses}} value for these addresses: each dot escaped for the regex and the
+ * escape escaped for the PromQL string (`10\\.64\\.0\\.1`), joined by `|`, sorted so the same
+ * workers always render the same query.
+ */
+export function workerAddressPattern(addresses: readonly string[]): string {
+  return [...new Set(addresses)]
+    .sort()
+    .map((address) => address.toLowerCase().replaceAll('.', '\\\\.'))
+    .join('|');
 }

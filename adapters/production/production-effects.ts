@@ -134,14 +134,13 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
         return { ok: problems.length === 0 && members.length > 0, summary: problems.length === 0 ? `pybal ${check.lvs_service}: ${members.length} ${check.group} hosts enabled/up on ${views.length} LVS` : `pybal: ${problems.join('; ')}` };
       }
       case 'traffic-moved': {
-        const [to, from] = await Promise.all([
-          this.deps.health.groupHealth({ dc, group: 'bare-metal', window: this.deps.settings.window, lvs_service: check.to }),
-          this.deps.health.groupHealth({ dc, group: 'bare-metal', window: this.deps.settings.window, lvs_service: check.from }),
-        ]);
-        if (to.requestRate.kind === 'no-data') return { ok: false, inconclusive: true, summary: `no request rate for ${check.to} (${to.requestRate.reason})` };
-        const leftOnFrom = from.requestRate.kind === 'value' ? from.requestRate.value : 0;
-        const ok = to.requestRate.value > 0 && leftOnFrom < to.requestRate.value * 0.01;
-        return { ok, summary: `${check.to}: ${to.requestRate.value.toFixed(0)} req/s, ${check.from}: ${leftOnFrom.toFixed(0)} req/s` };
+        // No per-LVS-service request rate exists for bare metal: IPVS's active connections on each service's port are what production has.
+        const connections = (lvsService: string) => this.deps.health.lvsConnections({ dc, lvs_service: lvsService, port: this.deps.inventory.lvsService(lvsService).port });
+        const [to, from] = await Promise.all([connections(check.to), connections(check.from)]);
+        if (to.kind === 'no-data') return { ok: false, inconclusive: true, summary: `no IPVS connection count for ${check.to} (${to.reason})` };
+        const leftOnFrom = from.kind === 'value' ? from.value : 0;
+        const ok = to.value > 0 && leftOnFrom < to.value * 0.01;
+        return { ok, summary: `${check.to}: ${to.value.toFixed(0)} active connections, ${check.from}: ${leftOnFrom.toFixed(0)} (IPVS on the LVS hosts)` };
       }
       case 'release-ready': {
         const status = await this.deps.helm.rolloutStatus({ env: dc });
@@ -165,7 +164,7 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
   }
 
   async health({ dc, lvsService }: { dc: string; lvsService: string }): Promise<HealthSnapshot> {
-    return readHealth(this.deps.health, { dc, lvsService, window: this.deps.settings.window });
+    return readHealth({ reader: this.deps.health, inventory: this.deps.inventory, window: this.deps.settings.window, probes: { settings: this.deps.settings, prober: this.deps.prober } }, { dc, lvsService });
   }
 
   async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {

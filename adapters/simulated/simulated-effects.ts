@@ -1,6 +1,7 @@
 import { CutoverError } from '../../core/errors.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { Reading } from '../../core/plan/analysis.js';
+import { noBaseline, type Baseline } from '../../core/plan/baseline.js';
 import type { Check } from '../../core/plan/plan-schema.js';
 import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../../core/ports/plan-effects.js';
 import type { PoolObserver } from '../../core/ports/pool-observer.js';
@@ -11,7 +12,7 @@ import type { PybalHostView } from '../../core/ports/pybal.js';
 import type { RealTrafficProber, RealTrafficReport } from '../../core/ports/real-traffic.js';
 import { realTrafficOutcome } from '../real-traffic-outcome.js';
 import { attemptsWithinLimit } from '../real-traffic-request.js';
-import { groupHealth, realRequestFailure, servesRealRequests, type FleetFaults, type SimulatedHost } from './fleet-model.js';
+import { groupHealth, realRequestFailure, servesRealRequests, type FleetFaults } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
 import { FleetView } from './fleet-view.js';
 import { SimulatedRealTraffic } from './simulated-real-traffic.js';
@@ -164,27 +165,63 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
     }
   }
 
+  /**
+   * Health the way production can read it: k8s from "envoy" (the traffic model), bare metal only
+   * as the bot's probe sample of each bare-metal host (CHECK_ATTEMPTS requests each; hosts whose
+   * port is closed refuse and are left out), k8s's share as IPVS would count it (weights), and
+   * the CDN's view of the whole service. Probes need no Prometheus, so no_metrics leaves the
+   * probe sample standing.
+   */
   async health({ dc, lvsService }: { dc: string; lvsService: string }): Promise<HealthSnapshot> {
     await this.maybeHang('metrics');
     const faults = await this.options.fleet.faults();
     const noData = (reason: string): Reading => ({ kind: 'no-data', reason });
+    const baseline = await this.probeBareMetal(dc, lvsService, faults);
     if (faults.no_metrics) {
       const none = { errorRatio: noData('no series'), p99Seconds: noData('no series'), requestRate: noData('no series') };
-      return { k8s: none, baseline: none, k8sShare: noData('no series') };
+      return { k8s: none, baseline, k8sShare: noData('no series'), cdn: none };
     }
     const receives = (await this.view.cdnTarget(dc)) === lvsService;
     const traffic = { ...this.options.settings.traffic, requestsPerSecond: receives ? (this.options.settings.traffic.requests_per_second[dc] ?? 0) : 0 };
     const model = { requestsPerSecond: traffic.requestsPerSecond, baseP99Seconds: traffic.base_p99_seconds, baseErrorRatio: traffic.base_error_ratio };
     const hosts = await this.view.hosts(dc, lvsService);
-    const readings = (group: SimulatedHost['group']): HealthSnapshot['k8s'] => {
-      const health = groupHealth(hosts, group, faults, model);
-      const value = (v: number): Reading => ({ kind: 'value', value: v });
-      if (health.requestRate <= 0) return { errorRatio: noData('no requests'), p99Seconds: noData('no requests'), requestRate: value(0) };
-      return { errorRatio: value(health.errorRatio), p99Seconds: value(health.p99Seconds), requestRate: value(health.requestRate) };
+    const value = (v: number): Reading => ({ kind: 'value', value: v });
+    const [k8sModel, bareMetalModel] = [groupHealth(hosts, 'k8s', faults, model), groupHealth(hosts, 'bare-metal', faults, model)];
+    const k8s: HealthSnapshot['k8s'] =
+      k8sModel.requestRate <= 0
+        ? { errorRatio: noData('no requests'), p99Seconds: noData('no requests'), requestRate: value(0) }
+        : { errorRatio: value(k8sModel.errorRatio), p99Seconds: value(k8sModel.p99Seconds), requestRate: value(k8sModel.requestRate) };
+    const share = traffic.requestsPerSecond > 0 ? k8sModel.share : 0;
+    // The CDN sees both groups at once: errors weighted by each group's share, the slower group's p99.
+    const served = [k8sModel, bareMetalModel].filter((group) => group.share > 0);
+    const cdn: HealthSnapshot['cdn'] =
+      traffic.requestsPerSecond <= 0 || served.length === 0
+        ? { errorRatio: noData('no requests'), p99Seconds: noData('no requests'), requestRate: value(0) }
+        : {
+            errorRatio: value(served.reduce((sum, group) => sum + group.errorRatio * group.share, 0) / served.reduce((sum, group) => sum + group.share, 0)),
+            p99Seconds: value(Math.max(...served.map((group) => group.p99Seconds))),
+            requestRate: value(traffic.requestsPerSecond),
+          };
+    return { k8s, baseline, k8sShare: value(share), cdn };
+  }
+
+  /** What production's probeBareMetal would find: each bare-metal member asked CHECK_ATTEMPTS times on the service's port. */
+  private async probeBareMetal(dc: string, lvsService: string, faults: FleetFaults): Promise<Baseline> {
+    const members = this.options.inventory.members(lvsService, dc).filter((host) => host.kind === 'bare-metal');
+    if (members.length === 0) return noBaseline(`${lvsService} has no bare-metal member in ${dc}`);
+    const port = this.options.inventory.lvsService(lvsService).port;
+    const serving = [];
+    for (const host of members) if (await this.view.portOpen(dc, host.group, port)) serving.push(host);
+    if (serving.length === 0) return noBaseline(`no bare-metal host accepts connections on ${port} in ${dc}`);
+    const failedHosts = serving.filter((host) => realRequestFailure(host.fqdn, faults) !== undefined).length;
+    const answered = serving.length - failedHosts;
+    return {
+      kind: 'probe-sample',
+      requests: serving.length * CHECK_ATTEMPTS,
+      failed: failedHosts * CHECK_ATTEMPTS,
+      p99Seconds: answered === 0 ? undefined : this.options.settings.traffic.base_p99_seconds['bare-metal'],
+      hosts: serving.length,
     };
-    const k8s = readings('k8s');
-    const share = k8s.requestRate.kind === 'value' && traffic.requestsPerSecond > 0 ? k8s.requestRate.value / traffic.requestsPerSecond : 0;
-    return { k8s, baseline: readings('bare-metal'), k8sShare: { kind: 'value', value: share } };
   }
 
   private groupOf(fqdn: string): string | undefined {

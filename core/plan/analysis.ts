@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { compareWithBaseline, formatPercent, formatSeconds, type Baseline } from './baseline.js';
 
 /**
  * What to do when a metric has no data. Flagger fails, scap passes, Kayenta ignores; for a
@@ -16,7 +17,7 @@ export const analysisSettingsSchema = z.strictObject({
   error_ratio: z
     .strictObject({
       max: z.number().min(0).max(1).default(0.01),
-      /** k8s may be worse than bare metal by at most this much, absolute. */
+      /** k8s may be worse than bare metal's probe sample by at most this much, absolute; unused when no comparison can be made. */
       max_over_baseline: z.number().min(0).max(1).default(0.005),
       on_no_data: noDataPolicySchema.default('pause'),
     })
@@ -24,7 +25,7 @@ export const analysisSettingsSchema = z.strictObject({
   p99_seconds: z
     .strictObject({
       max: z.number().positive().default(1.5),
-      /** k8s p99 may be at most this multiple of bare metal's. */
+      /** k8s p99 may be at most this multiple of bare metal's probe sample; unused when no comparison can be made. */
       max_ratio_to_baseline: z.number().min(1).default(2),
       on_no_data: noDataPolicySchema.default('pause'),
     })
@@ -32,8 +33,12 @@ export const analysisSettingsSchema = z.strictObject({
 });
 export type AnalysisSettings = z.infer<typeof analysisSettingsSchema>;
 
-/** A reading that says when it has nothing: a missing series is never a silent zero. */
-export type Reading = { kind: 'value'; value: number } | { kind: 'no-data'; reason: string };
+/**
+ * A reading that says when it has nothing: a missing series is never a silent zero. `atLeast`:
+ * the value is a lower bound (a quantile past the histogram's largest finite bucket, e.g. envoy's
+ * 2500 ms), shown as "≥ 2.50s".
+ */
+export type Reading = { kind: 'value'; value: number; atLeast?: boolean } | { kind: 'no-data'; reason: string };
 
 export interface GroupReadings {
   errorRatio: Reading;
@@ -47,31 +52,36 @@ export type Verdict =
   | { kind: 'inconclusive'; summary: string; reasons: string[] };
 
 /**
- * One health check of the k8s group against absolute limits and against the bare-metal
- * baseline measured at the same time. Returns the numbers in one line either way, so the
- * channel always sees why.
+ * One health check of the k8s group against absolute limits and, when compareWithBaseline says
+ * a comparison can be made, against bare metal's probe sample taken at the same time. When it
+ * cannot, the verdict is judged on the absolute limits only and says so. Returns the numbers in
+ * one line either way, so the channel always sees why.
  */
-export function analyse(k8s: GroupReadings, baseline: GroupReadings, settings: AnalysisSettings): Verdict {
+export function analyse(k8s: GroupReadings, baseline: Baseline, settings: AnalysisSettings): Verdict {
   const failures: string[] = [];
   const unknowns: string[] = [];
-  const numbers = describeHealth(k8s, baseline);
+  const comparison = compareWithBaseline(baseline);
+  const numbers = comparison.comparable ? describeHealth(k8s, baseline) : `${describeHealth(k8s, baseline)}; judged on absolute limits only`;
+  const base = comparison.comparable ? comparison : undefined;
 
   if (k8s.requestRate.kind === 'no-data' || k8s.requestRate.value < settings.min_request_rate) {
     // Too little traffic proves nothing either way (flagger#361): never pass, never roll back.
     unknowns.push(`k8s traffic ${show(k8s.requestRate, rate)} is under the floor of ${settings.min_request_rate} req/s`);
   }
 
-  judge('5xx', k8s.errorRatio, baseline.errorRatio, settings.error_ratio.on_no_data, (value, base) => {
+  judge('5xx', k8s.errorRatio, settings.error_ratio.on_no_data, (value) => {
     if (value > settings.error_ratio.max) return `5xx ${percent(value)} > max ${percent(settings.error_ratio.max)}`;
-    if (base !== undefined && value - base > settings.error_ratio.max_over_baseline) {
-      return `5xx ${percent(value)} exceeds bare metal ${percent(base)} by more than ${percent(settings.error_ratio.max_over_baseline)}`;
+    if (base !== undefined && value - base.errorRatio > settings.error_ratio.max_over_baseline) {
+      return `5xx ${percent(value)} exceeds bare metal's probe sample ${percent(base.errorRatio)} by more than ${percent(settings.error_ratio.max_over_baseline)}`;
     }
     return undefined;
   });
-  judge('p99', k8s.p99Seconds, baseline.p99Seconds, settings.p99_seconds.on_no_data, (value, base) => {
-    if (value > settings.p99_seconds.max) return `p99 ${seconds(value)} > max ${seconds(settings.p99_seconds.max)}`;
-    if (base !== undefined && base > 0 && value / base > settings.p99_seconds.max_ratio_to_baseline) {
-      return `p99 ${seconds(value)} is ${(value / base).toFixed(1)}× bare metal ${seconds(base)} (max ${settings.p99_seconds.max_ratio_to_baseline}×)`;
+  judge('p99', k8s.p99Seconds, settings.p99_seconds.on_no_data, (value) => {
+    const shown = show(k8s.p99Seconds, seconds);
+    if (value > settings.p99_seconds.max) return `p99 ${shown} > max ${seconds(settings.p99_seconds.max)}`;
+    const baseP99 = base?.p99Seconds;
+    if (baseP99 !== undefined && baseP99 > 0 && value / baseP99 > settings.p99_seconds.max_ratio_to_baseline) {
+      return `p99 ${shown} is ${(value / baseP99).toFixed(1)}× bare metal's probe sample ${seconds(baseP99)} (max ${settings.p99_seconds.max_ratio_to_baseline}×)`;
     }
     return undefined;
   });
@@ -80,38 +90,33 @@ export function analyse(k8s: GroupReadings, baseline: GroupReadings, settings: A
   if (unknowns.length > 0) return { kind: 'inconclusive', summary: numbers, reasons: unknowns };
   return { kind: 'pass', summary: numbers };
 
-  function judge(name: string, reading: Reading, base: Reading, onNoData: NoDataPolicy, check: (value: number, base: number | undefined) => string | undefined): void {
+  function judge(name: string, reading: Reading, onNoData: NoDataPolicy, check: (value: number) => string | undefined): void {
     if (reading.kind === 'no-data') {
       const why = `${name}: no data (${reading.reason})`;
       if (onNoData === 'fail') failures.push(why);
       else if (onNoData === 'pause') unknowns.push(why);
       return;
     }
-    const breach = check(reading.value, base.kind === 'value' ? base.value : undefined);
+    const breach = check(reading.value);
     if (breach !== undefined) failures.push(breach);
   }
 }
 
-/** The numbers of one health reading, k8s beside bare metal, as every gate and status shows them. */
-export function describeHealth(k8s: GroupReadings, baseline: GroupReadings): string {
-  return [
-    `5xx ${show(k8s.errorRatio, percent)} (bare metal ${show(baseline.errorRatio, percent)})`,
-    `p99 ${show(k8s.p99Seconds, seconds)} (bare metal ${show(baseline.p99Seconds, seconds)})`,
-    `${show(k8s.requestRate, rate)} on k8s`,
-  ].join(' · ');
+/**
+ * The numbers of one health reading, as every gate and status shows them: k8s from envoy, then
+ * bare metal's probe sample or why there is no comparison (compareWithBaseline's words).
+ */
+export function describeHealth(k8s: GroupReadings, baseline: Baseline): string {
+  return [`5xx ${show(k8s.errorRatio, percent)}`, `p99 ${show(k8s.p99Seconds, seconds)}`, `${show(k8s.requestRate, rate)} on k8s`, compareWithBaseline(baseline).words].join(' · ');
 }
 
 export function show(reading: Reading, format: (value: number) => string): string {
-  return reading.kind === 'value' ? format(reading.value) : 'no data';
+  if (reading.kind !== 'value') return 'no data';
+  return reading.atLeast === true ? `≥ ${format(reading.value)}` : format(reading.value);
 }
 
-export function percent(value: number): string {
-  return `${(value * 100).toFixed(value < 0.01 ? 2 : 1)}%`;
-}
-
-export function seconds(value: number): string {
-  return value < 1 ? `${Math.round(value * 1000)}ms` : `${value.toFixed(2)}s`;
-}
+export const percent = formatPercent;
+export const seconds = formatSeconds;
 
 export function rate(value: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} req/s`;

@@ -1,5 +1,6 @@
 import type { Check } from '../plan/plan-schema.js';
-import type { Reading } from '../plan/analysis.js';
+import type { GroupReadings, Reading } from '../plan/analysis.js';
+import type { Baseline } from '../plan/baseline.js';
 
 export interface CheckOutcome {
   ok: boolean;
@@ -9,11 +10,19 @@ export interface CheckOutcome {
   inconclusive?: boolean;
 }
 
+/**
+ * Health as production can measure it (../shared/reference/production-metrics.md): k8s from the
+ * envoy sidecar, bare metal only from the bot's own probe sample (its requests reach no
+ * Prometheus), the share from IPVS connections on the DC's LVS hosts, and the CDN's view of the
+ * whole service.
+ */
 export interface HealthSnapshot {
-  k8s: { errorRatio: Reading; p99Seconds: Reading; requestRate: Reading };
-  baseline: { errorRatio: Reading; p99Seconds: Reading; requestRate: Reading };
-  /** Share of the service's traffic served by k8s in this DC. */
+  k8s: GroupReadings;
+  baseline: Baseline;
+  /** Share of the LVS service's connections in this DC that go to k8s workers (IPVS). */
   k8sShare: Reading;
+  /** What the CDN got from the discovery name: every DC and both groups together. */
+  cdn: GroupReadings;
 }
 
 export interface CheckContext {

@@ -3,6 +3,7 @@ import type { Caller } from '../../core/access.js';
 import { formatDuration } from '../../core/durations.js';
 import { CutoverError } from '../../core/errors.js';
 import { analyse } from '../../core/plan/analysis.js';
+import { noBaseline } from '../../core/plan/baseline.js';
 import { locate, movePhase, type Located, type PlanRun } from '../../core/plan/run-state.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanJournal } from './plan-journal.js';
@@ -45,8 +46,8 @@ export class SoakAnalysis {
     const lvsService = context.lvsServiceOf(here.step);
     const health = await context.effects.health({ dc: here.dc, lvsService });
     const workersPooled = await context.pooledWorkers(here.dc, lvsService);
-    // Before any worker serves, the step can only be judged on the service as a whole.
-    const verdict = workersPooled.length > 0 ? analyse(health.k8s, health.baseline, settings) : analyse(health.baseline, health.baseline, settings);
+    // Before any worker serves, the step can only be judged on the service as a whole: what the CDN got.
+    const verdict = workersPooled.length > 0 ? analyse(health.k8s, health.baseline, settings) : analyse(health.cdn, noBaseline('no k8s worker is pooled yet, so the CDN\'s view of the whole service is judged'), settings);
     const soak = run.soak;
     if (verdict.kind === 'inconclusive') {
       await pauses.pauseWith(`inconclusive health: ${verdict.reasons.join('; ')} · ${verdict.summary}. !${context.service} resume to keep soaking, or !${context.service} rollback`);

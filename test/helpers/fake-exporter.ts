@@ -9,18 +9,23 @@ export interface Traffic {
 }
 
 /**
- * The metric families the default templates read:
- * - envoy: the k8s mesh sidecar (envoy_cluster_upstream_rq, _time histogram in ms), plus a
- *   non-LOCAL cluster full of 503s that the templates must leave out.
- * - service-runner: Kartotherian's own router histogram on the maps hosts.
- * - ats: trafficserver backend counters, plus another backend the templates must leave out.
- * - pybal: pooled-down servers per pybal service.
+ * The metric families production has for Kartotherian (../shared/reference/production-metrics.md),
+ * with exactly its names and labels; the target labels (site, prometheus, kubernetes_namespace,
+ * cluster) come from the scrape config, as Thanos and the k8s-pods-tls job add them:
+ * - envoy: the k8s sidecar (envoy_cluster_upstream_rq{envoy_cluster_name,envoy_response_code},
+ *   _time histogram in ms, buckets 1 … 2500), plus a non-LOCAL cluster full of 503s the
+ *   templates must leave out.
+ * - ats: trafficserver_backend_requests_seconds_count{backend,method,status} and _bucket{backend,
+ *   method,le} (top finite bucket 1.2 s), plus another backend the templates must leave out.
+ * - pybal: pooled-down servers per pybal service, and pybal_monitor_status{service,host,monitor}.
+ * - ipvs: node_ipvs_backend_connections_active{local_address,local_port,remote_address,remote_port,proto}.
+ * Nothing for the bare-metal maps hosts' requests: production has none.
  */
 export type EndpointSpec =
   | { family: 'envoy'; traffic: Traffic }
-  | { family: 'service-runner'; traffic: Traffic }
   | { family: 'ats'; traffic: Traffic }
-  | { family: 'pybal'; pooledDown: Readonly<Record<string, number>> };
+  | { family: 'pybal'; pooledDown: Readonly<Record<string, number>>; monitors?: ReadonlyArray<{ service: string; host: string; monitor: string; up: boolean }> }
+  | { family: 'ipvs'; connections: ReadonlyArray<{ localPort: number; remoteAddress: string; active: number }> };
 
 export interface FakeExporter {
   readonly host: string;
@@ -35,8 +40,8 @@ export interface FakeExporter {
   close(): Promise<void>;
 }
 
-const ENVOY_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
-const ROUTER_BUCKETS_S = [0.01, 0.05, 0.1, 0.3, 1];
+const ENVOY_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
+const ATS_BUCKETS_S = [0.01, 0.05, 0.1, 0.3, 0.6, 1.2];
 
 /** A cumulative histogram that counts observations as they come, in the exposition's own unit. */
 class Histogram {
@@ -74,9 +79,9 @@ interface Endpoint {
   histograms: Map<string, Histogram>;
 }
 
-const ENVOY_LOCAL = 'kubernetes_namespace="kartotherian",envoy_cluster_name="LOCAL_kartotherian"';
-const ENVOY_OTHER = 'kubernetes_namespace="kartotherian",envoy_cluster_name="mw-api-int"';
-const ROUTER = 'service="kartotherian",path="osm-intl/--/--/--",method="GET"';
+const ENVOY_LOCAL = 'envoy_cluster_name="LOCAL_kartotherian"';
+const ENVOY_OTHER = 'envoy_cluster_name="mw-api-int"';
+const ATS_BACKEND = 'backend="kartotherian.discovery.wmnet",method="GET"';
 
 /** Error series are lazy, as in envoy: they appear with the first 5xx, not before. */
 function add(endpoint: Endpoint, key: string, by: number, lazy = false): void {
@@ -100,6 +105,16 @@ function scrape(endpoint: Endpoint): string {
     return [
       '# TYPE pybal_service_pooled_down_servers gauge',
       ...Object.entries(spec.pooledDown).map(([service, count]) => `pybal_service_pooled_down_servers{service="${service}"} ${count}`),
+      '# TYPE pybal_monitor_status gauge',
+      ...(spec.monitors ?? []).map((entry) => `pybal_monitor_status{service="${entry.service}",host="${entry.host}",monitor="${entry.monitor}"} ${entry.up ? 1 : 0}`),
+    ].join('\n');
+  }
+  if (spec.family === 'ipvs') {
+    return [
+      '# TYPE node_ipvs_backend_connections_active gauge',
+      ...spec.connections.map(
+        (entry) => `node_ipvs_backend_connections_active{local_address="10.2.2.13",local_port="${entry.localPort}",proto="TCP",remote_address="${entry.remoteAddress}",remote_port="${entry.localPort}"} ${entry.active}`,
+      ),
     ].join('\n');
   }
   const { traffic } = spec;
@@ -119,22 +134,19 @@ function scrape(endpoint: Endpoint): string {
         ...time.lines('envoy_cluster_upstream_rq_time', ENVOY_LOCAL),
       ].join('\n');
     }
-    case 'service-runner': {
-      const ok = histogram(endpoint, `${ROUTER},status="200"`, ROUTER_BUCKETS_S);
-      traffic.ok.forEach((entry) => ok.observe(entry.seconds, entry.count));
-      if (traffic.errors > 0) histogram(endpoint, `${ROUTER},status="503"`, ROUTER_BUCKETS_S).observe(0.001, traffic.errors);
-      return [
-        '# TYPE express_router_request_duration_seconds histogram',
-        ...[...endpoint.histograms].flatMap(([labels, values]) => values.lines('express_router_request_duration_seconds', labels)),
-      ].join('\n');
-    }
     case 'ats': {
-      add(endpoint, 'backend="kartotherian.discovery.wmnet",status="200"', okCount);
-      add(endpoint, 'backend="kartotherian.discovery.wmnet",status="503"', traffic.errors, true);
-      add(endpoint, 'backend="swift.discovery.wmnet",status="503"', 500);
+      add(endpoint, `${ATS_BACKEND},status="200"`, okCount);
+      add(endpoint, `${ATS_BACKEND},status="503"`, traffic.errors, true);
+      add(endpoint, 'backend="swift.discovery.wmnet",method="GET",status="503"', 500);
+      // mtail's buckets carry no status: every answer, ok or not, is one observation.
+      const time = histogram(endpoint, ATS_BACKEND, ATS_BUCKETS_S);
+      traffic.ok.forEach((entry) => time.observe(entry.seconds, entry.count));
+      time.observe(0.001, traffic.errors);
       return [
         '# TYPE trafficserver_backend_requests_seconds_count counter',
         ...[...endpoint.counters].map(([labels, value]) => `trafficserver_backend_requests_seconds_count{${labels}} ${value}`),
+        // Untyped, as one family with the counter above would need the same labels on _count and _bucket.
+        ...time.lines('trafficserver_backend_requests_seconds', ATS_BACKEND).filter((line) => !line.startsWith('trafficserver_backend_requests_seconds_count')),
       ].join('\n');
     }
     default:

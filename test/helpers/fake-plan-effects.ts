@@ -8,8 +8,9 @@ const value = (number: number): Reading => ({ kind: 'value', value: number });
 export function healthyK8s(): HealthSnapshot {
   return {
     k8s: { errorRatio: value(0.001), p99Seconds: value(0.3), requestRate: value(120) },
-    baseline: { errorRatio: value(0.001), p99Seconds: value(0.3), requestRate: value(680) },
+    baseline: { kind: 'probe-sample', requests: 30, failed: 0, p99Seconds: 0.3, hosts: 6 },
     k8sShare: value(0.15),
+    cdn: { errorRatio: value(0.001), p99Seconds: value(0.3), requestRate: value(800) },
   };
 }
 

@@ -94,7 +94,7 @@ describe('incident replays: every watch stays alive', () => {
     const [how] = await chat.waitFor(/⏪ eqiad first-worker: health breach, rolled back by itself.*/);
     console.log(`pause/resume: wikikube-worker1001 rolled back by the resumed soak (pooled=${pooledOf(left) ?? '?'}) ${(elapsedMs / 1000).toFixed(2)} s after it broke (bound: interval ${intervalMs / 1000} s + 2 s)`);
     expect(elapsedMs).toBeLessThanOrEqual(intervalMs + 2000);
-    expect(how).toMatch(/health breach, rolled back by itself \(wikikube-worker1001 → pooled=inactive, verified\): 5xx 100\.0% > max 1\.0% · 5xx 100\.0% \(bare metal 0\.05%\) · p99 200ms \(bare metal 250ms\) · 114 req\/s on k8s\. Plan paused\./);
+    expect(how).toMatch(/health breach, rolled back by itself \(wikikube-worker1001 → pooled=inactive, verified\): 5xx 100\.0% > max 1\.0% · 5xx 100\.0% · p99 200ms · 114 req\/s on k8s · bare metal \(probe sample, \d+ requests to \d+ hosts\): 0\.00% failed, p99 250ms\. Plan paused\./);
     await chat.waitFor(/⚠ eqiad first-worker: failed check 1\/2: 5xx 100\.0% > max 1\.0%/);
     await chat.waitFor(/!log rolled back wikikube-worker1001\.eqiad\.wmnet to pooled=inactive in eqiad \(first-worker\) - health breach: 5xx 100\.0% > max 1\.0% .* - alice@cutover \(\w+\) - T378944$/);
     for (const maps of ['maps1005', 'maps1006', 'maps1007', 'maps1008', 'maps1009', 'maps1010']) {

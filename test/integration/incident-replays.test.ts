@@ -138,7 +138,7 @@ describe('incident replays: hand pool and depool through the console', () => {
     chat.say(`${K} status --dc eqiad --service kartotherian-k8s-ssl`);
     await chat.waitFor(/eqiad kartotherian-k8s-ssl:6543 — pooled 6, depooled 4, inactive 0 .*yes w10: maps\[1005-1010\]/, { from: mark });
     // What status said on the day was "40% of traffic on k8s · 5xx 100.0%".
-    await chat.waitFor(/eqiad health via kartotherian-k8s-ssl: 0% of traffic on k8s · 5xx no data \(bare metal 0\.05%\)/, { from: mark });
+    await chat.waitFor(/eqiad health via kartotherian-k8s-ssl: 0% of traffic on k8s · 5xx no data · p99 no data · 0\.0 req\/s on k8s · bare metal \(probe sample, \d+ requests to \d+ hosts\)/, { from: mark });
   }, 120_000);
 
   it('2025-02-19: workers whose certificate lacks the public name are never counted as serving: depooled by the guard, bare metal refused at request and at execution', async () => {

@@ -327,10 +327,11 @@ describe('health analysis from Prometheus', () => {
   const reading = (value: number) => ({ kind: 'value' as const, value });
   const breach: HealthSnapshot = {
     k8s: { errorRatio: reading(0.2), p99Seconds: reading(0.2), requestRate: reading(100) },
-    baseline: { errorRatio: reading(0.001), p99Seconds: reading(0.2), requestRate: reading(500) },
+    baseline: { kind: 'probe-sample', requests: 30, failed: 0, p99Seconds: 0.2, hosts: 6 },
     k8sShare: reading(0.17),
+    cdn: { errorRatio: reading(0.03), p99Seconds: reading(0.2), requestRate: reading(600) },
   };
-  const numbers = '5xx 20.0% > max 1.0% · 5xx 20.0% (bare metal 0.10%) · p99 200ms (bare metal 200ms) · 100 req/s on k8s';
+  const numbers = '5xx 20.0% > max 1.0% · 5xx 20.0% · p99 200ms · 100 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 200ms';
 
   it('after failure_limit failed analyses, the newest worker is depooled (the change most likely to blame)', async () => {
     await pooledByAlice(W1001);

@@ -64,6 +64,10 @@ class FixedHealth implements HealthReader {
     throw new Error('the real-traffic probe reads group health only');
   }
 
+  async lvsConnections(): Promise<never> {
+    throw new Error('the real-traffic probe reads group health only');
+  }
+
   describeGroup(): never {
     throw new Error('the real-traffic probe reads group health only');
   }

@@ -11,15 +11,15 @@ import { KARTOTHERIAN_LABELS } from '../helpers/kartotherian-settings.js';
 
 /**
  * Per scrape (so per second). k8s: 5 fast 503s in 100, p99 inside the 100–250 ms bucket at
- * 175 ms. Bare metal: no 5xx at all (its 5xx series never exists), p99 inside 0.3–1 s at 0.65 s.
- * Ranks never land on a bucket edge, so float noise in rate() cannot move the quantile.
+ * 175 ms. Ranks never land on a bucket edge, so float noise in rate() cannot move the quantile.
+ * Bare metal exports nothing: production has no request series for it.
  */
 const K8S_TRAFFIC: Traffic = { ok: [{ seconds: 0.02, count: 85 }, { seconds: 0.07, count: 8 }, { seconds: 0.2, count: 2 }], errors: 5 };
-const MAPS_TRAFFIC: Traffic = { ok: [{ seconds: 0.02, count: 90 }, { seconds: 0.2, count: 8 }, { seconds: 0.5, count: 2 }], errors: 0 };
 const IDLE: Traffic = { ok: [], errors: 0 };
 const WINDOW = '4s';
 /** rate() underestimates while a series is younger than its window: wait for windows full of samples. */
 const FULL_WINDOW_SCRAPES = 6;
+const WORKERS: Record<string, string> = { 'wikikube-worker1001.eqiad.wmnet': '10.64.0.11', 'wikikube-worker1002.eqiad.wmnet': '10.64.16.12' };
 
 let exporter: FakeExporter;
 let prometheus: PrometheusServer;
@@ -30,29 +30,37 @@ let health: HealthReader;
 beforeAll(async () => {
   exporter = await startFakeExporter();
   exporter.set('k8s-eqiad', { family: 'envoy', traffic: K8S_TRAFFIC });
-  exporter.set('maps-eqiad', { family: 'service-runner', traffic: MAPS_TRAFFIC });
-  // codfw: the maps hosts export counters that never move; no k8s series at all.
-  exporter.set('maps-codfw', { family: 'service-runner', traffic: IDLE });
+  // codfw: envoy counters that never move.
+  exporter.set('k8s-codfw', { family: 'envoy', traffic: IDLE });
   // esams exists to be switched off in the staleness test.
-  exporter.set('maps-esams', { family: 'service-runner', traffic: MAPS_TRAFFIC });
+  exporter.set('k8s-esams', { family: 'envoy', traffic: K8S_TRAFFIC });
   exporter.set('ats', { family: 'ats', traffic: { ok: [{ seconds: 0.05, count: 198 }], errors: 2 } });
   exporter.set('pybal-eqiad', { family: 'pybal', pooledDown: { 'kartotherian-k8s-ssl_6543': 1, 'kartotherian-ssl_443': 0 } });
+  exporter.set('ipvs-eqiad', {
+    family: 'ipvs',
+    connections: [
+      { localPort: 6543, remoteAddress: '10.64.0.11', active: 30 },
+      { localPort: 6543, remoteAddress: '10.64.16.12', active: 20 },
+      { localPort: 6543, remoteAddress: '10.64.48.5', active: 50 },
+    ],
+  });
   const target = (job: string, labels: Record<string, string>) => ({ job, ...exporter.target(job), labels });
+  const k8s = (dc: string) => ({ site: dc, prometheus: 'k8s', kubernetes_namespace: 'kartotherian' });
   prometheus = await startPrometheus({
     targets: [
-      target('k8s-eqiad', { site: 'eqiad', prometheus: 'k8s' }),
-      target('maps-eqiad', { site: 'eqiad', prometheus: 'ops', cluster: 'maps' }),
-      target('maps-codfw', { site: 'codfw', prometheus: 'ops', cluster: 'maps' }),
-      target('maps-esams', { site: 'esams', prometheus: 'ops', cluster: 'maps' }),
+      target('k8s-eqiad', k8s('eqiad')),
+      target('k8s-codfw', k8s('codfw')),
+      target('k8s-esams', k8s('esams')),
       target('ats', { site: 'eqiad', prometheus: 'ops', cluster: 'cache_upload' }),
       target('pybal-eqiad', { site: 'eqiad', prometheus: 'ops', cluster: 'lvs' }),
+      target('ipvs-eqiad', { site: 'eqiad', prometheus: 'ops', cluster: 'lvs' }),
     ],
   });
   // The shipped default templates, pointed at this Prometheus.
   settings = metricsSettingsSchema.parse({ kind: 'prometheus', labels: KARTOTHERIAN_LABELS, base_url: prometheus.url, timeout_ms: 3000, max_staleness_seconds: 5 });
   client = createPrometheusClient({ baseUrl: prometheus.url, timeoutMs: 3000 });
-  health = createHealthReader(settings, { clientFor: () => client });
-  await pollUntil(async () => (['k8s-eqiad', 'maps-eqiad', 'maps-codfw', 'ats'].every((name) => exporter.scrapes(name) >= FULL_WINDOW_SCRAPES) ? true : undefined), {
+  health = createHealthReader(settings, { clientFor: () => client, resolveAddresses: async (fqdn) => [WORKERS[fqdn] ?? '192.0.2.1'] });
+  await pollUntil(async () => (['k8s-eqiad', 'k8s-codfw', 'ats'].every((name) => exporter.scrapes(name) >= FULL_WINDOW_SCRAPES) ? true : undefined), {
     what: `${FULL_WINDOW_SCRAPES} scrapes of every endpoint`,
     timeoutMs: 20_000,
     intervalMs: 100,
@@ -70,7 +78,7 @@ function value(reading: MetricReading): number {
 }
 
 /** Until rate() has two samples in the window, every reading is empty: wait for all of them. */
-function waitForValues(query: { dc: string; group: 'k8s' | 'bare-metal'; window: string }): Promise<GroupHealth> {
+function waitForValues(query: { dc: string; group: 'k8s'; window: string }): Promise<GroupHealth> {
   return pollUntil(
     async () => {
       const result = await health.groupHealth(query);
@@ -92,16 +100,8 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
     expect(k8s.errorRatio.kind === 'value' && k8s.errorRatio.query).toContain('envoy_response_code=~"5.."');
   });
 
-  it('reads a bare-metal group without a single 5xx as a 0 error ratio, not as no-data', async () => {
-    const maps = await waitForValues({ dc: 'eqiad', group: 'bare-metal', window: WINDOW });
-
-    expect(value(maps.errorRatio)).toBe(0);
-    expect(value(maps.p99Seconds)).toBeCloseTo(0.65, 6);
-    expect(value(maps.requestRate)).toBeGreaterThan(60);
-  });
-
   it('says no-data explicitly: empty where the metric does not exist, NaN where nothing moves', async () => {
-    const absent = await health.groupHealth({ dc: 'codfw', group: 'k8s', window: WINDOW });
+    const absent = await health.groupHealth({ dc: 'ulsfo', group: 'k8s', window: WINDOW });
     expect([absent.errorRatio, absent.p99Seconds, absent.requestRate]).toEqual([
       expect.objectContaining({ kind: 'no-data', reason: 'empty' }),
       expect.objectContaining({ kind: 'no-data', reason: 'empty' }),
@@ -110,7 +110,7 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
 
     const idle = await pollUntil(
       async () => {
-        const result = await health.groupHealth({ dc: 'codfw', group: 'bare-metal', window: WINDOW });
+        const result = await health.groupHealth({ dc: 'codfw', group: 'k8s', window: WINDOW });
         return result.requestRate.kind === 'value' ? result : undefined;
       },
       { what: 'idle codfw counters to have a rate', timeoutMs: 10_000, intervalMs: 200 },
@@ -123,23 +123,22 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
     expect(unknown).toMatchObject({ kind: 'no-data', reason: 'empty' });
   });
 
-  it('reads the service: k8s share of traffic, ATS 5xx ratio for this backend only, pybal down servers', async () => {
+  it('reads the service: k8s share of IPVS connections, ATS 5xx ratio for this backend only, pybal down servers', async () => {
     const service = await pollUntil(
       async () => {
-        const result = await health.serviceHealth({ dc: 'eqiad', window: WINDOW, lvs_service: 'kartotherian-k8s-ssl' });
-        return result.k8sTrafficShare.kind === 'value' && result.backendErrorRatio.kind === 'value' ? result : undefined;
+        const result = await health.serviceHealth({ dc: 'eqiad', window: WINDOW, lvs_service: 'kartotherian-k8s-ssl', port: 6543, workers: Object.keys(WORKERS) });
+        return result.k8sTrafficShare.kind === 'value' && result.cdn.errorRatio.kind === 'value' ? result : undefined;
       },
       { what: 'service readings', timeoutMs: 10_000, intervalMs: 200 },
     );
 
-    // Two targets scraped at different offsets: equal traffic, not equal to the last digit.
-    expect(value(service.k8sTrafficShare)).toBeCloseTo(0.5, 1);
-    expect(value(service.backendErrorRatio)).toBeCloseTo(0.01, 6);
+    expect(value(service.k8sTrafficShare)).toBeCloseTo(0.5, 6);
+    expect(value(service.cdn.errorRatio)).toBeCloseTo(0.01, 6);
     expect(service.pooledDownServers).toMatchObject({ kind: 'value', value: 1 });
   });
 
   it('answers a range query with a matrix', async () => {
-    const query = renderTemplate(DEFAULT_QUERIES.request_rate.k8s, { ...KARTOTHERIAN_LABELS, dc: 'eqiad', window: WINDOW });
+    const query = renderTemplate(DEFAULT_QUERIES.request_rate, { ...KARTOTHERIAN_LABELS, dc: 'eqiad', window: WINDOW });
     const end = Date.now();
     const result = await client.range({ query, startMs: end - 3000, endMs: end, stepSeconds: 1 });
 
@@ -164,9 +163,9 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
   });
 
   it('turns values stale when scraping stops, while rate() over the window still answers', async () => {
-    const query = { dc: 'esams', group: 'bare-metal' as const, window: '30s' };
+    const query = { dc: 'esams', group: 'k8s' as const, window: '30s' };
     await waitForValues(query);
-    exporter.setUp('maps-esams', false);
+    exporter.setUp('k8s-esams', false);
 
     const stale = await pollUntil(
       async () => {
@@ -177,7 +176,7 @@ describe('HealthReader on a real Prometheus with the default templates', () => {
     );
     expect(stale.requestRate).toMatchObject({ kind: 'no-data', reason: 'stale' });
     expect(stale.errorRatio).toMatchObject({ kind: 'no-data', reason: 'stale' });
-    const raw = readingFrom(await client.instant({ query: renderTemplate(DEFAULT_QUERIES.request_rate['bare-metal'], { ...KARTOTHERIAN_LABELS, ...query }) }));
+    const raw = readingFrom(await client.instant({ query: renderTemplate(DEFAULT_QUERIES.request_rate, { ...KARTOTHERIAN_LABELS, dc: query.dc, window: query.window }) }));
     expect(raw.kind).toBe('value');
   });
 });

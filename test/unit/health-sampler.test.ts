@@ -10,8 +10,9 @@ import { FixedClock } from '../helpers/fakes.js';
 const value = (number: number) => ({ kind: 'value' as const, value: number });
 const HEALTHY: HealthSnapshot = {
   k8s: { errorRatio: value(0.001), p99Seconds: value(0.3), requestRate: value(120) },
-  baseline: { errorRatio: value(0.002), p99Seconds: { kind: 'no-data', reason: 'no series' }, requestRate: value(400) },
+  baseline: { kind: 'probe-sample', requests: 500, failed: 1, p99Seconds: undefined, hosts: 6 },
   k8sShare: value(0.23),
+  cdn: { errorRatio: value(0.002), p99Seconds: value(0.3), requestRate: value(520) },
 };
 
 function observer(health: (dc: string) => Promise<HealthSnapshot | undefined>): PoolObserver {
@@ -43,7 +44,7 @@ describe('health sampler', () => {
     expect(appended).toHaveLength(1);
     expect(appended[0]?.service).toBe('kartotherian');
     expect(appended[0]?.dcs).toEqual([
-      { dc: 'eqiad', k8sShare: 0.23, k8s: { errorRatio: 0.001, p99Seconds: 0.3, requestRate: 120 }, baseline: { errorRatio: 0.002, p99Seconds: null, requestRate: 400 } },
+      { dc: 'eqiad', k8sShare: 0.23, k8s: { errorRatio: 0.001, p99Seconds: 0.3, requestRate: 120 }, baseline: { errorRatio: 0.002, p99Seconds: null, requestRate: null } },
       { dc: 'codfw', k8sShare: null, k8s: { errorRatio: null, p99Seconds: null, requestRate: null }, baseline: { errorRatio: null, p99Seconds: null, requestRate: null }, note: 'no answer' },
     ]);
   });

@@ -71,7 +71,7 @@ describe('a dry run is the request it would file', () => {
     expect(dry[0]).toBe(asDryRun(filed, 'req1'));
     expect(dry[0]).toBe(
       `DRY RUN, nothing filed: alice asks to run test-plan eqiad first-worker: pool the first worker · conftool ${world.path(W1001)} {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} · ` +
-        'health now: 15% on k8s · 5xx 0.10% (bare metal 0.10%) · p99 300ms (bare metal 300ms) · 120 req/s on k8s · needs 1 approval from bob, carol',
+        'health now: 15% on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · needs 1 approval from bob, carol',
     );
     expect(dry.slice(1)).toEqual([expect.stringMatching(/^ {2}after: .* floor/), '  then check wikikube served real requests via the kartotherian-k8s-ssl VIP', '  then soak 15m with analysis every 1m']);
   });

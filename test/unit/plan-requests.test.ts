@@ -61,7 +61,7 @@ describe('next', () => {
 
     const [request] = world.requests.created;
     expect(said(reply)).toBe(
-      `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · helmfile -e eqiad apply · health now: 15% on k8s · 5xx 0.10% (bare metal 0.10%) · p99 300ms (bare metal 300ms) · 120 req/s on k8s · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id}`,
+      `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · helmfile -e eqiad apply · health now: 15% on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id}`,
     );
     expect(reply).toMatchObject({ id: request?.id, request: { actionHash: request?.actionHash, state: 'pending' } });
     expect(request).toMatchObject({ state: 'pending', approvalsRequired: 1, task: 'T1000', reason: 'rehearsal', expiresAt: world.clock.now() + 900_000, action: { operation: 'advance', stepId: 'helm-deploy', preview: ['helmfile -e eqiad apply'] } });

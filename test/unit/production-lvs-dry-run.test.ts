@@ -48,7 +48,7 @@ describe('the LVS step in dry-run mode', () => {
         pybal_restart: { order: { eqiad: ['lvs1020.eqiad.wmnet', 'lvs1019.eqiad.wmnet'] } },
       }),
       prober: { kind: 'none', probeTls: unused, probeHttp: unused },
-      health: { groupHealth: unused, serviceHealth: unused, describeGroup: () => [] },
+      health: { groupHealth: unused, serviceHealth: unused, lvsConnections: unused, describeGroup: () => [] },
       puppet: dryPuppet,
       helm: { diff: unused, apply: unused, rolloutStatus: unused, nodePorts: () => ({ tls: 6543 }) },
       pybal: { readPool: unused, confirmApplied: unused },

@@ -146,7 +146,7 @@ describe('a breach during a soak rolls back the last change', () => {
     expect(world.state(W1001)).toEqual(POOLED);
     const run = await world.run();
     expect(run.phase).toBe('paused');
-    expect(run.pause).toMatchObject({ resume: 'ready', reason: expect.stringMatching(/^health breach during soak: 5xx 100\.0% > max 1\.0% · 5xx 100\.0% \(bare metal 0\.10%\) · p99 200ms/) as string });
+    expect(run.pause).toMatchObject({ resume: 'ready', reason: expect.stringMatching(/^health breach during soak: 5xx 100\.0% > max 1\.0% · 5xx 100\.0% · p99 200ms/) as string });
     expect(world.audit.entries.at(-1)).toMatchObject({ event: 'plan.auto-rollback', who: 'cutover', where: 'plan', detail: expect.stringMatching(/^waves: 5xx 100\.0% > max 1\.0%/) as string });
     const breach = world.notifier.sent.at(-1);
     expect(breach?.message).toMatchObject({ kind: 'error', requestId: request.id, mark: '❌' });

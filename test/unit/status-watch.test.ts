@@ -23,8 +23,9 @@ const value = (number: number) => ({ kind: 'value' as const, value: number });
 /** 2025-02-17 in eqiad: 40% of traffic on k8s and every k8s request a 503. */
 const OUTAGE: HealthSnapshot = {
   k8s: { errorRatio: value(1), p99Seconds: value(0.2), requestRate: value(320) },
-  baseline: { errorRatio: value(0.0005), p99Seconds: value(0.25), requestRate: value(480) },
+  baseline: { kind: 'probe-sample', requests: 30, failed: 0, p99Seconds: 0.25, hosts: 6 },
   k8sShare: value(0.4),
+  cdn: { errorRatio: value(0.4), p99Seconds: value(0.25), requestRate: value(800) },
 };
 
 function observer(health: HealthSnapshot): PoolObserver {
@@ -61,7 +62,7 @@ describe('status: what real traffic shows of pooled workers, and the warnings', 
       'eqiad kartotherian:6533 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010] | pybal: not configured',
       'eqiad kartotherian-ssl:443 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010] | pybal: not configured',
       'eqiad kartotherian-k8s-ssl:6543 — pooled 10, depooled 0, inactive 0 · may lose 5 (floor 5/10) | yes w10: maps[1005-1010] wikikube-worker[1001-1004] | pybal: not configured | workers: wikikube-worker[1001-1004] ✖ failing: probes 0/2 (503 ×2)',
-      'eqiad health via kartotherian-k8s-ssl: 40% of traffic on k8s · 5xx 100.0% (bare metal 0.05%) · p99 200ms (bare metal 250ms) · 320 req/s on k8s',
+      'eqiad health via kartotherian-k8s-ssl: 40% of traffic on k8s · 5xx 100.0% · p99 200ms · 320 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 250ms',
       '⚠ eqiad: k8s is over the limits with 4 workers pooled (wikikube-worker[1001-1004]): 5xx 100.0% > max 1.0% · repool bare metal, then !kartotherian depool the workers',
       'lock: free · guard looked 2s ago (every 5s)',
       'waiting: nothing',

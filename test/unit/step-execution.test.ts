@@ -156,8 +156,8 @@ describe('a step carried out', () => {
 
     const result = await executionOf(world).advance(action, request);
 
-    expect(result.outcome).toBe('health report: 15% of traffic on k8s · 5xx 0.10% (bare metal 0.10%) · p99 300ms (bare metal 300ms) · 120 req/s on k8s');
-    expect(world.said().at(-1)).toBe('✅ eqiad observe done: 15% of traffic on k8s · 5xx 0.10% (bare metal 0.10%) · p99 300ms (bare metal 300ms) · 120 req/s on k8s · pass · next: eqiad step 4/4 waves wave 1/2');
+    expect(result.outcome).toBe('health report: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms');
+    expect(world.said().at(-1)).toBe('✅ eqiad observe done: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · pass · next: eqiad step 4/4 waves wave 1/2');
   });
 });
 
