@@ -81,6 +81,7 @@ describe('cumin', () => {
     expect(many.stderr).toContain('\u001b[32m100.0% (3/3) success ratio (>= 100.0% threshold) of nodes successfully executed all commands.\u001b[39m\n');
     // Each host's agent names the host ("Caching catalog for …"), so no two outputs are alike and each is its own group.
     // A batch's hosts report in the order they finish, as in cumin.
+    // eslint-disable-next-line no-control-regex -- the colour escapes are what is being checked
     expect(many.stdout).toMatch(/^\u001b\[34m===== NODE GROUP =====\u001b\[39m\n\u001b\[36m\(1\) maps100[5-7]\.eqiad\.wmnet\u001b\[39m\n\u001b\[34m----- OUTPUT of 'run-puppet-agent' -----\u001b\[39m\nInfo: /);
     expect(many.stdout.endsWith('\u001b[34m================\u001b[39m\n')).toBe(true);
     const one = await tool('cumin', ['--force', 'D{maps1005.eqiad.wmnet}', 'run-puppet-agent']);
