@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { puppetRunResponse } from '../control-api.js';
 import { DRY_RUN, expandNodeSet, forceLine, formatCuminReport, NO_HOSTS, NO_TTY, painter, targetedLines, unknownAlias, type HostResult } from '../stand-ins/cumin-report.js';
-import { LabError, labRequest, runStandIn } from '../stand-ins/lab-client.js';
+import { LabError, labRequest, LabTimeout, LabUnreachable, runStandIn } from '../stand-ins/lab-client.js';
 import { appliedRun, disabledRun } from '../stand-ins/puppet-agent.js';
 import { shellWords } from '../stand-ins/shell-words.js';
 import { labAliases, readTopologyFile, TOPOLOGY_FILE_ENV } from '../stand-ins/topology-file.js';
@@ -83,8 +83,9 @@ async function runOn(host: string, words: readonly string[], disabled: Disabled,
       const run = await labRequest('/puppet/run', puppetRunResponse, { host }, timeoutMs === undefined ? {} : { timeoutMs });
       return { host, ...appliedRun(host, run.changes) };
     } catch (error) {
-      if (error instanceof LabError && /reach the lab/.test(error.message)) throw error;
-      if (error instanceof Error && error.name === 'TimeoutError') return { host, status: 'timeout', output: '' };
+      if (error instanceof LabUnreachable) throw error;
+      // cumin -t: hosts still running when it fires are reported as timed out.
+      if (error instanceof LabTimeout) return { host, status: 'timeout', output: '' };
       return { host, status: 'failed', output: `Error: ${error instanceof Error ? error.message : String(error)}` };
     }
   }

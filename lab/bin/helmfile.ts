@@ -8,7 +8,7 @@
  */
 import { helmApplyResponse, helmReleaseResponse } from '../control-api.js';
 import { appliedText, failedApply, helmDiffText, helmfilePreamble, NO_AFFECTED_RELEASES, upgradingLine } from '../stand-ins/helm-output.js';
-import { LabError, labRequest, runStandIn } from '../stand-ins/lab-client.js';
+import { LabError, LabRefused, labRequest, runStandIn } from '../stand-ins/lab-client.js';
 import { releaseNames, releaseValues } from '../stand-ins/release-values.js';
 
 async function main(): Promise<number> {
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   try {
     release = await labRequest(`/helm/release?env=${encodeURIComponent(env)}`, helmReleaseResponse);
   } catch (error) {
-    if (error instanceof LabError && /refused/.test(error.message)) throw new LabError(`in ./helmfile.yaml: environment "${env}" is not defined (${error.message})`);
+    if (error instanceof LabRefused) throw new LabError(`in ./helmfile.yaml: environment "${env}" is not defined (${error.message})`);
     throw error;
   }
   const names = releaseNames(release);
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   try {
     applied = await labRequest('/helm/apply', helmApplyResponse, { env });
   } catch (error) {
-    if (!(error instanceof LabError) || !/refused/.test(error.message)) throw error;
+    if (!(error instanceof LabRefused)) throw error;
     const failed = failedApply(names, values, error.message);
     process.stdout.write(failed.stdout);
     process.stderr.write(failed.stderr);

@@ -7,7 +7,22 @@ import * as z from 'zod';
 import { controlError, LAB_URL_ENV } from '../control-api.js';
 
 export class LabError extends Error {
-  override readonly name = 'LabError';
+  override readonly name: string = 'LabError';
+}
+
+/** The control API did not answer at all: every stand-in stops, as a tool whose transport is gone. */
+export class LabUnreachable extends LabError {
+  override readonly name = 'LabUnreachable';
+}
+
+/** The control API answered with an error (4xx/5xx and lab/control-api.ts's controlError body). */
+export class LabRefused extends LabError {
+  override readonly name = 'LabRefused';
+}
+
+/** The control API did not answer within the request's time (cumin's -t, kubectl's --timeout). */
+export class LabTimeout extends LabError {
+  override readonly name = 'LabTimeout';
 }
 
 export function labUrl(env: NodeJS.ProcessEnv = process.env): URL {
@@ -33,8 +48,9 @@ export async function labRequest<T>(route: string, schema: z.ZodType<T>, body?: 
       signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
     });
   } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError') throw new LabTimeout(`the lab did not answer ${method} ${url.pathname} within ${options.timeoutMs ?? 120_000} ms`);
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    throw new LabError(`cannot reach the lab's control API at ${url.origin} (${cause}); is the lab running?`);
+    throw new LabUnreachable(`cannot reach the lab's control API at ${url.origin} (${cause}); is the lab running?`);
   }
   const text = await response.text();
   let json: unknown;
@@ -45,7 +61,7 @@ export async function labRequest<T>(route: string, schema: z.ZodType<T>, body?: 
   }
   if (!response.ok) {
     const error = controlError.safeParse(json);
-    throw new LabError(`the lab refused ${method} ${url.pathname} (HTTP ${response.status}): ${error.success ? error.data.error : text.slice(0, 200)}`);
+    throw new LabRefused(`the lab refused ${method} ${url.pathname} (HTTP ${response.status}): ${error.success ? error.data.error : text.slice(0, 200)}`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new LabError(`the lab's answer to ${method} ${url.pathname} does not match lab/control-api.ts: ${z.prettifyError(parsed.error).slice(0, 300)}`);

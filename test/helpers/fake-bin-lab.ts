@@ -29,6 +29,8 @@ import type { LabHost, LabTopology } from '../../lab/topology.js';
 export interface FakeLabWorld {
   /** What the next puppet run on a host changes (absent: nothing); a string is an error the lab answers with. */
   puppet: Record<string, string[] | { error: string; status: number }>;
+  /** Milliseconds a host's puppet run takes before the lab answers. */
+  puppetDelayMs: Record<string, number>;
   pools: Record<string, string[]>;
   releases: Record<string, z.infer<typeof helmRelease>>;
   pods: Record<string, z.infer<typeof kubePod>[]>;
@@ -82,6 +84,7 @@ export async function startFakeLab(): Promise<FakeLab> {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-fake-lab-'));
   const world: FakeLabWorld = {
     puppet: {},
+    puppetDelayMs: {},
     pools: { 'lvs1019.eqiad.wmnet': ['kartotherian-ssl_443'], 'lvs1020.eqiad.wmnet': ['kartotherian-ssl_443'] },
     releases: { eqiad: release('eqiad'), codfw: release('codfw') },
     pods: { eqiad: [], codfw: [] },
@@ -104,6 +107,7 @@ export async function startFakeLab(): Promise<FakeLab> {
           const { host } = puppetRunRequest.parse(input);
           requests.push(`${route} ${host}`);
           if (!hosts.some((known) => known.fqdn === host)) return send(404, undefined, { error: `no lab host ${host}` });
+          await new Promise((resolve) => setTimeout(resolve, world.puppetDelayMs[host] ?? 0));
           const outcome = world.puppet[host] ?? [];
           if (!Array.isArray(outcome)) return send(outcome.status, undefined, { error: outcome.error });
           return send(200, puppetRunResponse, { host, changes: outcome });

@@ -34,9 +34,9 @@ afterEach(async () => {
   await lab.close();
 });
 
-function puppet(): PuppetRunner {
+function puppet(runSeconds = 20): PuppetRunner {
   // sudo on, as in production: the lab's bin directory has a sudo that runs the rest as is.
-  const settings = puppetSettingsSchema.parse({ ...KARTOTHERIAN_PUPPET, host: { kind: 'local' }, sudo: true, timeouts: { run_seconds: 20 } });
+  const settings = puppetSettingsSchema.parse({ ...KARTOTHERIAN_PUPPET, host: { kind: 'local' }, sudo: true, timeouts: { run_seconds: runSeconds, grace_seconds: 10 } });
   return createCuminPuppetRunner({ runner: createCommandRunner(settings.host), settings, env: lab.env });
 }
 
@@ -71,6 +71,18 @@ describe('cumin', () => {
     expect(run).toMatchObject({ ok: false, exitCode: 2 });
     expect(run.hosts.map((host) => host.status)).toEqual(['failed', 'not-run', 'not-run']);
     expect(run.hosts[0]?.detail).toMatch(/Error 500 on SERVER/);
+  });
+
+  it('reports a host whose run outlasts cumin -t as timed out, the others as done', async () => {
+    lab.world.puppetDelayMs['maps1007.eqiad.wmnet'] = 4000;
+    const run = report(await puppet(2).runPuppet({ selector: 'A:maps-eqiad', batchSize: 3, reason: REASON }));
+    expect(run).toMatchObject({ ok: false, exitCode: 2 });
+    expect(run.hosts.map((host) => [host.host, host.status])).toEqual([
+      ['maps1005.eqiad.wmnet', 'no-change'],
+      ['maps1006.eqiad.wmnet', 'no-change'],
+      ['maps1007.eqiad.wmnet', 'failed'],
+    ]);
+    expect(run.hosts[2]?.detail).toBe('timed out (cumin -t 2 s)');
   });
 
   it('frames its report as the real cumin 4.2.0 does (cumin-transcripts.md §1, §3, §6), colours included', async () => {
