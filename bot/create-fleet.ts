@@ -15,6 +15,7 @@ import { createHelmfileDeployer } from '../adapters/helm/helmfile-deployer.js';
 import { prometheusClientsByDc } from '../adapters/metrics/clients-by-dc.js';
 import { createHealthReader } from '../adapters/metrics/health-reader.js';
 import { createNodeProber } from '../adapters/probes/node-prober.js';
+import { ResolveMap } from '../adapters/probes/resolve-map.js';
 import { ProductionEffects } from '../adapters/production/production-effects.js';
 import { readHealth } from '../adapters/production/read-health.js';
 import { createCuminPuppetRunner } from '../adapters/puppet/cumin-puppet-runner.js';
@@ -56,7 +57,9 @@ export function createFleets(config: Config, env: EnvSettings, inventories: Read
  */
 function productionFleet(config: Config, backends: ServiceBackends, inventory: Inventory, env: EnvSettings): Fleet {
   const { pybal, helm, puppet, metrics, production } = backends;
-  const pybalView = pybal === undefined ? undefined : new PybalView(pybal);
+  // network.resolve: where host names connect, for the probes and pybal reads alike.
+  const resolve = new ResolveMap(config.network.resolve);
+  const pybalView = pybal === undefined ? undefined : new PybalView(pybal, { resolve });
   const healthReader = metrics === undefined ? undefined : createHealthReader(metrics, { clientFor: prometheusClientsByDc(metrics) });
   const sshEnv: Record<string, string> = env.sshAuthSock === undefined ? {} : { SSH_AUTH_SOCK: env.sshAuthSock };
   if (pybalView !== undefined && healthReader !== undefined && helm !== undefined && puppet !== undefined && production !== undefined) {
@@ -65,7 +68,7 @@ function productionFleet(config: Config, backends: ServiceBackends, inventory: I
       settings: production,
       puppet: createCuminPuppetRunner({ runner: createCommandRunner(puppet.host), settings: puppet, env: sshEnv, dryRun: config.dry_run }),
       helm: createHelmfileDeployer({ runner: createCommandRunner(helm.host), settings: helm, env: sshEnv, dryRun: config.dry_run }),
-      prober: createNodeProber(),
+      prober: createNodeProber({ resolve }),
       pybal: pybalView,
       health: healthReader,
       cookbooks: createCommandRunner(puppet.host),

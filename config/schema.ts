@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { AccessModel, Role as CoreRole, ServiceModel } from '../core/model.js';
 import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema } from '../adapters/conftool/settings.js';
+import { resolveEntriesSchema } from '../adapters/probes/resolve-map.js';
 import { crossServiceIssues } from './cross-service.js';
 import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
 
@@ -281,6 +282,15 @@ export const configSchema = z
     state_dir: z.string().min(1).default('.state'),
     /** How long shutdown waits for in-flight work to settle. */
     shutdown_grace_seconds: z.int().min(1).max(300).default(30),
+    /**
+     * Where host names connect, as curl's --resolve says it: "HOST:PORT:ADDR[,ADDR]", PORT `*` for
+     * any port, IPv6 in brackets. The probes (TLS, HTTP, VIP path, real traffic) and the pybal reads
+     * connect to ADDR yet send HOST as SNI and Host and check the certificate against it; names not
+     * listed go to the system resolver. For a host not yet in DNS, one backend behind a name, or
+     * the lab (npm run lab), without editing /etc/hosts. etcd and Prometheus take URLs: write the
+     * address there.
+     */
+    network: z.strictObject({ resolve: resolveEntriesSchema.prefault([]) }).prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [name, person] of Object.entries(config.people)) {

@@ -8,6 +8,7 @@ import { httpProbeRequestSchema, type HttpProbeRequest, type HttpProbeResult, ty
 import { PHASE_WORDS, ProbeFailed, type ProbePhase } from './socket-failure.js';
 import { monotonicClock, type ProbeClock } from './tls-probe.js';
 import { tlsVerdict } from './tls-verdict.js';
+import { NO_RESOLVE, type ResolveMap } from './resolve-map.js';
 
 export const PROBE_USER_AGENT = 'cutover-probe/0.1 (+https://phabricator.wikimedia.org/T378944)';
 
@@ -45,7 +46,7 @@ export function planHttpProbe(input: { url: string; connectTo?: { host: string; 
  * server (connectTo), with a single deadline over connect, TLS, headers and body. A server that
  * accepts and then says nothing times out on time, and its socket is destroyed.
  */
-export async function probeHttp(request: HttpProbeRequest, clock: ProbeClock = monotonicClock): Promise<HttpProbeResult> {
+export async function probeHttp(request: HttpProbeRequest, clock: ProbeClock = monotonicClock, resolve: ResolveMap = NO_RESOLVE): Promise<HttpProbeResult> {
   const { signal, ...data } = request;
   const input = parseInput(httpProbeRequestSchema, data, 'HTTP probe');
   const plan = planHttpProbe(input);
@@ -79,6 +80,7 @@ export async function probeHttp(request: HttpProbeRequest, clock: ProbeClock = m
     const opened = await openConnection({
       host: plan.connect.host,
       port: plan.connect.port,
+      ...(resolve.size === 0 ? {} : { lookup: resolve.lookupFor(plan.connect.port) }),
       ...(plan.tls ? { tls: { servername: plan.servername, ca: input.ca } } : {}),
       signal: deadline.signal,
       elapsed,

@@ -1,4 +1,4 @@
-import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { certificateInfo } from './certificate-info.js';
 import type { CertificateInfo } from './prober.js';
@@ -8,6 +8,8 @@ export interface OpenConnectionOptions {
   host: string;
   port: number;
   tls?: { servername: string | undefined; ca: string | undefined };
+  /** How `host` becomes an address (network.resolve); the system resolver when absent. */
+  lookup?: LookupFunction;
   /** Aborting destroys whatever socket exists at that moment. */
   signal: AbortSignal;
   /** Milliseconds since the probe started, for the timings. */
@@ -64,7 +66,7 @@ export function openConnection(options: OpenConnectionOptions): Promise<OpenedCo
     options.signal.addEventListener('abort', onAbort, { once: true });
 
     options.onPhase('connect');
-    const raw = connectTcp({ host: options.host, port: options.port, noDelay: true });
+    const raw = connectTcp({ host: options.host, port: options.port, noDelay: true, ...(options.lookup === undefined ? {} : { lookup: options.lookup }) });
     current = raw;
     const onConnectError = (error: Error): void => finish(classifySocketError(error, 'connect', target));
     raw.on('error', onConnectError);

@@ -5,6 +5,7 @@ import { parseInput } from './parse-input.js';
 import { tlsProbeRequestSchema, type TlsProbeRequest, type TlsProbeResult } from './prober.js';
 import { PHASE_WORDS, ProbeFailed, type ProbePhase } from './socket-failure.js';
 import { tlsVerdict } from './tls-verdict.js';
+import { NO_RESOLVE, type ResolveMap } from './resolve-map.js';
 
 export interface ProbeClock {
   /** Monotonic milliseconds; performance.now in production. */
@@ -17,7 +18,7 @@ export const monotonicClock: ProbeClock = { now: () => performance.now() };
  * Connects, completes a TLS handshake with the given SNI, and reports the certificate, whether
  * it is trusted and whether it covers every expected name. Nothing is sent after the handshake.
  */
-export async function probeTls(request: TlsProbeRequest, clock: ProbeClock = monotonicClock): Promise<TlsProbeResult> {
+export async function probeTls(request: TlsProbeRequest, clock: ProbeClock = monotonicClock, resolve: ResolveMap = NO_RESOLVE): Promise<TlsProbeResult> {
   const { signal, ...data } = request;
   const input = parseInput(tlsProbeRequestSchema, data, 'TLS probe');
   const target = `${input.host}:${input.port}`;
@@ -38,6 +39,7 @@ export async function probeTls(request: TlsProbeRequest, clock: ProbeClock = mon
     const opened = await openConnection({
       host: input.host,
       port: input.port,
+      ...(resolve.size === 0 ? {} : { lookup: resolve.lookupFor(input.port) }),
       tls: { servername: input.servername ?? input.host, ca: input.ca },
       signal: deadline.signal,
       elapsed,

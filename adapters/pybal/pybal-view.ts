@@ -6,6 +6,8 @@ import { type ExpectedPybalState, type PybalConfirmation } from '../../core/port
 import { pybalPoolName, pybalPoolStateSchema } from './pybal-pool-state.js';
 import { type PybalFailure, type PybalHostView } from '../../core/ports/pybal.js';
 import { networkReason } from '../network-reason.js';
+import { resolvedFetch } from '../probes/resolved-get.js';
+import type { ResolveMap } from '../probes/resolve-map.js';
 import { parseJson } from '../../core/parse-json.js';
 
 /** A pool as pybal knows it: the LVS service and port in one datacenter. */
@@ -15,8 +17,12 @@ export interface PybalPoolRef {
   port: number;
 }
 
+type Get = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
 export interface PybalViewDeps {
   fetch?: typeof globalThis.fetch;
+  /** network.resolve: where an LVS host's name connects (its name stays the Host header). Ignored when `fetch` is given. */
+  resolve?: ResolveMap;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Cancels reads and polling, e.g. on shutdown. */
@@ -28,7 +34,7 @@ export interface PybalViewDeps {
  * conftool says what should be, this says what the load balancers did with it.
  */
 export class PybalView {
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly get: Get;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -36,7 +42,11 @@ export class PybalView {
     private readonly settings: PybalSettings,
     private readonly deps: PybalViewDeps = {},
   ) {
-    this.fetch = deps.fetch ?? globalThis.fetch;
+    const fetch = deps.fetch ?? globalThis.fetch;
+    this.get =
+      deps.fetch === undefined && deps.resolve !== undefined && deps.resolve.size > 0
+        ? resolvedFetch(deps.resolve)
+        : (url, init) => fetch(url, { ...init, redirect: 'error' });
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal }));
   }
@@ -90,7 +100,7 @@ export class PybalView {
     let text: string;
     try {
       // Without this header pybal answers in text ("enabled/up/pooled"), which is for humans.
-      const response = await this.fetch(url, { headers: { Accept: 'application/json' }, signal, redirect: 'error' });
+      const response = await this.get(url, { headers: { Accept: 'application/json' }, signal });
       status = response.status;
       text = await response.text();
     } catch (error) {

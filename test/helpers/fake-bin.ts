@@ -6,8 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { execScript } from '../../lab/stand-ins/bin-dir.js';
+import type { PodState } from '../../lab/stand-ins/kube-output.js';
+import type { PuppetOutcome } from '../../lab/stand-ins/puppet-agent.js';
 
 export const FAKE_TOOLS = ['helmfile', 'kubectl', 'cumin', 'ssh', 'sudo'] as const;
 export type FakeTool = (typeof FAKE_TOOLS)[number];
@@ -36,8 +40,8 @@ export interface FakeRelease {
   chartVersion: string;
 }
 
-export type FakePodState = 'ready' | 'terminating' | 'CrashLoopBackOff' | 'ImagePullBackOff' | 'readiness' | 'Unschedulable' | 'Evicted';
-export type FakePuppetOutcome = 'noop' | 'changed' | 'resource-error' | 'fail' | 'timeout';
+export type FakePodState = PodState;
+export type FakePuppetOutcome = PuppetOutcome;
 
 export interface FakeState {
   helm: {
@@ -80,7 +84,12 @@ export interface FakeBin {
   cleanup(): Promise<void>;
 }
 
+/** ssh and sudo: plain CommonJS scripts. */
 const STUBS = join(import.meta.dirname, 'fake-bin');
+/** cumin, helmfile, kubectl: TypeScript run with tsx, printing through the lab's stand-in formatting (lab/stand-ins). */
+const TOOLS = join(import.meta.dirname, 'fake-bin-tools');
+const TS_TOOLS: ReadonlySet<FakeTool> = new Set(['cumin', 'helmfile', 'kubectl']);
+const TSX_LOADER = createRequire(import.meta.url).resolve('tsx');
 
 export const BASE_RELEASE: FakeRelease = {
   replicas: 10,
@@ -130,7 +139,8 @@ export async function createFakeBin(edit?: (state: FakeState) => void): Promise<
   const binDir = join(dir, 'bin');
   await mkdir(binDir);
   for (const tool of FAKE_TOOLS) {
-    await copyFile(join(STUBS, tool), join(binDir, tool));
+    if (TS_TOOLS.has(tool)) await writeFile(join(binDir, tool), execScript([process.execPath, '--import', TSX_LOADER, join(TOOLS, `${tool}.ts`)]));
+    else await copyFile(join(STUBS, tool), join(binDir, tool));
     await chmod(join(binDir, tool), 0o755);
   }
   // The stubs are CommonJS; say so wherever they live.
