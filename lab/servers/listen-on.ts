@@ -31,9 +31,11 @@ export async function listenOn(server: Server, address: string, port: number, wh
     });
   });
   let closing: Promise<void> | undefined;
+  const bound = server.address();
   return {
     address,
-    port,
+    // The port it got: the one asked for, or the kernel's pick for 0.
+    port: typeof bound === 'object' && bound !== null ? bound.port : port,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
