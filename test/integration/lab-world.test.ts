@@ -44,7 +44,7 @@ async function control(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 }
 
 async function query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const response = await fetch(`${lab.prometheusUrl}/api/v1/query?${new URLSearchParams({ query: promql })}`);
+  const response = await fetch(`${lab.prometheusUrl}/api/v1/query?${new URLSearchParams({ query: promql }).toString()}`);
   const body = (await response.json()) as { status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
   if (body.status !== 'success' || body.data === undefined) throw new Error(`query failed: ${JSON.stringify(body)}`);
   return body.data.result;
