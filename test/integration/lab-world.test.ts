@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatConftoolValue } from '../../adapters/conftool/conftool-value.js';
@@ -226,5 +227,8 @@ describe('the lab world', () => {
     await lab.stop();
     expect(await failureOf(cdnGet({ address, port: 443, path: '/', name: lab.topology.publicName, ca }))).toBe('ECONNREFUSED');
     await expect(fetch(lab.controlUrl)).rejects.toThrow();
+    await expect(fetch(`${lab.etcdUrl}/health`)).rejects.toThrow();
+    await expect(fetch(`${lab.prometheusUrl}/-/ready`)).rejects.toThrow();
+    expect(existsSync(lab.dir)).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { emptyTally, sumTallies } from '../../lab/cdn/cdn-tally.js';
 import { createAtsMetrics } from '../../lab/cdn/ats-metrics.js';
@@ -5,6 +7,7 @@ import { createEnvoyMetrics } from '../../lab/hosts/envoy-metrics.js';
 import { kartotherianAnswer } from '../../lab/hosts/kartotherian-answer.js';
 import { latencySampler } from '../../lab/hosts/latency.js';
 import { podName } from '../../lab/kube/pod-name.js';
+import { listenOn } from '../../lab/servers/listen-on.js';
 
 const TILE = '/osm-intl/6/23/24.png';
 
@@ -67,5 +70,15 @@ describe('small pieces', () => {
   it('spreads latency over half to one and a half times the base', () => {
     expect(latencySampler(10, () => 0)()).toBe(5);
     expect(latencySampler(10, () => 0.999)()).toBeCloseTo(14.99);
+  });
+});
+
+describe('binding a production port', () => {
+  it('says that 443 needs root when the kernel refuses it', async () => {
+    // A stand-in for net.Server: the test itself runs as root, where a real bind would succeed.
+    const server = Object.assign(new EventEmitter(), {
+      listen: () => setImmediate(() => server.emit('error', Object.assign(new Error('listen EACCES'), { code: 'EACCES' }))),
+    });
+    await expect(listenOn(server as unknown as Server, '127.20.1.1', 443, 'maps1005.eqiad.wmnet nginx')).rejects.toThrow(/maps1005.eqiad.wmnet nginx: binding 127.20.1.1:443 needs root/);
   });
 });
