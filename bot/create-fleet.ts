@@ -13,7 +13,7 @@ import type { EnvSettings } from '../config/load.js';
 import { createCommandRunner } from '../adapters/command-runner.js';
 import { createHelmfileDeployer } from '../adapters/helm/helmfile-deployer.js';
 import { prometheusClientsByDc } from '../adapters/metrics/clients-by-dc.js';
-import { createHealthReader } from '../adapters/metrics/health-reader.js';
+import { createHealthReader, dnsAddresses } from '../adapters/metrics/health-reader.js';
 import { createNodeProber } from '../adapters/probes/node-prober.js';
 import { ResolveMap } from '../adapters/probes/resolve-map.js';
 import { ProductionEffects } from '../adapters/production/production-effects.js';
@@ -60,7 +60,11 @@ function productionFleet(config: Config, backends: ServiceBackends, inventory: I
   // network.resolve: where host names connect, for the probes and pybal reads alike.
   const resolve = new ResolveMap(config.network.resolve);
   const pybalView = pybal === undefined ? undefined : new PybalView(pybal, { resolve });
-  const healthReader = metrics === undefined ? undefined : createHealthReader(metrics, { clientFor: prometheusClientsByDc(metrics) });
+  const healthReader = metrics === undefined ? undefined : createHealthReader(metrics, {
+    clientFor: prometheusClientsByDc(metrics),
+    // IPVS names real servers by address: the same map the probes use, then DNS (port 0 matches `*` entries only).
+    resolveAddresses: async (fqdn) => resolve.addresses(fqdn, 0) ?? dnsAddresses(fqdn),
+  });
   const sshEnv: Record<string, string> = env.sshAuthSock === undefined ? {} : { SSH_AUTH_SOCK: env.sshAuthSock };
   if (pybalView !== undefined && healthReader !== undefined && helm !== undefined && puppet !== undefined && production !== undefined) {
     const effects = new ProductionEffects({

@@ -21,6 +21,8 @@ import { ProductionRealTraffic } from './production-real-traffic.js';
 import { readHealth } from './read-health.js';
 import type { ProductionSettings } from './settings.js';
 import { vipProbeRequest } from './vip-request.js';
+import { checkTrafficMoved } from './traffic-moved.js';
+import { settle } from './settle.js';
 
 export interface ProductionEffectsDeps {
   inventory: Inventory;
@@ -133,15 +135,8 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
         });
         return { ok: problems.length === 0 && members.length > 0, summary: problems.length === 0 ? `pybal ${check.lvs_service}: ${members.length} ${check.group} hosts enabled/up on ${views.length} LVS` : `pybal: ${problems.join('; ')}` };
       }
-      case 'traffic-moved': {
-        // No per-LVS-service request rate exists for bare metal: IPVS's active connections on each service's port are what production has.
-        const connections = (lvsService: string) => this.deps.health.lvsConnections({ dc, lvs_service: lvsService, port: this.deps.inventory.lvsService(lvsService).port });
-        const [to, from] = await Promise.all([connections(check.to), connections(check.from)]);
-        if (to.kind === 'no-data') return { ok: false, inconclusive: true, summary: `no IPVS connection count for ${check.to} (${to.reason})` };
-        const leftOnFrom = from.kind === 'value' ? from.value : 0;
-        const ok = to.value > 0 && leftOnFrom < to.value * 0.01;
-        return { ok, summary: `${check.to}: ${to.value.toFixed(0)} active connections, ${check.from}: ${leftOnFrom.toFixed(0)} (IPVS on the LVS hosts)` };
-      }
+      case 'traffic-moved':
+        return checkTrafficMoved(this.deps, dc, check, context);
       case 'release-ready': {
         const status = await this.deps.helm.rolloutStatus({ env: dc });
         if (status.dryRun) return { ok: true, summary: 'dry-run' };
@@ -155,8 +150,10 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
         const workers = context.pooled.get(check.group) ?? [];
         if (workers.length === 0) return { ok: false, summary: `no ${check.group} worker is pooled in ${check.lvs_service}` };
         // vip_attempts per worker too: each worker on its own address is a target like the VIP.
-        const report = await this.probeWorkers({ dc, lvsService: check.lvs_service, workers, attempts: attemptsWithinLimit(workers.length, probes.vip_attempts) });
-        return realTrafficOutcome(report, { minRequestRate: context.minRequestRate });
+        const read = async (): Promise<CheckOutcome> =>
+          realTrafficOutcome(await this.probeWorkers({ dc, lvsService: check.lvs_service, workers, attempts: attemptsWithinLimit(workers.length, probes.vip_attempts) }), { minRequestRate: context.minRequestRate });
+        const scaled = context.planMs ?? ((seconds: number) => seconds * 1000);
+        return settle(read, { withinMs: scaled(check.settle_seconds), everyMs: scaled(15), mayChange: (outcome) => outcome.inconclusive === true });
       }
       default:
         return check satisfies never;

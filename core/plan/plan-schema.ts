@@ -17,11 +17,15 @@ export const checkSchema = z.discriminatedUnion('check', [
   /** pybal on every LVS host lists the group's pooled hosts as enabled and up. */
   z.strictObject({ check: z.literal('pybal-pool'), lvs_service: slug, group: slug }),
   /** The CDN sends its traffic to `to` and no longer to `from`, with no rise in 5xx. */
-  z.strictObject({ check: z.literal('traffic-moved'), from: slug, to: slug }),
+  // ATS keeps idle origin connections open after a reload (keep_alive_no_activity_timeout_out, 120 s by
+  // default), so the old port drains over minutes: the check waits up to settle_seconds for it.
+  z.strictObject({ check: z.literal('traffic-moved'), from: slug, to: slug, settle_seconds: z.number().min(0).max(3600).default(180) }),
   /** The release's pods are all ready and the NodePorts answer real requests on workers. */
   z.strictObject({ check: z.literal('release-ready') }),
   /** Workers pooled so far served real requests through the VIP path: probes plus metrics. */
-  z.strictObject({ check: z.literal('real-traffic'), lvs_service: slug, group: slug }),
+  // Prometheus scrapes once a minute in production: a worker pooled a second ago has no rate yet, so
+  // an inconclusive read (no metrics, no traffic yet) is taken again for up to settle_seconds.
+  z.strictObject({ check: z.literal('real-traffic'), lvs_service: slug, group: slug, settle_seconds: z.number().min(0).max(3600).default(120) }),
 ]);
 export type Check = z.infer<typeof checkSchema>;
 

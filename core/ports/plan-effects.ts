@@ -31,6 +31,8 @@ export interface CheckContext {
   pooled: ReadonlyMap<string, readonly string[]>;
   /** The step's analysis floor (req/s on k8s): less proves nothing. Absent: any traffic counts. */
   minRequestRate?: number;
+  /** Plan seconds as milliseconds of this run (a rehearsal's time_scale), for checks that wait. */
+  planMs?: (seconds: number) => number;
 }
 
 /**

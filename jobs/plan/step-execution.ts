@@ -222,7 +222,7 @@ export class StepExecution {
     const outcomes: CheckOutcome[] = [];
     for (const check of here.step.verify) {
       const lvsService = 'lvs_service' in check ? check.lvs_service : context.lvsServiceOf(here.step);
-      outcomes.push(await context.effects.runCheck(check, { dc: here.dc, pooled: await context.pooledByGroup(here.dc, lvsService), minRequestRate: context.analysisFor(here.step).min_request_rate }));
+      outcomes.push(await context.effects.runCheck(check, { dc: here.dc, pooled: await context.pooledByGroup(here.dc, lvsService), minRequestRate: context.analysisFor(here.step).min_request_rate, planMs: (seconds) => context.scaled(seconds) }));
     }
     return outcomes;
   }

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HaproxyRuntime } from './haproxy-runtime.js';
 
@@ -33,6 +33,7 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
   if (!existsSync(binary)) throw new Error(`The lab's load balancer needs HAProxy at ${binary} and found none: apt-get install haproxy; npm run test:all does it.`);
   const configFile = join(options.dir, `haproxy-${options.name}.cfg`);
   const socketPath = join(options.dir, `haproxy-${options.name}.sock`);
+  await mkdir(options.dir, { recursive: true });
   await writeFile(configFile, options.config(socketPath), { mode: 0o600 });
   const check = spawnSync(binary, ['-c', '-q', '-f', configFile], { encoding: 'utf8', timeout: 10_000 });
   if (check.status !== 0) throw new Error(`HAProxy rejected ${configFile}:\n${check.stdout}${check.stderr}`);

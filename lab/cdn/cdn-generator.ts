@@ -22,6 +22,8 @@ export interface CdnGeneratorOptions {
   target: () => CdnTarget;
   ratePerSecond: number;
   timeoutMs?: number;
+  /** Idle keep-alive connections close after this (ATS: 120 s); the lab default is 1.5 s. */
+  idleTimeoutMs?: number;
   maxSockets?: number;
   metricsPort?: number;
   /** The `backend` label: the mapping's host name, not the VIP. */
@@ -53,7 +55,9 @@ export async function startCdnGenerator(options: CdnGeneratorOptions): Promise<C
     registry: metrics.registry,
     what: `${options.cache.fqdn} mtail`,
   });
-  const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  // Idle origin connections close after a while, as ATS's keep_alive_no_activity_timeout_out does
+  // (120 s in production, scaled down here): after the CDN moves port, the old one drains.
+  const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: options.idleTimeoutMs ?? 1500 });
   const tally = emptyTally();
   const pending = new Set<() => void>();
   // Past this many waiting requests a hung backend would only grow the queue: skip and count.

@@ -174,7 +174,7 @@ describe('ProductionEffects runCheck real-traffic', () => {
       pybal: { readPool: notInThisCheck('pybal'), confirmApplied: notInThisCheck('pybal') },
       cookbooks: { describe: () => 'cookbook', run: notInThisCheck('cookbooks') },
     });
-    const check = { check: 'real-traffic', lvs_service: LVS, group: 'wikikube' } as const;
+    const check = { check: 'real-traffic', lvs_service: LVS, group: 'wikikube', settle_seconds: 0 } as const;
 
     expect(await effects.runCheck(check, { dc: 'eqiad', pooled: new Map([['wikikube', [W1]]]) })).toEqual({
       ok: true,

@@ -19,7 +19,7 @@ import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../he
 const LVS = 'kartotherian-k8s-ssl';
 const W1 = 'wikikube-worker1001.eqiad.wmnet';
 const W2 = 'wikikube-worker1002.eqiad.wmnet';
-const REAL_TRAFFIC = { check: 'real-traffic', lvs_service: LVS, group: 'wikikube' } as const;
+const REAL_TRAFFIC = { check: 'real-traffic', lvs_service: LVS, group: 'wikikube', settle_seconds: 0 } as const;
 
 let redis: Redis;
 let config: Config;

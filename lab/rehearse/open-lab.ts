@@ -1,0 +1,80 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_CONFIG_PATH, parseConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { startLoadBalancer } from '../balancer/start-load-balancer.js';
+import { startLab, type Lab, type LabOptions } from '../lab.js';
+import { shQuote, writeLabBin } from '../stand-ins/bin-dir.js';
+import { writeTopologyFile } from '../stand-ins/topology-file.js';
+import { labTopology, type LabTopology } from '../topology.js';
+import { labBotConfig } from './lab-bot-config.js';
+
+export interface OpenLabOptions extends Omit<LabOptions, 'topology' | 'startLoadBalancer'> {
+  /** The config whose service and plan the lab is built from (config/kartotherian.yaml). */
+  configPath?: string;
+  /** Plan time scale for the bot (1 = production's soaks). */
+  timeScale?: number;
+  /** Redis prefix for the bot, so a rehearsal never shares state with another run. */
+  prefix?: string;
+  window?: string;
+  /** Moves the topology's addresses, for tests that must not collide with another lab on this machine. */
+  topology?: (topology: LabTopology) => LabTopology;
+}
+
+export interface OpenLab {
+  readonly lab: Lab;
+  /** The bot's config for this lab, on disk and parsed. */
+  readonly configPath: string;
+  readonly config: Config;
+  /** Put first on the bot's PATH: the stand-in cumin, helmfile, kubectl, cookbook and sudo. */
+  readonly binDir: string;
+  /** The one command that starts the bot against the lab, for a shell. */
+  readonly command: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The lab with everything the bot needs to run against it unchanged: the real balancer and pybal
+ * monitors, the topology file and stand-in tools, and a config whose backends are production's.
+ */
+export async function openLab(options: OpenLabOptions = {}): Promise<OpenLab> {
+  const baseConfigPath = options.configPath ?? DEFAULT_CONFIG_PATH;
+  const base = parse(await readFile(baseConfigPath, 'utf8')) as Record<string, unknown>;
+  const shipped = parseConfig(stringify(base), baseConfigPath);
+  const built = labTopology(shipped);
+  const topology = options.topology === undefined ? built : options.topology(built);
+  const plan = shipped.plans[topology.service];
+  if (plan === undefined) throw new Error(`${baseConfigPath} has no plan for ${topology.service}`);
+  const { configPath: _c, timeScale = 0.01, prefix = 'cutover-lab', window, topology: _t, ...labOptions } = options;
+  const lab = await startLab({ ...labOptions, topology, startLoadBalancer });
+  try {
+    const topologyFile = join(lab.dir, 'topology.json');
+    await writeTopologyFile(topologyFile, topology);
+    const binDir = await writeLabBin(join(lab.dir, 'bin'), { url: lab.controlUrl, topologyFile });
+    const releaseDir = join(lab.dir, 'deployment-charts', 'helmfile.d', 'services', topology.service);
+    await mkdir(releaseDir, { recursive: true });
+    const data = labBotConfig({
+      topology,
+      base,
+      etcdUrl: lab.etcdUrl,
+      prometheusUrl: lab.prometheusUrl,
+      caPem: await readFile(lab.caFile, 'utf8'),
+      planFile: join(dirname(baseConfigPath), plan.file),
+      releaseDir,
+      stateDir: join(lab.dir, 'bot-state'),
+      timeScale,
+      prefix,
+      ...(window === undefined ? {} : { window }),
+    });
+    const configPath = join(lab.dir, 'cutover-lab.yaml');
+    const text = `# cutover against the lab in ${lab.dir}: production backends, lab addresses (network.resolve).\n${stringify(data)}`;
+    await writeFile(configPath, text);
+    const config = parseConfig(text, configPath);
+    const command = `PATH=${shQuote(binDir)}${delimiter}"$PATH" npm start -- --config ${shQuote(configPath)}`;
+    return { lab, configPath, config, binDir, command, stop: () => lab.stop() };
+  } catch (error) {
+    await lab.stop();
+    throw error;
+  }
+}
