@@ -62,7 +62,7 @@ export class LabState {
     switch (host.role) {
       case 'maps': {
         const opened = await this.mapsHost(fqdn).openAddedPort();
-        return opened ? [`nginx: tlsproxy::localssl listens on ${this.cdnTo.port}`] : [];
+        return opened ? [`Profile::Maps::Tlsproxy/Tlsproxy::Localssl[${this.topology.service}-${this.cdnTo.port}]/Nginx::Site[${this.topology.service}-${this.cdnTo.port}]/File[/etc/nginx/sites-enabled/${this.topology.service}-${this.cdnTo.port}]/ensure: defined content as '{md5}4b5a6978'`] : [];
       }
       case 'lvs': {
         const services = this.lvsServices.get(fqdn) ?? [];
@@ -70,12 +70,13 @@ export class LabState {
         const next = [...services, this.cdnTo.name];
         this.options.loadBalancer.configureServices(fqdn, next);
         this.lvsServices.set(fqdn, next);
-        return [`pybal.conf: [${this.cdnTo.name}_${this.cdnTo.port}] added (takes effect on pybal restart)`];
+        // pybal reads its new section only when restarted: the puppet run just writes the file.
+        return [`Profile::Pybal/File[/etc/pybal/pybal.conf]/content: content changed '{md5}0f1e2d3c' to '{md5}7c6b5a49'`];
       }
       case 'cache': {
         if (this.cdnPort(fqdn) === this.cdnTo.port) return [];
         this.atsPort.set(fqdn, this.cdnTo.port);
-        return [`ATS: ${this.topology.publicName} -> https://${this.topology.service}.discovery.wmnet:${this.cdnTo.port}`];
+        return [`Profile::Trafficserver::Backend/Trafficserver::Remap[${this.topology.publicName}]/File[/etc/trafficserver/remap.config]/content: content changed '{md5}1a2b3c4d' to '{md5}5e6f7a8b'`];
       }
       case 'worker':
         // The workers' puppet (realserver pools, the VIP on loopback) is not modelled: nothing changes.

@@ -22,7 +22,7 @@ import { readHealth } from './read-health.js';
 import type { ProductionSettings } from './settings.js';
 import { vipProbeRequest } from './vip-request.js';
 import { checkTrafficMoved } from './traffic-moved.js';
-import { settle } from './settle.js';
+import { settle, settleWindow } from './settle.js';
 
 export interface ProductionEffectsDeps {
   inventory: Inventory;
@@ -153,7 +153,7 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
         const read = async (): Promise<CheckOutcome> =>
           realTrafficOutcome(await this.probeWorkers({ dc, lvsService: check.lvs_service, workers, attempts: attemptsWithinLimit(workers.length, probes.vip_attempts) }), { minRequestRate: context.minRequestRate });
         const scaled = context.planMs ?? ((seconds: number) => seconds * 1000);
-        return settle(read, { withinMs: scaled(check.settle_seconds), everyMs: scaled(15), mayChange: (outcome) => outcome.inconclusive === true });
+        return settle(read, { withinMs: settleWindow(check.settle_seconds, scaled), everyMs: Math.max(scaled(15), 1000), mayChange: (outcome) => outcome.inconclusive === true });
       }
       default:
         return check satisfies never;

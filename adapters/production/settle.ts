@@ -1,8 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CheckOutcome } from '../../core/ports/plan-effects.js';
 
+/**
+ * Scrapes, ATS's idle timeouts and pybal's checks keep their own clocks when a rehearsal scales the
+ * plan's: a wait the plan asks for is never shorter than this, unless it asks for none at all.
+ */
+export const WORLD_CLOCK_FLOOR_MS = 10_000;
+
+/** A plan wait in ms of this run: scaled, but not below the world's own clock. */
+export function settleWindow(settleSeconds: number, scaled: (seconds: number) => number): number {
+  return settleSeconds === 0 ? 0 : Math.max(scaled(settleSeconds), WORLD_CLOCK_FLOOR_MS);
+}
+
 export interface SettleOptions {
-  /** How long to keep reading, in ms of this run (already scaled by the plan's time_scale). */
+  /** How long to keep reading, in ms of this run (see settleWindow). */
   withinMs: number;
   /** Between reads. */
   everyMs: number;

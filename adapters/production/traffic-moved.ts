@@ -2,7 +2,7 @@ import type { Inventory } from '../../core/inventory.js';
 import type { Check } from '../../core/plan/plan-schema.js';
 import type { CheckContext, CheckOutcome } from '../../core/ports/plan-effects.js';
 import type { HealthReader } from '../metrics/health-reader.js';
-import { settle } from './settle.js';
+import { settle, settleWindow } from './settle.js';
 
 type TrafficMoved = Extract<Check, { check: 'traffic-moved' }>;
 
@@ -27,6 +27,6 @@ export async function checkTrafficMoved(
     const ok = to.value > 0 && leftOnFrom < to.value * 0.01;
     return { ok, summary: `${check.to}: ${to.value.toFixed(0)} active connections, ${check.from}: ${leftOnFrom.toFixed(0)} (IPVS on the LVS hosts)` };
   };
-  const outcome = await settle(read, { withinMs: scaled(check.settle_seconds), everyMs: scaled(5), mayChange: (result) => !result.ok, ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }) });
+  const outcome = await settle(read, { withinMs: settleWindow(check.settle_seconds, scaled), everyMs: Math.max(scaled(5), 500), mayChange: (result) => !result.ok, ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }) });
   return outcome.ok || outcome.inconclusive === true ? outcome : { ...outcome, summary: `${outcome.summary}; not drained within ${check.settle_seconds} s (plan time)` };
 }
