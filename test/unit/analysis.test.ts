@@ -31,7 +31,7 @@ describe('analyse', () => {
     });
   });
 
-  it('does not judge the ratio under 100 ms, where envoy's buckets and the exact probe times differ by measurement alone', () => {
+  it("does not judge the ratio under 100 ms, where envoy's buckets and the exact probe times differ by measurement alone", () => {
     const fast: Baseline = { ...sample, p99Seconds: 0.021 };
     expect(analyse({ ...healthy, p99Seconds: value(0.048) }, fast, settings).kind).toBe('pass');
     expect(analyse({ ...healthy, p99Seconds: value(0.15) }, fast, settings)).toMatchObject({ kind: 'fail', reasons: ["p99 150ms is 7.1× bare metal's probe sample 21ms (max 2×)"] });
