@@ -23,6 +23,8 @@ import type { ProductionSettings } from './settings.js';
 import { vipProbeRequest } from './vip-request.js';
 import { checkTrafficMoved } from './traffic-moved.js';
 import { settle, settleWindow } from './settle.js';
+import { Recent } from './recent.js';
+import type { Baseline } from '../../core/plan/baseline.js';
 
 export interface ProductionEffectsDeps {
   inventory: Inventory;
@@ -44,6 +46,8 @@ export interface ProductionEffectsDeps {
 export class ProductionEffects implements PlanEffects, PoolObserver, RealTrafficProber {
   readonly kind = 'production';
   private readonly realTraffic: ProductionRealTraffic;
+  /** The bare-metal probe sample, shared by every health read within 15 s. */
+  private readonly baselines = new Recent<Baseline>(15_000);
 
   constructor(private readonly deps: ProductionEffectsDeps) {
     this.realTraffic = new ProductionRealTraffic(deps);
@@ -161,7 +165,7 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
   }
 
   async health({ dc, lvsService }: { dc: string; lvsService: string }): Promise<HealthSnapshot> {
-    return readHealth({ reader: this.deps.health, inventory: this.deps.inventory, window: this.deps.settings.window, probes: { settings: this.deps.settings, prober: this.deps.prober } }, { dc, lvsService });
+    return readHealth({ reader: this.deps.health, inventory: this.deps.inventory, window: this.deps.settings.window, probes: { settings: this.deps.settings, prober: this.deps.prober }, recent: this.baselines }, { dc, lvsService });
   }
 
   async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {

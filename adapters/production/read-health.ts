@@ -2,7 +2,8 @@ import type { Inventory } from '../../core/inventory.js';
 import type { HealthReader } from '../metrics/health-reader.js';
 import type { HealthSnapshot } from '../../core/ports/plan-effects.js';
 import type { Prober } from '../probes/prober.js';
-import { noBaseline } from '../../core/plan/baseline.js';
+import { noBaseline, type Baseline } from '../../core/plan/baseline.js';
+import type { Recent } from './recent.js';
 import { probeBareMetal } from './bare-metal-baseline.js';
 import type { ProductionSettings } from './settings.js';
 
@@ -11,7 +12,7 @@ import type { ProductionSettings } from './settings.js';
  * own probe sample, k8s's share from IPVS connections to the DC's workers, and the CDN's view.
  */
 export async function readHealth(
-  deps: { reader: HealthReader; inventory: Inventory; window: string; probes?: { settings: ProductionSettings; prober: Prober } },
+  deps: { reader: HealthReader; inventory: Inventory; window: string; probes?: { settings: ProductionSettings; prober: Prober }; recent?: Recent<Baseline> },
   args: { dc: string; lvsService: string },
 ): Promise<HealthSnapshot> {
   const { reader, inventory, window, probes } = deps;
@@ -19,7 +20,9 @@ export async function readHealth(
   const workers = inventory.members(lvsService, dc).filter((host) => host.kind === 'k8s-worker').map((host) => host.fqdn);
   const [k8s, baseline, service] = await Promise.all([
     reader.groupHealth({ dc, group: 'k8s', window, lvs_service: lvsService }),
-    probes === undefined ? noBaseline('bare metal is not probed without backends.production.probes') : probeBareMetal({ inventory, ...probes }, { dc, lvsService }),
+    probes === undefined
+      ? noBaseline('bare metal is not probed without backends.production.probes')
+      : sample(deps.recent, `${dc}/${lvsService}`, () => probeBareMetal({ inventory, ...probes }, { dc, lvsService })),
     reader.serviceHealth({ dc, window, lvs_service: lvsService, port: inventory.lvsService(lvsService).port, workers }),
   ]);
   return {
@@ -28,4 +31,8 @@ export async function readHealth(
     k8sShare: service.k8sTrafficShare,
     cdn: service.cdn,
   };
+}
+
+function sample(recent: Recent<Baseline> | undefined, key: string, load: () => Promise<Baseline>): Promise<Baseline> {
+  return recent === undefined ? load() : recent.get(key, load);
 }
