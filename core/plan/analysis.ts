@@ -33,6 +33,12 @@ export const analysisSettingsSchema = z.strictObject({
        * so tens of milliseconds apart is measurement, not regression (seen on the lab: 48 vs 21 ms).
        */
       ratio_applies_above: z.number().min(0).default(0.1),
+      /**
+       * The k8s p99 comes from envoy's histogram (these bounds, in seconds: production-metrics.md),
+       * read by histogram_quantile between two bounds; the probe sample's p99 is exact. Like is
+       * compared with like: the sample's p99 is taken at the bound envoy would have counted it under.
+       */
+      k8s_buckets: z.array(z.number().positive()).min(1).default([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]),
       on_no_data: noDataPolicySchema.default('pause'),
     })
     .prefault({}),
@@ -85,9 +91,11 @@ export function analyse(k8s: GroupReadings, baseline: Baseline, settings: Analys
   judge('p99', k8s.p99Seconds, settings.p99_seconds.on_no_data, (value) => {
     const shown = show(k8s.p99Seconds, seconds);
     if (value > settings.p99_seconds.max) return `p99 ${shown} > max ${seconds(settings.p99_seconds.max)}`;
-    const baseP99 = base?.p99Seconds;
-    if (baseP99 !== undefined && baseP99 > 0 && value > settings.p99_seconds.ratio_applies_above && value / baseP99 > settings.p99_seconds.max_ratio_to_baseline) {
-      return `p99 ${shown} is ${(value / baseP99).toFixed(1)}× bare metal's probe sample ${seconds(baseP99)} (max ${settings.p99_seconds.max_ratio_to_baseline}×)`;
+    const exact = base?.p99Seconds;
+    const baseP99 = exact === undefined ? undefined : asBucketed(exact, settings.p99_seconds.k8s_buckets);
+    if (exact !== undefined && baseP99 !== undefined && baseP99 > 0 && value > settings.p99_seconds.ratio_applies_above && value / baseP99 > settings.p99_seconds.max_ratio_to_baseline) {
+      const bucketed = baseP99 === exact ? '' : ` (≤${seconds(baseP99)} in envoy's buckets)`;
+      return `p99 ${shown} is ${(value / baseP99).toFixed(1)}× bare metal's probe sample ${seconds(exact)}${bucketed} (max ${settings.p99_seconds.max_ratio_to_baseline}×)`;
     }
     return undefined;
   });
@@ -126,4 +134,9 @@ export const seconds = formatSeconds;
 
 export function rate(value: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} req/s`;
+}
+
+/** Where envoy's histogram would have counted a latency: the smallest bound at or above it. */
+function asBucketed(value: number, bounds: readonly number[]): number {
+  return [...bounds].sort((a, b) => a - b).find((bound) => bound >= value) ?? value;
 }

@@ -25,16 +25,22 @@ describe('analyse', () => {
   });
 
   it('fails when p99 regresses against bare metal even under the absolute limit', () => {
-    expect(analyse({ ...healthy, p99Seconds: value(0.9) }, sample, settings)).toMatchObject({
+    expect(analyse({ ...healthy, p99Seconds: value(1.2) }, sample, settings)).toMatchObject({
       kind: 'fail',
-      reasons: ["p99 900ms is 3.0× bare metal's probe sample 300ms (max 2×)"],
+      reasons: ["p99 1.20s is 2.4× bare metal's probe sample 300ms (≤500ms in envoy's buckets) (max 2×)"],
     });
+  });
+
+  it('compares the exact probe p99 at the envoy bucket bound it would have been counted under', () => {
+    const sampled: Baseline = { ...sample, p99Seconds: 0.11 };
+    expect(analyse({ ...healthy, p99Seconds: value(0.351) }, sampled, settings).kind).toBe('pass');
+    expect(analyse({ ...healthy, p99Seconds: value(0.6) }, sampled, settings)).toMatchObject({ kind: 'fail', reasons: ["p99 600ms is 2.4× bare metal's probe sample 110ms (≤250ms in envoy's buckets) (max 2×)"] });
   });
 
   it("does not judge the ratio under 100 ms, where envoy's buckets and the exact probe times differ by measurement alone", () => {
     const fast: Baseline = { ...sample, p99Seconds: 0.021 };
     expect(analyse({ ...healthy, p99Seconds: value(0.048) }, fast, settings).kind).toBe('pass');
-    expect(analyse({ ...healthy, p99Seconds: value(0.15) }, fast, settings)).toMatchObject({ kind: 'fail', reasons: ["p99 150ms is 7.1× bare metal's probe sample 21ms (max 2×)"] });
+    expect(analyse({ ...healthy, p99Seconds: value(0.15) }, fast, settings)).toMatchObject({ kind: 'fail', reasons: ["p99 150ms is 6.0× bare metal's probe sample 21ms (≤25ms in envoy's buckets) (max 2×)"] });
   });
 
   it('treats missing data as inconclusive by default, never as a pass', () => {
