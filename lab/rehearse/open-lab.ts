@@ -9,6 +9,7 @@ import { shQuote, writeLabBin } from '../stand-ins/bin-dir.js';
 import { writeTopologyFile } from '../stand-ins/topology-file.js';
 import { labTopology, type LabTopology } from '../topology.js';
 import { labBotConfig } from './lab-bot-config.js';
+import { deepMerge } from '../../config/deep-merge.js';
 
 export interface OpenLabOptions extends Omit<LabOptions, 'topology' | 'startLoadBalancer'> {
   /** The config whose service and plan the lab is built from (config/kartotherian.yaml). */
@@ -18,6 +19,12 @@ export interface OpenLabOptions extends Omit<LabOptions, 'topology' | 'startLoad
   /** Redis prefix for the bot, so a rehearsal never shares state with another run. */
   prefix?: string;
   window?: string;
+  /**
+   * Laid over the plan's `analysis` in the lab's copy of the plan. The default judges a p99 ratio to
+   * bare metal only above 300 ms: the lab shares one machine's CPU with the bot and its tests, and
+   * differences below that are the machine's, not the service's.
+   */
+  analysis?: Record<string, unknown>;
   /** Moves the topology's addresses, for tests that must not collide with another lab on this machine. */
   topology?: (topology: LabTopology) => LabTopology;
 }
@@ -34,6 +41,16 @@ export interface OpenLab {
   stop(): Promise<void>;
 }
 
+const LAB_ANALYSIS = { p99_seconds: { ratio_applies_above: 0.3 } };
+
+/** The shipped plan with the lab's analysis laid over it, key by key. */
+async function writeLabPlan(from: string, to: string, analysis: Record<string, unknown>): Promise<string> {
+  const plan = parse(await readFile(from, 'utf8')) as Record<string, unknown>;
+  plan['analysis'] = deepMerge((plan['analysis'] ?? {}), analysis);
+  await writeFile(to, `# ${from} with the lab's analysis (lab/rehearse/open-lab.ts)\n${stringify(plan)}`);
+  return to;
+}
+
 /**
  * The lab with everything the bot needs to run against it unchanged: the real balancer and pybal
  * monitors, the topology file and stand-in tools, and a config whose backends are production's.
@@ -46,7 +63,7 @@ export async function openLab(options: OpenLabOptions = {}): Promise<OpenLab> {
   const topology = options.topology === undefined ? built : options.topology(built);
   const plan = shipped.plans[topology.service];
   if (plan === undefined) throw new Error(`${baseConfigPath} has no plan for ${topology.service}`);
-  const { configPath: _c, timeScale = 0.01, prefix = 'cutover-lab', window, topology: _t, ...labOptions } = options;
+  const { configPath: _c, timeScale = 0.01, prefix = 'cutover-lab', window, topology: _t, analysis = LAB_ANALYSIS, ...labOptions } = options;
   const lab = await startLab({ ...labOptions, topology, startLoadBalancer });
   try {
     const topologyFile = join(lab.dir, 'topology.json');
@@ -60,7 +77,7 @@ export async function openLab(options: OpenLabOptions = {}): Promise<OpenLab> {
       etcdUrl: lab.etcdUrl,
       prometheusUrl: lab.prometheusUrl,
       caPem: await readFile(lab.caFile, 'utf8'),
-      planFile: join(dirname(baseConfigPath), plan.file),
+      planFile: await writeLabPlan(join(dirname(baseConfigPath), plan.file), join(lab.dir, 'plan.yaml'), analysis),
       releaseDir,
       stateDir: join(lab.dir, 'bot-state'),
       timeScale,
