@@ -9,6 +9,7 @@ import { benchRollback } from './rollback.js';
 import { benchAirtime } from './airtime.js';
 import { benchStatus1000 } from './status-1000.js';
 import { benchGuardReaction } from './guard-reaction.js';
+import { benchLab } from './pool-lab.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -22,6 +23,8 @@ const BENCHES: Bench[] = [
   { name: 'rollback', run: benchRollback },
   { name: 'status 1000', run: benchStatus1000 },
   { name: 'guard reaction', run: benchGuardReaction },
+  // Rows 9 and 10 share one lab (real etcd, HAProxy, pybal monitors, TLS servers); needs root.
+  { name: 'lab pool and wave', run: benchLab },
 ];
 
 async function main(): Promise<void> {
