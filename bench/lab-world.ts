@@ -191,3 +191,13 @@ export async function etcdIndex(url: string, key: string): Promise<number> {
 function fail(message: string): never {
   throw new Error(message);
 }
+
+/** The promise's value, or undefined after `ms`; the timer is cleared either way, so it never holds the process open. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

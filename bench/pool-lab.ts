@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { formatConftoolValue } from '../adapters/conftool/conftool-value.js';
 import { startBenchBot, sleep, SERVICE, type BenchBot } from './harness.js';
-import { balancing, etcdIndex, openBenchLab, watchEtcd, type BenchLab, type PybalServer } from './lab-world.js';
+import { balancing, etcdIndex, within, openBenchLab, watchEtcd, type BenchLab, type PybalServer } from './lab-world.js';
 import { summarize } from './stats.js';
 import type { Row } from './table.js';
 import { benchWaveLab } from './wave-lab.js';
@@ -68,7 +68,7 @@ async function poolRows(lab: BenchLab, redis: Redis, setupSeconds: number): Prom
     row('done', '✅ result', `${from}the bot's "✅ done … read back and verified" reaches the transport (production backends, guard's first real requests included)`),
     row('pybal', 'pybal /pools', `${from}the primary LVS monitor's /pools/kartotherian-k8s-ssl_6543 says enabled and pooled (HTTP polled ~5 ms)`),
     row('haproxy', 'HAProxy ready', `${from}HAProxy's show stat has it out of MAINT at weight > 0 (runtime socket polled ~5 ms)`),
-    row('traffic', 'first session', `${from}its session total (stot) rises: the CDN generator's 40 req/s in eqiad, keep-alive connections, 6 maps + 1 worker at weight 10`),
+    row('traffic', 'first session', `${from}its session total (stot) rises. HAProxy, like IPVS, balances connections: the CDN's keep-alive agents (40 req/s over 2 caches, idle close 1.5 s) must open one, or the guard's VIP probe lands on it; 6 maps + 1 worker at weight 10`),
     { row: '9 lab raw etcd PUT+GET', ...bare, unit: 'ms', notes: `the lab's etcd (4 pybal watchers on it), a key outside the pools: one v2 PUT and one quorum GET, interleaved with the pools` },
     { row: '9 lab ratio HAProxy / raw', median: stage('haproxy').median / bare.median, p99: stage('haproxy').p99 / bare.p99, runs: RUNS, unit: '×', notes: 'approve → HAProxy ready over raw PUT+GET, median/median, p99/p99' },
     { row: '9 lab ratio traffic / raw', median: stage('traffic').median / bare.median, p99: stage('traffic').p99 / bare.p99, runs: RUNS, unit: '×', notes: `approve → first session over raw PUT+GET; lab start + preparation took ${setupSeconds.toFixed(0)} s, untimed` },
@@ -107,7 +107,7 @@ async function poolOnce(lab: BenchLab, bench: BenchBot, fqdn: string): Promise<S
     }
     const result = await done;
     if (!result.message.text.includes('read back and verified')) throw new Error(`bench: unexpected result: ${result.message.text}`);
-    const written = await Promise.race([etcd, sleep(STAGE_TIMEOUT_MS).then(() => undefined)]);
+    const written = await within(etcd, STAGE_TIMEOUT_MS);
     if (written === undefined) throw new Error('bench: the etcd watch never saw the write');
     return { etcd: written - start, done: result.at - start, pybal: pybal - start, haproxy: haproxy - start, traffic: traffic - start };
   } finally {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { formatConftoolValue } from '../adapters/conftool/conftool-value.js';
 import { startBenchBot, sleep, SERVICE } from './harness.js';
-import { balancing, etcdIndex, watchEtcd, type BalancedServer, type BenchLab, type PybalServer } from './lab-world.js';
+import { balancing, etcdIndex, within, watchEtcd, type BalancedServer, type BenchLab, type PybalServer } from './lab-world.js';
 import { summarize } from './stats.js';
 import type { Row } from './table.js';
 
@@ -97,7 +97,7 @@ async function waveOnce(lab: BenchLab, redis: Redis, workers: readonly string[],
       await sleep(10);
     }
     const result = await done;
-    const written = await Promise.race([etcd, sleep(TIMEOUT_MS).then(() => undefined)]);
+    const written = await within(etcd, TIMEOUT_MS);
     if (written === undefined) throw new Error('bench: the etcd watch never saw all of the wave');
     return { etcd: written - start, done: result.at - start, pybal: pybal - start, haproxy: haproxy - start };
   } finally {
