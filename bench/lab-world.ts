@@ -24,7 +24,7 @@ export const WAVE_PLAN = fileURLToPath(new URL('./plans/wave-50.yaml', import.me
 /** A clear refusal up front, instead of EACCES from a TLS server deep inside the lab's start. */
 export function requireRoot(): void {
   if (process.getuid?.() === 0) return;
-  throw new Error('the lab rows need root: the lab binds ports 443 and 6543 on 127.90.x.y addresses. Run `sudo npm run bench`, or leave them out: `npm run bench -- pool wave ack …` (names of the other rows).');
+  throw new Error('the lab rows need root: the lab binds ports 443 and 6543 on 127.90.x.y addresses. Run `sudo npm run bench`, or leave them out: `npm run bench -- airtime ack etcd rollback status guard` (the other rows).');
 }
 
 /** What HAProxy's `show stat` says of one server of the k8s backend; `stot` is its session total. */
