@@ -65,7 +65,7 @@ async function poolRows(lab: BenchLab, redis: Redis, setupSeconds: number): Prom
   const from = `!approve handed to the gateway → `;
   return [
     row('etcd', 'etcd written', `${from}an etcd v2 watch on the worker's key sees pooled=yes`),
-    row('done', '✅ result', `${from}the bot's "✅ done … read back and verified" reaches the transport (production backends: approval, BullMQ job, lock, etcd get+CAS+get, the guard's check queued not awaited, audit, delivery)`),
+    row('done', '✅ result', `${from}the bot's "✅ done … read back and verified" reaches the transport (production backends: approval, BullMQ job, lock, etcd get+CAS+get, both LVS hosts' /pools asked until they show it (pybal ✓), the guard's check queued not awaited, audit, delivery)`),
     row('pybal', 'pybal /pools', `${from}the primary LVS monitor's /pools/kartotherian-k8s-ssl_6543 says enabled and pooled (HTTP polled ~5 ms)`),
     row('haproxy', 'HAProxy ready', `${from}HAProxy's show stat has it out of MAINT at weight > 0 (runtime socket polled ~5 ms)`),
     row('traffic', 'first session', `${from}its session total (stot) rises. HAProxy, like IPVS, balances connections: the CDN's keep-alive agents (40 req/s over 2 caches, idle close 1.5 s) must open one, or the guard's VIP probe lands on it; 6 maps + 1 worker at weight 10`),
@@ -106,7 +106,7 @@ async function poolOnce(lab: BenchLab, bench: BenchBot, fqdn: string): Promise<S
       await sleep(5);
     }
     const result = await done;
-    if (!result.message.text.includes('read back and verified')) throw new Error(`bench: unexpected result: ${result.message.text}`);
+    if (!result.message.text.includes('read back and verified') || !result.message.text.includes('pybal ✓')) throw new Error(`bench: unexpected result: ${result.message.text}`);
     const written = await within(etcd, STAGE_TIMEOUT_MS);
     if (written === undefined) throw new Error('bench: the etcd watch never saw the write');
     return { etcd: written - start, done: result.at - start, pybal: pybal - start, haproxy: haproxy - start, traffic: traffic - start };
