@@ -37,6 +37,8 @@ export class SlackOutbound {
   /** Keyed by the very ref object handed to the gateway, which hands it back as replyTo: no id is invented or parsed. */
   readonly askers = new WeakMap<MessageRef, Asker>();
   readonly progress: ProgressEditor;
+  /** Messages read back that announce no request of ours (a person's message the gateway anchored on): read once. */
+  private readonly notAnnouncements = new Set<string>();
 
   constructor(private readonly options: SlackOutboundOptions) {
     const { api, outbox, timers, log } = options;
@@ -101,11 +103,15 @@ export class SlackOutbound {
   async announcement(requestId: string, at: MessageRef | undefined, urgency: Urgency): Promise<Announcement | undefined> {
     const { api, outbox, requests } = this.options;
     const known = requests.get(requestId);
-    if (known !== undefined || at === undefined || at.transport !== SLACK) return known;
+    const key = `${at?.channel ?? ''}/${at?.id ?? ''}/${requestId}`;
+    if (known !== undefined || at === undefined || at.transport !== SLACK || this.notAnnouncements.has(key)) return known;
     const stored = await outbox.run({ channel: at.channel, urgency, method: 'conversations.history', run: () => api.messageAt(at) });
-    if (stored === undefined || stored.botId === undefined) return undefined;
-    const read = readRequestBlocks(stored.blocks);
-    if (read.requestId !== requestId) return undefined;
+    const read = stored?.botId === undefined ? undefined : readRequestBlocks(stored.blocks);
+    if (read?.requestId !== requestId) {
+      this.notAnnouncements.add(key);
+      if (this.notAnnouncements.size > 1000) this.notAnnouncements.delete(this.notAnnouncements.values().next().value ?? '');
+      return undefined;
+    }
     return requests.learned(requestId, at, read.section, read.notes, read.buttons);
   }
 

@@ -40,6 +40,8 @@ export interface SlackBotOptions {
   /** Run the console transport next to Slack (cross-transport tests). */
   withConsole?: boolean;
   progressIntervalMs?: number;
+  /** Pace of Web API calls per channel; tests of behaviour other than pacing go faster than Slack's 1/s. */
+  callIntervalMs?: number;
   clientOptions?: webApi.WebClientOptions;
 }
 
@@ -59,6 +61,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     listenHost: '127.0.0.1',
     ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions }),
     ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+    callIntervalMs: options.callIntervalMs ?? 200,
   });
   const consoleIo = options.withConsole === true ? consoleStreams() : undefined;
   const bot = await startBot({
