@@ -86,13 +86,13 @@ export class SlackOutbox {
       const older = job.coalesceKey === undefined ? undefined : lane.queue.find((entry) => !entry.inFlight && entry.job.coalesceKey === job.coalesceKey);
       if (older !== undefined) {
         // Keeps its place in line, or moves up if the newer call is more urgent.
-        older.job = job as SlackCallJob<unknown>;
+        older.job = job;
         older.rank = Math.min(older.rank, rank);
         older.waiters.push(waiter);
         return;
       }
       this.seq += 1;
-      lane.queue.push({ job: job as SlackCallJob<unknown>, rank, seq: this.seq, enqueuedAt: this.options.timers.now(), failures: 0, inFlight: false, waiters: [waiter] });
+      lane.queue.push({ job: job, rank, seq: this.seq, enqueuedAt: this.options.timers.now(), failures: 0, inFlight: false, waiters: [waiter] });
       this.pump(job.channel, lane);
     });
   }

@@ -77,7 +77,8 @@ export function blockActions(options: { user: string; decision: 'approve' | 'den
 /** The request a button value names, as Slack would show it in the block the button sits in. */
 function requestIdOf(value: string): string {
   try {
-    return String((JSON.parse(value) as { requestId?: unknown }).requestId ?? 'unknown');
+    const id = (JSON.parse(value) as { requestId?: unknown }).requestId;
+    return typeof id === 'string' ? id : 'unknown';
   } catch {
     return 'unknown';
   }
