@@ -43,7 +43,7 @@ export class SlackOutbound {
   constructor(private readonly options: SlackOutboundOptions) {
     const { api, outbox, timers, log } = options;
     this.progress = new ProgressEditor({
-      post: (place, text) => outbox.run({ channel: place.channel, urgency: 'progress', method: 'chat.postMessage', run: () => api.post({ channel: place.channel, text, threadTs: place.threadTs }) }),
+      post: (place, text) => outbox.run({ channel: place.channel, urgency: 'progress', orderKey: place.orderKey, method: 'chat.postMessage', run: () => api.post({ channel: place.channel, text, threadTs: place.threadTs }) }),
       edit: (ref, text) => outbox.run({ channel: ref.channel, urgency: 'progress', method: 'chat.update', coalesceKey: `progress:${ref.id}`, run: () => api.update(ref, text) }),
       timers,
       minIntervalMs: options.progressIntervalMs,
@@ -73,7 +73,7 @@ export class SlackOutbound {
     }
     const threadTs = this.threadFor(message, asker);
     if (message.kind === 'progress' && request !== undefined && urgency !== 'safety') {
-      return this.progress.show(request.id, { channel, threadTs }, text);
+      return this.progress.show(request.id, { channel, threadTs, orderKey }, text);
     }
     // A safety alert is for everyone in the channel: broadcast from the thread, or on its own.
     const broadcast = urgency === 'safety' && threadTs !== undefined;

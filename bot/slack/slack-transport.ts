@@ -51,6 +51,9 @@ const DEFAULT_CLIENT_OPTIONS: webApi.WebClientOptions = {
   retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4_000 },
 };
 
+/** Slack allows about one call a second per channel; the margin absorbs timer and network jitter, so no two calls land within one second. */
+const CALL_INTERVAL_MS = 1_050;
+
 /**
  * Slack through Bolt: socket mode (an outbound WebSocket, no public endpoint) or the HTTP receiver.
  * In, it turns messages, the slash command, reactions and button clicks into gateway events; out,
@@ -101,7 +104,7 @@ export class SlackTransport implements ChatTransport {
     this.app = new App({ token: tokens.bot, receiver, logger, clientOptions: clientOptions(), deferInitialization: true, convoStore: false });
     this.app.error(async (error) => log('a listener failed', error));
     this.api = new SlackApi({ token: tokens.bot, clientOptions: { ...clientOptions(), logger } });
-    this.outbox = new SlackOutbox({ timers, minIntervalMs: options.callIntervalMs ?? 1_000, answerGiveUpMs: options.answerGiveUpMs ?? 120_000, log });
+    this.outbox = new SlackOutbox({ timers, minIntervalMs: options.callIntervalMs ?? CALL_INTERVAL_MS, answerGiveUpMs: options.answerGiveUpMs ?? 120_000, log });
     const people = new Map(Object.entries(options.config.people).flatMap(([name, person]) => (person.slack === undefined ? [] : [[name, person.slack] as const])));
     this.out = new SlackOutbound({ api: this.api, outbox: this.outbox, requests: this.requests, people, timers, progressIntervalMs: options.progressIntervalMs ?? 2_000, log });
   }
