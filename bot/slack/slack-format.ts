@@ -30,7 +30,7 @@ export function slackFormat(text: string, options: FormatOptions = {}): string {
 /** `{"pooled": "yes"}` and the like: an object with a quoted key. */
 const JSON_LIKE = /\{\s*"[^{}]*(?:\{[^{}]*\}[^{}]*)*\}/g;
 /** `!approve r7k2`, `!kartotherian pool wikikube1001 --reason x`: up to a separator or a joining word. */
-const COMMAND = /(?<![\w`])![a-z][a-z-]*(?: (?!(?:or|and|then|to)\b)[^\s·;,()`]+(?<![.:]))*/g;
+const COMMAND = /(?<=^|[\s"'(])![a-z][a-z-]*(?: (?!(?:or|and|then|to)\b)[^\s·;,()`]+(?<![.:]))*/g;
 /** maps1005, wikikube-worker1001.eqiad.wmnet: a name with a 3-4 digit number, and its domain. */
 const HOST = /(?<![\w.`-])[a-z][a-z-]*\d{3,4}(?:\.[a-z0-9-]+)*(?![\w`-])/g;
 

@@ -145,8 +145,8 @@ export class SlackOutbox {
     if (lane.busy || lane.timer !== undefined) return;
     const entry = next(lane.queue);
     if (entry === undefined) {
-      this.lanes.delete(channel);
-      if (this.lanes.size === 0) for (const done of [...this.drained]) done();
+      // The lane stays (one per channel the bot talks in): its pace holds for the next call too.
+      if (this.size() === 0) for (const done of [...this.drained]) done();
       return;
     }
     const { timers } = this.options;
