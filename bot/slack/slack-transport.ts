@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the receivers, the listeners and the click check share the Bolt app and
+// the request index; outbound work lives in slack-outbound.ts, the pacing in slack-outbox.ts.
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
 import { slashCommandOf } from '../../config/cross-service.js';
