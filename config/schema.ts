@@ -214,6 +214,8 @@ const slackTransportSchema = z.strictObject({
   mode: z.enum(['socket', 'http']).default('socket'),
   /** HTTP receiver port (mode http). */
   port: z.int().min(0).max(65535).default(3000),
+  /** Address the HTTP receiver binds (mode http); loopback when absent, so only a local proxy reaches it. */
+  listen_host: z.string().min(1).max(255).optional(),
   /** Channels the bot answers in (ids like C0123ABCD); empty means wherever it is invited. */
   channels: z.array(z.string().regex(/^[CG][A-Z0-9]{2,20}$/)).default([]),
   /** Web API base URL; only tests point it elsewhere. */

@@ -16,10 +16,18 @@ export interface InboundContext {
   channels: readonly string[];
 }
 
-/** A button click, with the message the buttons sit on (a reply threads under it). */
+/** A button click, with the message the buttons sit on (a reply threads under it) and who clicked. */
 export interface ButtonClick {
   event: Extract<InboundEvent, { kind: 'button' }>;
   message: MessageRef | undefined;
+  user: string;
+}
+
+/** A slash command accepted: the event for the gateway, and who typed what (an answer names them when it is public). */
+export interface SlashCommand {
+  event: Extract<InboundEvent, { kind: 'message' }>;
+  user: string;
+  typed: string;
 }
 
 /**
@@ -72,6 +80,7 @@ export function buttonClick(body: unknown, context: InboundContext): ButtonClick
   const messageTs = actions.container?.message_ts;
   // Interactivity is not retried the way events are, but a trigger_id is unique per click.
   const deliveryId = actions.trigger_id ?? (action.action_ts === undefined ? undefined : `${actions.user.id}:${action.action_ts}`);
+  const message: MessageRef | undefined = messageTs === undefined ? undefined : { transport: SLACK, channel, id: messageTs };
   return {
     event: {
       kind: 'button',
@@ -80,8 +89,11 @@ export function buttonClick(body: unknown, context: InboundContext): ButtonClick
       requestId: value.requestId,
       actionHash: value.actionHash,
       ...(deliveryId === undefined ? {} : { deliveryId: `action:${deliveryId}` }),
+      // The answer threads under the message clicked (a refusal included), not at the channel's foot.
+      ...(message === undefined ? {} : { ref: message }),
     },
-    message: messageTs === undefined ? undefined : { transport: SLACK, channel, id: messageTs },
+    message,
+    user: actions.user.id,
   };
 }
 
@@ -89,14 +101,21 @@ export function buttonClick(body: unknown, context: InboundContext): ButtonClick
  * `/<command> status` is `!<service> status` typed in the channel, where `service` is whose
  * command it is: the command's name may differ from the service's (`slash_commands`).
  */
-export function slashCommand(body: unknown, context: InboundContext, service: string): InboundEvent | undefined {
+export function slashCommand(body: unknown, context: InboundContext, service: string): SlashCommand | undefined {
   const command = parse(slashCommandSchema, body, 'slash command');
-  if (!allowed(context, command.channel_id)) return undefined;
+  // Anyone may type a slash command in any channel or DM of the workspace, the bot invited or not:
+  // only the configured channels take them, even where messages are read wherever the bot is.
+  if (!context.channels.includes(command.channel_id)) return undefined;
+  const args = slackToPlain(command.text).trim();
   return {
-    kind: 'message',
-    text: `!${service} ${slackToPlain(command.text)}`.trim(),
-    caller: caller(context, command.user_id, command.channel_id),
-    ...(command.trigger_id === undefined ? {} : { deliveryId: `command:${command.trigger_id}` }),
+    event: {
+      kind: 'message',
+      text: `!${service} ${args}`.trim(),
+      caller: caller(context, command.user_id, command.channel_id),
+      ...(command.trigger_id === undefined ? {} : { deliveryId: `command:${command.trigger_id}` }),
+    },
+    user: command.user_id,
+    typed: `${command.command} ${args}`.trim(),
   };
 }
 

@@ -5,6 +5,8 @@ import type { Timers } from './timers.js';
 export interface ProgressPlace {
   channel: string;
   threadTs?: string | undefined;
+  /** Keeps the post in line with the other calls about its request (slack-outbox.ts). */
+  orderKey?: string | undefined;
 }
 
 export interface ProgressEditorOptions {

@@ -1,17 +1,18 @@
+// Over 300 lines on purpose: the receivers, the listeners and the click check share the Bolt app and
+// the request index; outbound work lives in slack-outbound.ts, the pacing in slack-outbox.ts.
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
 import { slashCommandOf } from '../../config/cross-service.js';
 import type { Config, SlackTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
 import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../transport.js';
-import { DECISION_ACTION, requestBlocks, settledBlocks } from './blocks.js';
-import { buttonClick, messageEvent, reactionEvent, slashCommand, SLACK, type InboundContext } from './inbound.js';
-import { ProgressEditor } from './progress-editor.js';
-import { slackReactionName } from './reaction-names.js';
+import { DECISION_ACTION } from './blocks.js';
+import { buttonClick, messageEvent, reactionEvent, slashCommand, SLACK, type ButtonClick, type InboundContext } from './inbound.js';
 import { RequestIndex } from './request-index.js';
 import { SlackApi } from './slack-api.js';
 import { boltLogger, redactSecrets, type SlackLog } from './slack-log.js';
-import { slackEscape } from './slack-text.js';
+import { SlackOutbound } from './slack-outbound.js';
+import { SlackOutbox } from './slack-outbox.js';
 import { realTimers, type Timers } from './timers.js';
 
 export interface SlackTokens {
@@ -33,8 +34,14 @@ export interface SlackTransportOptions {
   timers?: Timers;
   /** At most one edit of a progress message per this many ms. */
   progressIntervalMs?: number;
-  /** Interface the HTTP receiver listens on; all of them when absent. */
+  /** Interface the HTTP receiver listens on, over the config's `listen_host`; loopback when neither says. */
   listenHost?: string;
+  /** At least this long between two Web API calls in one channel (Slack allows about one a second). */
+  callIntervalMs?: number;
+  /** An answer or help not delivered within this long is given up; everything else is retried until Slack takes it. */
+  answerGiveUpMs?: number;
+  /** How long stop() keeps delivering what is queued before it gives up on the rest. */
+  drainTimeoutMs?: number;
   /** How long start() waits for socket mode's first connection; the client itself would retry forever. */
   connectTimeoutMs?: number;
 }
@@ -42,9 +49,12 @@ export interface SlackTransportOptions {
 const DEFAULT_CLIENT_OPTIONS: webApi.WebClientOptions = {
   // The WebClient waits forever by default; a hung call would stall the channel's whole outbox.
   timeout: 10_000,
-  // Its default retries for half an hour; the outbox retries deliveries itself, so fail soon instead.
+  // Its default retries for half an hour; the outbox (slack-outbox.ts) retries by urgency itself, so fail soon instead.
   retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4_000 },
 };
+
+/** Slack allows about one call a second per channel; the margin absorbs timer and network jitter, so no two calls land within one second. */
+const CALL_INTERVAL_MS = 1_050;
 
 /**
  * Slack through Bolt: socket mode (an outbound WebSocket, no public endpoint) or the HTTP receiver.
@@ -60,7 +70,8 @@ export class SlackTransport implements ChatTransport {
   private readonly http: HTTPReceiver | undefined;
   private readonly socket: SocketModeReceiver | undefined;
   private readonly api: SlackApi;
-  private readonly progress: ProgressEditor;
+  private readonly outbox: SlackOutbox;
+  private readonly out: SlackOutbound;
   private readonly requests = new RequestIndex();
   private readonly inflight = new Set<Promise<void>>();
   private readonly timers: Timers;
@@ -94,14 +105,10 @@ export class SlackTransport implements ChatTransport {
     // deferInitialization: auth.test runs in start(), where a refused token is an error we can report.
     this.app = new App({ token: tokens.bot, receiver, logger, clientOptions: clientOptions(), deferInitialization: true, convoStore: false });
     this.app.error(async (error) => log('a listener failed', error));
-    this.api = new SlackApi({ token: tokens.bot, clientOptions: { ...clientOptions(), logger }, timers, log });
-    this.progress = new ProgressEditor({
-      post: (place, text) => this.api.post({ channel: place.channel, text, threadTs: place.threadTs }),
-      edit: (ref, text) => this.api.update(ref, text),
-      timers,
-      minIntervalMs: options.progressIntervalMs ?? 2_000,
-      log,
-    });
+    this.api = new SlackApi({ token: tokens.bot, clientOptions: { ...clientOptions(), logger } });
+    this.outbox = new SlackOutbox({ timers, minIntervalMs: options.callIntervalMs ?? CALL_INTERVAL_MS, answerGiveUpMs: options.answerGiveUpMs ?? 120_000, log });
+    const people = new Map(Object.entries(options.config.people).flatMap(([name, person]) => (person.slack === undefined ? [] : [[name, person.slack] as const])));
+    this.out = new SlackOutbound({ api: this.api, outbox: this.outbox, requests: this.requests, people, timers, progressIntervalMs: options.progressIntervalMs ?? 2_000, log });
   }
 
   /** The HTTP receiver's port once started (useful with port 0). */
@@ -119,8 +126,8 @@ export class SlackTransport implements ChatTransport {
     }
     try {
       if (this.http !== undefined) {
-        const { port } = this.options.settings;
-        const server = await this.http.start(this.options.listenHost === undefined ? { port } : { port, host: this.options.listenHost });
+        const { port, listen_host: configured } = this.options.settings;
+        const server = await this.http.start({ port, host: this.options.listenHost ?? configured ?? '127.0.0.1' });
         this.port = (server.address() as AddressInfo).port;
       } else if (this.socket !== undefined) {
         await this.connect(this.socket);
@@ -131,35 +138,17 @@ export class SlackTransport implements ChatTransport {
     }
   }
 
-  async send(message: OutboundMessage): Promise<MessageRef | undefined> {
-    const { request } = message;
-    if (message.kind === 'request' && request?.state === 'pending') {
-      const ref = await this.api.post({ channel: message.channel, text: slackEscape(message.text), blocks: requestBlocks(message.text, { requestId: request.id, actionHash: request.actionHash }) });
-      this.requests.announced(request.id, ref, message.text);
-      return ref;
-    }
-    const threadTs = this.threadFor(message);
-    if (message.kind === 'progress' && request !== undefined) {
-      return this.progress.show(request.id, { channel: message.channel, threadTs }, slackEscape(message.text));
-    }
-    const ref = await this.api.post({ channel: message.channel, text: slackEscape(message.text), threadTs });
-    if (request !== undefined && message.kind !== 'reply') {
-      // The editor writes the final state within its interval; stop() waits for it.
-      if (message.kind !== 'request') void this.progress.finish(request.id, slackEscape(message.text));
-      await this.settle(request.id, message.text);
-    }
-    return ref;
+  send(message: OutboundMessage): Promise<MessageRef | undefined> {
+    return this.out.send(message);
   }
 
-  async react(target: MessageRef, emoji: string): Promise<void> {
-    const name = slackReactionName(emoji);
-    if (target.transport !== SLACK || name === undefined) return;
-    try {
-      await this.api.react(target, name);
-    } catch (error) {
-      // A missing mark is cosmetic; failing here would make the outbox post the result again.
-      this.options.log(`slack: could not mark ${target.channel}/${target.id} with :${name}:`, error);
-    }
+  react(target: MessageRef, emoji: string): Promise<void> {
+    return this.out.react(target, emoji);
+  }
+
+  /** Web API calls waiting in the channels' outboxes (for /readyz and tests). */
+  queued(channel?: string): number {
+    return this.outbox.size(channel);
   }
 
   async stop(): Promise<void> {
@@ -170,8 +159,16 @@ export class SlackTransport implements ChatTransport {
     } catch (error) {
       this.options.log('slack: stopping the receiver failed', error);
     }
-    await Promise.allSettled([...this.inflight]);
-    await this.progress.flush();
+    // What is queued keeps going out at the channel's pace for a while; what is left after that is
+    // given up (a worker's message stays in its queue, and is delivered after the restart).
+    const drainMs = this.options.drainTimeoutMs ?? 15_000;
+    const started = this.timers.now();
+    let timer: unknown;
+    const deadline = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, drainMs)));
+    await Promise.race([Promise.allSettled([...this.inflight]).then(() => this.out.progress.flush()), deadline]);
+    this.timers.clearTimeout(timer);
+    const abandoned = await this.outbox.drain(Math.max(0, drainMs - (this.timers.now() - started)));
+    if (abandoned > 0) this.options.log(`slack: stopped with ${abandoned} Web API call(s) undelivered`);
     this.resolveFinished();
   }
 
@@ -201,35 +198,90 @@ export class SlackTransport implements ChatTransport {
     this.app.event('reaction_removed', async ({ body, event }) => this.handOff('reaction', () => reactionEvent(body, event, context)));
     this.app.action(DECISION_ACTION, async ({ ack, body }) => {
       await ack();
-      this.handOff('button', () => {
-        const click = buttonClick(body, context);
-        if (click?.message !== undefined) this.requests.clicked(click.event.requestId, click.message);
-        return click?.event;
-      });
+      let click: ButtonClick | undefined;
+      try {
+        click = buttonClick(body, context);
+      } catch (error) {
+        this.options.log(`slack: ignored button: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      if (click === undefined) return;
+      const accepted = click;
+      this.track(this.checkClick(accepted).then((ok) => (ok ? this.handOff('button', () => this.withAsker(accepted)) : undefined)));
     });
     // One slash command per service, so /thumbor and /kartotherian each reach their own service.
     for (const service of Object.keys(this.options.config.services)) this.listenForSlashCommand(service, context);
   }
 
+  /** The click's event, with a ref the gateway hands back as replyTo: a refusal then goes to the clicker alone. */
+  private withAsker(click: ButtonClick): InboundEvent {
+    const { event, message } = click;
+    if (message === undefined) return event;
+    const ref: MessageRef = { ...message };
+    this.out.askers.set(ref, { kind: 'click', user: click.user, message });
+    return { ...event, ref };
+  }
+
+  /**
+   * A click counts only on the message that announced its request: a value naming request B on
+   * A's message (forged, or a copy of B's buttons) is refused. What this process announced it
+   * knows; after a restart the message is read back from Slack, whose blocks name their request.
+   * A message already settled keeps no live buttons, so a stale click is answered, not applied.
+   */
+  private async checkClick(click: ButtonClick): Promise<boolean> {
+    const { event, message, user } = click;
+    const refuse = async (why: string): Promise<false> => {
+      this.options.log(`slack: refused a click by ${user} on ${message?.channel ?? '?'}/${message?.id ?? '?'}: ${why}`);
+      const channel = message?.channel ?? event.caller.channel;
+      await this.out.send({ channel, text: `✖ ${why}`, kind: 'error', ...(message === undefined ? {} : { replyTo: this.withAskerRef(message, user) }) }).catch((error: unknown) => this.options.log('slack: could not answer a refused click', error));
+      return false;
+    };
+    if (message === undefined) return refuse('That button came without the message it sits on.');
+    const onMessage = this.requests.requestAt(message);
+    const announced = this.requests.messageOf(event.requestId);
+    if ((onMessage !== undefined && onMessage !== event.requestId) || (announced !== undefined && (announced.channel !== message.channel || announced.id !== message.id))) {
+      return refuse(`That button does not belong to this message; ${event.requestId} was not touched.`);
+    }
+    let entry;
+    try {
+      entry = await this.out.announcement(event.requestId, message, 'approval');
+    } catch (error) {
+      this.options.log(`slack: could not read back the message of a click on ${event.requestId}`, error);
+      return refuse(`Slack did not let me check that button just now; nothing was done. Try again, or type \`!approve ${event.requestId}\`.`);
+    }
+    if (entry === undefined) return refuse(`That button does not belong to this message; ${event.requestId} was not touched.`);
+    if (!entry.open) return refuse(`${event.requestId} is no longer waiting for a decision${entry.notes.length > 0 ? ` (${entry.notes.at(-1) ?? ''})` : ''}; this button is stale and did nothing.`);
+    return true;
+  }
+
+  private withAskerRef(message: MessageRef, user: string): MessageRef {
+    const ref: MessageRef = { ...message };
+    this.out.askers.set(ref, { kind: 'click', user, message });
+    return ref;
+  }
+
   private listenForSlashCommand(service: string, context: InboundContext): void {
     this.app.command(slashCommandOf(this.options.settings.slash_commands, service), async ({ ack, body }) => {
-      let event: InboundEvent | undefined;
+      let command: ReturnType<typeof slashCommand>;
       try {
-        event = slashCommand(body, context, service);
+        command = slashCommand(body, context, service);
       } catch (error) {
         await ack();
         this.options.log(`slack: ignored slash command: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
-      if (event === undefined) {
+      if (command === undefined) {
         // Only the person who typed it sees this; otherwise the command would vanish without a word.
         await ack({ response_type: 'ephemeral', text: 'cutover does not take commands in this channel.' });
         return;
       }
       // Slack shows an error unless the command is acknowledged within 3 s, so that comes before any work.
       await ack();
-      const accepted = event;
-      this.handOff('slash command', () => accepted);
+      // No message to reply to: a ref of our own, which the gateway hands back as replyTo, says who asked.
+      const ref: MessageRef = { transport: SLACK, channel: command.event.caller.channel, id: `command:${command.event.deliveryId ?? 'unknown'}` };
+      this.out.askers.set(ref, { kind: 'command', user: command.user, typed: command.typed });
+      const event = { ...command.event, ref };
+      this.handOff('slash command', () => event);
     });
   }
 
@@ -247,33 +299,17 @@ export class SlackTransport implements ChatTransport {
     }
     const onEvent = this.onEvent;
     if (event === undefined || onEvent === undefined || this.stopped) return;
-    const work = onEvent(event)
-      .catch((error: unknown) => this.options.log(`slack: handling a ${what} failed`, error))
-      .finally(() => this.inflight.delete(work));
+    this.track(onEvent(event).catch((error: unknown) => this.options.log(`slack: handling a ${what} failed`, error)));
+  }
+
+  /** Work stop() waits for. */
+  private track(promise: Promise<unknown>): void {
+    const work: Promise<void> = promise.then(
+      () => undefined,
+      (error: unknown) => this.options.log('slack: background work failed', error),
+    );
     this.inflight.add(work);
-  }
-
-  /**
-   * Where a message threads: under its request's announcement when this process knows it, else
-   * under what it replies to; never under a message of another channel, which Slack would refuse.
-   */
-  private threadFor(message: OutboundMessage): string | undefined {
-    const announced = message.request === undefined ? undefined : this.requests.messageOf(message.request.id);
-    for (const ref of [announced, message.replyTo]) {
-      if (ref !== undefined && ref.transport === SLACK && ref.channel === message.channel) return ref.id;
-    }
-    return undefined;
-  }
-
-  /** Once a request is decided or over, its buttons go, and the announcement says what became of it. */
-  private async settle(requestId: string, note: string): Promise<void> {
-    const announcement = this.requests.settle(requestId);
-    if (announcement === undefined) return;
-    try {
-      await this.api.update(announcement.ref, slackEscape(announcement.text), settledBlocks(announcement.text, note));
-    } catch (error) {
-      this.options.log(`slack: could not remove the buttons of ${requestId}`, error);
-    }
+    void work.finally(() => this.inflight.delete(work));
   }
 }
 

@@ -16,8 +16,14 @@ export interface SlackCall {
   at: number;
 }
 
-/** The text a call posted or set, or '' when it had none. */
+/** The text a call posted or set, as a person reads it (code-span backticks dropped), or '' when it had none. */
 export function textOf(call: SlackCall): string {
+  const text = call.params['text'];
+  return typeof text === 'string' ? text.replaceAll('`', '') : '';
+}
+
+/** The text a call posted or set, exactly as sent (mrkdwn). */
+export function rawTextOf(call: SlackCall): string {
   const text = call.params['text'];
   return typeof text === 'string' ? text : '';
 }
@@ -36,6 +42,8 @@ export class FakeSlackApi {
   private readonly rateLimits: { method: string; remaining: number; retryAfter: number }[] = [];
   private readonly failures: { method: string; error: string }[] = [];
   private readonly reactions = new Set<string>();
+  /** What chat.postMessage posted and chat.update changed, by `channel/ts`: conversations.history reads it back. */
+  readonly messages = new Map<string, { ts: string; text: unknown; blocks: unknown; bot_id: string }>();
   private readonly listeners = new Set<() => void>();
   private sequence = 0;
 
@@ -110,10 +118,21 @@ export class FakeSlackApi {
       case 'chat.postMessage': {
         this.sequence += 1;
         const ts = `1700000000.${String(this.sequence).padStart(6, '0')}`;
+        this.messages.set(`${String(params['channel'])}/${ts}`, { ts, text: params['text'], blocks: params['blocks'] ?? [], bot_id: FAKE_BOT_ID });
         return { ok: true, channel: params['channel'], ts, message: { type: 'message', text: params['text'], user: FAKE_BOT_USER, bot_id: FAKE_BOT_ID, ts } };
       }
-      case 'chat.update':
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `1700000000.9${String(this.sequence).padStart(5, '0')}` };
+      case 'chat.update': {
+        const key = `${String(params['channel'])}/${String(params['ts'])}`;
+        const stored = this.messages.get(key);
+        if (stored !== undefined) this.messages.set(key, { ...stored, text: params['text'], blocks: params['blocks'] ?? stored.blocks });
         return { ok: true, channel: params['channel'], ts: params['ts'], text: params['text'] };
+      }
+      case 'conversations.history': {
+        const stored = this.messages.get(`${String(params['channel'])}/${String(params['latest'])}`);
+        return { ok: true, messages: stored === undefined ? [] : [{ type: 'message', user: FAKE_BOT_USER, ...stored }], has_more: false };
+      }
       case 'reactions.add': {
         const key = `${String(params['channel'])}/${String(params['timestamp'])}/${String(params['name'])}`;
         if (this.reactions.has(key)) return { ok: false, error: 'already_reacted' };

@@ -40,7 +40,11 @@ export interface SlackBotOptions {
   /** Run the console transport next to Slack (cross-transport tests). */
   withConsole?: boolean;
   progressIntervalMs?: number;
+  /** Pace of Web API calls per channel; tests of behaviour other than pacing go faster than Slack's 1/s. */
+  callIntervalMs?: number;
   clientOptions?: webApi.WebClientOptions;
+  /** The same Slack across a restart: a fake Web API from an earlier bot, left running when this one stops. */
+  api?: FakeSlackApi;
 }
 
 /**
@@ -49,7 +53,7 @@ export interface SlackBotOptions {
  * the config's transports so the composition root never builds a second one.
  */
 export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot> {
-  const api = await FakeSlackApi.start();
+  const api = options.api ?? (await FakeSlackApi.start());
   const socket = options.mode === 'socket' ? await FakeSocketMode.start() : undefined;
   if (socket !== undefined) api.socketUrl = socket.url;
   const logs: string[] = [];
@@ -59,6 +63,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     listenHost: '127.0.0.1',
     ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions }),
     ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+    callIntervalMs: options.callIntervalMs ?? 200,
   });
   const consoleIo = options.withConsole === true ? consoleStreams() : undefined;
   const bot = await startBot({
@@ -82,7 +87,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     async stop() {
       await bot.stop();
       await socket?.close();
-      await api.close();
+      if (options.api === undefined) await api.close();
     },
   };
 }

@@ -58,12 +58,12 @@ export function blockActions(options: { user: string; decision: 'approve' | 'den
     trigger_id: options.triggerId ?? `${Date.now()}.${randomBytes(4).toString('hex')}`,
     team: { id: TEAM_ID, domain: 'test' },
     channel: { id: channel, name: 'ops' },
-    message: { type: 'message', ts: options.messageTs, user: 'UCUTOVER01', bot_id: 'BCUTOVER01', text: 'request' },
+    message: { type: 'message', ts: options.messageTs, user: 'UCUTOVER01', bot_id: 'BCUTOVER01', text: 'request', blocks: [{ type: 'actions', block_id: `cutover-decide-${requestIdOf(options.value)}` }] },
     response_url: 'http://127.0.0.1:9/unused',
     actions: [
       {
         action_id: options.decision === 'approve' ? 'cutover_approve' : 'cutover_deny',
-        block_id: 'cutover-decide',
+        block_id: `cutover-decide-${requestIdOf(options.value)}`,
         text: { type: 'plain_text', text: options.decision === 'approve' ? 'Approve' : 'Deny' },
         value: options.value,
         style: options.decision === 'approve' ? 'primary' : 'danger',
@@ -72,6 +72,16 @@ export function blockActions(options: { user: string; decision: 'approve' | 'den
       },
     ],
   };
+}
+
+/** The request a button value names, as Slack would show it in the block the button sits in. */
+function requestIdOf(value: string): string {
+  try {
+    const id = (JSON.parse(value) as { requestId?: unknown }).requestId;
+    return typeof id === 'string' ? id : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function slashCommand(options: { user: string; text: string; channel?: string; command?: string }): Record<string, string> {

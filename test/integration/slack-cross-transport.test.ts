@@ -45,6 +45,7 @@ describe('one bot, console and Slack at once, one identity model', () => {
     const aboutIt = slack.api.calls.slice(from).filter((call) => textOf(call).includes(`${id} done`));
     expect(aboutIt).toEqual([]);
     // The gateway anchors the request on its first Slack message, the approval, and marks it 👀 (queued).
+    await slack.api.waitFor('reactions.add', () => true, { from });
     expect(slack.api.calls.slice(from).filter((call) => call.method === 'reactions.add').map((call) => call.params)).toEqual([
       { channel: OPS_CHANNEL, timestamp: reply.response['ts'], name: 'eyes' },
     ]);

@@ -5,7 +5,8 @@ import type { MessageRef, OutboundMessage } from '../../bot/transport.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { isCutoverError } from '../../core/errors.js';
-import { FakeSlackApi, textOf, type SlackCall } from '../helpers/fake-slack-api.js';
+import { networkInterfaces } from 'node:os';
+import { FakeSlackApi, rawTextOf, textOf, type SlackCall } from '../helpers/fake-slack-api.js';
 import { APP_TOKEN, BOT_TOKEN } from '../helpers/slack-bot.js';
 import { OPS_CHANNEL, SIGNING_SECRET } from '../helpers/slack-requests.js';
 
@@ -119,6 +120,39 @@ describe('Slack outbound: 429 Retry-After, one progress message edited in place,
     expect(answered('chat.update')).toEqual([]);
     await slack.stop();
     expect(answered('chat.update').map(textOf)).toEqual(['step 2/2']);
+  });
+
+  it('binds the HTTP receiver to loopback unless the config says otherwise (listen_host)', async () => {
+    const loopback = createSlackTransport(
+      { enabled: true, mode: 'http', port: 0, channels: [], api_url: api.url, slash_commands: {} },
+      { redisUrl: 'redis://unused', logLevel: 'silent', slackBotToken: BOT_TOKEN, slackSigningSecret: SIGNING_SECRET },
+      config,
+      () => undefined,
+    );
+    transports.push(loopback);
+    await loopback.start(async () => undefined);
+    const port = loopback.httpPort ?? 0;
+    expect(port).toBeGreaterThan(0);
+    const interfaces = Object.values(networkInterfaces()).flat().filter((entry) => entry !== undefined && !entry.internal && entry.family === 'IPv4');
+    const outside = interfaces[0]?.address;
+    expect((await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: '{}' }).catch(() => undefined))?.status).toBeDefined();
+    // Not on the machine's other addresses.
+    if (outside !== undefined) expect(await fetch(`http://${outside}:${port}/slack/events`, { method: 'POST', body: '{}' }).then(() => 'answered', () => 'refused')).toBe('refused');
+  });
+
+  it('posts a safety alert in the channel as well as the request’s thread, before what waits; commands and hosts in code', async () => {
+    const slack = transport({ callIntervalMs: 300 });
+    const request = await announce(slack);
+    const answer = slack.send({ channel: OPS_CHANNEL, text: 'status: all quiet on maps1005', kind: 'reply' });
+    const alert = slack.send({ ...about('error', `⏪ eqiad step-2: health failed, rolled back by itself (maps1005.eqiad.wmnet, verified). Plan paused. Resume with !kartotherian plan next`, request), urgency: 'safety' });
+    await Promise.all([answer, alert]);
+    const posts = answered('chat.postMessage').slice(1);
+    expect(posts.map(textOf)[0]).toMatch(/^⏪ eqiad step-2/);
+    // One call: in the thread, and broadcast to the channel (the form encodes the flag as a string).
+    expect(posts[0]?.params).toMatchObject({ thread_ts: request?.id, reply_broadcast: 'true' });
+    expect(rawTextOf(posts[0] as SlackCall)).toContain('(`maps1005.eqiad.wmnet`, verified)');
+    expect(rawTextOf(posts[0] as SlackCall)).toContain('`!kartotherian plan next`');
+    expect(rawTextOf(posts[1] as SlackCall)).toBe('status: all quiet on `maps1005`');
   });
 
   it('marks a message by its Slack reaction name, counts already_reacted as done, and skips emoji it cannot name', async () => {

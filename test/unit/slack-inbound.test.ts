@@ -88,8 +88,10 @@ describe('Slack payloads to gateway events', () => {
         requestId: 'k7qm',
         actionHash: '0123456789abcdef',
         deliveryId: 'action:123.456.abc',
+        ref: { transport: 'slack', channel: OPS, id: '1700000500.000100' },
       },
       message: { transport: 'slack', channel: OPS, id: '1700000500.000100' },
+      user: 'U01CAROL0',
     });
   });
 
@@ -107,14 +109,25 @@ describe('Slack payloads to gateway events', () => {
     expect(buttonClick(other, context)).toBeUndefined();
   });
 
-  it('turns /kartotherian TEXT into !kartotherian TEXT from the channel it was typed in', () => {
+  it('turns /kartotherian TEXT into !kartotherian TEXT from the configured channel it was typed in, naming who typed what', () => {
+    const configured: InboundContext = { config, channels: [OPS, 'C0OTHER001'] };
     const form = commandForm({ user: 'U01CAROL0', text: 'status --dc eqiad', channel: 'C0OTHER001' });
-    expect(slashCommand(form, context, 'kartotherian')).toEqual({
-      kind: 'message',
-      text: '!kartotherian status --dc eqiad',
-      caller: { person: 'carol', display: 'carol', transport: 'slack', channel: 'C0OTHER001' },
-      deliveryId: `command:${form['trigger_id']}`,
+    expect(slashCommand(form, configured, 'kartotherian')).toEqual({
+      event: {
+        kind: 'message',
+        text: '!kartotherian status --dc eqiad',
+        caller: { person: 'carol', display: 'carol', transport: 'slack', channel: 'C0OTHER001' },
+        deliveryId: `command:${form['trigger_id']}`,
+      },
+      user: 'U01CAROL0',
+      typed: '/kartotherian status --dc eqiad',
     });
-    expect(slashCommand(commandForm({ user: 'U01CAROL0', text: '' }), context, 'kartotherian')).toMatchObject({ text: '!kartotherian' });
+    expect(slashCommand(commandForm({ user: 'U01CAROL0', text: '' }), configured, 'kartotherian')?.event).toMatchObject({ text: '!kartotherian' });
+  });
+
+  it('takes slash commands only from configured channels: none when none are configured (anyone may type one anywhere)', () => {
+    const form = commandForm({ user: 'U01CAROL0', text: 'status' });
+    expect(slashCommand(form, context, 'kartotherian')).toBeUndefined();
+    expect(slashCommand(commandForm({ user: 'U01CAROL0', text: 'status', channel: 'D0DIRECT01' }), { config, channels: [OPS] }, 'kartotherian')).toBeUndefined();
   });
 });
