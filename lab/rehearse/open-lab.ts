@@ -20,9 +20,11 @@ export interface OpenLabOptions extends Omit<LabOptions, 'topology' | 'startLoad
   prefix?: string;
   window?: string;
   /**
-   * Laid over the plan's `analysis` in the lab's copy of the plan. The default judges a p99 ratio to
-   * bare metal only above 300 ms: the lab shares one machine's CPU with the bot and its tests, and
-   * differences below that are the machine's, not the service's.
+   * Laid over the plan's `analysis` in the lab's copy of the plan. By default the lab judges p99 by
+   * the absolute limit only: it shares one machine's CPU with the bot and the tests, and under a full
+   * test run its k8s p99 read 725 ms against a 65 ms bare-metal sample with nothing wrong but the
+   * machine. The ratio rule is unit-tested and rehearsed on the simulated fleet; a latency fault on
+   * the lab is made large enough to break the absolute limit.
    */
   analysis?: Record<string, unknown>;
   /** Moves the topology's addresses, for tests that must not collide with another lab on this machine. */
@@ -41,7 +43,7 @@ export interface OpenLab {
   stop(): Promise<void>;
 }
 
-const LAB_ANALYSIS = { p99_seconds: { ratio_applies_above: 0.3 } };
+const LAB_ANALYSIS = { p99_seconds: { ratio_applies_above: 1.5 } };
 
 /** The shipped plan with the lab's analysis laid over it, key by key. */
 async function writeLabPlan(from: string, to: string, analysis: Record<string, unknown>): Promise<string> {
