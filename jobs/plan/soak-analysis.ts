@@ -37,15 +37,32 @@ export class SoakAnalysis {
     if (schedule.isStale(run, key)) return;
     const here = locate(context.plan, run.position);
     if (here === undefined) return;
-    const drift = await this.deps.journal.drift(run);
+    const settings = context.analysisFor(here.step);
+    const lvsService = context.lvsServiceOf(here.step);
+    const unanswered = async (error: unknown): Promise<void> => {
+      // Prometheus or conftool not answering is no data, never a pass: thrown on, the tick's few
+      // retries would run out and leave the soak unanalysed for good with nothing said.
+      if (!(error instanceof CutoverError) || !error.code.startsWith('adapter.')) throw error;
+      await pauses.pauseWith(`inconclusive: the soak could not be analysed: ${error.message}. !${context.service} resume to keep soaking once it answers, or !${context.service} rollback`);
+    };
+    let drift: string[];
+    try {
+      drift = await this.deps.journal.drift(run);
+    } catch (error) {
+      return unanswered(error);
+    }
     if (drift.length > 0) {
       await pauses.pauseWith(`drift: ${drift.join('; ')} (changed outside the plan)`);
       return;
     }
-    const settings = context.analysisFor(here.step);
-    const lvsService = context.lvsServiceOf(here.step);
-    const health = await context.effects.health({ dc: here.dc, lvsService });
-    const workersPooled = await context.pooledWorkers(here.dc, lvsService);
+    let health: Awaited<ReturnType<typeof context.effects.health>>;
+    let workersPooled: readonly string[];
+    try {
+      health = await context.effects.health({ dc: here.dc, lvsService });
+      workersPooled = await context.pooledWorkers(here.dc, lvsService);
+    } catch (error) {
+      return unanswered(error);
+    }
     // Before any worker serves, the step can only be judged on the service as a whole: what the CDN got.
     const verdict = workersPooled.length > 0 ? analyse(health.k8s, health.baseline, settings) : analyse(health.cdn, noBaseline('no k8s worker is pooled yet, so the CDN\'s view of the whole service is judged'), settings);
     const soak = run.soak;

@@ -4,6 +4,7 @@
  * The rooms below it are the real ones over fakes; step execution, above it, is a recording fake.
  */
 import { describe, expect, it } from 'vitest';
+import { CutoverError } from '../../core/errors.js';
 import type { Located, PlanRun } from '../../core/plan/run-state.js';
 import type { ExecutionResult } from '../../jobs/run-set-pooled.js';
 import { SoakAnalysis } from '../../jobs/plan/soak-analysis.js';
@@ -115,6 +116,46 @@ describe('a soak tick', () => {
     expect(run.pause?.reason).toMatch(/^inconclusive health: .*5xx: no data \(no series\).* !kartotherian resume to keep soaking, or !kartotherian rollback$/);
     expect(world.said().at(-1)).toMatch(/^⏸ test-plan paused: inconclusive health/);
     expect(world.pooling.writes).toEqual([]);
+  });
+});
+
+describe('a soak tick whose backends do not answer', () => {
+  it('pauses as inconclusive when Prometheus is unreachable, instead of throwing the tick away', async () => {
+    const { world, soak } = await soakingWaveOne();
+    world.effects.healthError = new CutoverError('adapter.unreachable', 'Prometheus at http://127.0.0.1:9090 is unreachable (connection refused)');
+
+    await soak.tick('first');
+
+    const run = await world.run();
+    expect(run.phase).toBe('paused');
+    expect(run.pause).toMatchObject({ resume: 'soaking' });
+    expect(run.pause?.reason).toBe(
+      'inconclusive: the soak could not be analysed: Prometheus at http://127.0.0.1:9090 is unreachable (connection refused). !kartotherian resume to keep soaking once it answers, or !kartotherian rollback',
+    );
+    expect(world.said().at(-1)).toMatch(/^⏸ test-plan paused: inconclusive: the soak could not be analysed: Prometheus/);
+    expect(world.pooling.writes).toEqual([]);
+    expect(world.ticks).toEqual([]);
+  });
+
+  it('pauses the same way when conftool cannot be read for the drift check', async () => {
+    const { world, soak } = await soakingWaveOne();
+    const unreachable = async (): Promise<never> => {
+      throw new CutoverError('adapter.unreachable', 'etcd at http://127.0.0.1:2379 is unreachable (connection refused)');
+    };
+    world.pooling.get = unreachable;
+    world.pooling.listPool = unreachable;
+
+    await soak.tick('first');
+
+    expect((await world.run()).pause?.reason).toMatch(/^inconclusive: the soak could not be analysed: etcd at http:\/\/127\.0\.0\.1:2379 is unreachable/);
+  });
+
+  it('throws an error that is not a backend not answering (the tick is retried)', async () => {
+    const { world, soak } = await soakingWaveOne();
+    world.effects.healthError = new Error('a bug');
+
+    await expect(soak.tick('first')).rejects.toThrow('a bug');
+    expect((await world.run()).phase).toBe('soaking');
   });
 });
 
