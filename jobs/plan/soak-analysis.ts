@@ -98,7 +98,10 @@ export class SoakAnalysis {
     const run = await context.run();
     if (!(await this.deps.journal.guardDepooled(run, dc, fqdn, why))) return;
     const here = locate(context.plan, run.position);
-    if (run.phase === 'soaking' && here?.dc === dc) await this.breach(run, here, `the guard depooled ${fqdn.split('.')[0]}: ${why}`, 'real requests fail');
+    // Paused in the middle of a soak counts too: resumed, the soak would go on without the worker
+    // and could pass the step on what is left (the CDN's view when it was the only worker).
+    const midSoak = run.phase === 'soaking' || (run.phase === 'paused' && run.pause?.resume === 'soaking');
+    if (midSoak && here?.dc === dc) await this.breach(run, here, `the guard depooled ${fqdn.split('.')[0]}: ${why}`, 'real requests fail');
   }
 
   async resume(caller: Caller): Promise<PlanResumed> {
@@ -147,7 +150,9 @@ export class SoakAnalysis {
   private async breach(run: PlanRun, here: Located, why: string, label = 'health breach'): Promise<void> {
     const { context, narration } = this.deps;
     const reverted = await this.deps.journal.compensate(here, `${label}: ${why}`);
-    await context.update((current) => movePhase(current, 'paused', context.now(), { pause: { reason: `${label} during soak: ${why}`, at: context.now(), resume: 'ready' } }));
+    const pause = { reason: `${label} during soak: ${why}`, at: context.now(), resume: 'ready' as const };
+    // Already paused mid-soak (a check nobody could judge): the breach replaces that pause's reason and its way back.
+    await context.update((current) => (current.phase === 'paused' ? { ...current, pause, updatedAt: context.now() } : movePhase(current, 'paused', context.now(), { pause })));
     await narration.audit(undefined, 'plan.auto-rollback', `${here.step.id}: ${why}`);
     await narration.say(`⏪ ${here.dc} ${here.step.id}: ${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`, 'error', run.requestId, '❌');
   }

@@ -46,6 +46,6 @@ for (const { name, base, fault, words } of cases) {
       console.log(`[${fault.kind}] wikikube-worker1001's envoy answered ${answered} requests in all (health checks and probes included); CDN eqiad while the faulty worker was pooled: ${cdn.failed} failed of ${cdn.sent} ${JSON.stringify(cdn.byStatus)}; weights now ${JSON.stringify(weights)}`);
       // One worker beside six maps hosts takes about 1/7 of the requests for as long as it is pooled.
       expect(cdn.failed).toBeLessThan(cdn.sent / 4);
-    }, 90_000);
+    }, 120_000);
   });
 }

@@ -2,6 +2,7 @@
  * A step's soak (jobs/plan/soak-analysis.ts): the tick and its key, the breach that rolls the
  * last change back by itself, drift and no-data pauses, and resume in the middle of a soak.
  * The rooms below it are the real ones over fakes; step execution, above it, is a recording fake.
+ * Over 300 lines: one file for the one class, its tick, breach, backend-failure and resume cases together.
  */
 import { describe, expect, it } from 'vitest';
 import { CutoverError } from '../../core/errors.js';
@@ -206,6 +207,21 @@ describe('a breach during a soak rolls back the last change', () => {
     expect((await world.run()).journal.map((entry) => entry.status)).toEqual(['done', 'reverted', 'reverted']);
     expect(world.said().at(-1)).toBe('⏪ eqiad waves: real requests fail, rolled back by itself (wikikube-worker1003 → pooled=inactive, verified): the guard depooled wikikube-worker1002: probes 0/3 (503 ×3). Plan paused.');
     expect((await world.run()).pause?.reason).toBe('real requests fail during soak: the guard depooled wikikube-worker1002: probes 0/3 (503 ×3)');
+  });
+
+  it('the guard depooling a worker the plan pooled while the soak is paused ends the soak the same way: resume cannot pass the step without it', async () => {
+    const { world, soak } = await soakingWaveOne();
+    world.effects.healthError = new CutoverError('adapter.unreachable', 'Prometheus is unreachable');
+    await soak.tick('first');
+    expect((await world.run()).pause?.resume).toBe('soaking');
+    world.set(W1002, INACTIVE);
+
+    await soak.workerFailed('eqiad', W1002, 'probes 0/3 (503 ×3)');
+
+    expect(world.pooling.writes.map((write) => write.path)).toEqual([world.path(W1003)]);
+    const run = await world.run();
+    expect(run.pause).toMatchObject({ reason: 'real requests fail during soak: the guard depooled wikikube-worker1002: probes 0/3 (503 ×3)', resume: 'ready' });
+    expect(world.said().at(-1)).toMatch(/^⏪ eqiad waves: real requests fail, rolled back by itself \(wikikube-worker1003 → pooled=inactive, verified\)/);
   });
 
   it('leaves the plan alone when the guard depools a worker the plan never pooled', async () => {
