@@ -69,15 +69,31 @@ describe('lab fault: Prometheus stopped in the middle of a soak', () => {
     const answeredMs = await waitUntilAnswered(`${lab.prometheusUrl}/api/v1/query?query=${encodeURIComponent('sum(envoy_cluster_upstream_rq{site="eqiad",prometheus="k8s"})')}`, 20_000);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, restartedAt + 31_000 - Date.now())));
     console.log(`[prometheus] answered ${(answeredMs / 1000).toFixed(1)} s after its restart; resumed 31 s after it`);
-    mark = chat.transcript().length;
-    chat.say('/as alice');
-    chat.say(`${K} resume`);
-    const [resumed] = await chat.waitFor(/▶ kartotherian-to-wikikube resumed by alice: .*/, { from: mark });
-    console.log(`[prometheus] ${resumed}`);
-    const [after] = await chat.waitFor(/✅ eqiad first-worker done.*|⏸ kartotherian-to-wikikube paused: .*|⏪ .*/, { from: mark, timeoutMs: 40_000 });
+    // While the plan is paused the guard analyses the DC itself; on this busy machine it may judge the
+    // worker's p99 against bare metal's probe sample and depool it. Either end is safe; passing the
+    // step without its worker (what resume did before soak-analysis.ts's fix) or on no data is not.
+    const rolledBefore = chat.transcript().slice(pausedAt).find((line) => /⏪ eqiad first-worker: /.test(line));
+    let after = rolledBefore;
+    if (rolledBefore === undefined) {
+      mark = chat.transcript().length;
+      chat.say('/as alice');
+      chat.say(`${K} resume`);
+      const [resumed] = await chat.waitFor(/▶ kartotherian-to-wikikube resumed by alice: .*/, { from: mark });
+      expect(resumed).toMatch(/soaking at eqiad step 5\/8 first-worker/);
+      [after] = await chat.waitFor(/✅ eqiad first-worker done.*|⏸ kartotherian-to-wikikube paused: .*|⏪ eqiad first-worker: .*/, { from: mark, timeoutMs: 40_000 });
+    }
     console.log(`[prometheus] from the pause on:\n${chat.transcript().slice(pausedAt).join('\n')}`);
-    expect(after).toMatch(/✅ eqiad first-worker done: soak of \d+s passed/);
-    expect(await etcdPooled(bots, 'wikikube-worker1001')).toBe('yes');
+    if (after?.startsWith('✅') === true || after?.includes('✅ eqiad first-worker done') === true) {
+      expect(after).toMatch(/✅ eqiad first-worker done: soak of \d+s passed .* on k8s · bare metal/);
+      expect(await etcdPooled(bots, 'wikikube-worker1001')).toBe('yes');
+    } else {
+      expect(after).toMatch(/⏪ eqiad first-worker: .*rolled back by itself/);
+      expect(await etcdPooled(bots, 'wikikube-worker1001')).not.toBe('yes');
+      mark = chat.transcript().length;
+      chat.say(`${K} plan`);
+      await chat.waitFor(/blocking: .* during soak/, { from: mark });
+    }
+    await expectBareMetalPooled(bots);
     const tally = lab.cdnTally();
     console.log(`[prometheus] CDN: ${tally.total.failed} failed of ${tally.total.sent} ${JSON.stringify(tally.total.byStatus)}`);
     // Prometheus is not on the request path; what fails here is this busy machine's (the CDN's 2 s timeout).
