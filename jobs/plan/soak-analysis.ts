@@ -37,15 +37,32 @@ export class SoakAnalysis {
     if (schedule.isStale(run, key)) return;
     const here = locate(context.plan, run.position);
     if (here === undefined) return;
-    const drift = await this.deps.journal.drift(run);
+    const settings = context.analysisFor(here.step);
+    const lvsService = context.lvsServiceOf(here.step);
+    const unanswered = async (error: unknown): Promise<void> => {
+      // Prometheus or conftool not answering is no data, never a pass: thrown on, the tick's few
+      // retries would run out and leave the soak unanalysed for good with nothing said.
+      if (!(error instanceof CutoverError) || !error.code.startsWith('adapter.')) throw error;
+      await pauses.pauseWith(`inconclusive: the soak could not be analysed: ${error.message}. !${context.service} resume to keep soaking once it answers, or !${context.service} rollback`);
+    };
+    let drift: string[];
+    try {
+      drift = await this.deps.journal.drift(run);
+    } catch (error) {
+      return unanswered(error);
+    }
     if (drift.length > 0) {
       await pauses.pauseWith(`drift: ${drift.join('; ')} (changed outside the plan)`);
       return;
     }
-    const settings = context.analysisFor(here.step);
-    const lvsService = context.lvsServiceOf(here.step);
-    const health = await context.effects.health({ dc: here.dc, lvsService });
-    const workersPooled = await context.pooledWorkers(here.dc, lvsService);
+    let health: Awaited<ReturnType<typeof context.effects.health>>;
+    let workersPooled: readonly string[];
+    try {
+      health = await context.effects.health({ dc: here.dc, lvsService });
+      workersPooled = await context.pooledWorkers(here.dc, lvsService);
+    } catch (error) {
+      return unanswered(error);
+    }
     // Before any worker serves, the step can only be judged on the service as a whole: what the CDN got.
     const verdict = workersPooled.length > 0 ? analyse(health.k8s, health.baseline, settings) : analyse(health.cdn, noBaseline('no k8s worker is pooled yet, so the CDN\'s view of the whole service is judged'), settings);
     const soak = run.soak;
@@ -81,7 +98,10 @@ export class SoakAnalysis {
     const run = await context.run();
     if (!(await this.deps.journal.guardDepooled(run, dc, fqdn, why))) return;
     const here = locate(context.plan, run.position);
-    if (run.phase === 'soaking' && here?.dc === dc) await this.breach(run, here, `the guard depooled ${fqdn.split('.')[0]}: ${why}`, 'real requests fail');
+    // Paused in the middle of a soak counts too: resumed, the soak would go on without the worker
+    // and could pass the step on what is left (the CDN's view when it was the only worker).
+    const midSoak = run.phase === 'soaking' || (run.phase === 'paused' && run.pause?.resume === 'soaking');
+    if (midSoak && here?.dc === dc) await this.breach(run, here, `the guard depooled ${fqdn.split('.')[0]}: ${why}`, 'real requests fail');
   }
 
   async resume(caller: Caller): Promise<PlanResumed> {
@@ -130,7 +150,9 @@ export class SoakAnalysis {
   private async breach(run: PlanRun, here: Located, why: string, label = 'health breach'): Promise<void> {
     const { context, narration } = this.deps;
     const reverted = await this.deps.journal.compensate(here, `${label}: ${why}`);
-    await context.update((current) => movePhase(current, 'paused', context.now(), { pause: { reason: `${label} during soak: ${why}`, at: context.now(), resume: 'ready' } }));
+    const pause = { reason: `${label} during soak: ${why}`, at: context.now(), resume: 'ready' as const };
+    // Already paused mid-soak (a check nobody could judge): the breach replaces that pause's reason and its way back.
+    await context.update((current) => (current.phase === 'paused' ? { ...current, pause, updatedAt: context.now() } : movePhase(current, 'paused', context.now(), { pause })));
     await narration.audit(undefined, 'plan.auto-rollback', `${here.step.id}: ${why}`);
     await narration.say(`⏪ ${here.dc} ${here.step.id}: ${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`, 'error', run.requestId, '❌');
   }

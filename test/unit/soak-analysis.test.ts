@@ -2,8 +2,10 @@
  * A step's soak (jobs/plan/soak-analysis.ts): the tick and its key, the breach that rolls the
  * last change back by itself, drift and no-data pauses, and resume in the middle of a soak.
  * The rooms below it are the real ones over fakes; step execution, above it, is a recording fake.
+ * Over 300 lines: one file for the one class, its tick, breach, backend-failure and resume cases together.
  */
 import { describe, expect, it } from 'vitest';
+import { CutoverError } from '../../core/errors.js';
 import type { Located, PlanRun } from '../../core/plan/run-state.js';
 import type { ExecutionResult } from '../../jobs/run-set-pooled.js';
 import { SoakAnalysis } from '../../jobs/plan/soak-analysis.js';
@@ -118,6 +120,46 @@ describe('a soak tick', () => {
   });
 });
 
+describe('a soak tick whose backends do not answer', () => {
+  it('pauses as inconclusive when Prometheus is unreachable, instead of throwing the tick away', async () => {
+    const { world, soak } = await soakingWaveOne();
+    world.effects.healthError = new CutoverError('adapter.unreachable', 'Prometheus at http://127.0.0.1:9090 is unreachable (connection refused)');
+
+    await soak.tick('first');
+
+    const run = await world.run();
+    expect(run.phase).toBe('paused');
+    expect(run.pause).toMatchObject({ resume: 'soaking' });
+    expect(run.pause?.reason).toBe(
+      'inconclusive: the soak could not be analysed: Prometheus at http://127.0.0.1:9090 is unreachable (connection refused). !kartotherian resume to keep soaking once it answers, or !kartotherian rollback',
+    );
+    expect(world.said().at(-1)).toMatch(/^⏸ test-plan paused: inconclusive: the soak could not be analysed: Prometheus/);
+    expect(world.pooling.writes).toEqual([]);
+    expect(world.ticks).toEqual([]);
+  });
+
+  it('pauses the same way when conftool cannot be read for the drift check', async () => {
+    const { world, soak } = await soakingWaveOne();
+    const unreachable = async (): Promise<never> => {
+      throw new CutoverError('adapter.unreachable', 'etcd at http://127.0.0.1:2379 is unreachable (connection refused)');
+    };
+    world.pooling.get = unreachable;
+    world.pooling.listPool = unreachable;
+
+    await soak.tick('first');
+
+    expect((await world.run()).pause?.reason).toMatch(/^inconclusive: the soak could not be analysed: etcd at http:\/\/127\.0\.0\.1:2379 is unreachable/);
+  });
+
+  it('throws an error that is not a backend not answering (the tick is retried)', async () => {
+    const { world, soak } = await soakingWaveOne();
+    world.effects.healthError = new Error('a bug');
+
+    await expect(soak.tick('first')).rejects.toThrow('a bug');
+    expect((await world.run()).phase).toBe('soaking');
+  });
+});
+
 describe('a breach during a soak rolls back the last change', () => {
   it('warns on a failed check under the limit and keeps soaking', async () => {
     const { world, soak } = await soakingWaveOne();
@@ -165,6 +207,21 @@ describe('a breach during a soak rolls back the last change', () => {
     expect((await world.run()).journal.map((entry) => entry.status)).toEqual(['done', 'reverted', 'reverted']);
     expect(world.said().at(-1)).toBe('⏪ eqiad waves: real requests fail, rolled back by itself (wikikube-worker1003 → pooled=inactive, verified): the guard depooled wikikube-worker1002: probes 0/3 (503 ×3). Plan paused.');
     expect((await world.run()).pause?.reason).toBe('real requests fail during soak: the guard depooled wikikube-worker1002: probes 0/3 (503 ×3)');
+  });
+
+  it('the guard depooling a worker the plan pooled while the soak is paused ends the soak the same way: resume cannot pass the step without it', async () => {
+    const { world, soak } = await soakingWaveOne();
+    world.effects.healthError = new CutoverError('adapter.unreachable', 'Prometheus is unreachable');
+    await soak.tick('first');
+    expect((await world.run()).pause?.resume).toBe('soaking');
+    world.set(W1002, INACTIVE);
+
+    await soak.workerFailed('eqiad', W1002, 'probes 0/3 (503 ×3)');
+
+    expect(world.pooling.writes.map((write) => write.path)).toEqual([world.path(W1003)]);
+    const run = await world.run();
+    expect(run.pause).toMatchObject({ reason: 'real requests fail during soak: the guard depooled wikikube-worker1002: probes 0/3 (503 ×3)', resume: 'ready' });
+    expect(world.said().at(-1)).toMatch(/^⏪ eqiad waves: real requests fail, rolled back by itself \(wikikube-worker1003 → pooled=inactive, verified\)/);
   });
 
   it('leaves the plan alone when the guard depools a worker the plan never pooled', async () => {
