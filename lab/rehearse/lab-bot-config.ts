@@ -59,7 +59,6 @@ export function labBotConfig(input: LabBotConfigInput): Record<string, unknown> 
           public_url: `https://${topology.publicName}${topology.tilePath}`,
           expected_names: [topology.publicName, `${topology.service}.discovery.wmnet`],
           vips: topology.vips,
-          timeout_ms: 2000,
           ca: input.caPem,
         },
         // Secondary first, as the cookbook's guidance says (wikimedia-ops §6).

@@ -10,7 +10,10 @@ import { relocated } from '../helpers/lab-world.js';
  * as inconclusive rather than pass it, until a person resumes with Prometheus back.
  */
 describe('lab fault: latency ×10 on Wikikube after the second worker', () => {
-  const bots = useLabBots({ topology: (topology) => relocated(topology, 72), prefix: 'lab-faults-slow' });
+  // A 150 ms service, so ×10 crosses the plan's absolute p99 limit (1.5 s): on a shared machine the lab
+  // judges latency by that limit only (lab/rehearse/open-lab.ts). pybal's ProxyFetch timeout is
+  // production's 5 s, so the slow workers stay up for pybal, as they would.
+  const bots = useLabBots({ topology: (topology) => relocated(topology, 72), prefix: 'lab-faults-slow', baseLatencyMs: 150, checkTimeoutMs: 5000, cdnTimeoutMs: 10_000 });
 
   it('the wave 1 soak breaches p99 and rolls the wave back by itself, with the numbers', async () => {
     const chat = await bots.start('fault-slow');
@@ -25,7 +28,7 @@ describe('lab fault: latency ×10 on Wikikube after the second worker', () => {
     console.log(`[slow] channel:\n${chat.transcript().slice(request.mark).join('\n')}`);
     expect(rolled).toMatch(/⏪ eqiad waves: health breach, rolled back by itself \(wikikube-worker1002 → pooled=inactive, verified\): p99 /);
     // The request itself ended at the pool (✅ … soaking); the soak's analysis is what rolled it back.
-    expect(rolled).toMatch(/\d+(\.\d+)?× bare metal's probe sample \d+ms \(max 2×\)/);
+    expect(rolled).toMatch(/p99 ≥?\d+(\.\d+)?s > max 1\.50s/);
     expect(await etcdPooled(bots, 'wikikube-worker1002')).toBe('inactive');
     expect(await etcdPooled(bots, 'wikikube-worker1001')).toBe('yes');
     await expectBareMetalPooled(bots);
@@ -36,7 +39,7 @@ describe('lab fault: latency ×10 on Wikikube after the second worker', () => {
     await chat.waitFor(/blocking: health breach during soak/, { from: mark });
     const cdn = cdnSince(before, lab.cdnTally());
     console.log(`[slow] CDN eqiad during wave 1: ${cdn.failed} failed of ${cdn.sent} ${JSON.stringify(cdn.byStatus)}; weights now ${JSON.stringify(weights)}`);
-    // Slow is not broken: the CDN's 2 s timeout is far above 10× the lab's latency.
+    // Slow is not broken: the CDN's 10 s timeout is far above 10× this lab's latency.
     expect(cdn.failed).toBeLessThan(cdn.sent / 100);
   }, 120_000);
 });
