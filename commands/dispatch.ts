@@ -12,6 +12,7 @@ import type { CommandDeps } from './ports.js';
 import { buildRegistry } from './registry.js';
 import type { CommandContext, CommandSpec } from './spec.js';
 import { tokenize } from './tokenize.js';
+import { auditIdentity } from '../core/identity.js';
 
 export interface IncomingCommand {
   text: string;
@@ -70,7 +71,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const answer = await execute({ config, caller, deps, inventories, service });
       options.onCommand?.(command.name, 'ok');
       if (command.mutates) {
-        await deps.audit.append({ event: 'command', service: service ?? '-', who: caller.person ?? caller.display, where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
+        await deps.audit.append({ event: 'command', service: service ?? '-', ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
       }
       return answer;
     } catch (error) {
@@ -116,7 +117,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
         if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
           const { caller } = message;
-          await deps.audit.append({ event: 'command.refused', service, who: caller.person ?? caller.display, where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
+          await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
           throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (needs the ${spec.access} right).`);
         }
         return run(spec, { text, caller: message.caller }, service, (context) => spec.execute(bindArguments(spec, rest), context));
