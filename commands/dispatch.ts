@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { isAllowed, type Caller } from '../core/access.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { printable } from '../core/printable.js';
+import { printable, quoted } from '../core/printable.js';
 import { actionHashArg, requestIdArg } from './args.js';
 import { bindArguments } from './bind.js';
 import { decideRequest, type Decision } from './decide-request.js';
@@ -113,7 +113,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
         const spec = registry.get(name);
         if (spec === undefined) {
-          throw new CutoverError('input.unknown-command', `No command "${printable(name, 30)}"; try !${service ?? ''} help.`);
+          throw new CutoverError('input.unknown-command', `No command ${quoted(name, 30)}; try !${service ?? ''} help.`);
         }
         if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
           const { caller } = message;

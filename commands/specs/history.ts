@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
-import { printable } from '../../core/printable.js';
+import { printable, quoted } from '../../core/printable.js';
 import { arg } from '../arg.js';
 import { requestIdArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
@@ -33,7 +33,7 @@ export const historyCommand = defineCommand({
     if (records.length === 0) return `${name}: nothing in the audit trail matches.`;
     if (args.json === true) return records.map((record) => JSON.stringify({ ...record, detail: printable(record.detail, 300) })).join('\n');
     return records
-      .map((record) => `${record.at.slice(0, 16).replace('T', ' ')} ${printable(record.who, 64)}${record.as === undefined ? '' : ` (${printable(record.as, 48)})`} ${record.event}${record.requestId === undefined ? '' : ` ${record.requestId}`} · ${printable(record.detail, 160)} (${record.where})`)
+      .map((record) => `${record.at.slice(0, 16).replace('T', ' ')} ${printable(record.who, 64)}${record.as === undefined ? '' : ` (${printable(record.as, 48)})`} ${record.event}${record.requestId === undefined ? '' : ` ${record.requestId}`} · ${quoted(record.detail, 160)} (${printable(record.where, 80)})`)
       .join('\n');
   },
 });

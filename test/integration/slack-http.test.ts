@@ -217,7 +217,7 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     const from = slack.api.calls.length;
     await postSigned(slack.eventsUrl, { json: messageEvent({ user: ALICE, text: '!kartotherian bogus <!channel> &lt;b&gt; <@U01BOB000>' }) });
     const reply = await slack.api.waitFor('chat.postMessage', () => true, { from });
-    expect(reply.params['text']).toMatch(/^✖ No command "bogus"/);
+    expect(reply.params['text']).toMatch(/^✖ No command “bogus”/);
     for (const call of slack.api.answered('chat.postMessage')) expect(textOf(call)).not.toMatch(/<[!@#]/);
   });
 

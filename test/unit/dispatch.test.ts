@@ -65,9 +65,9 @@ describe('dispatch: routing', () => {
 
   it('answers an unknown command with a pointer to help, echoing it cut short', async () => {
     const world = setup();
-    expect(await world.say('alice', `${K} frobnicate`)).toBe('✖ No command "frobnicate"; try !kartotherian help.');
+    expect(await world.say('alice', `${K} frobnicate`)).toBe('✖ No command “frobnicate”; try !kartotherian help.');
     const long = await world.say('alice', `${K} ${'x'.repeat(100)}`);
-    expect(long).toMatch(/^✖ No command "x{30}…"/);
+    expect(long).toMatch(/^✖ No command “x{30}…”/);
   });
 
   // Regression: the dispatcher tested `head in config.services`, which is true for
