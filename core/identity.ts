@@ -29,7 +29,8 @@ export function auditIdentity(config: Pick<AccessModel, 'people'>, caller: Calle
   const person = own(config.people, caller.person);
   const id = caller.userId ?? (caller.transport === 'irc' ? person?.irc : caller.transport === 'slack' ? person?.slack : undefined);
   const kind = caller.transport === 'irc' ? 'irc account' : caller.transport;
-  return { who: caller.person, as: id === undefined ? `${caller.transport} user` : `${kind} ${printable(id, 40)}` };
+  // The console vouches for nothing beyond the person: the operator's own terminal.
+  return id === undefined ? { who: caller.person } : { who: caller.person, as: `${kind} ${printable(id, 40)}` };
 }
 
 /** `mallory (unidentified irc nick)`: a name no configured person can be mistaken for. */

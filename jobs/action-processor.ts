@@ -128,7 +128,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
 }
 
 /** `!log <who>@cutover <what> - <reason> - T123`, the line SAL keeps: the second copy of the audit trail. */
-function salLine(request: ChangeRequest): string {
+export function salLine(request: ChangeRequest): string {
   const task = request.task === undefined ? '' : ` - ${request.task}`;
   // Configured people, never nicks: whoever wears the nick `carol` is not carol (core/identity.ts).
   const approvers = request.approvals.length === 0 ? '' : ` (approved by ${request.approvals.map((vote) => vote.person).join(', ')})`;
