@@ -7,12 +7,20 @@ export interface BucketSpec {
 }
 
 /**
- * Per caller: enough for a person working (status, a pool, a look at jobs) without waiting, and
- * one every 3 s after that. A stranger spamming `help` gets 5 answers, then one per 3 s.
+ * Per caller the config does not know (by the transport's name for them): a stranger spamming
+ * `help` gets 5 answers, then one per 3 s.
  */
 export const PER_CALLER: BucketSpec = { burst: 5, everyMs: 3000 };
-/** Per channel, whoever asks: many nicks cannot do together what one may not. */
-export const PER_CHANNEL: BucketSpec = { burst: 15, everyMs: 1000 };
+/**
+ * Per configured person, whatever the chat: an operator in an incident (status, jobs, several
+ * pools in a row) never waits; a runaway script of theirs does.
+ */
+export const PER_PERSON: BucketSpec = { burst: 20, everyMs: 1000 };
+/**
+ * Per channel, for all its strangers together: many nicks cannot do together what one may not.
+ * Configured people are not counted against it, so a flood by strangers never silences them.
+ */
+export const PER_CHANNEL: BucketSpec = { burst: 10, everyMs: 2000 };
 
 /** Above this many remembered buckets, full ones (nobody over a limit) are forgotten. */
 const PRUNE_ABOVE = 1000;
@@ -30,7 +38,8 @@ interface Bucket {
 
 /**
  * Commands limited per caller (the configured person, whatever the transport; else the transport's
- * name for them) and per channel, in the gateway, so every transport is limited the same way.
+ * name for them) and, for strangers, per channel: in the gateway, so every transport is limited
+ * the same way. Bucket sizes are in the constants above.
  */
 export class CommandLimiter {
   private readonly callers = new Map<string, Bucket>();
@@ -40,10 +49,18 @@ export class CommandLimiter {
     private readonly now: () => number = Date.now,
     private readonly perCaller: BucketSpec = PER_CALLER,
     private readonly perChannel: BucketSpec = PER_CHANNEL,
+    private readonly perPerson: BucketSpec = PER_PERSON,
   ) {}
 
   take(caller: Caller): LimitVerdict {
     const now = this.now();
+    if (caller.person !== undefined) {
+      const mine = this.bucket(this.callers, callerKey(caller), this.perPerson, now);
+      if (mine.tokens < 1) return refuse('caller', mine, this.perPerson);
+      mine.tokens -= 1;
+      mine.warned = false;
+      return { ok: true };
+    }
     const mine = this.bucket(this.callers, callerKey(caller), this.perCaller, now);
     const channel = this.bucket(this.channels, `${caller.transport}:${caller.channel}`, this.perChannel, now);
     if (mine.tokens < 1) return refuse('caller', mine, this.perCaller);
@@ -55,9 +72,16 @@ export class CommandLimiter {
     return { ok: true };
   }
 
+  /** What a caller is allowed, for the words that tell them to slow down. */
+  budgetFor(caller: Caller): BucketSpec {
+    return caller.person === undefined ? this.perCaller : this.perPerson;
+  }
+
   private bucket(map: Map<string, Bucket>, key: string, spec: BucketSpec, now: number): Bucket {
     if (map.size > PRUNE_ABOVE) {
-      for (const [other, bucket] of map) if (bucket.tokens + (now - bucket.at) / spec.everyMs >= spec.burst) map.delete(other);
+      // A bucket idle for a whole refill of the largest burst is full, whoever it belongs to.
+      const idle = Math.max(this.perCaller.burst * this.perCaller.everyMs, this.perPerson.burst * this.perPerson.everyMs, this.perChannel.burst * this.perChannel.everyMs);
+      for (const [other, bucket] of map) if (now - bucket.at >= idle) map.delete(other);
     }
     let bucket = map.get(key);
     if (bucket === undefined) {
