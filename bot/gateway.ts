@@ -1,12 +1,14 @@
-import type { Dispatcher } from '../commands/dispatch.js';
+import type { Dispatcher, LineClass } from '../commands/dispatch.js';
 import type { Outcome } from '../commands/outcome.js';
 import type { Caller } from '../core/access.js';
 import type { DeliveryGuard } from '../jobs/delivery-guard.js';
 import type { ChannelMessage } from '../jobs/notifier.js';
 import type { RequestMessages } from '../jobs/request-messages.js';
+import { printable } from '../core/printable.js';
+import { CommandLimiter, PER_CHANNEL } from './command-limiter.js';
 import { reactionDecision } from './reaction-decision.js';
 import { renderOutcome } from './render-outcome.js';
-import type { ChatTransport, InboundEvent, MessageRef } from './transport.js';
+import type { ChatTransport, InboundEvent, MessageRef, Urgency } from './transport.js';
 
 export interface GatewayOptions {
   transport: ChatTransport;
@@ -14,7 +16,15 @@ export interface GatewayOptions {
   messages: RequestMessages;
   deliveries: DeliveryGuard;
   log: (message: string, error?: unknown) => void;
+  /**
+   * Shared by every gateway of a process, so a person is one caller whatever the chat. Absent: a
+   * limiter of this gateway's own. The console is the operator's own terminal and is not limited.
+   */
+  limiter?: CommandLimiter;
 }
+
+/** How a line's answer is sent: a decision's as an approval, help as help; a refusal always as an answer. */
+type Say = 'approval' | 'help' | undefined;
 
 const STATE_MARKS: Record<string, string> = { approved: '👀', denied: '👎' };
 
@@ -24,7 +34,13 @@ const STATE_MARKS: Record<string, string> = { approved: '👀', denied: '👎' }
  * place whatever the chat. What comes back is data, rendered once (render-outcome.ts).
  */
 export class Gateway {
-  constructor(private readonly options: GatewayOptions) {}
+  private readonly limiter: CommandLimiter | undefined;
+  /** Read-only queries in flight, by channel and words: identical ones share one answer. */
+  private readonly inFlight = new Map<string, Promise<Outcome | undefined>>();
+
+  constructor(private readonly options: GatewayOptions) {
+    this.limiter = options.transport.name === 'console' ? undefined : (options.limiter ?? new CommandLimiter());
+  }
 
   get transportName(): string {
     return this.options.transport.name;
@@ -40,7 +56,7 @@ export class Gateway {
       if (event.deliveryId !== undefined && !(await deliveries.firstTime(transport.name, event.deliveryId))) return;
       switch (event.kind) {
         case 'message':
-          await this.answer(await dispatcher.line({ text: event.text, caller: event.caller }), event.caller, event.ref);
+          await this.onLine(event.text, event.caller, event.ref);
           return;
         case 'reaction': {
           const decision = reactionDecision(event.emoji);
@@ -49,15 +65,18 @@ export class Gateway {
           if (requestId === undefined) return;
           // Taking back a 👍 takes back the approval; taking back a 👎 undoes nothing.
           if (event.removed && decision !== 'approve') return;
-          await this.answer(await dispatcher.decide({ decision: event.removed ? 'withdraw' : decision, requestId, caller: event.caller }), event.caller, event.target);
+          if (!(await this.admit({ kind: 'decision' }, event.caller, event.target))) return;
+          await this.answer(await dispatcher.decide({ decision: event.removed ? 'withdraw' : decision, requestId, caller: event.caller }), event.caller, event.target, 'approval');
           return;
         }
         case 'button':
+          if (!(await this.admit({ kind: 'decision' }, event.caller, event.ref))) return;
           // Only an approval binds to what was shown; a deny of a changed request is still a deny.
           await this.answer(
             await dispatcher.decide({ decision: event.decision, requestId: event.requestId, ...(event.decision === 'approve' ? { expectHash: event.actionHash } : {}), caller: event.caller }),
             event.caller,
             event.ref,
+            'approval',
           );
           return;
         default:
@@ -66,6 +85,48 @@ export class Gateway {
     } catch (error) {
       this.options.log(`gateway ${transport.name} could not handle a ${event.kind} event`, error);
     }
+  }
+
+  /** A typed line: limited, shared with identical read-only queries in flight, run, answered. */
+  private async onLine(text: string, caller: Caller, ref: MessageRef | undefined): Promise<void> {
+    const { dispatcher, transport } = this.options;
+    const line = { text, caller };
+    const kind = dispatcher.classify?.(line) ?? (text.trim().startsWith('!') ? { kind: 'command', name: '?' } : { kind: 'ignored' });
+    if (kind.kind === 'ignored') return; // Other bots' commands and chatter cost nobody anything.
+    if (!(await this.admit(kind, caller, ref))) return;
+    const say: Say = kind.kind === 'decision' ? 'approval' : kind.name === 'help' ? 'help' : undefined;
+    if (kind.kind !== 'command' || kind.shareKey === undefined) {
+      await this.answer(await dispatcher.line(line), caller, ref, say);
+      return;
+    }
+    const key = `${transport.name}\u0000${caller.channel}\u0000${kind.shareKey}`;
+    let shared = this.inFlight.get(key);
+    if (shared === undefined) {
+      shared = dispatcher.line(line).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, shared);
+    }
+    await this.answer(await shared, caller, ref, say);
+  }
+
+  /**
+   * Whether a line or click may run now. Decisions by configured people are never limited: an
+   * approval or a denial is the safety path, and a flood of others' commands must not hold it
+   * back. Everyone else is told once when over a limit, then not answered until it refills.
+   */
+  private async admit(kind: LineClass, caller: Caller, ref: MessageRef | undefined): Promise<boolean> {
+    if (this.limiter === undefined || (kind.kind === 'decision' && caller.person !== undefined)) return true;
+    const verdict = this.limiter.take(caller);
+    if (verdict.ok) return true;
+    if (verdict.say) {
+      const seconds = Math.max(1, Math.ceil(verdict.waitMs / 1000));
+      const budget = this.limiter.budgetFor(caller);
+      const text =
+        verdict.over === 'caller'
+          ? `⏳ ${printable(caller.display, 32)}, slow down: ${budget.burst} commands at once, then one every ${budget.everyMs / 1000} s; I answer you again in ${seconds} s.`
+          : `⏳ Too many commands from people I do not know in this channel: ${PER_CHANNEL.burst} at once, then one every ${PER_CHANNEL.everyMs / 1000} s; I answer them again in ${seconds} s.`;
+      await this.options.transport.send({ channel: caller.channel, text, kind: 'error', urgency: 'answer', ...(ref === undefined ? {} : { replyTo: ref }) });
+    }
+    return false;
   }
 
   /** A worker's message for this transport: threaded under the request it is about, and marked on it. */
@@ -83,15 +144,19 @@ export class Gateway {
   }
 
   /** Says the outcome where the caller spoke; a request's announcement is remembered, and marked once decided. */
-  private async answer(outcome: Outcome | undefined, caller: Caller, replyTo: MessageRef | undefined): Promise<void> {
+  private async answer(outcome: Outcome | undefined, caller: Caller, replyTo: MessageRef | undefined, say?: Say): Promise<void> {
     if (outcome === undefined) return;
     const { transport, messages } = this.options;
     const { text, kind, request } = renderOutcome(outcome);
     const original = request === undefined ? undefined : await messages.messageFor(request.id, transport.name);
+    // A refusal is never more urgent than an answer, whatever was asked: anyone can cause refusals,
+    // and they must not crowd out requests, results or alerts (bot/urgency.ts).
+    const urgency: Urgency | undefined = kind === 'error' ? 'answer' : say;
     const sent = await transport.send({
       channel: caller.channel,
       text,
       kind,
+      ...(urgency === undefined ? {} : { urgency }),
       ...(replyTo === undefined ? {} : { replyTo }),
       ...(request === undefined ? {} : { request }),
     });

@@ -29,6 +29,12 @@ export interface OpsServer {
 }
 
 /**
+ * Loopback names only, on every path: a page on another site whose DNS name rebinds to 127.0.0.1
+ * reaches this port from a browser with its own name as Host, and gets nothing (DNS rebinding).
+ */
+export const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+/**
  * /metrics, /healthz, /readyz and the read-only status page for whoever runs the bot. Loopback
  * only (the config allows nothing else): they name people and hosts, and there is no
  * authentication here. GET only: nothing served here can change anything.
@@ -51,6 +57,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
 
 async function route(request: IncomingMessage, response: ServerResponse, options: OpsServerOptions): Promise<void> {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
+  if (!LOOPBACK_HOST.test(request.headers.host ?? '')) {
+    response.writeHead(421, { 'content-type': 'text/plain' }).end('the ops port answers loopback host names only\n');
+    return;
+  }
   if (request.method !== 'GET') {
     response.writeHead(405, { allow: 'GET' }).end();
     return;

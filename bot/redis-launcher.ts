@@ -6,6 +6,7 @@ import { execa, type Result } from 'execa';
 import { Redis } from 'ioredis';
 import { CutoverError } from '../core/errors.js';
 import { redactRedisUrl } from './redact-url.js';
+import { passwordFile, privatePassword, privateUrl, writePrivateConf } from './redis-password.js';
 
 export interface EnsureRedisOptions {
   url: string;
@@ -36,7 +37,9 @@ type Probe = { kind: 'ok' } | { kind: 'unreachable'; reason: string } | { kind: 
 /**
  * Makes sure a Redis answers, starting a private one when allowed. The private server persists
  * with an append-only file under the state dir, so approvals and locks survive a restart of the
- * bot even though the server comes back on a different port.
+ * bot even though the server comes back on a different port. It asks for a password the launcher
+ * generates (kept 0600 in the state dir, handed to the bot inside the URL): any local user can
+ * reach a loopback port, and whoever writes to the bot's Redis can forge approvals.
  */
 export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsuredRedis> {
   const log = options.log ?? (() => {});
@@ -59,12 +62,13 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsuredR
   }
 
   const dir = resolve(options.stateDir, 'redis');
-  await mkdir(dir, { recursive: true });
-  const leftover = await findLeftover(dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const password = await privatePassword(dir);
+  const leftover = await findLeftover(dir, password);
   if (leftover) {
     // Another bot process (a gateway next to a worker) or a crashed run already serves this dir.
     // Two servers appending to one AOF would corrupt it, so share it and leave its lifetime alone.
-    log(`Nothing answers at ${shown}; using the private redis-server already serving ${dir} at ${leftover}.`);
+    log(`Nothing answers at ${shown}; using the private redis-server already serving ${dir} at ${redactRedisUrl(leftover)}.`);
     return { url: leftover, started: false, stop: async () => {} };
   }
 
@@ -74,16 +78,19 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsuredR
     throw new CutoverError('redis.unavailable', `Nothing answers at ${shown} (${probe.reason}) and ${binary} is not installed: ${INSTALL_HINT}.`);
   }
   log(`Nothing answers at ${shown}; starting a private redis-server with its data in ${dir}.`);
-  return startPrivateServer(binary, dir, log);
+  return startPrivateServer(binary, dir, password, log);
 }
 
-async function startPrivateServer(binary: string, dir: string, log: (line: string) => void): Promise<EnsuredRedis> {
+async function startPrivateServer(binary: string, dir: string, password: string, log: (line: string) => void): Promise<EnsuredRedis> {
   const port = await freeLoopbackPort();
-  const url = `redis://127.0.0.1:${port}`;
+  const url = privateUrl(port, password);
+  const shown = redactRedisUrl(url);
   const logfile = join(dir, 'redis.log');
+  const conf = await writePrivateConf(dir, password);
   const subprocess = execa(
     binary,
     [
+      conf,
       '--bind', '127.0.0.1',
       '--port', String(port),
       '--dir', dir,
@@ -113,7 +120,7 @@ async function startPrivateServer(binary: string, dir: string, log: (line: strin
     exit = result;
     // A failed start is reported by the thrown error; this is for the server dying under a running bot.
     if (!ready || stopping) return;
-    log(`The private redis-server at ${url} exited unexpectedly (${describeExit(result)}); see ${logfile}.`);
+    log(`The private redis-server at ${shown} exited unexpectedly (${describeExit(result)}); see ${logfile}.`);
   });
   // execa's own cleanup is off for detached processes; without this a bot that exits without
   // stop() would leave the server behind (a later run adopts it, but better not to need that).
@@ -134,13 +141,13 @@ async function startPrivateServer(binary: string, dir: string, log: (line: strin
       process.off('exit', killOnExit);
       subprocess.kill('SIGKILL');
       await exited;
-      throw new CutoverError('redis.unavailable', `The private redis-server did not answer at ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${await failureDetails(exit, logfile)}`);
+      throw new CutoverError('redis.unavailable', `The private redis-server did not answer at ${shown} within ${READY_TIMEOUT_MS / 1000} s:\n${await failureDetails(exit, logfile)}`);
     }
     await Promise.race([sleep(READY_POLL_MS), exited]);
   }
   ready = true;
   await writeFile(join(dir, PORT_FILE), `${port}\n`);
-  log(`Private redis-server answering at ${url}.`);
+  log(`Private redis-server answering at ${shown} (password in ${passwordFile(dir)}).`);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -158,8 +165,11 @@ async function startPrivateServer(binary: string, dir: string, log: (line: strin
   };
 }
 
-/** The URL of a server left running for this dir, if it still answers and really serves this dir. */
-async function findLeftover(dir: string): Promise<string | undefined> {
+/**
+ * The URL of a server left running for this dir, if it still answers and really serves this dir.
+ * One started by an earlier version without a password is given this dir's password on adoption.
+ */
+async function findLeftover(dir: string, password: string): Promise<string | undefined> {
   let port: number;
   try {
     port = Number((await readFile(join(dir, PORT_FILE), 'utf8')).trim());
@@ -167,11 +177,17 @@ async function findLeftover(dir: string): Promise<string | undefined> {
     return undefined;
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  const url = `redis://127.0.0.1:${port}`;
-  const servedDir = await withClient(url, PROBE_TIMEOUT_MS, async (client) => configValue(await client.call('CONFIG', 'GET', 'dir'))).catch(() => undefined);
-  // The port may have been reused by an unrelated Redis since; only the one serving our dir will do.
-  if (servedDir === undefined || servedDir !== (await realpath(dir))) return undefined;
-  return url;
+  const url = privateUrl(port, password);
+  const wanted = await realpath(dir);
+  // ioredis goes on without AUTH when the server has no password, so this reaches an older run's server too.
+  const adopted = await withClient(url, PROBE_TIMEOUT_MS, async (client) => {
+    const servedDir = configValue(await client.call('CONFIG', 'GET', 'dir'));
+    // The port may have been reused by an unrelated Redis since; only the one serving our dir will do.
+    if (servedDir !== wanted) return false;
+    if (configValue(await client.call('CONFIG', 'GET', 'requirepass')) !== password) await client.call('CONFIG', 'SET', 'requirepass', password);
+    return true;
+  }).catch(() => false);
+  return adopted ? url : undefined;
 }
 
 /** CONFIG GET replies as a flat array under RESP2 and as a map under RESP3 (ioredis 6's default). */

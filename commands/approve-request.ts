@@ -4,6 +4,7 @@ import { approve, isExpired, remainingApprovals, transition } from '../core/requ
 import { findRequest } from './find-request.js';
 import type { Answer } from './outcome.js';
 import type { CommandContext } from './spec.js';
+import { auditIdentity } from '../core/identity.js';
 
 /**
  * One approval, typed (`!approve`) or clicked (a 👍, a button): the two-person rule, the
@@ -12,15 +13,15 @@ import type { CommandContext } from './spec.js';
 export async function approveRequest(requestId: string | undefined, expectHash: string | undefined, context: CommandContext): Promise<Answer> {
   const { deps, caller } = context;
   const found = await findRequest(context, requestId);
-  const who = caller.person ?? caller.display;
+  const who = auditIdentity(context.config, caller);
   const where = `${caller.transport}:${caller.channel}`;
   // The two-person rule is the more useful answer for a requester, whatever their roles.
   if (caller.person !== undefined && caller.person === found.requester.person) {
-    await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: 'self-approval' });
+    await deps.audit.append({ event: 'approval.refused', service: found.service, ...who, where, requestId: found.id, detail: 'self-approval' });
     throw new CutoverError('auth.self-approval', `You asked for ${found.id}; someone else has to approve it.`);
   }
   if (!isAllowed(context.config, caller, found.service, 'approve')) {
-    await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: 'not an approver' });
+    await deps.audit.append({ event: 'approval.refused', service: found.service, ...who, where, requestId: found.id, detail: 'not an approver' });
     throw new CutoverError('auth.forbidden', `${caller.display} may not approve changes to ${found.service}.`);
   }
   const now = deps.clock.now();
@@ -33,11 +34,11 @@ export async function approveRequest(requestId: string | undefined, expectHash: 
     updated = await deps.requests.update(found.id, (current) => approve(current, caller, now, expectHash ?? found.actionHash));
   } catch (error) {
     if (error instanceof CutoverError) {
-      await deps.audit.append({ event: 'approval.refused', service: found.service, who, where, requestId: found.id, detail: error.message });
+      await deps.audit.append({ event: 'approval.refused', service: found.service, ...who, where, requestId: found.id, detail: error.message });
     }
     throw error;
   }
-  await deps.audit.append({ event: 'approval.granted', service: updated.service, who, where, requestId: updated.id, detail: updated.summary });
+  await deps.audit.append({ event: 'approval.granted', service: updated.service, ...who, where, requestId: updated.id, detail: updated.summary });
   const tally = `${updated.approvals.length}/${updated.approvalsRequired}`;
   if (updated.state !== 'approved') {
     return { kind: 'ok', text: `👍 ${caller.display} approved ${updated.id} (${tally}); ${remainingApprovals(updated)} more needed.` };

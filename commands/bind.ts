@@ -1,6 +1,6 @@
 import { CutoverError } from '../core/errors.js';
 import { own } from '../core/own.js';
-import { printable } from '../core/printable.js';
+import { quoted } from '../core/printable.js';
 import type { ArgTable, BoundArgs } from './arg-table.js';
 import { flagCase } from './flag-case.js';
 
@@ -20,7 +20,7 @@ export function bindArguments(spec: ArgTable, words: readonly string[]): BoundAr
       const known = Object.keys(spec.flags).map((flag) => `--${flag}`);
       throw new CutoverError(
         'input.invalid',
-        `${spec.name} has no option --${printable(rawName, 30)}${known.length > 0 ? ` (options: ${known.join(', ')})` : ''} · usage: ${spec.usage}`,
+        `${spec.name} has no option ${quoted(`--${rawName}`, 32)}${known.length > 0 ? ` (options: ${known.join(', ')})` : ''} · usage: ${spec.usage}`,
       );
     }
     const key = flagCase.toKey(rawName);
@@ -55,7 +55,7 @@ export function bindArguments(spec: ArgTable, words: readonly string[]): BoundAr
   if (next < positionals.length) {
     throw new CutoverError(
       'input.invalid',
-      `Unexpected "${printable(positionals.slice(next).join(' '), 40)}" · usage: ${spec.usage}`,
+      `Unexpected ${quoted(positionals.slice(next).join(' '), 40)} · usage: ${spec.usage}`,
     );
   }
   return bound;

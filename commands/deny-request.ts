@@ -5,6 +5,7 @@ import { deny } from '../core/requests.js';
 import { findRequest } from './find-request.js';
 import type { Answer } from './outcome.js';
 import type { CommandContext } from './spec.js';
+import { auditIdentity } from '../core/identity.js';
 
 /**
  * A request refused by an approver (or revoked, when approved but not started), or withdrawn by
@@ -26,7 +27,7 @@ export async function denyRequest(requestId: string | undefined, reason: string 
   await deps.audit.append({
     event: own ? 'request.withdrawn' : revoked ? 'request.revoked' : 'request.denied',
     service: updated.service,
-    who: caller.person ?? caller.display,
+    ...auditIdentity(context.config, caller),
     where: `${caller.transport}:${caller.channel}`,
     requestId: updated.id,
     detail: `${updated.summary}${because}`,

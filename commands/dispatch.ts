@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { isAllowed, type Caller } from '../core/access.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { printable } from '../core/printable.js';
+import { printable, quoted } from '../core/printable.js';
 import { actionHashArg, requestIdArg } from './args.js';
 import { bindArguments } from './bind.js';
 import { decideRequest, type Decision } from './decide-request.js';
@@ -12,6 +12,7 @@ import type { CommandDeps } from './ports.js';
 import { buildRegistry } from './registry.js';
 import type { CommandContext, CommandSpec } from './spec.js';
 import { tokenize } from './tokenize.js';
+import { auditIdentity } from '../core/identity.js';
 
 export interface IncomingCommand {
   text: string;
@@ -45,7 +46,21 @@ export interface DispatcherOptions {
   onCommand?: (command: string, outcome: 'ok' | 'refused' | 'error') => void;
 }
 
+/**
+ * What a line is, before it runs: the gateway limits and shares by this. `decision` is an
+ * `!approve`, `!deny` or `!withdraw`; a command that only reads has a `shareKey`, the same for
+ * two askers exactly when their answers would be the same.
+ */
+export type LineClass =
+  | { kind: 'ignored' }
+  | { kind: 'decision' }
+  | { kind: 'command'; name: string; shareKey?: string };
+
+const DECISIONS = new Set(['approve', 'deny', 'withdraw']);
+
 export interface Dispatcher {
+  /** What `line` would make of this line, without running anything; absent means "run it to see". */
+  classify?(message: IncomingCommand): LineClass;
   /** A chat line: parsed, validated, authorized, run. Undefined for a line that is not for cutover. */
   line(message: IncomingCommand): Promise<Outcome | undefined>;
   /**
@@ -70,7 +85,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const answer = await execute({ config, caller, deps, inventories, service });
       options.onCommand?.(command.name, 'ok');
       if (command.mutates) {
-        await deps.audit.append({ event: 'command', service: service ?? '-', who: caller.person ?? caller.display, where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
+        await deps.audit.append({ event: 'command', service: service ?? '-', ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
       }
       return answer;
     } catch (error) {
@@ -90,33 +105,48 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
+  /** The head of a line: a service's command (`!kartotherian pool …`) or a request's (`!approve …`). */
+  function parseLine(text: string): { service: string | undefined; name: string; rest: string[]; words: string[] } | undefined {
+    if (!text.startsWith('!')) return undefined;
+    const words = tokenize(text);
+    const head = (words[0] ?? '').slice(1).toLowerCase();
+    if (Object.hasOwn(config.services, head)) return { service: head, name: (words[1] ?? 'help').toLowerCase(), rest: words.slice(2), words };
+    if (registry.get(head)?.scope === 'request') return { service: undefined, name: head, rest: words.slice(1), words };
+    return undefined;
+  }
+
   return {
+    classify(message) {
+      let parsed;
+      try {
+        parsed = parseLine(message.text.trim());
+      } catch {
+        return { kind: 'command', name: '?' }; // A line that does not tokenize is refused by line(), once.
+      }
+      if (parsed === undefined) return { kind: 'ignored' };
+      const spec = registry.get(parsed.name);
+      if (spec === undefined) return { kind: 'command', name: parsed.name };
+      if (spec.scope === 'request' && DECISIONS.has(spec.name)) return { kind: 'decision' };
+      if (spec.mutates || spec.access !== 'read' || parsed.service === undefined) return { kind: 'command', name: spec.name };
+      // The answer depends on the words and on whether the caller may read; a refusal names the caller.
+      const allowed = isAllowed(config, message.caller, parsed.service, spec.access);
+      return { kind: 'command', name: spec.name, shareKey: [parsed.service, spec.name, ...parsed.words.slice(2), allowed ? '' : `refused:${message.caller.display}`].join('\u0000') };
+    },
+
     async line(message) {
       const text = message.text.trim();
       if (!text.startsWith('!')) return undefined;
       return boundary(message, async () => {
-        const words = tokenize(text);
-        const head = (words[0] ?? '').slice(1).toLowerCase();
-        let service: string | undefined;
-        let name: string;
-        let rest: string[];
-        if (Object.hasOwn(config.services, head)) {
-          service = head;
-          name = (words[1] ?? 'help').toLowerCase();
-          rest = words.slice(2);
-        } else if (registry.get(head)?.scope === 'request') {
-          name = head;
-          rest = words.slice(1);
-        } else {
-          return undefined; // Another bot's command: stay quiet.
-        }
+        const parsed = parseLine(text);
+        if (parsed === undefined) return undefined; // Another bot's command: stay quiet.
+        const { service, name, rest } = parsed;
         const spec = registry.get(name);
         if (spec === undefined) {
-          throw new CutoverError('input.unknown-command', `No command "${printable(name, 30)}"; try !${service ?? ''} help.`);
+          throw new CutoverError('input.unknown-command', `No command ${quoted(name, 30)}; try !${service ?? ''} help.`);
         }
         if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
           const { caller } = message;
-          await deps.audit.append({ event: 'command.refused', service, who: caller.person ?? caller.display, where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
+          await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
           throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (needs the ${spec.access} right).`);
         }
         return run(spec, { text, caller: message.caller }, service, (context) => spec.execute(bindArguments(spec, rest), context));

@@ -2,6 +2,7 @@ import { remainingApprovals, withdrawApproval as withdraw } from '../core/reques
 import { findRequest } from './find-request.js';
 import type { Answer } from './outcome.js';
 import type { CommandContext } from './spec.js';
+import { auditIdentity } from '../core/identity.js';
 
 /** Takes back one's own approval while the request still waits, typed (`!withdraw`) or a removed 👍. */
 export async function withdrawApproval(requestId: string | undefined, context: CommandContext): Promise<Answer> {
@@ -11,7 +12,7 @@ export async function withdrawApproval(requestId: string | undefined, context: C
   await deps.audit.append({
     event: 'approval.withdrawn',
     service: updated.service,
-    who: caller.person ?? caller.display,
+    ...auditIdentity(context.config, caller),
     where: `${caller.transport}:${caller.channel}`,
     requestId: updated.id,
     detail: updated.summary,

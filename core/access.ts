@@ -19,6 +19,8 @@ export interface Caller {
   display: string;
   transport: string;
   channel: string;
+  /** The id the transport vouched for (IRC services account, Slack user id), where it passes one on. */
+  userId?: string;
 }
 
 export function rolesOf(config: Pick<AccessModel, 'people'>, person: string | undefined, service: string): readonly Role[] {

@@ -1,4 +1,7 @@
+import type { Caller } from './access.js';
 import type { AccessModel } from './model.js';
+import { own } from './own.js';
+import { printable } from './printable.js';
 
 /**
  * One identity model for every transport: a configured person is whoever holds their IRC
@@ -13,4 +16,25 @@ export function personByIrcAccount(config: Pick<AccessModel, 'people'>, account:
 export function personBySlackId(config: Pick<AccessModel, 'people'>, userId: string | undefined): string | undefined {
   if (userId === undefined) return undefined;
   return Object.entries(config.people).find(([, person]) => person.slack === userId)?.[0];
+}
+
+/**
+ * How the audit trail names a caller: `who` is the configured person, or the name they showed
+ * marked as unidentified (`mallory (unidentified irc nick)`), so a stranger who takes the nick
+ * `bob` is never recorded as bob; `as` is what the transport vouched for (`irc account bob`,
+ * `slack U01BOB000`). From the config when the transport did not say (core/access.ts Caller.userId).
+ */
+export function auditIdentity(config: Pick<AccessModel, 'people'>, caller: Caller): { who: string; as?: string } {
+  if (caller.person === undefined) return { who: unidentifiedName(caller) };
+  const person = own(config.people, caller.person);
+  const id = caller.userId ?? (caller.transport === 'irc' ? person?.irc : caller.transport === 'slack' ? person?.slack : undefined);
+  const kind = caller.transport === 'irc' ? 'irc account' : caller.transport;
+  // The console vouches for nothing beyond the person: the operator's own terminal.
+  return id === undefined ? { who: caller.person } : { who: caller.person, as: `${kind} ${printable(id, 40)}` };
+}
+
+/** `mallory (unidentified irc nick)`: a name no configured person can be mistaken for. */
+export function unidentifiedName(caller: Pick<Caller, 'display' | 'transport'>): string {
+  const what = caller.transport === 'irc' ? 'nick' : 'user';
+  return `${printable(caller.display, 40)} (unidentified ${printable(caller.transport, 16)} ${what})`;
 }

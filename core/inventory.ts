@@ -1,7 +1,7 @@
 import type { HostGroupModel, LvsServiceModel, ServiceModel } from './model.js';
 import { CutoverError } from './errors.js';
 import { own } from './own.js';
-import { printable } from './printable.js';
+import { quoted } from './printable.js';
 
 export interface Host {
   fqdn: string;
@@ -131,7 +131,7 @@ export class Inventory {
     if (!HOST_INPUT.test(input)) {
       throw new CutoverError(
         'input.invalid',
-        `"${printable(typed)}" is not a host name: use letters, digits, dots and dashes, e.g. wikikube1001 or maps1005.eqiad.wmnet.`,
+        `${quoted(typed)} is not a host name: use letters, digits, dots and dashes, e.g. wikikube1001 or maps1005.eqiad.wmnet.`,
       );
     }
     const exact = this.byFqdn.get(input);
@@ -206,11 +206,11 @@ function numberOf(host: Host): string | undefined {
 function ambiguous(typed: string, hosts: Host[]): CutoverError {
   return new CutoverError(
     'input.ambiguous-host',
-    `"${printable(typed)}" matches ${hosts.length} hosts: ${hosts.map((host) => host.fqdn).join(', ')}. Say which one.`,
+    `${quoted(typed)} matches ${hosts.length} hosts: ${hosts.map((host) => host.fqdn).join(', ')}. Say which one.`,
   );
 }
 
 function unknown(typed: string, suggestions: Host[]): CutoverError {
   const hint = suggestions.length > 0 ? ` Did you mean: ${suggestions.map((host) => host.shortName).join(', ')}?` : '';
-  return new CutoverError('input.unknown-host', `"${printable(typed)}" is not a host of this service.${hint}`);
+  return new CutoverError('input.unknown-host', `${quoted(typed)} is not a host of this service.${hint}`);
 }

@@ -11,3 +11,12 @@ export function printable(text: string, max = 60): string {
   const chars = Array.from(clean);
   return chars.length > max ? `${chars.slice(0, max).join('')}…` : clean;
 }
+
+/**
+ * User text echoed in a reply: printable, and between “ ” (any curly quote inside turned
+ * straight, so the echo cannot close its own quote). Quoted, a user's words never start a line the
+ * bot sends, however the transport wraps it, and read as someone else's words, not the bot's.
+ */
+export function quoted(text: string, max = 60): string {
+  return `“${printable(text.replace(/[“”]/g, '"'), max)}”`;
+}

@@ -11,6 +11,7 @@ import { runSetPooled, type ExecutionResult } from './run-set-pooled.js';
 import type { Notifier } from './notifier.js';
 import type { PoolWriter } from './pool-writer.js';
 import type { ServiceLocks } from './service-lock.js';
+import { unidentifiedName } from '../core/identity.js';
 
 export interface ActionProcessorDeps {
   requests: RequestStore;
@@ -127,8 +128,9 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
 }
 
 /** `!log <who>@cutover <what> - <reason> - T123`, the line SAL keeps: the second copy of the audit trail. */
-function salLine(request: ChangeRequest): string {
+export function salLine(request: ChangeRequest): string {
   const task = request.task === undefined ? '' : ` - ${request.task}`;
-  const approvers = request.approvals.length === 0 ? '' : ` (approved by ${request.approvals.map((vote) => vote.display).join(', ')})`;
-  return `!log ${request.requester.display}@cutover ${request.summary} - ${request.reason}${approvers}${task}`;
+  // Configured people, never nicks: whoever wears the nick `carol` is not carol (core/identity.ts).
+  const approvers = request.approvals.length === 0 ? '' : ` (approved by ${request.approvals.map((vote) => vote.person).join(', ')})`;
+  return `!log ${request.requester.person ?? unidentifiedName(request.requester)}@cutover ${request.summary} - ${request.reason}${approvers}${task}`;
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { describeWrite } from '../core/actions.js';
 import { draftRequest, type RequestInput } from '../core/request-draft.js';
 import type { ChangeRequest } from '../core/requests.js';
+import { auditIdentity } from '../core/identity.js';
 
 export interface RequestFilerDeps {
   config: Config;
@@ -27,7 +28,7 @@ export class RequestFiler implements RequestFiling {
     await this.deps.audit.append({
       event: 'request.created',
       service: request.service,
-      who: caller.person ?? caller.display,
+      ...auditIdentity(this.deps.config, caller),
       where: `${caller.transport}:${caller.channel}`,
       requestId: request.id,
       detail: auditDetail(draft),

@@ -207,7 +207,7 @@ async function auditRows(reader: AuditReader, service: string): Promise<AuditRow
   return records.map((record) => ({
     id: record.id,
     at: record.at,
-    who: printable(record.who, 64),
+    who: printable(record.as === undefined ? record.who : `${record.who} (${record.as})`, 110),
     event: printable(record.event, 64),
     requestId: record.requestId === undefined ? null : printable(record.requestId, 16),
     detail: printable(record.detail, 300),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CutoverError } from '../../core/errors.js';
-import { printable } from '../../core/printable.js';
+import { quoted } from '../../core/printable.js';
 import { arg } from '../arg.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 
@@ -18,7 +18,7 @@ export function createHelpCommand(specs: readonly CommandSpec[]): CommandSpec {
       const all = [...specs, help];
       if (args.command !== undefined) {
         const spec = all.find((candidate) => candidate.name === args.command);
-        if (spec === undefined) throw new CutoverError('input.unknown-command', `No command "${printable(args.command, 30)}"; try ${prefix} help.`);
+        if (spec === undefined) throw new CutoverError('input.unknown-command', `No command ${quoted(args.command, 30)}; try ${prefix} help.`);
         return `${prefix} ${spec.usage} — ${spec.summary}${spec.mutates ? ' (changes production: approval, lock, audit)' : ''}`;
       }
       const lines = all.map((spec) => `${spec.scope === 'request' ? '!' : `${prefix} `}${spec.usage} — ${spec.summary}`);

@@ -49,7 +49,10 @@ export interface LockView {
 export interface AuditEntry {
   event: string;
   service: string;
+  /** The configured person, or `<nick> (unidentified <transport> nick)` for someone the config does not know (core/identity.ts). */
   who: string;
+  /** What the transport vouched for: `irc account bob`, `slack U024BE7LH`; absent for the bot's own entries. */
+  as?: string;
   where: string;
   requestId?: string;
   detail: string;

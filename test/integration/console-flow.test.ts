@@ -44,9 +44,9 @@ describe('console channel → request → approval → BullMQ job → simulated 
 
     const beforeHistory = chat.transcript().length;
     chat.say(`!kartotherian history --request ${id}`);
-    await chat.waitFor(new RegExp(`cutover action\\.succeeded ${id} · pool wikikube-worker1001`), { from: beforeHistory });
+    await chat.waitFor(new RegExp(`cutover action\\.succeeded ${id} · “pool wikikube-worker1001`), { from: beforeHistory });
     await chat.waitFor(new RegExp(`bob approval\\.granted ${id} · `), { from: beforeHistory });
-    await chat.waitFor(new RegExp(`alice request\\.created ${id} · pool wikikube-worker1001.* \\(console:#wikimedia-operations\\)`), { from: beforeHistory });
+    await chat.waitFor(new RegExp(`alice request\\.created ${id} · “pool wikikube-worker1001.* \\(console:#wikimedia-operations\\)`), { from: beforeHistory });
     const beforeJson = chat.transcript().length;
     chat.say(`!kartotherian history --event approval --json`);
     const [, json = ''] = await chat.waitFor(/^<cutover> (\{"id":.*)$/, { from: beforeJson });

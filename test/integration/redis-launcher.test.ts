@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,8 @@ describe('ensureRedis', () => {
 
   async function connect(url: string): Promise<Redis> {
     const client = new Redis(url, { maxRetriesPerRequest: 1 });
+    // The refused strangers' clients report their NOAUTH here too; the assertions look at the commands.
+    client.on('error', () => undefined);
     cleanups.push(async () => {
       client.disconnect();
     });
@@ -92,7 +94,8 @@ describe('ensureRedis', () => {
 
       const first = await ensure({ url, autostart: true, stateDir, log: (line) => lines.push(line) });
       expect(first.started).toBe(true);
-      expect(first.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+      expect(first.url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
+      expect(lines.join('\n')).not.toContain(new URL(first.url).password);
       expect(first.url).not.toBe(url);
       expect(lines.join('\n')).toContain(join(stateDir, 'redis'));
 
@@ -126,6 +129,60 @@ describe('ensureRedis', () => {
       await other.stop();
       const client = await connect(owner.url);
       expect(await client.ping()).toBe('PONG');
+    });
+
+    it('protects the private server with a password it generates: a local user without it is refused, and the password stays 0600', async () => {
+      const stateDir = await tempStateDir();
+      const url = await closedPortUrl();
+      const lines: string[] = [];
+      const owner = await ensure({ url, autostart: true, stateDir, log: (line) => lines.push(line) });
+      const { password, port } = new URL(owner.url);
+      expect(password).toMatch(/^[0-9a-f]{48}$/);
+      expect((await readFile(join(stateDir, 'redis', 'redis.password'), 'utf8')).trim()).toBe(password);
+      expect((await stat(join(stateDir, 'redis', 'redis.password'))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(stateDir, 'redis', 'redis.conf'))).mode & 0o777).toBe(0o600);
+      expect(lines.join('\n')).not.toContain(password);
+
+      // The attacker: another local user who found the port, with no password or a guessed one.
+      const stranger = await connect(`redis://127.0.0.1:${port}`);
+      await expect(stranger.set('cutover:approved', 'forged')).rejects.toThrow(/NOAUTH/);
+      await expect(stranger.call('CONFIG', 'GET', 'requirepass')).rejects.toThrow(/NOAUTH/);
+      const guesser = await connect(`redis://:guess@127.0.0.1:${port}`);
+      await expect(guesser.get('cutover:approved')).rejects.toThrow();
+      expect(await (await connect(owner.url)).get('cutover:approved')).toBeNull();
+      // The password is not on the command line, where `ps` would show it to every local user.
+      const pid = await serverPid(await connect(owner.url));
+      expect(await readFile(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(password);
+
+      // A second start of the same state dir keeps the password, so the data stays reachable.
+      await owner.stop();
+      const again = await ensure({ url, autostart: true, stateDir });
+      expect(new URL(again.url).password).toBe(password);
+    });
+
+    it('adopts a private server an earlier version left running without a password, and locks it', async () => {
+      const stateDir = await tempStateDir();
+      const dir = join(stateDir, 'redis');
+      await mkdir(dir, { recursive: true });
+      const port = Number(new URL(await closedPortUrl()).port);
+      const old = execa('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], { reject: false, stdout: 'ignore', stderr: 'ignore' });
+      cleanups.push(async () => {
+        old.kill('SIGTERM');
+        await old;
+      });
+      const before = await connect(`redis://127.0.0.1:${port}`);
+      for (let tries = 0; tries < 100 && (await before.ping().catch(() => '')) !== 'PONG'; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      await before.set('cutover:kept', 'yes');
+      before.disconnect();
+      await writeFile(join(dir, 'redis.port'), `${port}\n`);
+
+      const adopted = await ensure({ url: await closedPortUrl(), autostart: true, stateDir });
+      expect(adopted).toMatchObject({ started: false });
+      expect(new URL(adopted.url).port).toBe(String(port));
+      const owner = await connect(adopted.url);
+      expect(await owner.get('cutover:kept')).toBe('yes');
+      const stranger = await connect(`redis://127.0.0.1:${port}`);
+      await expect(stranger.get('cutover:kept')).rejects.toThrow(/NOAUTH/);
     });
 
     it('reports a missing redis-server as redis.unavailable with the install command', async () => {

@@ -235,7 +235,7 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     const from = slack.api.calls.length;
     await postSigned(slack.eventsUrl, { json: messageEvent({ user: ALICE, text: '!kartotherian bogus <!channel> &lt;b&gt; <@U01BOB000>' }) });
     const reply = await slack.api.waitFor('chat.postMessage', () => true, { from });
-    expect(reply.params['text']).toMatch(/^✖ No command "bogus"/);
+    expect(reply.params['text']).toMatch(/^✖ No command “bogus”/);
     // The only mentions are the bot's own, of the approvers a request waits for.
     for (const call of slack.api.answered('chat.postMessage')) expect(textOf(call).replace(/approval from (<@U[A-Z0-9]+>(, | or )?)+/, '')).not.toMatch(/<[!@#]/);
   });

@@ -54,13 +54,13 @@ describe('bindArguments', () => {
     const error = cutoverErrorFrom(() => bindPool('wikikube1001 --force'));
     expect(error.code).toBe('input.invalid');
     expect(error.message).toBe(
-      `pool has no option --force (options: --service, --weight, --task, --reason, --dry-run) · usage: ${poolCommand.usage}`,
+      `pool has no option “--force” (options: --service, --weight, --task, --reason, --dry-run) · usage: ${poolCommand.usage}`,
     );
   });
 
   it('refuses an unknown flag on a command that has none, without an empty list', () => {
     const error = cutoverErrorFrom(() => bindArguments(denyCommand, ['k7qm', '--force']));
-    expect(error.message).toBe(`deny has no option --force · usage: ${denyCommand.usage}`);
+    expect(error.message).toBe(`deny has no option “--force” · usage: ${denyCommand.usage}`);
   });
 
   it('cuts an unknown flag name short and strips what it cannot print', () => {
@@ -89,7 +89,7 @@ describe('bindArguments', () => {
   it('refuses extra positionals on a command without a rest positional', () => {
     const error = cutoverErrorFrom(() => bindArguments(statusCommand, ['eqiad', 'now']));
     expect(error.code).toBe('input.invalid');
-    expect(error.message).toBe(`Unexpected "eqiad now" · usage: ${statusCommand.usage}`);
+    expect(error.message).toBe(`Unexpected “eqiad now” · usage: ${statusCommand.usage}`);
   });
 
   it('refuses extra positionals with the echo cut short and stripped', () => {
@@ -107,7 +107,7 @@ describe('bindArguments', () => {
   // reported as "given twice" instead of as unknown options.
   it('refuses --constructor as an unknown option, not as a flag given twice', () => {
     const error = cutoverErrorFrom(() => bindPool('maps1005 --constructor'));
-    expect(error.message).toMatch(/^pool has no option --constructor/);
+    expect(error.message).toMatch(/^pool has no option “--constructor”/);
   });
 
   // Regression: pool and depool have both a `reason` rest positional and a --reason flag. When

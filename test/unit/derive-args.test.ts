@@ -122,7 +122,7 @@ describe('a command declared with arg', () => {
   });
 
   it('refuses an unknown flag, listing the known ones and the usage', async () => {
-    await refused('maps1005 --force', `try-pool has no option --force (options: --service, --weight, --task, --reason, --dry-run) · usage: ${usage}`);
+    await refused('maps1005 --force', `try-pool has no option “--force” (options: --service, --weight, --task, --reason, --dry-run) · usage: ${usage}`);
   });
 
   it('refuses a flag without its value, and a value on a switch', async () => {

@@ -65,9 +65,9 @@ describe('dispatch: routing', () => {
 
   it('answers an unknown command with a pointer to help, echoing it cut short', async () => {
     const world = setup();
-    expect(await world.say('alice', `${K} frobnicate`)).toBe('✖ No command "frobnicate"; try !kartotherian help.');
+    expect(await world.say('alice', `${K} frobnicate`)).toBe('✖ No command “frobnicate”; try !kartotherian help.');
     const long = await world.say('alice', `${K} ${'x'.repeat(100)}`);
-    expect(long).toMatch(/^✖ No command "x{30}…"/);
+    expect(long).toMatch(/^✖ No command “x{30}…”/);
   });
 
   // Regression: the dispatcher tested `head in config.services`, which is true for
@@ -310,15 +310,16 @@ describe('dispatch: depool and the capacity guard', () => {
 
 describe('dispatch: who may do what', () => {
   it.each([
-    ['a viewer', 'dave', 'dave'],
-    ['someone the config does not know', undefined, 'mallory'],
-  ])('refuses %s a pool and audits command.refused', async (_who, person, display) => {
+    ['a viewer', 'dave', 'dave', { who: 'dave', as: 'irc account dave' }],
+    // The audit never names a stranger as a person: the nick is kept, marked unidentified.
+    ['someone the config does not know', undefined, 'mallory', { who: 'mallory (unidentified irc nick)' }],
+  ])('refuses %s a pool and audits command.refused', async (_who, person, display, identity) => {
     const world = setup();
     const reply = await world.say(person, `${K} pool wikikube1001`, { display });
     expect(reply).toBe(`✖ ${display} may not run "pool" on kartotherian (needs the request right).`);
     expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
     expect(world.audit.entries).toEqual([
-      { event: 'command.refused', service: 'kartotherian', who: display, where: 'irc:#wikimedia-operations', detail: '!kartotherian pool wikikube1001' },
+      { event: 'command.refused', service: 'kartotherian', ...identity, where: 'irc:#wikimedia-operations', detail: '!kartotherian pool wikikube1001' },
     ]);
   });
 

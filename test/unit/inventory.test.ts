@@ -74,7 +74,7 @@ describe('Inventory.resolveHost', () => {
     const error = cutoverErrorFrom(() => inventory.resolveHost('maps9999'));
     expect(error.code).toBe('input.unknown-host');
     // 9xxx names no DC, so both DCs' maps hosts are offered, nearest number first.
-    expect(error.message).toBe('"maps9999" is not a host of this service. Did you mean: maps2010, maps2009, maps2008, maps2007, maps2006, maps2005?');
+    expect(error.message).toBe('“maps9999” is not a host of this service. Did you mean: maps2010, maps2009, maps2008, maps2007, maps2006, maps2005?');
   });
 
   describe('suggestions stay in the DC the name points at', () => {
@@ -91,7 +91,7 @@ describe('Inventory.resolveHost', () => {
     ])('%s → %s', (typed, suggested) => {
       const error = cutoverErrorFrom(() => inventory.resolveHost(typed));
       expect(error.code).toBe('input.unknown-host');
-      expect(error.message).toBe(`"${typed}" is not a host of this service. Did you mean: ${suggested}?`);
+      expect(error.message).toBe(`“${typed}” is not a host of this service. Did you mean: ${suggested}?`);
     });
 
     it('offers the other DC when the meant one has nothing like it', () => {
@@ -114,7 +114,7 @@ describe('Inventory.resolveHost', () => {
     const tegola = new Inventory('tegola', wikikubeWithControlPlane());
     const error = cutoverErrorFrom(() => tegola.resolveHost('wikikube1001'));
     expect(error.code).toBe('input.ambiguous-host');
-    expect(error.message).toBe('"wikikube1001" matches 2 hosts: wikikube-worker1001.eqiad.wmnet, wikikube-ctrl1001.eqiad.wmnet. Say which one.');
+    expect(error.message).toBe('“wikikube1001” matches 2 hosts: wikikube-worker1001.eqiad.wmnet, wikikube-ctrl1001.eqiad.wmnet. Say which one.');
     // The full short names still resolve.
     expect(tegola.resolveHost('wikikube-ctrl1001').group).toBe('control');
     expect(tegola.resolveHost('wikikube-worker1001').group).toBe('workers');

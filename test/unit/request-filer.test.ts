@@ -109,6 +109,7 @@ describe('RequestFiler', () => {
         event: 'request.created',
         service: 'kartotherian',
         who: 'alice',
+        as: 'irc account alice',
         where: 'irc:#wikimedia-operations',
         requestId: 'req1',
         detail: `pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10 · ${PATH}: {"pooled":"inactive","weight":0} → {"pooled":"yes","weight":10} · reason: step 4 T378944`,
