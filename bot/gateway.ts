@@ -137,6 +137,7 @@ export class Gateway {
       channel: message.channel,
       text: message.text,
       kind: message.kind,
+      ...(message.urgency === undefined ? {} : { urgency: message.urgency }),
       ...(original === undefined ? {} : { replyTo: original }),
       ...(message.requestId === undefined ? {} : { request: { id: message.requestId, actionHash: '', state: message.kind } }),
     });

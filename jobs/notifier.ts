@@ -6,6 +6,8 @@ export interface ChannelMessage {
   /** progress may be coalesced or edited in place; result and error never are. */
   kind: 'progress' | 'result' | 'error';
   requestId?: string;
+  /** A safety alert (rollback, guard depool, emergency stop): every outbox sends it before anything else. */
+  urgency?: 'safety';
   /** A reaction for the message that announced the request (✅ done, ❌ failed), where supported. */
   mark?: string;
 }

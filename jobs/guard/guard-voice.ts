@@ -21,10 +21,10 @@ export interface GuardVoiceDeps {
 export class GuardVoice {
   constructor(private readonly deps: GuardVoiceDeps) {}
 
-  async say(record: WorkerRecord | undefined, text: string, kind: 'progress' | 'result' | 'error', dedupe: string): Promise<void> {
+  async say(record: WorkerRecord | undefined, text: string, kind: 'progress' | 'result' | 'error', dedupe: string, urgency?: 'safety'): Promise<void> {
     const destination = await this.destination(record);
     if (destination === undefined) return;
-    await this.deps.notifier.send(destination, { kind, text }, `guard-${this.deps.service}-${hash(dedupe)}`);
+    await this.deps.notifier.send(destination, { kind, text, ...(urgency === undefined ? {} : { urgency }) }, `guard-${this.deps.service}-${hash(dedupe)}`);
   }
 
   /** `!log` for a change the guard made: what, why (the numbers), for whom, and the task. */

@@ -114,7 +114,7 @@ export class PoolGuard {
   /** The workers depooled in this look, in as few lines as read the same, each with its `!log`. */
   private async report(pool: PoolRef, depooled: readonly Depooled[]): Promise<void> {
     for (const line of depoolLines(`${pool.lvsService} (${pool.dc})`, depooled)) {
-      await this.deps.voice.say(line.record, line.text, 'error', `${line.key}-${this.deps.clock.now()}`);
+      await this.deps.voice.say(line.record, line.text, 'error', `${line.key}-${this.deps.clock.now()}`, 'safety');
       if (line.log !== undefined) await this.deps.voice.log(line.log.records, line.log.what, line.log.why, line.key);
     }
   }
@@ -150,7 +150,7 @@ export class PoolGuard {
       // Refused for capacity: the broken worker stays, and people must act now.
       if (worker.record.announced === 'failing') return undefined;
       await this.deps.proofs.save(service, pool, worker.fqdn, (current) => (current === undefined ? current : { ...current, announced: 'failing' }));
-      await voice.say(worker.record, `🚨 ${short(worker.fqdn)} fails real requests in ${where} and cutover may not depool it: ${error.message} · ${worker.summary}. Repool bare metal now (!${service} emergency-stop does it, bare metal first), then depool the worker.`, 'error', `refused-${worker.fqdn}-${this.deps.clock.now()}`);
+      await voice.say(worker.record, `🚨 ${short(worker.fqdn)} fails real requests in ${where} and cutover may not depool it: ${error.message} · ${worker.summary}. Repool bare metal now (!${service} emergency-stop does it, bare metal first), then depool the worker.`, 'error', `refused-${worker.fqdn}-${this.deps.clock.now()}`, 'safety');
       await voice.audit('guard.refused', `${worker.fqdn} ${where}: ${error.message}`);
     }
   }
