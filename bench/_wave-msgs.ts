@@ -1,0 +1,18 @@
+import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from '../test/helpers/redis.js';
+import { BENCH_CONFIG_PATH, fleetConfig, SERVICE, sleep, startBenchBot } from './harness.js';
+const redis = new Redis(TEST_REDIS_URL);
+const config = await fleetConfig({ maps: 60, workers: 50 });
+config.plans = { [SERVICE]: { file: process.argv[2] ?? 'plans/wave-50.yaml' } };
+const bench = await startBenchBot('msgs', config, { redis, configPath: BENCH_CONFIG_PATH });
+const { chat } = bench;
+const t0 = performance.now();
+const asked = chat.say('alice', `!${SERVICE} next airtime`);
+const reply = await chat.replyTo(asked.ref);
+const id = /^⏳ (\w+):/.exec(reply.message.text)?.[1];
+chat.say('bob', `!approve ${id}`);
+await chat.waitFor((m) => /✅ eqiad wave done/.test(m.text), { timeoutMs: 60000 });
+await sleep(500);
+const ev = [...chat.sent.map((s) => ({ at: s.at, s: `SEND ${s.ref.id} [${s.message.kind}] ${s.message.replyTo ? '↳' + s.message.replyTo.id + ' ' : ''}${s.message.text.replace(/\n/g, ' ⏎ ')}` })), ...chat.reactions.map((r) => ({ at: r.at, s: `REACT ${r.emoji} on ${r.target.id}` }))].sort((a, b) => a.at - b.at);
+for (const e of ev) console.log((e.at - t0).toFixed(0).padStart(6), e.s);
+await bench.stop(); await redis.quit();
