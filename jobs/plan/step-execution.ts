@@ -58,7 +58,9 @@ export class StepExecution {
       await context.update((current) => movePhase(current, 'ready', context.now()));
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
     }
-    await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})`, 'progress', request.id);
+    // Said once, with how long it will soak: the next word on this step is its ✅ once the soak passed.
+    const soak = here.step.kind !== 'observe' && here.step.soak_seconds > 0 ? ` · then soaks ${formatDuration(context.scaled(here.step.soak_seconds))} under analysis` : '';
+    await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})${soak}`, 'progress', request.id);
     const done: string[] = [];
     const poolChanges: PoolChange[] = [];
     try {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { ConsoleBot } from '../helpers/console-bot.js';
 import { useConsoleBots } from '../helpers/console-bots.js';
+import { soaking } from '../helpers/plan-steps.js';
 
 const K = '!kartotherian';
 
@@ -186,7 +187,8 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     const [, id] = await first.waitFor(/⏳ (\w+):/, { from: mark });
     first.say('/as bob');
     first.say(`!approve ${id}`);
-    await first.waitFor(/soaking 4\.5s under analysis|soaking 5s under analysis/, { from: mark });
+    await first.waitFor(/▶ eqiad first-worker: .* · then soaks (4\.5s|5s) under analysis/, { from: mark });
+    await soaking(first);
     await first.bot.stop();
 
     const second = await start('resume', { prefix: first.prefix, config: slower });

@@ -49,7 +49,7 @@ describe('a step carried out', () => {
     expect(run.soak).toMatchObject({ startedAt: world.clock.now(), until: world.clock.now() + 900_000, checks: 0, failures: 0 });
     expect(world.ticks).toEqual([{ plan: 'test-plan', delayMs: 60_000, key: run.soak?.tickKey }]);
     expect(world.said()).toEqual([
-      `▶ eqiad first-worker: pool the first worker (${request.id})`,
+      `▶ eqiad first-worker: pool the first worker (${request.id}) · then soaks 15m under analysis`,
       '!log conftool wikikube-worker1001.eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=inactive → yes weight=10 - rehearsal - alice@cutover - T1000',
     ]);
     expect(world.notifier.sent[1]?.dedupeKey).toMatch(new RegExp(`^sal-${request.id}-`));
