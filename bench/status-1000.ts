@@ -19,7 +19,7 @@ export async function benchStatus1000(redis: Redis): Promise<Row[]> {
       const start = performance.now();
       const { ref } = bench.chat.say('alice', `!${SERVICE} status`);
       const reply = await bench.chat.replyTo(ref);
-      if (!reply.message.text.includes('pool state from')) throw new Error(`bench: unexpected status reply: ${reply.message.text.slice(0, 200)}`);
+      if (!reply.message.text.startsWith(`${SERVICE} eqiad · `)) throw new Error(`bench: unexpected status reply: ${reply.message.text.slice(0, 200)}`);
       // The first run pays for the first listPool of each pool (Redis, JIT); not what an operator sees twice.
       if (run >= 0) samples.push(reply.at - start);
       size = reply.message.text.length;

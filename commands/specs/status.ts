@@ -79,7 +79,7 @@ async function briefStatus(context: CommandContext, name: string, inventory: Inv
   const observer = context.deps.observers?.get(name);
   const [watches, dcLines, lock, open] = await Promise.all([
     context.deps.watch?.watches(name) ?? Promise.resolve([]),
-    Promise.all(inventory.datacenters.map((dc) => briefDcLine(context, inventory, dc, observer))),
+    Promise.all(inventory.datacenters.map((dc) => briefDcLine(context, inventory, name, dc, observer))),
     context.deps.locks.current(name),
     context.deps.requests.open(name),
   ]);
@@ -91,18 +91,18 @@ async function briefStatus(context: CommandContext, name: string, inventory: Inv
   return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...live, waiting, more].join(' · ')].join('\n');
 }
 
-/** `eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group. */
-async function briefDcLine(context: CommandContext, inventory: Inventory, dc: string, observer: PoolObserver | undefined): Promise<string> {
+/** `kartotherian eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group. */
+async function briefDcLine(context: CommandContext, inventory: Inventory, name: string, dc: string, observer: PoolObserver | undefined): Promise<string> {
   const views = await Promise.all(inventory.lvsServiceNames.map((lvsService) => readPoolView(context.deps.pooling, inventory, lvsService, dc)));
   const [pools, health] = await Promise.all([
     Promise.all(views.map((view) => briefPool(view, observer))),
     observer === undefined ? Promise.resolve(undefined) : observeHealth(observer, inventory, dc),
   ]);
-  const parts = [dc, ...pools];
+  const parts = [`${name} ${dc}`, ...pools];
   if (health !== undefined) {
     parts.push(briefHealth(health));
     const warning = await healthWarning(context, inventory, dc, health, new Map(views.map((view) => [view.lvsService, view])));
-    if (warning !== undefined) parts.unshift(`⚠ ${dc}: k8s over its limits with workers pooled (--dc ${dc} for the way out) ·`);
+    if (warning !== undefined) parts[0] = `⚠ ${name} ${dc}: k8s over its limits with workers pooled (--dc ${dc} for the way out)`;
   }
   return parts.join(' · ');
 }
@@ -120,12 +120,14 @@ async function briefPool(view: PoolView, observer: PoolObserver | undefined): Pr
   const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
   const note = floorNote(view, pybal?.takesTraffic ?? true);
   const warn = note?.warn === true ? ` ${note.text.split(' · ')[0] ?? ''}` : '';
-  return `${view.lvsService} ${counts.join(' ')}${pybal === undefined ? '' : ` pybal ${pybalMark(pybal)}`}${warn}`;
+  const mark = pybal === undefined ? undefined : pybalMark(pybal);
+  return `${view.lvsService} ${counts.join(' ')}${mark === undefined ? '' : ` pybal ${mark}`}${warn}`;
 }
 
-function pybalMark(pybal: PybalSummary): string {
+/** ✓ where every LVS host serves exactly conftool's pooled hosts; what differs is behind `--dc`. */
+function pybalMark(pybal: PybalSummary): string | undefined {
+  if (pybal.text === 'pybal: not configured') return undefined;
   if (!pybal.takesTraffic) return '– (no pool yet)';
-  if (pybal.text === 'pybal: not configured') return '–';
   return /✗|unreadable|no answer|error|timeout/.test(pybal.text) ? '✗' : '✓';
 }
 

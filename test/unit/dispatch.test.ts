@@ -60,7 +60,7 @@ describe('dispatch: routing', () => {
 
   it('takes the service name in any case and with leading spaces', async () => {
     const world = setup();
-    expect(await world.say('alice', `   !KARTOTHERIAN STATUS`)).toMatch(/^kartotherian · pool state/);
+    expect(await world.say('alice', `   !KARTOTHERIAN STATUS`)).toMatch(/^kartotherian eqiad · /);
   });
 
   it('answers an unknown command with a pointer to help, echoing it cut short', async () => {
@@ -335,7 +335,14 @@ describe('dispatch: who may do what', () => {
   it('lets anyone run status when read_only is anyone', async () => {
     const world = setup();
     const reply = (await world.say(undefined, `${K} status`, { display: 'mallory' })) ?? '';
+    // Issue 14: at most four lines in a channel, a line per DC with pooled/members per group in each pool.
     expect(reply.split('\n')).toEqual([
+      'kartotherian eqiad · kartotherian maps 6/6 · kartotherian-ssl maps 6/6 · kartotherian-k8s-ssl maps 6/6 wikikube 0/4',
+      'kartotherian codfw · kartotherian maps 6/6 · kartotherian-ssl maps 6/6 · kartotherian-k8s-ssl maps 6/6 wikikube 0/4',
+      'lock free · nothing waiting · more: !kartotherian status --dc DC | --service LVS | --full',
+    ]);
+    const full = (await world.say(undefined, `${K} status --full`, { display: 'mallory' })) ?? '';
+    expect(full.split('\n')).toEqual([
       'kartotherian · pool state from fake conftool',
       'eqiad kartotherian:6533 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010]',
       'eqiad kartotherian-ssl:443 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010]',
