@@ -174,7 +174,7 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
 
   it('reuses a pool listing only while etcd index shows no write but its own, and sees a foreign write at once (issue 14)', async () => {
     const lists: string[] = [];
-    const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => (String(input).includes('recursive=true') && lists.push(String(input)), fetch(input, init)) }));
+    const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((input instanceof Request ? input.url : input.toString()).includes('recursive=true') && lists.push('list'), fetch(input, init)) }));
     const first = await counting.listPool(POOL);
     const m5 = first.find((entry) => entry.path === M5);
     await counting.compareAndSet(M5, { pooled: 'no', weight: 10 }, m5?.revision ?? null);
