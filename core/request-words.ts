@@ -39,7 +39,8 @@ function poolWords(notice: RequestNotice, action: SetPooledAction): string {
 function stepWords(notice: RequestNotice, action: PlanStepAction): string {
   const { id, request, approvers } = notice;
   // A dry run is where all of them are read; a filed request folds a wave's keys into one node set per change.
-  const lines = id === undefined ? action.preview : foldConftoolLines(action.preview);
+  // Only past what is shown anyway: a short request keeps each key in its order (a rollback's newest first).
+  const lines = id === undefined || action.preview.length <= SHOWN_ACTIONS ? action.preview : foldConftoolLines(action.preview);
   const shown =
     lines.length === 0
       ? 'no change, a report only'
