@@ -70,6 +70,11 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     chat.say(`${K} plan`);
     await chat.waitFor(/· done at /);
     expect(chat.transcript().join('\n')).toMatch(/!log conftool wikikube-worker1001\.eqiad\.wmnet kartotherian-k8s-ssl \(eqiad\): pooled=inactive → yes weight=10 - rehearsal - alice@cutover - T378944/);
+    // Issue 14: each step said once when it starts and once when it ends; no second `✅ <request> done`.
+    const said = chat.transcript();
+    expect(said.filter((line) => /^<cutover> ✅ \w+ done/.test(line) && !/^<cutover> ✅ (eqiad|codfw) /.test(line))).toEqual([]);
+    expect(said.filter((line) => /^<cutover> ✅ eqiad waves wave 1\/4 done/.test(line))).toHaveLength(1);
+    expect(said.filter((line) => /^<cutover> ▶ eqiad waves wave 1\/4:/.test(line))).toHaveLength(1);
   }, 120_000);
 
   it('workers that pass health checks but fail real requests: no bare metal is depooled and the worker is depooled again', async () => {
