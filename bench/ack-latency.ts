@@ -20,7 +20,7 @@ async function round(bench: BenchBot, lines: readonly { person: string; text: st
       const { ref, handled } = bench.chat.say(person, text);
       const reply = await bench.chat.replyTo(ref);
       await handled;
-      if (!/^(⏳|\S+ · pool state)/.test(reply.message.text)) throw new Error(`bench: unexpected reply to "${text}": ${reply.message.text}`);
+      if (!/^(⏳|\S+ · pool state|\S+ \w+ · )/.test(reply.message.text)) throw new Error(`bench: unexpected reply to "${text}": ${reply.message.text}`);
       return reply.at - start;
     }),
   );
@@ -73,7 +73,7 @@ async function consoleRows(redis: Redis): Promise<Row[]> {
   try {
     await chat.waitFor(/is listening in #console/);
     const commands = [
-      { name: 'status', text: (): string => '!kartotherian status', reply: /^<cutover> kartotherian · pool state/ },
+      { name: 'status', text: (): string => '!kartotherian status', reply: /^<cutover> kartotherian eqiad · / },
       { name: 'pool', text: (i: number): string => `!kartotherian pool ${workers[i % workers.length] ?? ''} bench`, reply: /^<cutover> ⏳ \w+: op001 asks to pool/ },
     ];
     for (const command of commands) {

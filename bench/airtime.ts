@@ -41,8 +41,8 @@ export async function benchAirtime(redis: Redis): Promise<Row[]> {
     const id = /^⏳ (\w+): alice asks to run/.exec(reply.message.text)?.[1];
     if (id === undefined) throw new Error(`bench: wave refused: ${reply.message.text}`);
     chat.say('bob', `!approve ${id}`);
-    await chat.waitFor((message) => message.kind === 'result' && message.text.startsWith(`✅ ${id} done`), { from, timeoutMs: 60_000 });
-    await chat.waitFor((message) => /✅ eqiad wave done/.test(message.text), { from });
+    // The plan announces the step's end once, naming the request (issue 14): no second `✅ <id> done`.
+    await chat.waitFor((message) => message.kind === 'result' && message.text.startsWith('✅ eqiad wave done') && message.text.endsWith(`(${id})`), { from, timeoutMs: 60_000 });
     // Marks are set after the result is sent: give the delivery a moment to place them.
     await sleep(300);
     ({ rss, heapUsed } = process.memoryUsage());

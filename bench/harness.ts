@@ -37,6 +37,8 @@ export class BenchTransport implements ChatTransport {
   readonly finished = new Promise<void>(() => undefined);
   readonly sent: Sent[] = [];
   readonly reactions: Reacted[] = [];
+  /** The first reply to each message by id: replyTo() looks up, not scans everything sent (100 waiters × every send was the bench's own O(n²)). */
+  private readonly replies = new Map<string, Sent>();
   private onEvent: ((event: InboundEvent) => Promise<void>) | undefined;
   private readonly listeners = new Set<() => void>();
   private sequence = 0;
@@ -56,7 +58,9 @@ export class BenchTransport implements ChatTransport {
 
   async send(message: OutboundMessage): Promise<MessageRef | undefined> {
     const ref: MessageRef = { transport: this.name, channel: message.channel, id: `out-${++this.sequence}` };
-    this.sent.push({ at: performance.now(), message, ref });
+    const sent = { at: performance.now(), message, ref };
+    this.sent.push(sent);
+    if (message.replyTo !== undefined && !this.replies.has(message.replyTo.id)) this.replies.set(message.replyTo.id, sent);
     for (const listener of this.listeners) listener();
     return ref;
   }
@@ -75,8 +79,8 @@ export class BenchTransport implements ChatTransport {
   }
 
   /** The reply the gateway threaded under `ref`. */
-  replyTo(ref: MessageRef, timeoutMs?: number): Promise<Sent> {
-    return this.waitFor((message) => message.replyTo?.id === ref.id, timeoutMs === undefined ? {} : { timeoutMs });
+  replyTo(ref: MessageRef, timeoutMs = 20_000): Promise<Sent> {
+    return waitUntil(this.listeners, () => this.replies.get(ref.id), timeoutMs, () => `bench: no reply to ${ref.id} after ${timeoutMs} ms; last messages:\n${this.sent.slice(-5).map((sent) => sent.message.text).join('\n')}`);
   }
 }
 

@@ -46,7 +46,12 @@ export async function benchRollback(redis: Redis): Promise<Row[]> {
   try {
     for (const id of ['nginx-tls-6543', 'lvs-k8s-service', 'cdn-to-6543', 'helm-deploy', 'first-worker', 'observe']) await step(chat, new RegExp(`✅ eqiad ${id} done`));
     for (let run = 0; run < RUNS; run += 1) {
-      await step(chat, /soaking \S+ under analysis/);
+      // Nothing is said when a soak begins (a step is announced when it starts and when it ends): read the plan's phase.
+      await step(chat, /▶ eqiad waves .*then soaks \S+ under analysis/);
+      await pollUntil(async () => {
+        const json = await redis.hget(`${bench.prefix}:plan:kartotherian-to-wikikube`, 'json');
+        return json !== null && (JSON.parse(json) as { phase?: string }).phase === 'soaking';
+      }, { timeoutMs: 15_000, intervalMs: 5 });
       if ((await workerState()) !== 'yes') throw new Error('bench: wave 1 did not pool wikikube-worker1002');
       const from = chat.sent.length;
       await faults.slowUnderLoad(0.2, 3);

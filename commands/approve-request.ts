@@ -12,7 +12,12 @@ import { auditIdentity } from '../core/identity.js';
  */
 export async function approveRequest(requestId: string | undefined, expectHash: string | undefined, context: CommandContext): Promise<Answer> {
   const { deps, caller } = context;
-  const found = await findRequest(context, requestId);
+  // Without an id, only requests this person could approve count: not their own, not one they approved already, not another service's.
+  const found = await findRequest(
+    context,
+    requestId,
+    (request) => (caller.person === undefined || (request.requester.person !== caller.person && !request.approvals.some((vote) => vote.person === caller.person))) && isAllowed(context.config, caller, request.service, 'approve'),
+  );
   const who = auditIdentity(context.config, caller);
   const where = `${caller.transport}:${caller.channel}`;
   // The two-person rule is the more useful answer for a requester, whatever their roles.

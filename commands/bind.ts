@@ -10,7 +10,10 @@ export function bindArguments(spec: ArgTable, words: readonly string[]): BoundAr
   const positionals: string[] = [];
   for (let index = 0; index < words.length; index += 1) {
     const word = words[index] ?? '';
-    if (!word.startsWith('--') || word === '--') {
+    // A lone `--` is shell habit, not part of a reason (`· -- reason T378944 ·`). Options after it
+    // still count: `-- --dry-run` must stay a dry run, never file a real request.
+    if (word === '--') continue;
+    if (!word.startsWith('--')) {
       positionals.push(word);
       continue;
     }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Config } from '../config/schema.js';
-import { isAllowed, type Caller } from '../core/access.js';
+import { isAllowed, rolesWith, type Caller } from '../core/access.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { printable, quoted } from '../core/printable.js';
@@ -147,7 +147,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
           const { caller } = message;
           await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
-          throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (needs the ${spec.access} right).`);
+          throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (${spec.access === 'read' ? `needs a role on ${service}` : `needs the ${rolesWith(spec.access)} role`}).`);
         }
         return run(spec, { text, caller: message.caller }, service, (context) => spec.execute(bindArguments(spec, rest), context));
       });

@@ -6,7 +6,7 @@ import type { CommandContext } from './spec.js';
  * The request a `!approve`/`!deny` means. Without an id it is the one request waiting in this
  * channel, and only if there is exactly one, so nobody approves something they did not see.
  */
-export async function findRequest(context: CommandContext, id: string | undefined): Promise<ChangeRequest> {
+export async function findRequest(context: CommandContext, id: string | undefined, mayDecide: (request: ChangeRequest) => boolean = () => true): Promise<ChangeRequest> {
   if (id !== undefined) {
     const request = await context.deps.requests.get(id);
     if (request === undefined || (context.service !== undefined && request.service !== context.service)) {
@@ -20,9 +20,11 @@ export async function findRequest(context: CommandContext, id: string | undefine
     const open = await context.deps.requests.open(service);
     waiting.push(...open.filter((request) => request.state === 'pending' && request.requester.channel === context.caller.channel));
   }
-  const only = waiting[0];
+  // Two waiting, one of them the caller's own: the other is the only one they could mean.
+  const theirs = waiting.filter(mayDecide);
+  const only = theirs.length === 1 ? theirs[0] : waiting[0];
   if (only === undefined) throw new CutoverError('request.not-found', 'Nothing here is waiting for approval.');
-  if (waiting.length > 1) {
+  if (waiting.length > 1 && theirs.length !== 1) {
     throw new CutoverError('input.invalid', `${waiting.length} requests are waiting (${waiting.map((request) => request.id).join(', ')}); say which one.`);
   }
   return only;

@@ -29,6 +29,12 @@ export function rolesOf(config: Pick<AccessModel, 'people'>, person: string | un
   return (roles === undefined ? undefined : own(roles, service)) ?? [];
 }
 
+/** The roles that carry a capability, for a refusal that names what the config calls them: `operator or admin`. */
+export function rolesWith(capability: Capability): string {
+  const roles = (Object.keys(GRANTS) as Role[]).filter((role) => GRANTS[role].includes(capability));
+  return roles.length <= 1 ? (roles[0] ?? capability) : `${roles.slice(0, -1).join(', ')} or ${roles.at(-1) ?? ''}`;
+}
+
 export function isAllowed(config: AccessModel, caller: Caller, service: string, capability: Capability): boolean {
   if (capability === 'read' && config.access.read_only === 'anyone') return true;
   return rolesOf(config, caller.person, service).some((role) => GRANTS[role].includes(capability));

@@ -38,3 +38,8 @@ export function unidentifiedName(caller: Pick<Caller, 'display' | 'transport'>):
   const what = caller.transport === 'irc' ? 'nick' : 'user';
   return `${printable(caller.display, 40)} (unidentified ${printable(caller.transport, 16)} ${what})`;
 }
+
+/** Who a SAL line is signed by: the configured person, never the nick they wore (`alice@cutover`). */
+export function salSigner(requester: Pick<Caller, 'display' | 'transport'> & { person?: string | undefined }): string {
+  return `${requester.person ?? unidentifiedName(requester)}@cutover`;
+}

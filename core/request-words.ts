@@ -1,6 +1,7 @@
 import type { PlanStepAction, SetPooledAction } from './actions.js';
 import { formatClock, formatDuration } from './durations.js';
 import { healthNowWords } from './health-now.js';
+import { foldFqdns } from './nodeset.js';
 import { formatPoolState } from './pool-state.js';
 import type { RequestNotice } from './request-notice.js';
 
@@ -37,8 +38,9 @@ function poolWords(notice: RequestNotice, action: SetPooledAction): string {
 
 function stepWords(notice: RequestNotice, action: PlanStepAction): string {
   const { id, request, approvers } = notice;
-  const lines = action.preview;
-  // A dry run is where all of them are read.
+  // A dry run is where all of them are read; a filed request folds a wave's keys into one node set per change.
+  // Only past what is shown anyway: a short request keeps each key in its order (a rollback's newest first).
+  const lines = id === undefined || action.preview.length <= SHOWN_ACTIONS ? action.preview : foldConftoolLines(action.preview);
   const shown =
     lines.length === 0
       ? 'no change, a report only'
@@ -61,6 +63,39 @@ function stopWords(notice: RequestNotice): string {
   const what = `repool bare metal first, then depool workers (${lines.length} writes)`;
   if (id !== undefined) return `🛑 ${id} EMERGENCY STOP queued by ${request.requester.display}: ${what}. ${request.reason}`;
   return `${DRY_RUN}: EMERGENCY STOP by ${request.requester.display}: ${what}${lines.length === 0 ? '' : `: ${lines.join(' ; ')}`}. ${request.reason}`;
+}
+
+const CONFTOOL_LINE = /^conftool (\/\S+)\/([^/\s]+) (\{.*\} → \{.*\})$/;
+
+/**
+ * `conftool …/kartotherian-k8s-ssl/wikikube-worker[1001-1050].eqiad.wmnet (50 keys) {…} → {…}`:
+ * fifty writes of the same change in one pool read as one, in order, so a wave's request is one
+ * IRC line of actions, not three lines and "… 47 more". Other lines are kept as they are.
+ */
+function foldConftoolLines(lines: readonly string[]): string[] {
+  const groups = new Map<string, { directory: string; change: string; names: string[] }>();
+  const order: (string | { key: string })[] = [];
+  for (const line of lines) {
+    const match = CONFTOOL_LINE.exec(line);
+    if (match === null) {
+      order.push(line);
+      continue;
+    }
+    const [, directory = '', name = '', change = ''] = match;
+    const key = `${directory} ${change}`;
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, { directory, change, names: [name] });
+      order.push({ key });
+    } else group.names.push(name);
+  }
+  return order.map((item) => {
+    if (typeof item === 'string') return item;
+    const group = groups.get(item.key);
+    if (group === undefined) return '';
+    if (group.names.length === 1) return `conftool ${group.directory}/${group.names[0] ?? ''} ${group.change}`;
+    return `conftool ${group.directory}/${foldFqdns(group.names)} (${group.names.length} keys) ${group.change}`;
+  });
 }
 
 /** "bob", "bob or carol", "alice, bob or carol". */

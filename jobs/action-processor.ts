@@ -11,7 +11,6 @@ import { runSetPooled, type ExecutionResult } from './run-set-pooled.js';
 import type { Notifier } from './notifier.js';
 import type { PoolWriter } from './pool-writer.js';
 import type { ServiceLocks } from './service-lock.js';
-import { unidentifiedName } from '../core/identity.js';
 
 export interface ActionProcessorDeps {
   requests: RequestStore;
@@ -75,16 +74,16 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     const by = `requested by ${request.requester.display}${request.approvals.length > 0 ? `, approved by ${request.approvals.map((vote) => vote.display).join(', ')}` : ''}`;
     const started = Date.now();
     try {
-      const { state, outcome, auditDetail } = await execute(request, resumed);
+      const { state, outcome, auditDetail, narrated, sal } = await execute(request, resumed);
       await finish(request, state, outcome);
       deps.onFinished?.(request.action.kind, state, (Date.now() - started) / 1000);
       await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` });
+      // A plan step's end is the plan's to say (step-execution.ts), once, after its soak.
+      if (narrated === true) return state;
       const icon = state === 'noop' ? '➖' : '✅';
       await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${by}` }, `${request.id}-result`);
-      // Plan steps log each of their writes themselves; a single change leaves its own SAL line.
-      if (state === 'succeeded' && request.action.kind === 'set-pooled') {
-        await deps.notifier.send(destination, { kind: 'progress', text: salLine(request) }, `${request.id}-sal`);
-      }
+      // A single change's SAL line, right behind its ✅ and at the same urgency, in the plan's format (plan steps log their own writes).
+      if (state === 'succeeded' && sal !== undefined) await deps.notifier.send(destination, { kind: 'result', text: `!log ${sal}` }, `${request.id}-sal`);
       return state;
     } catch (error) {
       const known = error instanceof CutoverError;
@@ -125,12 +124,4 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     await deps.notifier.send({ transport: request.requester.transport, channel: request.requester.channel }, { kind: 'progress', requestId: request.id, text: `⏸ ${request.id} waits: ${request.service} is locked by ${who}; it runs when that finishes.` }, `${request.id}-lockwait`);
     await job.updateData({ ...job.data, lockWaitAnnounced: true });
   }
-}
-
-/** `!log <who>@cutover <what> - <reason> - T123`, the line SAL keeps: the second copy of the audit trail. */
-export function salLine(request: ChangeRequest): string {
-  const task = request.task === undefined ? '' : ` - ${request.task}`;
-  // Configured people, never nicks: whoever wears the nick `carol` is not carol (core/identity.ts).
-  const approvers = request.approvals.length === 0 ? '' : ` (approved by ${request.approvals.map((vote) => vote.person).join(', ')})`;
-  return `!log ${request.requester.person ?? unidentifiedName(request.requester)}@cutover ${request.summary} - ${request.reason}${approvers}${task}`;
 }

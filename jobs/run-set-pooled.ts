@@ -1,3 +1,4 @@
+import { salSigner } from '../core/identity.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { SetPooledAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
@@ -5,6 +6,7 @@ import type { Inventory } from '../core/inventory.js';
 import { formatPoolState, type PoolState } from '../core/pool-state.js';
 import type { ChangeRequest } from '../core/requests.js';
 import type { PoolObserver } from '../core/ports/pool-observer.js';
+import { salPoolLines } from '../core/sal-pool-lines.js';
 import type { PoolWriter } from './pool-writer.js';
 
 export interface ExecutionResult {
@@ -13,6 +15,10 @@ export interface ExecutionResult {
   outcome: string;
   /** Extra detail for the audit trail (the exact key written). */
   auditDetail: string;
+  /** The plan announces the step's end itself (once its soak has passed): no second result line for the request. */
+  narrated?: boolean;
+  /** The change's SAL line (without `!log `), said with the result in the plan's format. */
+  sal?: string;
 }
 
 export interface SetPooledContext {
@@ -48,7 +54,13 @@ export async function runSetPooled(action: SetPooledAction, request: ChangeReque
       : `${formatPoolState(result.before)} → ${formatPoolState(result.after)}, read back and verified`;
   // In dry-run mode the backend records writes instead of sending them; say so loudly.
   const dryRun = dryRunBackend ? 'DRY RUN, nothing written: ' : '';
+  const changed = result.outcome === 'changed' || foundOnResume;
+  const from = foundOnResume ? (action.expect?.state ?? result.before) : result.before;
+  // The plan's SAL format (sal-pool-lines.ts), so a hand pool and a wave read alike in SAL.
+  const sal = changed ? salPoolLines([{ fqdn: action.fqdn, lvsService: action.pool.lvsService, from, to: result.after }], action.pool.dc)[0] : undefined;
+  const task = request.task === undefined ? '' : ` - ${request.task}`;
   return {
+    ...(sal === undefined ? {} : { sal: `${sal} - ${request.reason} - ${salSigner(request.requester)}${task}` }),
     state: result.outcome === 'noop' && !foundOnResume ? 'noop' : 'succeeded',
     outcome: `${dryRun}${change}${pybal} · ${poolNow}`,
     auditDetail: `${result.path}: ${change}${result.arithmetic === undefined ? '' : ` · ${result.arithmetic}`}`,

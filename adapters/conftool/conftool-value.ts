@@ -30,12 +30,23 @@ export function formatConftoolValue(state: PoolState, extra?: Readonly<Record<st
  * cutover acts on are checked strictly, and a bad one is refused, not guessed.
  */
 export function parseConftoolValue(raw: string, where: string): ConftoolValue {
+  // A pool of 500 holds a handful of distinct values ({"pooled":"yes","weight":10}, …): each is
+  // parsed and checked once, and every entry gets its own copy of the state.
+  const known = PARSED.get(raw);
+  if (known !== undefined) return { state: { ...known } };
   const value = splitConftoolValue(parseJson(raw));
+  if (value !== undefined && value.extra === undefined) {
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(raw, { ...value.state });
+  }
   if (value === undefined) {
     throw new CutoverError('adapter.bad-output', `Unexpected conftool value at ${where}: ${JSON.stringify(raw.slice(0, 100))}`);
   }
   return value;
 }
+
+const PARSED = new Map<string, PoolState>();
+const PARSED_MAX = 1000;
 
 /** The split of an already parsed value, or undefined when it is not an object with valid pooled and weight. */
 export function splitConftoolValue(json: unknown): ConftoolValue | undefined {

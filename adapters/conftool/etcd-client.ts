@@ -29,6 +29,8 @@ export interface EtcdResponse {
   /** The body as JSON, or undefined when it is not JSON (a proxy's error page). */
   json: unknown;
   text: string;
+  /** X-Etcd-Index: etcd's index when it answered; it moves with every write anywhere in etcd. */
+  etcdIndex?: number;
 }
 
 type Failure = { endpoint: string; reason: string; timedOut: boolean };
@@ -103,7 +105,8 @@ export class EtcdV2Client {
       });
       // Read the body under the same deadline: a member that sends headers then stalls is as down as one that never answers.
       const text = await response.text();
-      return { url, status: response.status, json: parseJson(text), text };
+      const index = Number(response.headers.get('x-etcd-index') ?? Number.NaN);
+      return { url, status: response.status, json: parseJson(text), text, ...(Number.isSafeInteger(index) ? { etcdIndex: index } : {}) };
     } catch (error) {
       // Checked again: the caller may have cancelled while the request was in flight.
       if (isAborted(caller)) throw cancelled(request);

@@ -15,6 +15,14 @@ import { ETCD_COMPARE_FAILED, ETCD_KEY_NOT_FOUND, ETCD_NODE_EXIST, etcdErrorSche
  */
 export class EtcdPooling implements PoolingBackend {
   readonly kind = 'etcd';
+  /**
+   * The last listing of each pool directory and etcd's index it is exact at. A wave writes 500
+   * keys, each after a quorum read of its whole pool: re-listing 500 values per write made the wave
+   * 6× the raw writes. A listing is reused only when a quorum read shows etcd's index has not moved
+   * since (any write anywhere in etcd moves it, so a foreign write is always seen and re-read),
+   * and cutover's own compare-and-swap is folded in only when it is the very next index.
+   */
+  private readonly listings = new Map<string, { index: number; entries: PoolEntry[] }>();
 
   constructor(private readonly client: EtcdV2Client) {}
 
@@ -30,12 +38,23 @@ export class EtcdPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = conftoolPoolDirectory(pool);
+    const cached = this.listings.get(directory);
+    const probe = cached?.entries[0];
+    if (cached !== undefined && probe !== undefined) {
+      // As much a quorum read as the listing, one small key instead of the whole directory.
+      const now = await this.client.request({ method: 'GET', key: probe.path, query: { quorum: 'true' } });
+      if (now.status === 200 && now.etcdIndex === cached.index) return copyEntries(cached.entries);
+    }
+    return this.readPool(directory);
+  }
+
+  private async readPool(directory: string): Promise<PoolEntry[]> {
     const response = await this.client.request({ method: 'GET', key: directory, query: { recursive: 'true', quorum: 'true' } });
     if (response.status === 404 && etcdErrorCode(response) === ETCD_KEY_NOT_FOUND) return [];
     if (response.status !== 200) throw backendError(response, `list ${directory}`);
     const node = resultNode(response, directory);
     if (node.key !== directory || node.dir !== true) throw badOutput(response, `expected the directory ${directory}`);
-    return (node.nodes ?? [])
+    const entries = (node.nodes ?? [])
       .filter((child) => child.dir !== true)
       .map((child) => {
         const name = child.key.slice(directory.length + 1);
@@ -45,6 +64,9 @@ export class EtcdPooling implements PoolingBackend {
         return toEntry(child, child.key);
       })
       .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+    if (response.etcdIndex === undefined) this.listings.delete(directory);
+    else this.listings.set(directory, { index: response.etcdIndex, entries: copyEntries(entries) });
+    return entries;
   }
 
   async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
@@ -53,7 +75,9 @@ export class EtcdPooling implements PoolingBackend {
     if (response.status === 200 || response.status === 201) {
       const node = resultNode(response, path);
       if (node.key !== path || node.dir === true) throw badOutput(response, `expected the key ${path}`);
-      return toEntry(node, path);
+      const entry = toEntry(node, path);
+      this.foldOwnWrite(path, entry, node.modifiedIndex);
+      return entry;
     }
     const code = etcdErrorCode(response);
     // 412 is the compare failing (101) or the key existing already (105); a 404 on a compare-and-swap means the key was deleted since it was read.
@@ -65,6 +89,21 @@ export class EtcdPooling implements PoolingBackend {
       );
     }
     throw backendError(response, `write ${path}`);
+  }
+
+  /** Our write, into the listing of its pool, only when nothing else was written between that listing and it. */
+  private foldOwnWrite(path: string, entry: PoolEntry, modifiedIndex: number): void {
+    const directory = path.slice(0, path.lastIndexOf('/'));
+    const cached = this.listings.get(directory);
+    if (cached === undefined) return;
+    const at = cached.entries.findIndex((known) => known.path === path);
+    if (modifiedIndex !== cached.index + 1 || at === -1) {
+      this.listings.delete(directory);
+      return;
+    }
+    const entries = [...cached.entries];
+    entries[at] = { ...entry, state: { ...entry.state } };
+    this.listings.set(directory, { index: modifiedIndex, entries });
   }
 
   /** The exact HTTP write compareAndSet would send, for dry-run. */
@@ -88,6 +127,11 @@ export class EtcdPooling implements PoolingBackend {
     const form: Record<string, string> = expectedRevision === null ? { value, prevExist: 'false' } : { value, prevIndex: expectedRevision, prevExist: 'true' };
     return { method: 'PUT', key: path, form };
   }
+}
+
+/** Callers get their own copies: nobody's edit of an entry can reach the cached listing. */
+function copyEntries(entries: readonly PoolEntry[]): PoolEntry[] {
+  return entries.map((entry) => ({ ...entry, state: { ...entry.state }, ...(entry.extra === undefined ? {} : { extra: { ...entry.extra } }) }));
 }
 
 function toEntry(node: EtcdNode, path: string): PoolEntry {

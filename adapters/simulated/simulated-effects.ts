@@ -211,7 +211,13 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
     if (members.length === 0) return noBaseline(`${lvsService} has no bare-metal member in ${dc}`);
     const port = this.options.inventory.lvsService(lvsService).port;
     const serving = [];
-    for (const host of members) if (await this.view.portOpen(dc, host.group, port)) serving.push(host);
+    // Whether a port is open depends on the group, not the host: one look per group, not a Redis read per host.
+    const open = new Map<string, boolean>();
+    for (const host of members) {
+      const known = open.get(host.group) ?? (await this.view.portOpen(dc, host.group, port));
+      open.set(host.group, known);
+      if (known) serving.push(host);
+    }
     if (serving.length === 0) return noBaseline(`no bare-metal host accepts connections on ${port} in ${dc}`);
     const failedHosts = serving.filter((host) => realRequestFailure(host.fqdn, faults) !== undefined).length;
     const answered = serving.length - failedHosts;

@@ -7,14 +7,15 @@ import { remainingApprovals } from '../../core/requests.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { PoolObserver } from '../../core/ports/pool-observer.js';
 import { observeHealth, type ObservedHealth } from '../../core/observe-health.js';
-import { analysisSettingsSchema, describeHealth } from '../../core/plan/analysis.js';
+import { analysisSettingsSchema, describeHealth, percent, rate, seconds, show } from '../../core/plan/analysis.js';
 import { staleWords, watchNote } from '../../core/watch-words.js';
 import type { WatchStatus } from '../../core/watch.js';
 import { floorNote } from '../floor-note.js';
 import { breachWarning } from '../health-warning.js';
 import { pooledProofs, pooledWorkers } from '../pooled-proofs.js';
 import { proofsText } from '../proof-words.js';
-import { pybalSummary, readPoolView, type PoolView } from '../pool-view.js';
+import { pybalSummary, readPoolView, type PoolView, type PybalSummary } from '../pool-view.js';
+import { SingleFlight } from '../../core/single-flight.js';
 import type { HealthLimits } from '../../core/ports/watch.js';
 import { arg } from '../arg.js';
 import { lvsServiceArg } from '../args.js';
@@ -22,10 +23,19 @@ import { serviceOf } from '../service-of.js';
 import { defineCommand, type CommandContext } from '../spec.js';
 import { pushTo } from '../../core/push-to.js';
 
+/** Per bot (its deps): two bots in one process (tests, the bench) must never share a read. */
+const flights = new WeakMap<object, SingleFlight<string>>();
+
+/**
+ * In a channel `status` is at most four lines: one per DC with each pool's pooled count per host
+ * group and pybal's ✓/✗, that DC's health (or its ⚠), and a line for the lock, the watches and
+ * what is waiting. `--dc`, `--service` or `--full` give the whole view (a line per pool with its
+ * hosts folded, pybal per LVS host, each worker's proof), as does the status page.
+ */
 export const statusCommand = defineCommand({
   name: 'status',
-  summary: 'pool state per LVS service and DC, the lock, and what is waiting',
-  args: { dc: arg.flag(z.string().max(20).optional()), service: arg.flag(lvsServiceArg.optional(), 'LVS') },
+  summary: 'pool state per DC in one line each, the lock and what is waiting; --dc/--service/--full for every pool and host',
+  args: { dc: arg.flag(z.string().max(20).optional()), service: arg.flag(lvsServiceArg.optional(), 'LVS'), full: arg.switch() },
   access: 'read',
   scope: 'service',
   mutates: false,
@@ -34,28 +44,99 @@ export const statusCommand = defineCommand({
     if (args.dc !== undefined && !inventory.datacenters.includes(args.dc)) {
       throw new CutoverError('input.invalid', `Unknown datacenter; known: ${inventory.datacenters.join(', ')}.`);
     }
-    const lvsServices = args.service === undefined ? inventory.lvsServiceNames : [args.service];
-    const watches = (await context.deps.watch?.watches(name)) ?? [];
-    // A watch that stopped checking goes first: everything below is unguarded until it is back.
-    const lines = [`${name} · pool state from ${context.deps.pooling.kind} conftool`, ...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch))];
-    const observer = context.deps.observers?.get(name);
-    for (const dc of args.dc === undefined ? inventory.datacenters : [args.dc]) {
-      const views = new Map<string, PoolView>();
-      for (const lvsService of lvsServices) {
-        const view = await readPoolView(context.deps.pooling, inventory, lvsService, dc);
-        views.set(lvsService, view);
-        lines.push(await poolLine(context, inventory, view, observer));
-      }
-      if (observer === undefined) continue;
-      const health = await observeHealth(observer, inventory, dc);
-      lines.push(healthLine(dc, health));
-      const warning = await healthWarning(context, inventory, dc, health, views);
-      if (warning !== undefined) lines.push(warning);
-    }
-    lines.push(await lockLine(context, name, watches), ...(await waitingLines(context, name)));
-    return lines.join('\n');
+    const brief = args.dc === undefined && args.service === undefined && args.full !== true;
+    // The answer names nobody, so everyone asking while it is read shares it.
+    const shared = flights.get(context.deps) ?? new SingleFlight<string>();
+    flights.set(context.deps, shared);
+    const key = [name, args.dc ?? '', args.service ?? '', brief ? 'brief' : 'full'].join('\u0000');
+    return shared.run(key, () => (brief ? briefStatus(context, name, inventory) : fullStatus(context, name, inventory, args.dc, args.service)));
   },
 });
+
+async function fullStatus(context: CommandContext, name: string, inventory: Inventory, onlyDc: string | undefined, onlyService: string | undefined): Promise<string> {
+  const lvsServices = onlyService === undefined ? inventory.lvsServiceNames : [onlyService];
+  const watches = (await context.deps.watch?.watches(name)) ?? [];
+  // A watch that stopped checking goes first: everything below is unguarded until it is back.
+  const lines = [`${name} · pool state from ${context.deps.pooling.kind} conftool`, ...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch))];
+  const observer = context.deps.observers?.get(name);
+  for (const dc of onlyDc === undefined ? inventory.datacenters : [onlyDc]) {
+    const views = new Map<string, PoolView>();
+    const read = await Promise.all(lvsServices.map((lvsService) => readPoolView(context.deps.pooling, inventory, lvsService, dc)));
+    for (const view of read) views.set(view.lvsService, view);
+    lines.push(...(await Promise.all(read.map((view) => poolLine(context, inventory, view, observer)))));
+    if (observer === undefined) continue;
+    const health = await observeHealth(observer, inventory, dc);
+    lines.push(healthLine(dc, health));
+    const warning = await healthWarning(context, inventory, dc, health, views);
+    if (warning !== undefined) lines.push(warning);
+  }
+  lines.push(await lockLine(context, name, watches), ...(await waitingLines(context, name)));
+  return lines.join('\n');
+}
+
+/** The channel's form: a line per DC, then the lock, watches and waiting requests; a stopped watch first. */
+async function briefStatus(context: CommandContext, name: string, inventory: Inventory): Promise<string> {
+  const observer = context.deps.observers?.get(name);
+  const [watches, dcLines, lock, open] = await Promise.all([
+    context.deps.watch?.watches(name) ?? Promise.resolve([]),
+    Promise.all(inventory.datacenters.map((dc) => briefDcLine(context, inventory, name, dc, observer))),
+    context.deps.locks.current(name),
+    context.deps.requests.open(name),
+  ]);
+  const stale = watches.filter((watch) => watch.stale).map((watch) => staleWords(watch));
+  const lockWords = lock === undefined ? 'lock free' : `lock held by ${lock.requestId} (${lock.holder}) for ${formatDuration(context.deps.clock.now() - lock.since)}`;
+  const live = watches.filter((watch) => !watch.stale).map((watch) => watchNote(watch));
+  const waiting = open.length === 0 ? 'nothing waiting' : `waiting ${open.length}: ${open.map((request) => `${request.id} ${request.state === 'pending' ? `needs ${remainingApprovals(request)}` : request.state}`).join(', ')}`;
+  const more = `more: !${name} status --dc DC | --service LVS | --full`;
+  return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...live, waiting, more].join(' · ')].join('\n');
+}
+
+/** `kartotherian eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group. */
+async function briefDcLine(context: CommandContext, inventory: Inventory, name: string, dc: string, observer: PoolObserver | undefined): Promise<string> {
+  const views = await Promise.all(inventory.lvsServiceNames.map((lvsService) => readPoolView(context.deps.pooling, inventory, lvsService, dc)));
+  const [pools, health] = await Promise.all([
+    Promise.all(views.map((view) => briefPool(view, observer))),
+    observer === undefined ? Promise.resolve(undefined) : observeHealth(observer, inventory, dc),
+  ]);
+  const parts = [`${name} ${dc}`, ...pools];
+  if (health !== undefined) {
+    parts.push(briefHealth(health));
+    const warning = await healthWarning(context, inventory, dc, health, new Map(views.map((view) => [view.lvsService, view])));
+    if (warning !== undefined) parts[0] = `⚠ ${name} ${dc}: k8s over its limits with workers pooled (--dc ${dc} for the way out)`;
+  }
+  return parts.join(' · ');
+}
+
+async function briefPool(view: PoolView, observer: PoolObserver | undefined): Promise<string> {
+  const groups = new Map<string, { yes: number; all: number }>();
+  for (const host of view.members) {
+    const group = groups.get(host.group) ?? { yes: 0, all: 0 };
+    group.all += 1;
+    if (host.state?.pooled === 'yes') group.yes += 1;
+    groups.set(host.group, group);
+  }
+  const counts = [...groups].map(([group, { yes, all }]) => `${group} ${yes}/${all}`);
+  if (view.foreign.length > 0) counts.push(`+${view.foreign.length} not in inventory`);
+  const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
+  const note = floorNote(view, pybal?.takesTraffic ?? true);
+  const warn = note?.warn === true ? ` ${note.text.split(' · ')[0] ?? ''}` : '';
+  const mark = pybal === undefined ? undefined : pybalMark(pybal);
+  return `${view.lvsService} ${counts.join(' ')}${mark === undefined ? '' : ` pybal ${mark}`}${warn}`;
+}
+
+/** ✓ where every LVS host serves exactly conftool's pooled hosts; what differs is behind `--dc`. */
+function pybalMark(pybal: PybalSummary): string | undefined {
+  if (pybal.text === 'pybal: not configured') return undefined;
+  if (!pybal.takesTraffic) return '– (no pool yet)';
+  return /✗|unreadable|no answer|error|timeout/.test(pybal.text) ? '✗' : '✓';
+}
+
+function briefHealth(health: ObservedHealth): string {
+  if (health.kind === 'not-configured') return 'health: metrics not configured';
+  if (health.kind === 'unavailable') return `health: unavailable (${health.reason})`;
+  const { k8sShare, k8s } = health.snapshot;
+  return `${describeShare(k8sShare, 'on k8s')} · 5xx ${show(k8s.errorRatio, percent)} · p99 ${show(k8s.p99Seconds, seconds)} · ${show(k8s.requestRate, rate)}`;
+}
 
 async function poolLine(context: CommandContext, inventory: Inventory, view: PoolView, observer: PoolObserver | undefined): Promise<string> {
   const groups = new Map<string, string[]>();

@@ -32,7 +32,8 @@ export class PlanNarration {
   /** Within a request the line's own text is its dedupe key, so a wave replayed after a crash says it once. */
   async sal(message: string, requestId?: string): Promise<void> {
     const dedupeKey = requestId === undefined ? undefined : `sal-${requestId}-${createHash('sha256').update(message).digest('hex').slice(0, 16)}`;
-    await this.say(`!log ${message}`, 'progress', undefined, undefined, dedupeKey);
+    // A result, never a progress line: progress may be coalesced or edited away, and SAL must see every !log.
+    await this.say(`!log ${message}`, 'result', undefined, undefined, dedupeKey);
   }
 
   async audit(caller: Caller | undefined, event: string, detail: string, requestId?: string): Promise<void> {

@@ -18,6 +18,7 @@ import type { PlanNarration } from './plan-narration.js';
 import type { PlanPauses } from './plan-pauses.js';
 import type { PlanRequests } from './plan-requests.js';
 import type { SoakSchedule } from './soak-schedule.js';
+import { foldDone } from './fold-done.js';
 import { stepOperations, type Operation } from './step-operations.js';
 
 export interface StepExecutionDeps {
@@ -57,7 +58,9 @@ export class StepExecution {
       await context.update((current) => movePhase(current, 'ready', context.now()));
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
     }
-    await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})`, 'progress', request.id);
+    // Said once, with how long it will soak: the next word on this step is its ✅ once the soak passed.
+    const soak = here.step.kind !== 'observe' && here.step.soak_seconds > 0 ? ` · then soaks ${formatDuration(context.scaled(here.step.soak_seconds))} under analysis` : '';
+    await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})${soak}`, 'progress', request.id);
     const done: string[] = [];
     const poolChanges: PoolChange[] = [];
     try {
@@ -71,7 +74,8 @@ export class StepExecution {
       // Whatever was written is logged, also when the wave stops half-way.
       for (const line of salPoolLines(poolChanges, here.dc)) await narration.sal(`${line} - ${narration.reasonOf(request)}`, request.id);
     }
-    return this.afterChanges(here, done);
+    // The plan says how the step ends itself (✅ once its soak passed, or ⏸): the request's own result line would say it twice.
+    return { ...(await this.afterChanges(here, done)), narrated: true };
   }
 
   /** The step's checks, then its soak; shared by a fresh step and a re-check after an inconclusive pause. */
@@ -86,7 +90,7 @@ export class StepExecution {
       throw new CutoverError('pooling.verify-failed', `${here.step.id} failed verification: ${failed.map((check) => check.summary).join('; ')}${reverted.length > 0 ? ` · rolled back ${reverted.length} change(s), verified` : ''}. The plan is paused.`);
     }
     const unsure = checks.filter((check) => check.inconclusive === true);
-    const report = [...done, ...checks.map((check) => check.summary)].join(' · ');
+    const report = [...foldDone(done), ...checks.map((check) => check.summary)].join(' · ');
     if (unsure.length > 0) {
       // resume checks again before anything else: `next` must not pool another worker past one nobody could judge.
       await pauses.pauseWith(`inconclusive: ${unsure.map((check) => check.summary).join('; ')}; !${context.service} resume checks again`, true);
@@ -139,7 +143,9 @@ export class StepExecution {
       });
     });
     const then = next === undefined ? ' · the plan is complete' : ` · next: ${describePosition(context.plan, next)}`;
-    await this.deps.narration.say(`✅ ${here.dc} ${here.step.id}${waveOf(here)} done: ${summary}${then}`, 'result', run.requestId, '✅');
+    // The request's own result line is not said (action-processor.ts): this one names it.
+    const by = run.requestId === undefined ? '' : ` (${run.requestId})`;
+    await this.deps.narration.say(`✅ ${here.dc} ${here.step.id}${waveOf(here)} done: ${summary}${then}${by}`, 'result', run.requestId, '✅');
     const nextHere = next === undefined ? undefined : locate(context.plan, next);
     if (updated.rollout !== undefined && nextHere !== undefined && nextHere.step.id === here.step.id && nextHere.dc === here.dc) {
       await this.deps.rollout.continueRollout(updated);

@@ -29,3 +29,18 @@ export async function throughDeploy(chat: ConsoleBot): Promise<void> {
   await runStep(chat, /✅ eqiad cdn-to-6543 done/);
   await runStep(chat, /✅ eqiad helm-deploy done/);
 }
+
+/**
+ * Waits until the plan soaks. Nothing is said in the channel when a soak begins (issue 14: a step
+ * is announced when it starts, with its soak, and when it ends), so this asks `plan` until it says so.
+ */
+export async function soaking(chat: ConsoleBot, service = 'kartotherian', timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mark = chat.transcript().length;
+    chat.say(`!${service} plan`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (/soaking at/.test(chat.transcript().slice(mark).join('\n'))) return;
+    if (Date.now() > deadline) throw new Error(`the plan did not start soaking within ${timeoutMs} ms`);
+  }
+}

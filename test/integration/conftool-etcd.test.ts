@@ -172,6 +172,32 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     expect((await keys.get(M5))?.value).toBe(YES_10);
   });
 
+  it('reuses a pool listing only while etcd index shows no write but its own, and sees a foreign write at once (issue 14)', async () => {
+    const lists: string[] = [];
+    const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((input instanceof Request ? input.url : input.toString()).includes('recursive=true') && lists.push('list'), fetch(input, init)) }));
+    const first = await counting.listPool(POOL);
+    const m5 = first.find((entry) => entry.path === M5);
+    await counting.compareAndSet(M5, { pooled: 'no', weight: 10 }, m5?.revision ?? null);
+    // Our own write, the very next index: folded into the listing, no second listing.
+    const second = await counting.listPool(POOL);
+    expect(lists).toHaveLength(1);
+    expect(second.find((entry) => entry.path === M5)?.state).toEqual({ pooled: 'no', weight: 10 });
+    expect(second).toEqual(await pooling.listPool(POOL));
+    // Someone else's write to another key of the pool (confctl by hand): listed again, and seen.
+    await keys.put(M6, '{"weight": 1, "pooled": "inactive"}');
+    const third = await counting.listPool(POOL);
+    expect(lists).toHaveLength(2);
+    expect(third.find((entry) => entry.path === M6)?.state).toEqual({ pooled: 'inactive', weight: 1 });
+    // A write anywhere else in etcd moves its index too: never trusted, listed again.
+    await keys.put(OTHER, '{"weight": 10, "pooled": "no"}');
+    await counting.listPool(POOL);
+    expect(lists).toHaveLength(3);
+    // A caller editing what it got cannot change what the next caller gets.
+    const edited = await counting.listPool(POOL);
+    if (edited[0] !== undefined) edited[0].state.pooled = 'inactive';
+    expect((await counting.listPool(POOL))[0]?.state).toEqual({ pooled: 'no', weight: 10 });
+  });
+
   it('refuses crafted paths before any request', async () => {
     let requests = 0;
     const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((requests += 1), fetch(input, init)) }));

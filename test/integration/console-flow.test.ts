@@ -32,7 +32,10 @@ describe('console channel → request → approval → BullMQ job → simulated 
     await chat.waitFor(new RegExp(`👍 bob approved ${id} \\(1/1\\)`));
     await chat.waitFor(new RegExp(`✅ ${id} done: pool wikikube-worker1001.eqiad.wmnet .*pooled=inactive weight=0 → pooled=yes weight=10, read back and verified.* 7 pooled, 0 depooled, 3 inactive .*requested by alice, approved by bob`));
     expect(await poolValue(chat.prefix, WORKER_PATH)).toEqual({ pooled: 'yes', weight: 10 });
-    await chat.waitFor(/^<cutover> !log alice@cutover pool wikikube-worker1001\.eqiad\.wmnet into kartotherian-k8s-ssl \(eqiad\) at weight 10 - first canary \(approved by bob\) - T378944$/);
+    // The SAL line comes right behind the ✅, in the plan's format (issue 14).
+    const done = chat.transcript().findIndex((line) => line.includes(`✅ ${id} done`));
+    await chat.waitFor(/^<cutover> !log conftool wikikube-worker1001\.eqiad\.wmnet kartotherian-k8s-ssl \(eqiad\): pooled=inactive → yes weight=10 - first canary - alice@cutover - T378944$/);
+    expect(chat.transcript()[done + 1]).toMatch(/^<cutover> !log conftool wikikube-worker1001/);
 
     const before = chat.transcript().length;
     chat.say('!kartotherian status --dc eqiad --service kartotherian-k8s-ssl');

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
-import { requestStep, throughDeploy } from '../helpers/plan-steps.js';
+import { requestStep, soaking, throughDeploy } from '../helpers/plan-steps.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
@@ -45,7 +45,8 @@ describe('Redis restarted in the middle of a plan soak', () => {
     const id = await requestStep(bot, 'canary');
     bot.say('/as bob');
     bot.say(`!approve ${id}`);
-    await bot.waitFor(new RegExp(`✅ ${id} done: .*soaking 9s under analysis`), { timeoutMs: 20_000 });
+    await bot.waitFor(new RegExp(`▶ eqiad first-worker: .*\\(${id}\\) · then soaks 9s under analysis`), { timeoutMs: 20_000 });
+    await soaking(bot);
 
     const before = await snapshot(redis, prefix);
     expect(before.plan?.phase).toBe('soaking');

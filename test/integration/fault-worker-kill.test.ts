@@ -68,8 +68,8 @@ describe('kill -9 of the worker in the middle of a pool job', () => {
     expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
     const history = await historyJson(chat, 'kartotherian', id);
     expect(history.filter((record) => record.event.startsWith('action.')).map((record) => record.event)).toEqual(['action.succeeded']);
-    await chat.waitFor(/!log alice@cutover pool wikikube-worker1001/);
-    expect(chat.transcript().filter((line) => line.includes('!log alice@cutover pool wikikube-worker1001'))).toHaveLength(1);
+    await chat.waitFor(/!log conftool wikikube-worker1001.* - alice@cutover/);
+    expect(chat.transcript().filter((line) => line.startsWith('<cutover> !log conftool wikikube-worker1001'))).toHaveLength(1);
     expect((await requests.get(id))?.state).toBe('succeeded');
 
     // The lock the dead worker held is gone, and the next change for the service goes through.
@@ -106,8 +106,8 @@ describe('kill -9 of the worker in the middle of a pool job', () => {
     workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
     await chat.waitFor(new RegExp(`✅ ${id} done: pool wikikube-worker1001.* pooled=yes weight=10 found in place on resuming after an interrupted run`), { timeoutMs: 45_000 });
     expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
-    await chat.waitFor(/!log alice@cutover pool wikikube-worker1001/);
-    expect(chat.transcript().filter((line) => line.includes('!log alice@cutover pool wikikube-worker1001'))).toHaveLength(1);
+    await chat.waitFor(/!log conftool wikikube-worker1001.* - alice@cutover/);
+    expect(chat.transcript().filter((line) => line.startsWith('<cutover> !log conftool wikikube-worker1001'))).toHaveLength(1);
     expect(chat.transcript().join('\n')).not.toMatch(new RegExp(`${id} no-op`));
     expect(await chat.bot.deps.locks.current('kartotherian')).toBeUndefined();
   }, 90_000);

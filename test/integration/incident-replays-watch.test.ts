@@ -6,7 +6,7 @@ import { setSimulation, startWorkerProcess, writeTestConfig, type BotProcess, ty
 import type { ConsoleBot } from '../helpers/console-bot.js';
 import { useConsoleBots } from '../helpers/console-bots.js';
 import { conftoolValue, eventually } from '../helpers/fault-checks.js';
-import { requestStep, throughDeploy } from '../helpers/plan-steps.js';
+import { requestStep, soaking, throughDeploy } from '../helpers/plan-steps.js';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const K = '!kartotherian';
@@ -67,7 +67,8 @@ describe('incident replays: every watch stays alive', () => {
     await throughDeploy(chat);
 
     const id = await requestStep(chat, 'first canary');
-    await approved(chat, id, new RegExp(`✅ ${id} done: .*wikikube-worker1001 served real requests via the VIP: probes 5\\/5 ok .* · soaking 14s under analysis`));
+    await approved(chat, id, new RegExp(`▶ eqiad first-worker: .*\\(${id}\\) · then soaks 14s under analysis`));
+    await soaking(chat);
     await eventually('the first soak check', () => planRun(chat.prefix), (run) => (run?.soak?.checks ?? 0) >= 1, 10_000);
 
     chat.say(`${K} pause change window`);

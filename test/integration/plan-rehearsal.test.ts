@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { ConsoleBot } from '../helpers/console-bot.js';
 import { useConsoleBots } from '../helpers/console-bots.js';
+import { soaking } from '../helpers/plan-steps.js';
 
 const K = '!kartotherian';
 
@@ -69,6 +70,11 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     chat.say(`${K} plan`);
     await chat.waitFor(/· done at /);
     expect(chat.transcript().join('\n')).toMatch(/!log conftool wikikube-worker1001\.eqiad\.wmnet kartotherian-k8s-ssl \(eqiad\): pooled=inactive → yes weight=10 - rehearsal - alice@cutover - T378944/);
+    // Issue 14: each step said once when it starts and once when it ends; no second `✅ <request> done`.
+    const said = chat.transcript();
+    expect(said.filter((line) => /^<cutover> ✅ \w+ done/.test(line) && !/^<cutover> ✅ (eqiad|codfw) /.test(line))).toEqual([]);
+    expect(said.filter((line) => /^<cutover> ✅ eqiad waves wave 1\/4 done/.test(line))).toHaveLength(1);
+    expect(said.filter((line) => /^<cutover> ▶ eqiad waves wave 1\/4:/.test(line))).toHaveLength(1);
   }, 120_000);
 
   it('workers that pass health checks but fail real requests: no bare metal is depooled and the worker is depooled again', async () => {
@@ -186,7 +192,8 @@ describe('migration plan rehearsal on the simulated fleet', () => {
     const [, id] = await first.waitFor(/⏳ (\w+):/, { from: mark });
     first.say('/as bob');
     first.say(`!approve ${id}`);
-    await first.waitFor(/soaking 4\.5s under analysis|soaking 5s under analysis/, { from: mark });
+    await first.waitFor(/▶ eqiad first-worker: .* · then soaks (4\.5s|5s) under analysis/, { from: mark });
+    await soaking(first);
     await first.bot.stop();
 
     const second = await start('resume', { prefix: first.prefix, config: slower });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditIdentity } from '../../core/identity.js';
+import { auditIdentity, salSigner } from '../../core/identity.js';
 import type { ChangeRequest } from '../../core/requests.js';
-import { salLine } from '../../jobs/action-processor.js';
 import { loadShippedConfig } from '../helpers/config.js';
 import { callerFor } from '../helpers/fakes.js';
 
@@ -29,6 +28,7 @@ describe('who the audit trail and SAL name', () => {
       requester: { person: 'alice', display: 'carol', transport: 'irc', channel: '#x' },
       approvals: [{ person: 'bob', display: 'alice', transport: 'irc', at: 0 }],
     } as unknown as ChangeRequest;
-    expect(salLine(request)).toBe('!log alice@cutover depool maps1005.eqiad.wmnet - reboot (approved by bob) - T1');
+    expect(salSigner(request.requester)).toBe('alice@cutover');
+    expect(salSigner({ display: 'carol', transport: 'irc' })).toBe('carol (unidentified irc nick)@cutover');
   });
 });

@@ -98,8 +98,9 @@ describe('bindArguments', () => {
     expect(error.message.length).toBeLessThan(120);
   });
 
-  it('takes a lone -- as a word, not as an option', () => {
-    expect(bindPool('maps1005 -- --dry-run')).toEqual({ host: 'maps1005', reason: '--', dryRun: true });
+  it('drops a lone --, which is not part of a reason, and still takes the options after it (issue 14)', () => {
+    expect(bindPool('maps1005 -- --dry-run')).toEqual({ host: 'maps1005', dryRun: true });
+    expect(bindPool('maps1005 -- reason T378944')).toEqual({ host: 'maps1005', reason: 'reason T378944' });
   });
 
   // Regression: flags were looked up with `spec.flags[rawName]` and `key in bound`, so

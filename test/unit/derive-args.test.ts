@@ -81,7 +81,7 @@ describe('deriveArgs', () => {
 
   it("gives every shipped command today's usage, word for word", () => {
     expect([...buildRegistry().values()].map((spec) => spec.usage)).toEqual([
-      'status [--dc DC] [--service LVS]',
+      'status [--dc DC] [--service LVS] [--full]',
       'pool HOST [--service LVS] [--weight N] [--task T123456] [--dry-run] [reason…]',
       'depool HOST [--service LVS] [--task T123456] [--dry-run] [reason…]',
       'approve [ID] [--expect HASH]',

@@ -60,7 +60,7 @@ describe('dispatch: routing', () => {
 
   it('takes the service name in any case and with leading spaces', async () => {
     const world = setup();
-    expect(await world.say('alice', `   !KARTOTHERIAN STATUS`)).toMatch(/^kartotherian · pool state/);
+    expect(await world.say('alice', `   !KARTOTHERIAN STATUS`)).toMatch(/^kartotherian eqiad · /);
   });
 
   it('answers an unknown command with a pointer to help, echoing it cut short', async () => {
@@ -316,7 +316,7 @@ describe('dispatch: who may do what', () => {
   ])('refuses %s a pool and audits command.refused', async (_who, person, display, identity) => {
     const world = setup();
     const reply = await world.say(person, `${K} pool wikikube1001`, { display });
-    expect(reply).toBe(`✖ ${display} may not run "pool" on kartotherian (needs the request right).`);
+    expect(reply).toBe(`✖ ${display} may not run "pool" on kartotherian (needs the operator or admin role).`);
     expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
     expect(world.audit.entries).toEqual([
       { event: 'command.refused', service: 'kartotherian', ...identity, where: 'irc:#wikimedia-operations', detail: '!kartotherian pool wikikube1001' },
@@ -336,7 +336,14 @@ describe('dispatch: who may do what', () => {
   it('lets anyone run status when read_only is anyone', async () => {
     const world = setup();
     const reply = (await world.say(undefined, `${K} status`, { display: 'mallory' })) ?? '';
+    // Issue 14: at most four lines in a channel, a line per DC with pooled/members per group in each pool.
     expect(reply.split('\n')).toEqual([
+      'kartotherian eqiad · kartotherian maps 6/6 · kartotherian-ssl maps 6/6 · kartotherian-k8s-ssl maps 6/6 wikikube 0/4',
+      'kartotherian codfw · kartotherian maps 6/6 · kartotherian-ssl maps 6/6 · kartotherian-k8s-ssl maps 6/6 wikikube 0/4',
+      'lock free · nothing waiting · more: !kartotherian status --dc DC | --service LVS | --full',
+    ]);
+    const full = (await world.say(undefined, `${K} status --full`, { display: 'mallory' })) ?? '';
+    expect(full.split('\n')).toEqual([
       'kartotherian · pool state from fake conftool',
       'eqiad kartotherian:6533 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010]',
       'eqiad kartotherian-ssl:443 — pooled 6, depooled 0, inactive 0 · may lose 3 (floor 3/6) | yes w10: maps[1005-1010]',
@@ -352,7 +359,7 @@ describe('dispatch: who may do what', () => {
 
   it('refuses status to strangers when read_only is configured', async () => {
     const world = setup({ edit: (config) => void (config.access.read_only = 'configured') });
-    expect(await world.say(undefined, `${K} status`, { display: 'mallory' })).toBe('✖ mallory may not run "status" on kartotherian (needs the read right).');
+    expect(await world.say(undefined, `${K} status`, { display: 'mallory' })).toBe('✖ mallory may not run "status" on kartotherian (needs a role on kartotherian).');
     expect(await world.say('dave', `${K} status --dc codfw --service kartotherian`)).toMatch(/^kartotherian · pool state/);
   });
 
@@ -452,6 +459,28 @@ describe('dispatch: approve and deny', () => {
     await world.say('alice', `${K} pool wikikube1002`);
     expect(await world.say('bob', '!approve')).toBe('✖ 2 requests are waiting (req1, req2); say which one.');
     expect(await world.say('bob', '!approve #REQ2')).toMatch(/^👍 bob approved req2/);
+  });
+
+  it('approves without an id when only one of the waiting requests is one the approver may approve (issue 14)', async () => {
+    const world = await withRequest();
+    await world.say('bob', `${K} pool wikikube1002 his own`);
+    // req2 is bob's own: req1 is the only one bob could mean.
+    expect(await world.say('bob', '!approve')).toMatch(/^👍 bob approved req1/);
+    expect(await world.say('carol', '!approve')).toMatch(/^👍 carol approved req2/);
+  });
+
+  it('takes `!deny REASON` without an id as a deny of the one waiting request, for that reason (issue 14)', async () => {
+    const world = await withRequest();
+    expect(await world.say('carol', '!deny cleanup first')).toBe(
+      '👎 denied req1 by carol (cleanup first): pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10. Nothing was changed.',
+    );
+    expect(await world.say('carol', '!deny zzzz')).toBe('✖ There is no request zzzz. Recent ones: !kartotherian jobs');
+  });
+
+  it('drops `--` from a reason: it ends the options, as in a shell (issue 14)', async () => {
+    const world = setup();
+    expect(await world.say('alice', `${K} pool wikikube1001 -- reason T378944`)).toMatch(/· reason T378944 ·|reason T378944/);
+    expect((await world.requests.get('req1'))?.reason).toBe('reason T378944');
   });
 
   it('says so when nothing waits, or the id is unknown', async () => {

@@ -107,7 +107,7 @@ describe('the gateway', () => {
     expect(world.transport.last()).toMatchObject({ kind: 'request', channel: CHANNEL, request: { id, state: 'pending' }, text: expect.stringMatching(/^⏳ req1: alice asks to pool/) as string });
 
     await world.say('dave', '!kartotherian pool wikikube1002');
-    expect(world.transport.last()).toMatchObject({ kind: 'error', text: '✖ dave may not run "pool" on kartotherian (needs the request right).' });
+    expect(world.transport.last()).toMatchObject({ kind: 'error', text: '✖ dave may not run "pool" on kartotherian (needs the operator or admin role).' });
   });
 
   it('turns a 👍 on the announcement into a structured approval, and marks the request queued', async () => {

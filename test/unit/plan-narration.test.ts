@@ -30,7 +30,7 @@ describe('the plan speaking', () => {
     const keys = world.notifier.sent.map((sent) => sent.dedupeKey);
     expect(keys[0]).toBe(keys[1]);
     expect(new Set(keys).size).toBe(4);
-    expect(world.notifier.sent[0]?.message).toEqual({ kind: 'progress', text: '!log conftool maps1005 depooled' });
+    expect(world.notifier.sent[0]?.message).toEqual({ kind: 'result', text: '!log conftool maps1005 depooled' });
     expect(world.notifier.sent[0]?.destination).toEqual(ORIGIN);
   });
 

@@ -43,7 +43,7 @@ describe('the plan runner', () => {
     }
 
     expect(await world.run()).toMatchObject({ phase: 'ready', position: { dc: 0, step: 2, wave: 0 } });
-    expect(world.said().at(-1)).toMatch(/^✅ eqiad first-worker done: soak of 9s passed \(15 checks\) · 5xx 0\.10% .* · next: eqiad step 3\/4 observe$/);
+    expect(world.said().at(-1)).toMatch(/^✅ eqiad first-worker done: soak of 9s passed \(15 checks\) · 5xx 0\.10% .* · next: eqiad step 3\/4 observe \(req1\)$/);
     expect(planOverview(await runner.progress())).toContain('eqiad: ○ 1 helm-deploy · ✅ 2 first-worker · ▶ 3 observe');
   });
 

@@ -124,4 +124,28 @@ describe('status: what real traffic shows of pooled workers, and the warnings', 
     expect(lines.slice(0, 2)).toEqual(['kartotherian · pool state from fake conftool', '⚠ the guard of kartotherian has not looked at the pooled workers for 12s (every 5s expected): is a worker process running?']);
     expect(lines.at(-2)).toBe('lock: free · soak checked 20s ago (every 30s)');
   });
+
+  it('in a channel is at most four lines: a stopped watch, a line per DC with its ⚠, and the lock and waiting line', async () => {
+    const w = await world();
+    const now = w.clock.now();
+    w.watches.push(watchStatus({ kind: 'guard', service: 'kartotherian', lastCheckAt: now - 60_000, intervalMs: 5000, busy: false }, now, now - 120_000));
+    const lines = await w.status('');
+    expect(lines).toEqual([
+      '⚠ the guard of kartotherian has not looked at the pooled workers for 1m (every 5s expected): is a worker process running?',
+      '⚠ kartotherian eqiad: k8s over its limits with workers pooled (--dc eqiad for the way out) · kartotherian maps 6/6 · kartotherian-ssl maps 6/6 · kartotherian-k8s-ssl maps 6/6 wikikube 4/4 · 40% on k8s · 5xx 100.0% · p99 200ms · 320 req/s',
+      'kartotherian codfw · kartotherian maps 6/6 · kartotherian-ssl maps 6/6 · kartotherian-k8s-ssl maps 6/6 wikikube 0/4 · health: metrics not configured',
+      'lock free · nothing waiting · more: !kartotherian status --dc DC | --service LVS | --full',
+    ]);
+    for (const line of lines) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(350);
+  });
+
+  it('shares one read of each pool between operators asking at the same moment', async () => {
+    const w = await world();
+    const reads = (): number => w.pooling.calls.filter((call) => call.method === 'listPool').length;
+    await w.status('');
+    const one = reads();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => w.status('')));
+    expect(reads()).toBe(2 * one);
+    expect(new Set(answers.map((answer) => answer.join('\n'))).size).toBe(1);
+  });
 });

@@ -41,7 +41,7 @@ describe('a step carried out', () => {
 
     const result = await executionOf(world).advance(action, request);
 
-    expect(result).toEqual({ state: 'succeeded', outcome: 'pool wikikube-worker1001 · real-traffic ok · soaking 15m under analysis', auditDetail: 'pool wikikube-worker1001 · real-traffic ok' });
+    expect(result).toEqual({ state: 'succeeded', outcome: 'pool wikikube-worker1001 · real-traffic ok · soaking 15m under analysis', auditDetail: 'pool wikikube-worker1001 · real-traffic ok', narrated: true });
     expect(world.pooling.writes.map((write) => [write.path, write.next])).toEqual([[world.path(W1001), POOLED]]);
     const run = await world.run();
     expect(run.journal).toMatchObject([{ kind: 'set-pooled', target: world.path(W1001), status: 'done', detail: 'pool wikikube-worker1001', requestId: request.id, from: INACTIVE, to: POOLED }]);
@@ -49,7 +49,7 @@ describe('a step carried out', () => {
     expect(run.soak).toMatchObject({ startedAt: world.clock.now(), until: world.clock.now() + 900_000, checks: 0, failures: 0 });
     expect(world.ticks).toEqual([{ plan: 'test-plan', delayMs: 60_000, key: run.soak?.tickKey }]);
     expect(world.said()).toEqual([
-      `▶ eqiad first-worker: pool the first worker (${request.id})`,
+      `▶ eqiad first-worker: pool the first worker (${request.id}) · then soaks 15m under analysis`,
       '!log conftool wikikube-worker1001.eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=inactive → yes weight=10 - rehearsal - alice@cutover - T1000',
     ]);
     expect(world.notifier.sent[1]?.dedupeKey).toMatch(new RegExp(`^sal-${request.id}-`));
@@ -69,7 +69,7 @@ describe('a step carried out', () => {
       `▶ eqiad helm-deploy: deploy on Wikikube (${request.id})`,
       'helmfile diff eqiad: 1 release changed',
       '!log [eqiad] helmfile apply tilerator - rehearsal - alice@cutover - T1000',
-      '✅ eqiad helm-deploy done: pods 4/4 ready · release-ready ok · next: eqiad step 2/4 first-worker',
+      '✅ eqiad helm-deploy done: pods 4/4 ready · release-ready ok · next: eqiad step 2/4 first-worker (req1)',
     ]);
     expect(world.effects.called('helmApply')).toEqual([{ env: 'eqiad', reason: 'rehearsal - alice@cutover - T1000' }]);
     expect((await world.run()).journal).toMatchObject([{ kind: 'helm', target: 'eqiad', status: 'done', detail: 'pods 4/4 ready' }]);
@@ -157,7 +157,7 @@ describe('a step carried out', () => {
     const result = await executionOf(world).advance(action, request);
 
     expect(result.outcome).toBe('health report: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms');
-    expect(world.said().at(-1)).toBe('✅ eqiad observe done: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · pass · next: eqiad step 4/4 waves wave 1/2');
+    expect(world.said().at(-1)).toBe('✅ eqiad observe done: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · pass · next: eqiad step 4/4 waves wave 1/2 (req1)');
   });
 });
 
@@ -175,7 +175,7 @@ describe('the end of a step', () => {
     const after = await world.run();
     expect(after).toMatchObject({ phase: 'ready', position: { dc: 0, step: 2, wave: 0 }, completed: [{ dc: 'eqiad', stepId: 'first-worker', wave: 0, outcome: 'soak of 15m passed (15 checks)' }] });
     expect(after.requestId).toBeUndefined();
-    expect(world.notifier.sent.at(-1)?.message).toEqual({ kind: 'result', text: '✅ eqiad first-worker done: soak of 15m passed (15 checks) · next: eqiad step 3/4 observe', requestId: 'req1', mark: '✅' });
+    expect(world.notifier.sent.at(-1)?.message).toEqual({ kind: 'result', text: '✅ eqiad first-worker done: soak of 15m passed (15 checks) · next: eqiad step 3/4 observe (req1)', requestId: 'req1', mark: '✅' });
   });
 
   it("a rollout asks for the next wave of the same step, and stops at the step's end", async () => {
