@@ -1,3 +1,4 @@
+import { salSigner } from '../../core/identity.js';
 import { conftoolPath } from '../../core/actions.js';
 import type { PoolState } from '../../core/pool-state.js';
 import { pushTo } from '../../core/push-to.js';
@@ -76,7 +77,7 @@ export class EmergencyStop {
     } finally {
       // Also when a write fails half-way: what was written is logged.
       for (const [dc, changes] of changesByDc) {
-        for (const line of salPoolLines(changes, dc)) await narration.sal(`${line} - emergency stop: ${request.reason} - ${request.requester.display}@cutover`);
+        for (const line of salPoolLines(changes, dc)) await narration.sal(`${line} - emergency stop: ${request.reason} - ${salSigner(request.requester)}`);
       }
     }
     const { person, display, transport, channel } = request.requester;

@@ -1,3 +1,4 @@
+import { salSigner } from '../../core/identity.js';
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../../core/ports/stores.js';
 import type { Caller } from '../../core/access.js';
@@ -21,12 +22,17 @@ type Kind = 'progress' | 'result' | 'error';
 export class PlanNarration {
   constructor(private readonly deps: PlanNarrationDeps) {}
 
-  async say(text: string, kind: Kind, requestId?: string, mark?: string, dedupeKey?: string): Promise<void> {
+  /** A rollback the plan did by itself: a safety alert, sent before anything else waiting. */
+  async alert(text: string, requestId?: string, mark?: string): Promise<void> {
+    await this.say(text, 'error', requestId, mark, undefined, 'safety');
+  }
+
+  async say(text: string, kind: Kind, requestId?: string, mark?: string, dedupeKey?: string, urgency?: 'safety'): Promise<void> {
     const { context } = this.deps;
     const origin = (await context.stored())?.origin;
     // Nobody has spoken to the plan yet: there is no channel that follows it.
     if (origin === undefined) return;
-    await this.deps.notifier.send(origin, { kind, text, ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? `plan-${context.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    await this.deps.notifier.send(origin, { kind, text, ...(urgency === undefined ? {} : { urgency }), ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? `plan-${context.now()}-${Math.random().toString(36).slice(2, 8)}`);
   }
 
   /** Within a request the line's own text is its dedupe key, so a wave replayed after a crash says it once. */
@@ -55,12 +61,12 @@ export class PlanNarration {
   /** The tail of a SAL line for a request's change: why, who (as alice@cutover), and the task. */
   reasonOf(request: ChangeRequest): string {
     const task = this.taskOf(request);
-    return `${request.reason} - ${request.requester.display}@cutover${task === undefined ? '' : ` - ${task}`}`;
+    return `${request.reason} - ${salSigner(request.requester)}${task === undefined ? '' : ` - ${task}`}`;
   }
 
   /** Who a rollback is for, as every SAL line says it, with the request that made the change and the plan's task. */
   rolledBackBy(request: ChangeRequest | undefined): string {
-    const who = request === undefined ? 'cutover@cutover' : `${request.requester.display}@cutover (${request.id})`;
+    const who = request === undefined ? 'cutover@cutover' : `${salSigner(request.requester)} (${request.id})`;
     const { task } = this.deps.context.plan;
     return `${who}${task === undefined ? '' : ` - ${task}`}`;
   }

@@ -14,7 +14,7 @@ import type { StepExecution } from './step-execution.js';
 
 export interface SoakAnalysisDeps {
   context: PlanContext;
-  narration: Pick<PlanNarration, 'say' | 'audit'>;
+  narration: Pick<PlanNarration, 'say' | 'alert' | 'audit'>;
   journal: Pick<PlanJournal, 'drift' | 'compensate' | 'guardDepooled'>;
   pauses: Pick<PlanPauses, 'pauseWith'>;
   schedule: Pick<SoakSchedule, 'next' | 'isStale'>;
@@ -154,7 +154,7 @@ export class SoakAnalysis {
     // Already paused mid-soak (a check nobody could judge): the breach replaces that pause's reason and its way back.
     await context.update((current) => (current.phase === 'paused' ? { ...current, pause, updatedAt: context.now() } : movePhase(current, 'paused', context.now(), { pause })));
     await narration.audit(undefined, 'plan.auto-rollback', `${here.step.id}: ${why}`);
-    await narration.say(`⏪ ${here.dc} ${here.step.id}: ${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`, 'error', run.requestId, '❌');
+    await narration.alert(`⏪ ${here.dc} ${here.step.id}: ${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`, run.requestId, '❌');
   }
 
   /** After an inconclusive check: the same checks again, and only a pass lets the plan go on. */
