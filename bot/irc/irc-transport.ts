@@ -162,6 +162,12 @@ export class IrcTransport implements ChatTransport {
     const replyTo = message.replyTo?.transport === this.name && ircLower(message.replyTo.channel) === ircLower(target) ? message.replyTo.id : undefined;
     const answering = urgency === 'answer' || urgency === 'help';
     const asker = answering && replyTo !== undefined ? this.senders.get(replyTo) : undefined;
+    // Help is long and for one person: a NOTICE to the asker keeps it out of the channel (issue 14).
+    if (urgency === 'help' && asker !== undefined) {
+      const lines = splitMessage(message.text, this.options.settings.outbox.max_line_bytes).map((text, index): Queued => ({ line: { command: 'NOTICE', text }, index }));
+      this.outbox.enqueue({ target: asker, lines, rank: urgencyRank(urgency), keep: false });
+      return undefined;
+    }
     if (answering) {
       const same = this.outbox.findUnsent(target, (queued) => queued.lines[0]?.outgoing?.text === message.text && queued.lines[0].outgoing.urgency === urgency);
       const outgoing = same?.lines[0]?.outgoing;
