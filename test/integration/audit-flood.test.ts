@@ -55,7 +55,7 @@ describe('the audit trail under a flood of refusals', () => {
     // The refusals are there for whoever looks, naming the stranger as unidentified, not as carol.
     const refusals = await say('dave', '!kartotherian history --event refused --limit 3');
     expect(refusals.split('\n')).toHaveLength(3);
-    expect(refusals).toMatch(/carol \(unidentified irc nick\) command.refused · !kartotherian depool/);
+    expect(refusals).toMatch(/carol \(unidentified irc nick\) command.refused · “!kartotherian depool/);
     expect(await audit.recent({ service: 'kartotherian', who: 'carol', limit: 5 })).toEqual([]);
 
     // Capped: a longer flood never grows the refusal stream past (about) the cap, nor touches the rest.

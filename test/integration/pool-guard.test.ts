@@ -171,6 +171,7 @@ describe('a pooled worker that fails real requests', () => {
       {
         channel: '#wikimedia-serviceops',
         kind: 'error',
+        urgency: 'safety',
         text: `⏪ guard depooled wikikube-worker1001 from kartotherian-k8s-ssl (eqiad), verified: ${FAILS} · after: 6 serving of 7 counted (inactive excluded) ≥ floor 4 = ceil(7 × 0.5) · pybal could eject 2 failing host(s); unproven workers: 0`,
       },
       {
@@ -212,7 +213,7 @@ describe('a pooled worker that fails real requests', () => {
       '🚨 wikikube-worker1001 fails real requests in kartotherian-k8s-ssl (eqiad) and cutover may not depool it: ' +
       'Refused at execution: that would leave nothing pooled in kartotherian-k8s-ssl (eqiad), which takes traffic · after: 0 serving of 7 counted (inactive excluded) < floor 4 = ceil(7 × 0.5) · pybal could eject 0 failing host(s); unproven workers: 0; nothing was written. · ' +
       `${FAILS}. Repool bare metal now (!kartotherian emergency-stop does it, bare metal first), then depool the worker.`;
-    expect(await world.said()).toEqual([{ channel: '#wikimedia-serviceops', kind: 'error', text: alarm }]);
+    expect(await world.said()).toEqual([{ channel: '#wikimedia-serviceops', kind: 'error', urgency: 'safety', text: alarm }]);
     expect(world.pooling.writes).toEqual([]);
 
     for (let tick = 0; tick < 3; tick += 1) {
