@@ -7,6 +7,7 @@ import type { ConsoleBot } from '../helpers/console-bot.js';
 import { K, labStep, useLabBots } from '../helpers/lab-bot.js';
 import { balancerWeights, cdnSince, etcdPooled, expectBareMetalPooled, labApproved, labThroughDeploy } from '../helpers/lab-faults.js';
 import { relocated } from '../helpers/lab-world.js';
+import { soaking } from '../helpers/plan-steps.js';
 
 /**
  * Issue 13 item 3 on the lab: faults of the control plane. The etcd process stopped and started
@@ -42,7 +43,7 @@ describe('lab fault: the etcd process stopped and started again in the middle of
     await labStep(chat, /✅ eqiad first-worker done: soak of \d+s passed/);
     await labStep(chat, /✅ eqiad observe done: /);
     const request = await labApproved(chat, 'next second worker');
-    await chat.waitFor(/soaking \d+s under analysis/, { from: request.mark, timeoutMs: 30_000 });
+    await soaking(chat, 'kartotherian', 30_000);
     await lab.stopEtcd();
     const [paused] = await chat.waitFor(/⏸ kartotherian-to-wikikube paused: .*|✅ eqiad waves wave 1\/4 done.*|⏪ .*/, { from: request.mark, timeoutMs: 30_000 });
     const pausedAt = chat.transcript().findIndex((line) => line.includes(paused));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { K, labStep, useLabBots } from '../helpers/lab-bot.js';
 import { balancerWeights, cdnSince, etcdPooled, expectBareMetalPooled, labApproved, labThroughDeploy } from '../helpers/lab-faults.js';
 import { relocated } from '../helpers/lab-world.js';
+import { soaking } from '../helpers/plan-steps.js';
 
 /**
  * Issue 13 item 3 on the lab: faults that only the soak's analysis sees. Latency ×10 on every
@@ -52,7 +53,7 @@ describe('lab fault: Prometheus stopped in the middle of a soak', () => {
     const { lab } = bots.lab();
     await labThroughDeploy(chat);
     const request = await labApproved(chat, 'next first canary');
-    await chat.waitFor(/soaking .* under analysis/, { from: request.mark, timeoutMs: 30_000 });
+    await soaking(chat, 'kartotherian', 30_000);
     await lab.stopPrometheus();
     const [paused] = await chat.waitFor(/⏸ kartotherian-to-wikikube paused: .*|✅ eqiad first-worker done.*|⏪ .*/, { from: request.mark, timeoutMs: 30_000 });
     console.log(`[prometheus] channel:\n${chat.transcript().slice(request.mark).join('\n')}`);
