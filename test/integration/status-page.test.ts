@@ -112,8 +112,9 @@ describe('the status page in a real browser', () => {
     expect(audit).toMatch(new RegExp(`bob\\s+approval\\.granted\\s+${step}`));
 
     // The health chart draws the sampler's samples.
-    // Strings, not functions: they run in the page, and this project compiles without the DOM types.
-    await page.waitForFunction(`Number(document.querySelector('[data-dc="eqiad"] svg.chart')?.getAttribute('data-points') ?? 0) >= 3`);
+    // Polled through locators from the test, not waitForFunction: Playwright polls a string predicate
+    // with eval inside the page when the first look fails, which the page's CSP (script-src 'self') refuses.
+    await expect.poll(async () => Number((await page.locator('[data-dc="eqiad"] svg.chart').getAttribute('data-points')) ?? 0), { timeout: 15_000, interval: 200 }).toBeGreaterThanOrEqual(3);
     expect(await text(page, '[data-dc="eqiad"] [data-part="health"]')).toMatch(/k8s share\s+0%/i);
     expect(await page.locator('[data-dc="eqiad"] svg.chart path.k8s').count()).toBeGreaterThan(0);
 
