@@ -10,23 +10,11 @@ import { helmApplyResponse, helmReleaseResponse } from '../control-api.js';
 import { appliedText, failedApply, helmDiffText, helmfilePreamble, NO_AFFECTED_RELEASES, upgradingLine } from '../stand-ins/helm-output.js';
 import { LabError, LabRefused, labRequest, runStandIn } from '../stand-ins/lab-client.js';
 import { releaseNames, releaseValues } from '../stand-ins/release-values.js';
+import { parseHelmfileArgs } from '../stand-ins/helmfile-args.js';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const valued = new Set(['-e', '--environment', '-f', '--file', '-l', '--selector', '--state-values-set', '--kube-context', '--context']);
-  let env: string | undefined;
-  let context = 3;
-  let subcommand: string | undefined;
-  const flags: string[] = [];
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] ?? '';
-    if (valued.has(arg)) {
-      const value = args[++i] ?? '';
-      if (arg === '-e' || arg === '--environment') env = value;
-      if (arg === '--context') context = Number(value);
-    } else if (arg.startsWith('-')) flags.push(arg);
-    else subcommand ??= arg;
-  }
+  const { env, context, subcommand, flags } = parseHelmfileArgs(args);
   if (subcommand !== 'diff' && subcommand !== 'apply') throw new LabError(`unknown command "${subcommand ?? ''}" for "helmfile" (the lab's helmfile does diff and apply)`);
   if (env === undefined) throw new LabError('the lab has no "default" environment: pass -e <env>');
   if (flags.includes('-i') || flags.includes('--interactive')) {

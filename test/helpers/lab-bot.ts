@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { openLab, type OpenLab, type OpenLabOptions } from '../../lab/rehearse/open-lab.js';
 import type { ConsoleBot } from './console-bot.js';
 import { useConsoleBots, type ConsoleBots } from './console-bots.js';
+import { requestStep } from './plan-steps.js';
 
 export const K = '!kartotherian';
 
@@ -42,12 +43,9 @@ export function useLabBots(options: OpenLabOptions = {}): LabBots {
 }
 
 /** Requests the next step as alice, approves it as bob (and carol where two are needed), waits for `expected`. */
-export async function labStep(chat: ConsoleBot, expected: RegExp, options: { command?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function labStep(chat: ConsoleBot, expected: RegExp, options: { timeoutMs?: number } = {}): Promise<string> {
   const mark = chat.transcript().length;
-  chat.say('/as alice');
-  chat.say(`${K} ${options.command ?? 'next'} rehearsal on the lab`);
-  const [, id] = await chat.waitFor(/[⏳▶] (\w+): alice asks to run|✖ (.*)/, { from: mark });
-  if (id === undefined) throw new Error(`step refused: ${chat.transcript().slice(mark).join('\n')}`);
+  const id = await requestStep(chat, 'rehearsal on the lab');
   chat.say('/as bob');
   chat.say(`!approve ${id}`);
   if (/needs 2 approval/.test(chat.transcript().slice(mark).join('\n'))) {

@@ -5,6 +5,7 @@
  * hangs or prints garbage when the control file says so.
  */
 import { appliedText, failedApply, helmDiffText, helmfilePreamble, NO_AFFECTED_RELEASES, upgradingLine, type ChartValues, type ReleaseNames } from '../../../lab/stand-ins/helm-output.js';
+import { parseHelmfileArgs } from '../../../lab/stand-ins/helmfile-args.js';
 import type { FakeRelease } from '../fake-bin.js';
 import { exit, faultFor, hang, readState, record, writeState } from './common.js';
 
@@ -13,21 +14,9 @@ record({ tool: 'helmfile', argv: args, suppressSal: process.env['SUPPRESS_SAL'] 
 main();
 
 function main(): void {
-  // Global flags take a value (-e eqiad) or not (--no-color); the first bare word is the subcommand.
-  const valued = new Set(['-e', '--environment', '-f', '--file', '-l', '--selector', '--state-values-set', '--kube-context', '--context']);
-  let env = 'default';
-  let context = 3;
-  let subcommand: string | undefined;
-  const flags: string[] = [];
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] ?? '';
-    if (valued.has(arg)) {
-      if (arg === '-e' || arg === '--environment') env = args[i + 1] ?? '';
-      if (arg === '--context') context = Number(args[i + 1]);
-      i += 1;
-    } else if (arg.startsWith('-')) flags.push(arg);
-    else subcommand ??= arg;
-  }
+  const parsed = parseHelmfileArgs(args);
+  const { context, subcommand, flags } = parsed;
+  const env = parsed.env ?? 'default';
 
   const fault = faultFor(`helmfile ${subcommand ?? ''}`, 'helmfile');
   if (fault?.mode === 'hang') return hang(fault.stdout ?? 'Comparing release=main, chart=wmf-stable/kartotherian, namespace=kartotherian\n');
