@@ -22,6 +22,16 @@ export const PER_PERSON: BucketSpec = { burst: 20, everyMs: 1000 };
  */
 export const PER_CHANNEL: BucketSpec = { burst: 10, everyMs: 2000 };
 
+/** The config's `access.command_limits` (seconds) as buckets (milliseconds). */
+export function limitsFromConfig(limits: Readonly<Record<'stranger' | 'channel_strangers' | 'person', { burst: number; every_seconds: number }>>): {
+  perCaller: BucketSpec;
+  perChannel: BucketSpec;
+  perPerson: BucketSpec;
+} {
+  const bucket = ({ burst, every_seconds }: { burst: number; every_seconds: number }): BucketSpec => ({ burst, everyMs: every_seconds * 1000 });
+  return { perCaller: bucket(limits.stranger), perChannel: bucket(limits.channel_strangers), perPerson: bucket(limits.person) };
+}
+
 /** Above this many remembered buckets, full ones (nobody over a limit) are forgotten. */
 const PRUNE_ABOVE = 1000;
 
@@ -73,7 +83,8 @@ export class CommandLimiter {
   }
 
   /** What a caller is allowed, for the words that tell them to slow down. */
-  budgetFor(caller: Caller): BucketSpec {
+  budgetFor(caller: Caller, over: 'caller' | 'channel' = 'caller'): BucketSpec {
+    if (over === 'channel') return this.perChannel;
     return caller.person === undefined ? this.perCaller : this.perPerson;
   }
 

@@ -5,7 +5,7 @@ import type { DeliveryGuard } from '../jobs/delivery-guard.js';
 import type { ChannelMessage } from '../jobs/notifier.js';
 import type { RequestMessages } from '../jobs/request-messages.js';
 import { printable } from '../core/printable.js';
-import { CommandLimiter, PER_CHANNEL } from './command-limiter.js';
+import { CommandLimiter } from './command-limiter.js';
 import { reactionDecision } from './reaction-decision.js';
 import { renderOutcome } from './render-outcome.js';
 import type { ChatTransport, InboundEvent, MessageRef, Urgency } from './transport.js';
@@ -119,11 +119,11 @@ export class Gateway {
     if (verdict.ok) return true;
     if (verdict.say) {
       const seconds = Math.max(1, Math.ceil(verdict.waitMs / 1000));
-      const budget = this.limiter.budgetFor(caller);
+      const budget = this.limiter.budgetFor(caller, verdict.over);
       const text =
         verdict.over === 'caller'
           ? `⏳ ${printable(caller.display, 32)}, slow down: ${budget.burst} commands at once, then one every ${budget.everyMs / 1000} s; I answer you again in ${seconds} s.`
-          : `⏳ Too many commands from people I do not know in this channel: ${PER_CHANNEL.burst} at once, then one every ${PER_CHANNEL.everyMs / 1000} s; I answer them again in ${seconds} s.`;
+          : `⏳ Too many commands from people I do not know in this channel: ${budget.burst} at once, then one every ${budget.everyMs / 1000} s; I answer them again in ${seconds} s.`;
       await this.options.transport.send({ channel: caller.channel, text, kind: 'error', urgency: 'answer', ...(ref === undefined ? {} : { replyTo: ref }) });
     }
     return false;

@@ -5,7 +5,7 @@ import { HealthSampler } from '../jobs/health-sampler.js';
 import type { HealthSampleStream } from '../jobs/health-samples.js';
 import { RequestMessages } from '../jobs/request-messages.js';
 import type { Core } from './compose-core.js';
-import { CommandLimiter } from './command-limiter.js';
+import { CommandLimiter, limitsFromConfig } from './command-limiter.js';
 import { Gateway } from './gateway.js';
 import type { ChatTransport } from './transport.js';
 
@@ -30,7 +30,8 @@ export async function startGatewayRole(core: Core, transports: readonly ChatTran
   const messages = new RequestMessages(client, prefix);
   const deliveries = new DeliveryGuard(client, prefix);
   // One limiter for every chat: alice on IRC and on Slack is one caller.
-  const limiter = new CommandLimiter();
+  const limits = limitsFromConfig(config.access.command_limits);
+  const limiter = new CommandLimiter(Date.now, limits.perCaller, limits.perChannel, limits.perPerson);
   // One chat being down at boot must not keep the others (or the console) from starting.
   const started = await Promise.allSettled(
     transports.map(async (transport) => {

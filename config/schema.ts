@@ -133,6 +133,8 @@ const serviceSchema = z
     }
   });
 
+const commandBucketSchema = z.strictObject({ burst: z.int().min(1).max(100_000), every_seconds: z.number().min(0.001).max(3600) });
+
 const personSchema = z.strictObject({
   /** IRC services account (not the nick): issue 3 binds identities to it. */
   irc: z.string().min(1).max(64).optional(),
@@ -234,6 +236,18 @@ export const configSchema = z
       .strictObject({
         /** Who may run read-only commands: anyone in the channel, or only configured people. */
         read_only: z.enum(['anyone', 'configured']).default('anyone'),
+        /**
+         * Commands per caller: `burst` at once, then one every `every_seconds` (bot/command-limiter.ts).
+         * A stranger, all strangers of one channel together, and a configured person (whatever the chat).
+         * Approvals by configured people are never limited.
+         */
+        command_limits: z
+          .strictObject({
+            stranger: commandBucketSchema.prefault({ burst: 5, every_seconds: 3 }),
+            channel_strangers: commandBucketSchema.prefault({ burst: 10, every_seconds: 2 }),
+            person: commandBucketSchema.prefault({ burst: 20, every_seconds: 1 }),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /**

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandLimiter } from '../../bot/command-limiter.js';
+import { CommandLimiter, limitsFromConfig, PER_CALLER, PER_CHANNEL, PER_PERSON } from '../../bot/command-limiter.js';
 import { Gateway } from '../../bot/gateway.js';
 import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../../bot/transport.js';
 import { urgencyOf } from '../../bot/urgency.js';
@@ -63,7 +63,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function setup(options: { hold?: Promise<void> } = {}) {
+async function setup(options: { hold?: Promise<void>; limits?: ReturnType<typeof limitsFromConfig> } = {}) {
   const prefix = uniquePrefix('gateway-hostile');
   prefixes.push(prefix);
   const config = structuredClone(shipped);
@@ -82,7 +82,7 @@ async function setup(options: { hold?: Promise<void> } = {}) {
   };
   let now = 1_000_000;
   const transport = new RecordingTransport();
-  const gateway = new Gateway({ transport, dispatcher, messages: new RequestMessages(redis, prefix), deliveries: new DeliveryGuard(redis, prefix), limiter: new CommandLimiter(() => now), log: (_message, error) => { throw error; } });
+  const gateway = new Gateway({ transport, dispatcher, messages: new RequestMessages(redis, prefix), deliveries: new DeliveryGuard(redis, prefix), limiter: new CommandLimiter(() => now, options.limits?.perCaller, options.limits?.perChannel, options.limits?.perPerson), log: (_message, error) => { throw error; } });
   await gateway.start();
   const as = (person: string | undefined, display = person ?? 'mallory', channel = CHANNEL): Caller => callerFor(person, { display, channel });
   const say = (caller: Caller, text: string): Promise<void> => transport.emit({ kind: 'message', text, caller });
@@ -119,6 +119,19 @@ describe('a flood of commands', () => {
     for (let index = 0; index < 25; index += 1) await world.say(world.as('dave'), '!kartotherian jobs');
     expect(world.runs()).toBe(20);
     expect(world.transport.texts().filter((text) => text.includes('slow down'))).toEqual(['⏳ dave, slow down: 20 commands at once, then one every 1 s; I answer you again in 1 s.']);
+  });
+
+  it('takes its limits from access.command_limits; the shipped defaults are the ones above', async () => {
+    expect(limitsFromConfig(shipped.access.command_limits)).toEqual({ perCaller: PER_CALLER, perChannel: PER_CHANNEL, perPerson: PER_PERSON });
+    const world = await setup({ limits: limitsFromConfig({ ...shipped.access.command_limits, person: { burst: 3, every_seconds: 2 }, channel_strangers: { burst: 1, every_seconds: 60 } }) });
+    for (let index = 0; index < 5; index += 1) await world.say(world.as('dave'), '!kartotherian jobs');
+    expect(world.runs()).toBe(3);
+    await world.say(world.as(undefined, 'mallory'), '!kartotherian help');
+    await world.say(world.as(undefined, 'trent'), '!kartotherian help');
+    expect(world.transport.texts().filter((text) => text.startsWith('⏳'))).toEqual([
+      '⏳ dave, slow down: 3 commands at once, then one every 2 s; I answer you again in 2 s.',
+      '⏳ Too many commands from people I do not know in this channel: 1 at once, then one every 60 s; I answer them again in 60 s.',
+    ]);
   });
 
   it('caps the channel whatever the nicks, and never holds back an approval by an approver, typed or reacted', async () => {
