@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
@@ -74,6 +74,9 @@ export async function openBenchLab(workers: number): Promise<BenchLab> {
   if (group === undefined || lvs === undefined) throw new Error('bench: the shipped config lost its workers or its k8s pool');
   group.hosts[DC] = hostNames('wikikube-worker', DC, 1, workers);
   lvs.depool_threshold = 0;
+  // The copy lives in a temp dir: its plan file is named where the shipped config keeps it.
+  const plans = base['plans'] as Record<string, { file: string }> | undefined;
+  for (const plan of Object.values(plans ?? {})) plan.file = resolve(dirname(DEFAULT_CONFIG_PATH), plan.file);
   const configDir = await mkdtemp(join(tmpdir(), 'cutover-bench-lab-'));
   const configPath = join(configDir, 'kartotherian.yaml');
   await writeFile(configPath, stringify(base));

@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_CONFIG_PATH, parseConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
@@ -79,7 +79,7 @@ export async function openLab(options: OpenLabOptions = {}): Promise<OpenLab> {
       etcdUrl: lab.etcdUrl,
       prometheusUrl: lab.prometheusUrl,
       caPem: await readFile(lab.caFile, 'utf8'),
-      planFile: await writeLabPlan(join(dirname(baseConfigPath), plan.file), join(lab.dir, 'plan.yaml'), analysis),
+      planFile: await writeLabPlan(resolve(dirname(baseConfigPath), plan.file), join(lab.dir, 'plan.yaml'), analysis),
       releaseDir,
       stateDir: join(lab.dir, 'bot-state'),
       timeScale,
