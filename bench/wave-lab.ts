@@ -86,7 +86,8 @@ async function waveOnce(lab: BenchLab, redis: Redis, workers: readonly string[],
     const from = chat.sent.length;
     const start = performance.now();
     chat.say('bob', `!approve ${id}`);
-    const done = chat.waitFor((message) => message.kind === 'result' && message.text.startsWith(`✅ ${id} done`), { from, timeoutMs: TIMEOUT_MS });
+    // The plan says a step's end once, naming its request at the end: `✅ eqiad wave done: … (ID)`.
+    const done = chat.waitFor((message) => message.kind === 'result' && message.text.startsWith('✅') && message.text.endsWith(`(${id})`), { from, timeoutMs: TIMEOUT_MS });
     let pybal: number | undefined;
     let haproxy: number | undefined;
     const stamped = <T>(promise: Promise<T>): Promise<[T, number]> => promise.then((value) => [value, performance.now()]);
