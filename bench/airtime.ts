@@ -120,8 +120,9 @@ async function replayIrc(events: readonly Event[], config: Config): Promise<{ li
     }
     const airtimeSeconds = (clock.now() - origin) / 1000;
     await sleep(200);
-    const lines = server.received.slice(before).filter((received) => /^(@\S+ )?(PRIVMSG|TAGMSG) /.test(received.line)).length;
-    return { lines, airtimeSeconds };
+    const wire = server.received.slice(before).filter((received) => /^(@\S+ )?(PRIVMSG|TAGMSG) /.test(received.line));
+    if (process.env['AIRTIME_DEBUG'] !== undefined) process.stderr.write(`airtime IRC:\n${wire.map((received) => `  ${received.line}`).join('\n')}\n`);
+    return { lines: wire.length, airtimeSeconds };
   } finally {
     await transport.stop();
     await server.close();
@@ -152,6 +153,7 @@ async function replaySlack(events: readonly Event[], config: Config): Promise<{ 
     // stop() lets the progress editor write its last coalesced edit.
     await transport.stop();
     const calls = api.calls.slice(before).filter((call) => call.method !== 'auth.test');
+    if (process.env['AIRTIME_DEBUG'] !== undefined) process.stderr.write(`airtime Slack:\n${calls.map((call) => `  ${call.method} ${JSON.stringify(call.params)}`).join('\n')}\n`);
     const methods = new Map<string, number>();
     for (const call of calls) methods.set(call.method, (methods.get(call.method) ?? 0) + 1);
     return { calls: calls.length, breakdown: [...methods].map(([method, count]) => `${count} ${method}`).join(', ') };
