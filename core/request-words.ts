@@ -76,8 +76,10 @@ function fitted(health: string, budget: number, service: string): string {
   if (byteLength(health) <= budget) return health;
   const parts = health.split(' · ');
   const more = ` · … (!${service} status)`;
+  const all = parts.length;
+  // The share and 5xx always stay, and an outage (one part, its reason) is said whole: it is never hidden.
   while (parts.length > 2 && byteLength(`${parts.join(' · ')}${more}`) > budget) parts.pop();
-  return `${parts.join(' · ')}${more}`;
+  return parts.length === all ? health : `${parts.join(' · ')}${more}`;
 }
 
 const encoder = new TextEncoder();
