@@ -2,7 +2,8 @@ import type { PlanStepAction, SetPooledAction } from './actions.js';
 import { formatClock, formatDuration } from './durations.js';
 import { healthNowWords } from './health-now.js';
 import { foldFqdns } from './nodeset.js';
-import { formatPoolState } from './pool-state.js';
+import { formatPoolState, poolStateSchema } from './pool-state.js';
+import { poolChangeWords } from './sal-pool-lines.js';
 import type { RequestNotice } from './request-notice.js';
 
 /** A dry run starts with this where a filed request has its glyph and id. */
@@ -10,6 +11,12 @@ const DRY_RUN = 'DRY RUN, nothing filed';
 
 /** Past this many actions a filed step shows the first few and points at its dry run, which shows them all. */
 const SHOWN_ACTIONS = 4;
+
+/**
+ * A filed step's announcement is one IRC line (the shipped outbox's max_line_bytes, config/schema.ts):
+ * a 50-host wave's request then costs one line of airtime, not two (issue 14).
+ */
+const ONE_LINE_BYTES = 350;
 
 /**
  * The announcement of a request, filed or dry run, for every kind (pool, depool, plan step,
@@ -47,14 +54,38 @@ function stepWords(notice: RequestNotice, action: PlanStepAction): string {
       : lines.length <= SHOWN_ACTIONS || id === undefined
         ? lines.join(' ; ')
         : `${lines.slice(0, SHOWN_ACTIONS - 1).join(' ; ')} ; … ${lines.length - SHOWN_ACTIONS + 1} more (!${request.service} ${action.operation === 'rollback' ? 'rollback' : 'next'} --dry-run)`;
-  const health = notice.health === undefined ? [] : [healthNowWords(notice.health)];
   const required = request.approvalsRequired;
   const gate =
     required === 0
       ? id === undefined ? 'no approval needed' : 'queued (no approval needed)'
       : `needs ${required} approval from ${approvers.join(', ')}${id === undefined ? '' : `: !approve ${id} or !deny ${id}`}`;
-  const head = id === undefined ? DRY_RUN : `${required === 0 ? '▶' : '⏳'} ${id}`;
-  return `${head}: ${request.requester.display} asks to run ${[request.summary, shown, ...health, gate].join(' · ')}`;
+  const head = `${id === undefined ? DRY_RUN : `${required === 0 ? '▶' : '⏳'} ${id}`}: ${request.requester.display} asks to run ${request.summary}`;
+  // What to do comes before the details: on IRC, whatever wraps, the approver reads who asks what and how to answer first.
+  const words = [head, gate, shown].join(' · ');
+  if (notice.health === undefined) return words;
+  const health = healthNowWords(notice.health);
+  return `${words} · ${id === undefined ? health : fitted(health, ONE_LINE_BYTES - byteLength(`${words} · `), request.service)}`;
+}
+
+/**
+ * Health cut to its leading figures (k8s share, 5xx, p99, rate) when the whole request would not
+ * fit one line: the figures that decide come first, and `status` shows the rest (bare metal's
+ * sample, or why there is none). A dry run shows it whole.
+ */
+function fitted(health: string, budget: number, service: string): string {
+  if (byteLength(health) <= budget) return health;
+  const parts = health.split(' · ');
+  const more = ` · … (!${service} status)`;
+  const all = parts.length;
+  // The share and 5xx always stay, and an outage (one part, its reason) is said whole: it is never hidden.
+  while (parts.length > 2 && byteLength(`${parts.join(' · ')}${more}`) > budget) parts.pop();
+  return parts.length === all ? health : `${parts.join(' · ')}${more}`;
+}
+
+const encoder = new TextEncoder();
+
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
 }
 
 function stopWords(notice: RequestNotice): string {
@@ -68,9 +99,10 @@ function stopWords(notice: RequestNotice): string {
 const CONFTOOL_LINE = /^conftool (\/\S+)\/([^/\s]+) (\{.*\} → \{.*\})$/;
 
 /**
- * `conftool …/kartotherian-k8s-ssl/wikikube-worker[1001-1050].eqiad.wmnet (50 keys) {…} → {…}`:
- * fifty writes of the same change in one pool read as one, in order, so a wave's request is one
- * IRC line of actions, not three lines and "… 47 more". Other lines are kept as they are.
+ * `conftool wikikube-worker[1001-1050].eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=inactive → yes weight=10 (50 keys)`:
+ * fifty writes of the same change in one pool read as one, in order, and in the words of the
+ * `!log` that will record them, so a wave's request is one IRC line, not three lines and "… 47
+ * more". Other lines are kept as they are; the dry run shows every key.
  */
 function foldConftoolLines(lines: readonly string[]): string[] {
   const groups = new Map<string, { directory: string; change: string; names: string[] }>();
@@ -94,8 +126,30 @@ function foldConftoolLines(lines: readonly string[]): string[] {
     const group = groups.get(item.key);
     if (group === undefined) return '';
     if (group.names.length === 1) return `conftool ${group.directory}/${group.names[0] ?? ''} ${group.change}`;
-    return `conftool ${group.directory}/${foldFqdns(group.names)} (${group.names.length} keys) ${group.change}`;
+    return `${salWords(group) ?? `conftool ${group.directory}/${foldFqdns(group.names)} ${group.change}`} (${group.names.length} keys)`;
   });
+}
+
+const POOL_DIRECTORY = /^\/conftool\/v1\/pools\/([^/\s]+)\/[^/\s]+\/([^/\s]+)$/;
+const CHANGE = /^(\{.*\}) → (\{.*\})$/;
+
+/** A folded group in the words its `!log` will use (core/sal-pool-lines.ts); undefined when the line is not a pool key's change. */
+function salWords(group: { directory: string; change: string; names: readonly string[] }): string | undefined {
+  const [, dc, service] = POOL_DIRECTORY.exec(group.directory) ?? [];
+  const [, before = '', after = ''] = CHANGE.exec(group.change) ?? [];
+  if (dc === undefined || service === undefined) return undefined;
+  const from = poolStateSchema.safeParse(parseJson(before));
+  const to = poolStateSchema.safeParse(parseJson(after));
+  if (!from.success || !to.success) return undefined;
+  return poolChangeWords({ fqdns: group.names, lvsService: service, dc, from: from.data.pooled, to: to.data });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** "bob", "bob or carol", "alice, bob or carol". */

@@ -1,5 +1,5 @@
 import { foldFqdns } from './nodeset.js';
-import type { PoolState } from './pool-state.js';
+import type { Pooled, PoolState } from './pool-state.js';
 
 export interface PoolChange {
   fqdn: string;
@@ -21,5 +21,14 @@ export function salPoolLines(changes: readonly PoolChange[], dc: string): string
     group.fqdns.push(change.fqdn);
     groups.set(key, group);
   }
-  return [...groups.values()].map(({ first, fqdns }) => `conftool ${foldFqdns(fqdns)} ${first.lvsService} (${dc}): pooled=${first.from.pooled} → ${first.to.pooled} weight=${first.to.weight}`);
+  return [...groups.values()].map(({ first, fqdns }) => poolChangeWords({ fqdns, lvsService: first.lvsService, dc, from: first.from.pooled, to: first.to }));
+}
+
+/**
+ * `conftool wikikube-worker[1001-1050].eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=inactive → yes weight=10`:
+ * a wave's writes as its SAL line says them, and as its request says them too, so the approver
+ * and the `!log` read the same words.
+ */
+export function poolChangeWords(change: { fqdns: readonly string[]; lvsService: string; dc: string; from: Pooled; to: PoolState }): string {
+  return `conftool ${foldFqdns(change.fqdns)} ${change.lvsService} (${change.dc}): pooled=${change.from} → ${change.to.pooled} weight=${change.to.weight}`;
 }

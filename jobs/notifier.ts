@@ -20,6 +20,11 @@ export interface Destination {
 /** What a `!log` line becomes in dry-run mode: said in the channel, where no SAL bot records it. */
 export const DRY_RUN_SAL = 'DRY RUN, not logged:';
 
+/** A `!log` line: stashbot records it in SAL from IRC; elsewhere it is a record of a write, never a state of its request. */
+export function isSalLine(text: string): boolean {
+  return text.startsWith('!log ');
+}
+
 /**
  * Workers tell the channel through a queue per transport, not by calling the transport, so a
  * worker in another process (or a gateway that was reconnecting) still gets every message out.
@@ -35,7 +40,7 @@ export class Notifier {
     const queue = this.queueFor(destination.transport);
     if (queue === undefined) return;
     // Every change has its SAL line (a pool change, each write of a plan step, the guard's), so each one also says DRY RUN.
-    const text = this.options.dryRun === true && message.text.startsWith('!log ') ? `${DRY_RUN_SAL} ${message.text.slice('!log '.length)}` : message.text;
+    const text = this.options.dryRun === true && isSalLine(message.text) ? `${DRY_RUN_SAL} ${message.text.slice('!log '.length)}` : message.text;
     await queue.add('say', { ...message, text, channel: destination.channel }, { jobId: dedupeKey, removeOnComplete: 1000, removeOnFail: 1000, attempts: 50, backoff: { type: 'exponential', delay: 500 } });
   }
 }

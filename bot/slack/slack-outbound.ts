@@ -1,3 +1,4 @@
+import { isSalLine } from '../../jobs/notifier.js';
 import type { MessageRef, OutboundMessage, Urgency } from '../transport.js';
 import { urgencyOf } from '../urgency.js';
 import { readRequestBlocks, requestBlocks, settledBlocks, settledText, type ButtonValue } from './blocks.js';
@@ -78,7 +79,8 @@ export class SlackOutbound {
     // A safety alert is for everyone in the channel: broadcast from the thread, or on its own.
     const broadcast = urgency === 'safety' && threadTs !== undefined;
     const ref = await outbox.run({ channel, urgency, orderKey, method: 'chat.postMessage', run: () => api.post({ channel, text: `${byWhom}${text}`, threadTs, broadcast }) });
-    if (request !== undefined && message.kind !== 'reply') {
+    // A wave's `!log` is threaded under its request as the record of its writes; it neither ends the request nor its progress.
+    if (request !== undefined && message.kind !== 'reply' && !isSalLine(message.text)) {
       // The editor writes the final state within its interval; stop() waits for it.
       if (message.kind !== 'request') void this.progress.finish(request.id, text);
       const over = message.kind !== 'request' || request.state !== 'pending';

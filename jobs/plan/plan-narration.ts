@@ -35,11 +35,14 @@ export class PlanNarration {
     await this.deps.notifier.send(origin, { kind, text, ...(urgency === undefined ? {} : { urgency }), ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? `plan-${context.now()}-${Math.random().toString(36).slice(2, 8)}`);
   }
 
-  /** Within a request the line's own text is its dedupe key, so a wave replayed after a crash says it once. */
+  /**
+   * Within a request the line's own text is its dedupe key, so a wave replayed after a crash says
+   * it once, and the line is about that request: Slack threads it under it, not in the channel.
+   */
   async sal(message: string, requestId?: string): Promise<void> {
     const dedupeKey = requestId === undefined ? undefined : `sal-${requestId}-${createHash('sha256').update(message).digest('hex').slice(0, 16)}`;
     // A result, never a progress line: progress may be coalesced or edited away, and SAL must see every !log.
-    await this.say(`!log ${message}`, 'result', undefined, undefined, dedupeKey);
+    await this.say(`!log ${message}`, 'result', requestId, undefined, dedupeKey);
   }
 
   async audit(caller: Caller | undefined, event: string, detail: string, requestId?: string): Promise<void> {

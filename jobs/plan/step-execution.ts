@@ -59,8 +59,9 @@ export class StepExecution {
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
     }
     // Said once, with how long it will soak: the next word on this step is its ✅ once the soak passed.
+    // A result, not progress: it is never coalesced away, and no outbox lets the ✅ overtake it.
     const soak = here.step.kind !== 'observe' && here.step.soak_seconds > 0 ? ` · then soaks ${formatDuration(context.scaled(here.step.soak_seconds))} under analysis` : '';
-    await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})${soak}`, 'progress', request.id);
+    await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})${soak}`, 'result', request.id);
     const done: string[] = [];
     const poolChanges: PoolChange[] = [];
     try {
@@ -145,7 +146,8 @@ export class StepExecution {
     const then = next === undefined ? ' · the plan is complete' : ` · next: ${describePosition(context.plan, next)}`;
     // The request's own result line is not said (action-processor.ts): this one names it.
     const by = run.requestId === undefined ? '' : ` (${run.requestId})`;
-    await this.deps.narration.say(`✅ ${here.dc} ${here.step.id}${waveOf(here)} done: ${summary}${then}${by}`, 'result', run.requestId, '✅');
+    // No ✅ mark on the request as well: this line names it, and a mark is one more line of IRC airtime.
+    await this.deps.narration.say(`✅ ${here.dc} ${here.step.id}${waveOf(here)} done: ${summary}${then}${by}`, 'result', run.requestId);
     const nextHere = next === undefined ? undefined : locate(context.plan, next);
     if (updated.rollout !== undefined && nextHere !== undefined && nextHere.step.id === here.step.id && nextHere.dc === here.dc) {
       await this.deps.rollout.continueRollout(updated);

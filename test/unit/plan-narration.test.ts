@@ -30,7 +30,9 @@ describe('the plan speaking', () => {
     const keys = world.notifier.sent.map((sent) => sent.dedupeKey);
     expect(keys[0]).toBe(keys[1]);
     expect(new Set(keys).size).toBe(4);
-    expect(world.notifier.sent[0]?.message).toEqual({ kind: 'result', text: '!log conftool maps1005 depooled' });
+    // A request's SAL line is about that request: threaded under it where the chat threads (Slack).
+    expect(world.notifier.sent[0]?.message).toEqual({ kind: 'result', text: '!log conftool maps1005 depooled', requestId: 'req1' });
+    expect(world.notifier.sent.at(-1)?.message).toEqual({ kind: 'result', text: '!log puppet run on A:maps-eqiad' });
     expect(world.notifier.sent[0]?.destination).toEqual(ORIGIN);
   });
 

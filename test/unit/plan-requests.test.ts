@@ -61,7 +61,8 @@ describe('next', () => {
 
     const [request] = world.requests.created;
     expect(said(reply)).toBe(
-      `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · helmfile -e eqiad apply · health now: 15% on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id}`,
+      // Who asks what, and how to answer, before the details (issue 14: what to do is read first on IRC).
+      `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id} · helmfile -e eqiad apply · health now: 15% on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms`,
     );
     expect(reply).toMatchObject({ id: request?.id, request: { actionHash: request?.actionHash, state: 'pending' } });
     expect(request).toMatchObject({ state: 'pending', approvalsRequired: 1, task: 'T1000', reason: 'rehearsal', expiresAt: world.clock.now() + 900_000, action: { operation: 'advance', stepId: 'helm-deploy', preview: ['helmfile -e eqiad apply'] } });
@@ -91,7 +92,7 @@ describe('next', () => {
 
     const reply = await requestsOf(world, queue).requestNext(alice, { rollout: false, reason: '' });
 
-    expect(said(reply)).toMatch(/^▶ req1: alice asks to run test-plan eqiad observe: health report · no change, a report only · health now: .* · queued \(no approval needed\)$/);
+    expect(said(reply)).toMatch(/^▶ req1: alice asks to run test-plan eqiad observe: health report · queued \(no approval needed\) · no change, a report only · health now: .*$/);
     expect(reply.request.state).toBe('approved');
     expect(queue.phases).toEqual(['awaiting-approval']);
   });
@@ -125,7 +126,7 @@ describe('next', () => {
 
     const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: '' });
 
-    expect(said(reply)).toContain(' · health now: unavailable (prometheus: connection refused) · needs 1 approval');
+    expect(said(reply)).toMatch(/ · needs 1 approval .* · health now: unavailable \(prometheus: connection refused\)$/);
   });
 });
 
@@ -139,7 +140,7 @@ describe('rollback and emergency stop', () => {
 
     const undo = (fqdn: string): string => `conftool ${world.path(fqdn)} {"pooled":"yes","weight":10} → {"pooled":"inactive","weight":0}`;
     expect(world.requests.created[0]).toMatchObject({ approvalsRequired: 1, action: { operation: 'rollback', stepId: 'waves', position: { dc: 0, step: 3, wave: 0 }, preview: [undo(W1003), undo(W1002)] } });
-    expect(said(reply)).toBe(`⏳ req1: alice asks to run test-plan eqiad waves: roll back waves · ${undo(W1003)} ; ${undo(W1002)} · needs 1 approval from bob, carol: !approve req1 or !deny req1`);
+    expect(said(reply)).toBe(`⏳ req1: alice asks to run test-plan eqiad waves: roll back waves · needs 1 approval from bob, carol: !approve req1 or !deny req1 · ${undo(W1003)} ; ${undo(W1002)}`);
   });
 
   it('refuses a rollback when nothing of the plan is still in place', async () => {

@@ -53,6 +53,11 @@ describe('a step carried out', () => {
       '!log conftool wikikube-worker1001.eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=inactive → yes weight=10 - rehearsal - alice@cutover - T1000',
     ]);
     expect(world.notifier.sent[1]?.dedupeKey).toMatch(new RegExp(`^sal-${request.id}-`));
+    // ▶ is said once and kept (a result, not progress an outbox may coalesce or send after the ✅); both are about the request.
+    expect(world.notifier.sent.map((sent) => [sent.message.kind, sent.message.requestId])).toEqual([
+      ['result', request.id],
+      ['result', request.id],
+    ]);
     const [check] = world.effects.called('runCheck') as { context: { pooled: Map<string, string[]>; minRequestRate: number } }[];
     expect(check?.context.pooled.get('wikikube')).toEqual([W1001]);
     expect(check?.context.minRequestRate).toBe(1);
@@ -175,7 +180,7 @@ describe('the end of a step', () => {
     const after = await world.run();
     expect(after).toMatchObject({ phase: 'ready', position: { dc: 0, step: 2, wave: 0 }, completed: [{ dc: 'eqiad', stepId: 'first-worker', wave: 0, outcome: 'soak of 15m passed (15 checks)' }] });
     expect(after.requestId).toBeUndefined();
-    expect(world.notifier.sent.at(-1)?.message).toEqual({ kind: 'result', text: '✅ eqiad first-worker done: soak of 15m passed (15 checks) · next: eqiad step 3/4 observe (req1)', requestId: 'req1', mark: '✅' });
+    expect(world.notifier.sent.at(-1)?.message).toEqual({ kind: 'result', text: '✅ eqiad first-worker done: soak of 15m passed (15 checks) · next: eqiad step 3/4 observe (req1)', requestId: 'req1' });
   });
 
   it("a rollout asks for the next wave of the same step, and stops at the step's end", async () => {
