@@ -3,6 +3,7 @@ import { formatClock, formatDuration } from './durations.js';
 import { healthNowWords } from './health-now.js';
 import { foldFqdns } from './nodeset.js';
 import { formatPoolState } from './pool-state.js';
+import { printable } from './printable.js';
 import type { RequestNotice } from './request-notice.js';
 
 /** A dry run starts with this where a filed request has its glyph and id. */
@@ -54,7 +55,18 @@ function stepWords(notice: RequestNotice, action: PlanStepAction): string {
       ? id === undefined ? 'no approval needed' : 'queued (no approval needed)'
       : `needs ${required} approval from ${approvers.join(', ')}${id === undefined ? '' : `: !approve ${id} or !deny ${id}`}`;
   const head = id === undefined ? DRY_RUN : `${required === 0 ? '▶' : '⏳'} ${id}`;
-  return `${head}: ${request.requester.display} asks to run ${[request.summary, shown, ...health, gate].join(' · ')}`;
+  return `${head}: ${request.requester.display} asks to run ${[request.summary, shown, ...diffWords(notice), ...health, gate].join(' · ')}`;
+}
+
+/**
+ * A helm step's diff, as a clause: what it changes, and where the whole diff is read. Cut only
+ * where it is absurdly long: its last part may be the ⚠ of a NodePort that moves.
+ */
+function diffWords({ id, request }: RequestNotice): string[] {
+  const diff = request.helmDiff;
+  if (diff === undefined) return [];
+  const where = id === undefined ? '' : ` (whole diff: !${request.service} diff ${id})`;
+  return [diff.changed ? `helm diff: ${printable(diff.summary, 400)}${where}` : 'helm diff: no changes, apply would change nothing'];
 }
 
 function stopWords(notice: RequestNotice): string {

@@ -12,6 +12,7 @@ import type { PlanContext } from './plan-context.js';
 import type { PlanJournal } from './plan-journal.js';
 import type { PlanNarration } from './plan-narration.js';
 import type { PlanViews } from './plan-views.js';
+import { takeHelmDiff } from './helm-diff-binding.js';
 import { stepOperations, type StepOperations } from './step-operations.js';
 
 export interface PlanRequestsDeps {
@@ -42,7 +43,7 @@ export class PlanRequests {
       const run = await context.run();
       const { here, ops } = await this.stepAt(run.position);
       const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task);
-      return this.dryRun(input, { health: await this.health(here), then: this.deps.views.afterApproval(here, ops) });
+      return this.dryRun({ ...input, helmDiff: await takeHelmDiff(ops.operations, context.effects) }, { health: await this.health(here), then: this.deps.views.afterApproval(here, ops) });
     }
     const run = await this.freeIfDecided(await context.run());
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.deps.views.blocking(run)}`);
@@ -54,7 +55,8 @@ export class PlanRequests {
     await this.claimStep(run.position, caller, options);
     let filed: FiledRequest;
     try {
-      filed = await this.deps.filer.file(input);
+      // Taken once the step is claimed: a helm diff takes a while, and a second `next` meanwhile must not file too.
+      filed = await this.deps.filer.file({ ...input, helmDiff: await takeHelmDiff(ops.operations, context.effects) });
     } catch (error) {
       await context.update((current) => movePhase(current, 'ready', context.now()));
       throw error;
