@@ -32,6 +32,9 @@ const callerSchema = z.strictObject({
 
 const voteSchema = z.strictObject({ person: z.string(), display: z.string(), transport: z.string(), at: z.number() });
 
+/** What a request keeps of a helm diff, in characters: the rest is counted, and its hash still covers all of it. */
+export const KEPT_DIFF_CHARS = 20_000;
+
 /**
  * The helm diff a helm step's approver was shown, kept with the request: its hash is part of the
  * request's actionHash, and at execution a diff that hashes otherwise refuses the step
@@ -42,7 +45,7 @@ export const shownDiffSchema = z.strictObject({
   hash: z.string(),
   summary: z.string(),
   changed: z.boolean(),
-  text: z.string().max(20_000),
+  text: z.string().max(KEPT_DIFF_CHARS),
   /** Lines of the diff left out of `text` to keep the request small. */
   omittedLines: z.int().min(0),
 });

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../core/errors.js';
 import type { HelmDiffOutcome, PlanEffects } from '../../core/ports/plan-effects.js';
-import type { ChangeRequest, ShownDiff } from '../../core/requests.js';
+import { KEPT_DIFF_CHARS, type ChangeRequest, type ShownDiff } from '../../core/requests.js';
 import type { Operation } from './step-operations.js';
-
-/** What a request keeps of a diff; the rest is counted, and the hash still covers all of it. */
-const KEPT_CHARS = 20_000;
 
 /**
  * A helm step is approved with its diff in view (issue 14: the approver used to approve blind).
@@ -55,7 +52,7 @@ function shown(env: string, outcome: HelmDiffOutcome): ShownDiff {
   const lines = outcome.text.split('\n');
   let kept = 0;
   let chars = 0;
-  while (kept < lines.length && chars + (lines[kept]?.length ?? 0) + 1 <= KEPT_CHARS) {
+  while (kept < lines.length && chars + (lines[kept]?.length ?? 0) + 1 <= KEPT_DIFF_CHARS) {
     chars += (lines[kept]?.length ?? 0) + 1;
     kept += 1;
   }

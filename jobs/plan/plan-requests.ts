@@ -29,7 +29,8 @@ const GATES = { none: 0, one: 1, two: 2 } as const;
 
 /**
  * What people ask of the plan: the next step, a rollback, an emergency stop. Each is filed the
- * one way every request is (RequestFiling), bound to the exact writes it showed; the worker runs
+ * one way every request is (RequestFiling), bound to the exact writes it showed (and a helm step
+ * to the diff it showed, helm-diff-binding.ts); the worker runs
  * it (step-execution.ts, emergency-stop.ts) once approved. A dry run builds the same request and
  * returns what it would show, filing nothing.
  */
