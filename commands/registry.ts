@@ -2,6 +2,7 @@ import type { CommandSpec } from './spec.js';
 import { approveCommand } from './specs/approve.js';
 import { denyCommand } from './specs/deny.js';
 import { depoolCommand } from './specs/depool.js';
+import { diffCommand } from './specs/diff.js';
 import { createHelpCommand } from './specs/help.js';
 import { historyCommand } from './specs/history.js';
 import { jobsCommand } from './specs/jobs.js';
@@ -11,7 +12,7 @@ import { planCommands } from './specs/plan-commands.js';
 import { simulateCommand } from './specs/simulate.js';
 import { withdrawCommand } from './specs/withdraw.js';
 
-const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, historyCommand, ...planCommands, simulateCommand];
+const SPECS: readonly CommandSpec[] = [statusCommand, poolCommand, depoolCommand, approveCommand, denyCommand, withdrawCommand, jobsCommand, historyCommand, ...planCommands, diffCommand, simulateCommand];
 
 /** Every command by name; a duplicate name is a programming error caught at start-up. */
 export function buildRegistry(specs: readonly CommandSpec[] = SPECS): ReadonlyMap<string, CommandSpec> {

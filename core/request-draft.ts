@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { approversFor, type Caller } from './access.js';
 import { actionHash, describeAction, type Action } from './actions.js';
 import { CutoverError } from './errors.js';
 import type { AccessModel } from './model.js';
-import { toCallerRecord, type ChangeRequest } from './requests.js';
+import { toCallerRecord, type ChangeRequest, type ShownDiff } from './requests.js';
 
 /** What someone asks for: the action, who asks and why, and how many others must approve it. */
 export interface RequestInput {
@@ -12,6 +13,8 @@ export interface RequestInput {
   reason: string;
   task?: string | undefined;
   approvalsRequired: number;
+  /** A helm step's diff as its approver is shown it: bound into the hash, as a pool change's expected state is. */
+  helmDiff?: ShownDiff | undefined;
 }
 
 /** A request as it would be filed (without its id), and the people who could approve it. */
@@ -41,10 +44,11 @@ export function draftRequest(input: RequestInput, config: DraftSettings, now: nu
   const draft: Omit<ChangeRequest, 'id'> = {
     service,
     action,
-    actionHash: actionHash(action),
+    actionHash: input.helmDiff === undefined ? actionHash(action) : boundHash(actionHash(action), input.helmDiff.hash),
     summary: describeAction(action),
     reason: input.reason,
     ...(input.task === undefined ? {} : { task: input.task }),
+    ...(input.helmDiff === undefined ? {} : { helmDiff: input.helmDiff }),
     requester: toCallerRecord(caller),
     approvalsRequired,
     approvals: [],
@@ -55,4 +59,9 @@ export function draftRequest(input: RequestInput, config: DraftSettings, now: nu
     updatedAt: now,
   };
   return { draft, approvers };
+}
+
+/** The action's hash and the shown diff's, as one: an approval (a Slack button's hash too) covers both. */
+function boundHash(action: string, diff: string): string {
+  return createHash('sha256').update(`${action} ${diff}`).digest('hex').slice(0, 16);
 }

@@ -3,6 +3,7 @@ import { formatClock, formatDuration } from './durations.js';
 import { healthNowWords } from './health-now.js';
 import { foldFqdns } from './nodeset.js';
 import { formatPoolState, poolStateSchema } from './pool-state.js';
+import { printable } from './printable.js';
 import { poolChangeWords } from './sal-pool-lines.js';
 import type { RequestNotice } from './request-notice.js';
 
@@ -61,7 +62,7 @@ function stepWords(notice: RequestNotice, action: PlanStepAction): string {
       : `needs ${required} approval from ${approvers.join(', ')}${id === undefined ? '' : `: !approve ${id} or !deny ${id}`}`;
   const head = `${id === undefined ? DRY_RUN : `${required === 0 ? '▶' : '⏳'} ${id}`}: ${request.requester.display} asks to run ${request.summary}`;
   // What to do comes before the details: on IRC, whatever wraps, the approver reads who asks what and how to answer first.
-  const words = [head, gate, shown].join(' · ');
+  const words = [head, gate, shown, ...diffWords(notice)].join(' · ');
   if (notice.health === undefined) return words;
   const health = healthNowWords(notice.health);
   return `${words} · ${id === undefined ? health : fitted(health, ONE_LINE_BYTES - byteLength(`${words} · `), request.service)}`;
@@ -86,6 +87,17 @@ const encoder = new TextEncoder();
 
 function byteLength(text: string): number {
   return encoder.encode(text).length;
+}
+
+/**
+ * A helm step's diff, as a clause: what it changes, and where the whole diff is read. Cut only
+ * where it is absurdly long: its last part may be the ⚠ of a NodePort that moves.
+ */
+function diffWords({ id, request }: RequestNotice): string[] {
+  const diff = request.helmDiff;
+  if (diff === undefined) return [];
+  const where = id === undefined ? '' : ` (whole diff: !${request.service} diff ${id})`;
+  return [diff.changed ? `helm diff: ${printable(diff.summary, 400)}${where}` : 'helm diff: no changes, apply would change nothing'];
 }
 
 function stopWords(notice: RequestNotice): string {

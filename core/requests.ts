@@ -32,6 +32,25 @@ const callerSchema = z.strictObject({
 
 const voteSchema = z.strictObject({ person: z.string(), display: z.string(), transport: z.string(), at: z.number() });
 
+/** What a request keeps of a helm diff, in characters: the rest is counted, and its hash still covers all of it. */
+export const KEPT_DIFF_CHARS = 20_000;
+
+/**
+ * The helm diff a helm step's approver was shown, kept with the request: its hash is part of the
+ * request's actionHash, and at execution a diff that hashes otherwise refuses the step
+ * (jobs/plan/helm-diff-binding.ts). `text` is the diff cut to a bound; `hash` is of the whole.
+ */
+export const shownDiffSchema = z.strictObject({
+  env: z.string(),
+  hash: z.string(),
+  summary: z.string(),
+  changed: z.boolean(),
+  text: z.string().max(KEPT_DIFF_CHARS),
+  /** Lines of the diff left out of `text` to keep the request small. */
+  omittedLines: z.int().min(0),
+});
+export type ShownDiff = z.infer<typeof shownDiffSchema>;
+
 /** A mutating command waiting for, or past, its approval. Stored as JSON in Redis and re-validated on every read. */
 export const changeRequestSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9]{3,12}$/),
@@ -52,6 +71,7 @@ export const changeRequestSchema = z.strictObject({
   /** What the channel was told when the request ended. */
   outcome: z.string().optional(),
   errorCode: z.string().optional(),
+  helmDiff: shownDiffSchema.optional(),
 });
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 

@@ -5,7 +5,7 @@ import type { Check } from '../../core/plan/plan-schema.js';
 import type { HelmDeployer } from '../helm/helm-deployer.js';
 import { formatRolloutStatus } from '../helm/rollout-summary.js';
 import type { HealthReader } from '../metrics/health-reader.js';
-import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../../core/ports/plan-effects.js';
+import type { CheckContext, CheckOutcome, HealthSnapshot, HelmDiffOutcome, PlanEffects } from '../../core/ports/plan-effects.js';
 import type { PoolObserver } from '../../core/ports/pool-observer.js';
 import type { Prober } from '../probes/prober.js';
 import { probeVipPath } from '../probes/vip-path.js';
@@ -94,10 +94,10 @@ export class ProductionEffects implements PlanEffects, PoolObserver, RealTraffic
     return [`helmfile -e ${env} diff`, `helmfile -e ${env} apply`, `kubectl rollout status (${env})`];
   }
 
-  async helmDiff({ env }: { env: string }): Promise<CheckOutcome> {
+  async helmDiff({ env }: { env: string }): Promise<HelmDiffOutcome> {
     const outcome = await this.deps.helm.diff({ env });
-    if (outcome.dryRun) return { ok: true, summary: `dry-run: ${outcome.commands.join(' ; ')}` };
-    return { ok: true, summary: outcome.diff.channelSummary };
+    if (outcome.dryRun) return { ok: true, changed: true, summary: `dry-run: ${outcome.commands.join(' ; ')}`, text: outcome.commands.join('\n') };
+    return { ok: true, changed: outcome.diff.changed, summary: outcome.diff.channelSummary, text: outcome.diff.text };
   }
 
   async helmApply({ env, reason }: { env: string; reason: string }): Promise<CheckOutcome> {

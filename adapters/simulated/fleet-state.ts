@@ -41,6 +41,19 @@ export class FleetState {
     return raw === null ? undefined : (JSON.parse(raw) as { replicas: number; image: string });
   }
 
+  /**
+   * What the chart renders for `env` when someone changed it (a new image, more replicas): the
+   * simulated helmfile diffs and applies this instead of the service's release settings.
+   */
+  async setChart(env: string, chart: { replicas: number; image: string }): Promise<void> {
+    await this.redis.hset(`${this.key}:chart`, env, JSON.stringify(chart));
+  }
+
+  async chart(env: string): Promise<{ replicas: number; image: string } | undefined> {
+    const raw = await this.redis.hget(`${this.key}:chart`, env);
+    return raw === null ? undefined : (JSON.parse(raw) as { replicas: number; image: string });
+  }
+
   async faults(): Promise<FleetFaults> {
     const raw = await this.redis.get(`${this.key}:faults`);
     return raw === null ? this.defaultFaults : fleetFaultsSchema.parse(JSON.parse(raw));

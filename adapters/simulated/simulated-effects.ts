@@ -3,7 +3,7 @@ import type { Inventory } from '../../core/inventory.js';
 import type { Reading } from '../../core/plan/analysis.js';
 import { noBaseline, type Baseline } from '../../core/plan/baseline.js';
 import type { Check } from '../../core/plan/plan-schema.js';
-import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../../core/ports/plan-effects.js';
+import type { CheckContext, CheckOutcome, HealthSnapshot, HelmDiffOutcome, PlanEffects } from '../../core/ports/plan-effects.js';
 import type { PoolObserver } from '../../core/ports/pool-observer.js';
 import type { PoolingBackend } from '../../core/ports/pooling.js';
 import { showsExpected } from '../pybal/confirm-applied.js';
@@ -15,6 +15,7 @@ import { attemptsWithinLimit } from '../real-traffic-request.js';
 import { groupHealth, realRequestFailure, servesRealRequests, type FleetFaults } from './fleet-model.js';
 import type { FleetState } from './fleet-state.js';
 import { FleetView } from './fleet-view.js';
+import { simulatedHelmDiff, type SimulatedChart } from './simulated-helm-diff.js';
 import { SimulatedRealTraffic } from './simulated-real-traffic.js';
 import type { SimulationSettings } from './simulation-settings.js';
 
@@ -85,18 +86,22 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
     return [`helmfile -e ${env} diff`, `helmfile -e ${env} apply`, `kubectl -n ${namespace} rollout status deployment/${this.deployment()}`];
   }
 
-  async helmDiff({ env }: { env: string }): Promise<CheckOutcome> {
+  async helmDiff({ env }: { env: string }): Promise<HelmDiffOutcome> {
     await this.maybeHang('helm');
-    const { name, replicas, node_port: nodePort } = this.options.settings.release;
-    const current = await this.options.fleet.release(env);
-    return { ok: true, summary: current === undefined ? `${env}: new release ${name} (Deployment ${this.deployment()}, ${replicas} replicas, NodePort ${nodePort})` : `${env}: no changes` };
+    const { namespace, node_port: nodePort } = this.options.settings.release;
+    return simulatedHelmDiff({ namespace, deployment: this.deployment(), nodePort }, await this.options.fleet.release(env), await this.chart(env));
   }
 
   async helmApply({ env }: { env: string; reason: string }): Promise<CheckOutcome> {
     await this.maybeHang('helm');
-    const { replicas } = this.options.settings.release;
-    await this.options.fleet.deploy(env, { replicas, image: `${this.deployment()}:simulated` });
-    return { ok: true, summary: `${env}: applied, ${replicas}/${replicas} pods ready` };
+    const chart = await this.chart(env);
+    await this.options.fleet.deploy(env, chart);
+    return { ok: true, summary: `${env}: applied, ${chart.replicas}/${chart.replicas} pods ready` };
+  }
+
+  /** What the chart renders: the release settings, unless a test or rehearsal changed the chart since. */
+  private async chart(env: string): Promise<SimulatedChart> {
+    return (await this.options.fleet.chart(env)) ?? { replicas: this.options.settings.release.replicas, image: `${this.deployment()}:simulated` };
   }
 
   /** `<app>-<release>`, as WMF charts name the Deployment. */

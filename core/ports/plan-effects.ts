@@ -36,6 +36,17 @@ export interface CheckContext {
 }
 
 /**
+ * What `helmfile -e ENV diff` showed, read-only: the channel's line and the whole diff. A helm
+ * step's request carries it, and its approval is bound to it (jobs/plan/helm-diff-binding.ts).
+ */
+export interface HelmDiffOutcome extends CheckOutcome {
+  /** False: the release already is what the chart renders, and an apply changes nothing. */
+  changed: boolean;
+  /** The whole diff, credentials redacted as the deployer does; a dry run's is the command it would run. */
+  text: string;
+}
+
+/**
  * What the migration plan needs from the world besides conftool: puppet runs, the LVS
  * service rollout, helm, and checks that prove each step with real requests and metrics.
  * Production composes the real adapters; the simulated fleet implements the same.
@@ -49,7 +60,7 @@ export interface PlanEffects {
   /** Puppet on the secondary LVS, pybal restart there, then the primary: one at a time. */
   applyLvsService(args: { dc: string; lvsService: string; applies: string; reason: string }): Promise<CheckOutcome>;
   describeHelm(args: { env: string }): string[];
-  helmDiff(args: { env: string }): Promise<CheckOutcome>;
+  helmDiff(args: { env: string }): Promise<HelmDiffOutcome>;
   helmApply(args: { env: string; reason: string }): Promise<CheckOutcome>;
   runCheck(check: Check, context: CheckContext): Promise<CheckOutcome>;
   health(args: { dc: string; lvsService: string }): Promise<HealthSnapshot>;

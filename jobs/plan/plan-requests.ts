@@ -12,6 +12,7 @@ import type { PlanContext } from './plan-context.js';
 import type { PlanJournal } from './plan-journal.js';
 import type { PlanNarration } from './plan-narration.js';
 import type { PlanViews } from './plan-views.js';
+import { takeHelmDiff } from './helm-diff-binding.js';
 import { stepOperations, type StepOperations } from './step-operations.js';
 
 export interface PlanRequestsDeps {
@@ -28,7 +29,8 @@ const GATES = { none: 0, one: 1, two: 2 } as const;
 
 /**
  * What people ask of the plan: the next step, a rollback, an emergency stop. Each is filed the
- * one way every request is (RequestFiling), bound to the exact writes it showed; the worker runs
+ * one way every request is (RequestFiling), bound to the exact writes it showed (and a helm step
+ * to the diff it showed, helm-diff-binding.ts); the worker runs
  * it (step-execution.ts, emergency-stop.ts) once approved. A dry run builds the same request and
  * returns what it would show, filing nothing.
  */
@@ -42,7 +44,7 @@ export class PlanRequests {
       const run = await context.run();
       const { here, ops } = await this.stepAt(run.position);
       const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task);
-      return this.dryRun(input, { health: await this.health(here), then: this.deps.views.afterApproval(here, ops) });
+      return this.dryRun({ ...input, helmDiff: await takeHelmDiff(ops.operations, context.effects) }, { health: await this.health(here), then: this.deps.views.afterApproval(here, ops) });
     }
     const run = await this.freeIfDecided(await context.run());
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.deps.views.blocking(run)}`);
@@ -54,7 +56,8 @@ export class PlanRequests {
     await this.claimStep(run.position, caller, options);
     let filed: FiledRequest;
     try {
-      filed = await this.deps.filer.file(input);
+      // Taken once the step is claimed: a helm diff takes a while, and a second `next` meanwhile must not file too.
+      filed = await this.deps.filer.file({ ...input, helmDiff: await takeHelmDiff(ops.operations, context.effects) });
     } catch (error) {
       await context.update((current) => movePhase(current, 'ready', context.now()));
       throw error;

@@ -19,6 +19,7 @@ import type { PlanPauses } from './plan-pauses.js';
 import type { PlanRequests } from './plan-requests.js';
 import type { SoakSchedule } from './soak-schedule.js';
 import { foldDone } from './fold-done.js';
+import { helmDiffRefusal } from './helm-diff-binding.js';
 import { stepOperations, type Operation } from './step-operations.js';
 
 export interface StepExecutionDeps {
@@ -57,6 +58,12 @@ export class StepExecution {
     if (ops.kind === 'blocked' || ops.lines.join('\n') !== action.preview.join('\n')) {
       await context.update((current) => movePhase(current, 'ready', context.now()));
       throw new CutoverError('request.not-pending', ops.kind === 'blocked' ? `Blocked at execution: ${ops.reason}` : 'The step would now do something other than what was approved (the pool changed); request it again.');
+    }
+    // Once, before anything runs: a replay after a crash would find its own apply in the diff.
+    const diffChanged = run.phase === 'acting' ? undefined : await helmDiffRefusal(ops.operations, request, context.effects);
+    if (diffChanged !== undefined) {
+      await context.update((current) => movePhase(current, 'ready', context.now()));
+      throw new CutoverError('request.stale', diffChanged);
     }
     // Said once, with how long it will soak: the next word on this step is its ✅ once the soak passed.
     // A result, not progress: it is never coalesced away, and no outbox lets the ✅ overtake it.
@@ -214,8 +221,8 @@ export class StepExecution {
         return summary;
       }
       case 'helm': {
-        const diff = requireOk(await effects.helmDiff({ env: op.env }));
-        await narration.say(`helmfile diff ${op.env}: ${diff}`, 'progress', request.id);
+        // Confirmed against the approved diff before the step started (advance).
+        if (request.helmDiff !== undefined) await narration.say(`helmfile diff ${op.env}: ${request.helmDiff.summary} (as approved)`, 'progress', request.id);
         const summary = requireOk(await effects.helmApply({ env: op.env, reason }));
         await narration.sal(`[${op.env}] helmfile apply ${context.service} - ${reason}`);
         return summary;

@@ -1,4 +1,4 @@
-import type { CheckContext, CheckOutcome, HealthSnapshot, PlanEffects } from '../../core/ports/plan-effects.js';
+import type { CheckContext, CheckOutcome, HealthSnapshot, HelmDiffOutcome, PlanEffects } from '../../core/ports/plan-effects.js';
 import type { Check } from '../../core/plan/plan-schema.js';
 import type { Reading } from '../../core/plan/analysis.js';
 
@@ -34,6 +34,8 @@ export class ScriptedEffects implements PlanEffects {
   healthError: Error | undefined;
   /** Outcomes by check kind; a check not listed passes. */
   readonly checks = new Map<Check['check'], CheckOutcome>();
+  /** What helmDiff() answers while it does not fail: change it to change the chart between filing and execution. */
+  diff = { summary: '1 release changed', text: 'kartotherian, kartotherian-main, Deployment (apps) has changed:\n-   replicas: 2\n+   replicas: 4\n' };
   /** Commands (runPuppet, applyLvsService, helmDiff, helmApply) that answer not ok, with what they say. */
   readonly failing = new Map<string, string>();
 
@@ -57,8 +59,9 @@ export class ScriptedEffects implements PlanEffects {
     return [`helmfile -e ${args.env} apply`];
   }
 
-  async helmDiff(args: { env: string }): Promise<CheckOutcome> {
-    return this.command('helmDiff', args, '1 release changed');
+  async helmDiff(args: { env: string }): Promise<HelmDiffOutcome> {
+    const outcome = this.command('helmDiff', args, this.diff.summary);
+    return { ...outcome, changed: outcome.ok && this.diff.text !== '', text: outcome.ok ? this.diff.text : '' };
   }
 
   async helmApply(args: { env: string; reason: string }): Promise<CheckOutcome> {

@@ -10,6 +10,7 @@ import { PlanContext, type PlanRuns } from '../../jobs/plan/plan-context.js';
 import { PlanJournal } from '../../jobs/plan/plan-journal.js';
 import { PlanNarration } from '../../jobs/plan/plan-narration.js';
 import { PlanPauses } from '../../jobs/plan/plan-pauses.js';
+import { takeHelmDiff } from '../../jobs/plan/helm-diff-binding.js';
 import { SoakSchedule } from '../../jobs/plan/soak-schedule.js';
 import { stepOperations } from '../../jobs/plan/step-operations.js';
 import { loadShippedConfig, shippedInventories } from './config.js';
@@ -176,7 +177,7 @@ export async function planWorld(options: { service?: string; edit?: (plan: typeo
     },
     /**
      * The step at `position` requested and approved as it would be now: the plan awaits it
-     * with the request that binds its exact writes (the preview), as `next` leaves it.
+     * with the request that binds its exact writes (the preview) and a helm step's diff, as `next` leaves it.
      */
     async approved(position: Position, patch: Partial<PlanRun> = {}): Promise<{ action: PlanStepAction; request: ChangeRequest }> {
       const here = locate(plan, position);
@@ -184,7 +185,10 @@ export async function planWorld(options: { service?: string; edit?: (plan: typeo
       const ops = await stepOperations(here, context.stepContext(here));
       if (ops.kind === 'blocked') throw new Error(`blocked: ${ops.reason}`);
       const action: PlanStepAction = { kind: 'plan-step', operation: 'advance', service, plan: plan.name, dc: here.dc, stepId: here.step.id, position, title: here.step.title, preview: ops.lines };
+      // A helm step is filed with the diff its approver saw, as `next` files it.
+      const helmDiff = await takeHelmDiff(ops.operations, effects);
       const request = await requests.create({
+        ...(helmDiff === undefined ? {} : { helmDiff }),
         service,
         action,
         actionHash: actionHash(action),

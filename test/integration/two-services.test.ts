@@ -64,7 +64,7 @@ describe('two services, one bot: plans interleaved on the simulated fleet', () =
     // (Kartotherian's request may still be saying it is done meanwhile: its lines are left out.)
     const deployed = chat.transcript().slice(mark).filter((line) => !line.includes('kartotherian-to-wikikube')).join('\n');
     expect(deployed).toMatch(/kubectl -n thumbor rollout status deployment\/thumbor-main/);
-    expect(deployed).toMatch(/new release main \(Deployment thumbor-main, 10 replicas, NodePort 8800\)/);
+    expect(deployed).toMatch(/helm diff: 2 objects change: Deployment\/thumbor-main \(new\), Service\/thumbor-main-tls-service \(new\); replicas ∅ → 10; image thumbor-main ∅ → simulated; ⚠ nodePort ∅ → 8800/);
     expect(deployed).not.toMatch(/6543|kartotherian-main|-n kartotherian/);
     expect(deployed).toMatch(/!log \[eqiad\] helmfile apply thumbor - rehearsal - alice@cutover/);
 

@@ -97,6 +97,7 @@ describe('deriveArgs', () => {
       'abort [reason…]',
       'rollback [--dry-run] [reason…]',
       'emergency-stop [--dry-run] [reason…]',
+      'diff ID [--from LINE]',
       'simulate show|clear|broken HOST…|wrong-cert HOST…|slow SHARE P99_SECONDS|no-metrics on|off|hang ADAPTER|outside-repool HOST [--service LVS]',
       'help [COMMAND]',
     ]);

@@ -24,8 +24,8 @@ function chat(world: PlanWorld) {
   const runner = new PlanRunner({ config, plan, inventory, store, effects, pooling, writer: safety.writer, proofs: safety.proofs, requests, filer, audit, notifier, clock, scheduleTick });
   const deps = { ...makeDeps(config).deps, requests, queue, filer, audit, clock, plans: new Map([['kartotherian', runner]]) };
   const dispatcher = createDispatcher({ config, inventories: shippedInventories(config), deps, onUnexpectedError: (error) => { throw error; } });
-  return async (person: string, text: string): Promise<string> => {
-    const outcome = await dispatcher.line({ text, caller: callerFor(person) });
+  return async (person: string, text: string, transport = 'irc'): Promise<string> => {
+    const outcome = await dispatcher.line({ text, caller: callerFor(person, { transport }) });
     if (outcome === undefined) throw new Error(`no answer to ${text}`);
     return renderOutcome(outcome).text;
   };
@@ -124,5 +124,49 @@ describe('a dry run is the request it would file', () => {
         `conftool ${world.path(W1001)} {"pooled":"yes","weight":10} → {"pooled":"no","weight":10}. broken tiles`,
     );
     expect(await say('alice', `${K} emergency-stop broken tiles`)).toBe('🛑 req2 EMERGENCY STOP queued by alice: repool bare metal first, then depool workers (2 writes). broken tiles');
+  });
+});
+
+describe('diff ID', () => {
+  /** A helm step filed with a 20-line diff (two objects, a blank line between them). */
+  async function filedHelmStep(world: PlanWorld): Promise<ReturnType<typeof chat>> {
+    const deployment = Array.from({ length: 12 }, (_, index) => `+   line-${index + 1}`);
+    const service = Array.from({ length: 6 }, (_, index) => `+   line-${index + 13}`);
+    world.effects.diff = { summary: '2 objects change', text: ['kartotherian, kartotherian-main, Deployment (apps) has been added:', ...deployment, '', 'kartotherian, kartotherian-main-tls-service, Service (v1) has been added:', ...service, ''].join('\n') };
+    const say = chat(world);
+    expect(await say('alice', `${K} next`)).toMatch(/ · helm diff: 2 objects change \(whole diff: !kartotherian diff req1\) · /);
+    return say;
+  }
+
+  it('on IRC, a page of eight lines and the command for the next, to the last', async () => {
+    const world = await planWorld();
+    const say = await filedHelmStep(world);
+
+    const first = (await say('dave', `${K} diff req1`)).split('\n');
+    expect(first[0]).toBe('helm diff of req1 (helmfile -e eqiad, pending): 2 objects change · lines 1–8 of 20; the next: !kartotherian diff req1 --from 9');
+    expect(first.slice(1)).toEqual(['kartotherian, kartotherian-main, Deployment (apps) has been added:', ...Array.from({ length: 7 }, (_, index) => `+   line-${index + 1}`)]);
+    const last = (await say('dave', `${K} diff req1 --from 17`)).split('\n');
+    expect(last[0]).toBe('helm diff of req1 (helmfile -e eqiad, pending): 2 objects change · lines 17–20 of 20, the last');
+    expect(last.slice(1)).toEqual(['+   line-15', '+   line-16', '+   line-17', '+   line-18']);
+    expect(await say('dave', `${K} diff req1 --from 30`)).toBe('helm diff of req1 (helmfile -e eqiad, pending): 2 objects change · it has 20 lines; !kartotherian diff req1 --from 1 shows the first');
+  });
+
+  it('on Slack, the whole diff in a code block; on the console, the whole diff', async () => {
+    const world = await planWorld();
+    const say = await filedHelmStep(world);
+
+    const slack = await say('dave', `${K} diff req1`, 'slack');
+    expect(slack).toBe(['helm diff of req1 (helmfile -e eqiad, pending): 2 objects change', '```', ...world.effects.diff.text.split('\n'), '```'].join('\n'));
+    expect(await say('dave', `${K} diff req1`, 'console')).toBe(['helm diff of req1 (helmfile -e eqiad, pending): 2 objects change', ...world.effects.diff.text.split('\n')].join('\n'));
+  });
+
+  it('refuses a request that is not a helm step, and an unknown one', async () => {
+    const world = await planWorld();
+    world.seed({ position: { dc: 0, step: 1, wave: 0 } });
+    const say = chat(world);
+    await say('alice', `${K} next`);
+
+    expect(await say('dave', `${K} diff req1`)).toBe('✖ Request req1 is not a helm step: it has no diff.');
+    expect(await say('dave', `${K} diff zzzz`)).toMatch(/^✖ There is no request zzzz\./);
   });
 });

@@ -61,8 +61,8 @@ describe('next', () => {
 
     const [request] = world.requests.created;
     expect(said(reply)).toBe(
-      // Who asks what, and how to answer, before the details (issue 14: what to do is read first on IRC).
-      `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id} · helmfile -e eqiad apply · health now: 15% on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms`,
+      // Who asks what, and how to answer, before the details (issue 14: what to do is read first on IRC); the helm diff shown before approval.
+      `⏳ ${request?.id}: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · needs 1 approval from bob, carol: !approve ${request?.id} or !deny ${request?.id} · helmfile -e eqiad apply · helm diff: 1 release changed (whole diff: !kartotherian diff ${request?.id}) · health now: 15% on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · … (!kartotherian status)`,
     );
     expect(reply).toMatchObject({ id: request?.id, request: { actionHash: request?.actionHash, state: 'pending' } });
     expect(request).toMatchObject({ state: 'pending', approvalsRequired: 1, task: 'T1000', reason: 'rehearsal', expiresAt: world.clock.now() + 900_000, action: { operation: 'advance', stepId: 'helm-deploy', preview: ['helmfile -e eqiad apply'] } });
@@ -127,6 +127,72 @@ describe('next', () => {
     const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: '' });
 
     expect(said(reply)).toMatch(/ · needs 1 approval .* · health now: unavailable \(prometheus: connection refused\)$/);
+  });
+});
+
+describe("a helm step's diff, shown with its request", () => {
+  it('is taken read-only when the step is requested, kept whole with the request, and bound into its hash', async () => {
+    const world = await planWorld();
+
+    const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: 'rehearsal' });
+
+    const [request] = world.requests.created;
+    expect(world.effects.called('helmDiff')).toEqual([{ env: 'eqiad' }]);
+    expect(world.effects.called('helmApply')).toEqual([]);
+    expect(request?.helmDiff).toEqual({ env: 'eqiad', hash: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown, summary: '1 release changed', changed: true, text: world.effects.diff.text, omittedLines: 0 });
+    expect(said(reply)).toContain(` · helmfile -e eqiad apply · helm diff: 1 release changed (whole diff: !kartotherian diff ${request?.id}) · health now: `);
+
+    // The same step with another diff is another approval: a hash shown before the chart changed (a Slack button's) no longer fits.
+    await world.requests.update('req1', (current): ChangeRequest => ({ ...current, state: 'denied' }));
+    world.effects.diff = { summary: '1 release changed (replicas 4 → 6)', text: `${world.effects.diff.text}+   replicas: 6\n` };
+    await requestsOf(world).requestNext(alice, { rollout: false, reason: 'rehearsal' });
+    const second = world.requests.created[1];
+    expect(second?.action).toEqual(request?.action);
+    expect(second?.actionHash).not.toBe(request?.actionHash);
+  });
+
+  it('says "no changes" when the release already is what the chart renders, and still files it', async () => {
+    const world = await planWorld();
+    world.effects.diff = { summary: 'no changes', text: '' };
+
+    const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: '' });
+
+    expect(said(reply)).toContain(' · helmfile -e eqiad apply · helm diff: no changes, apply would change nothing · health now: ');
+    expect(reply.request).toMatchObject({ state: 'pending', helmDiff: { changed: false, text: '' } });
+  });
+
+  it('refuses to file when helmfile diff fails, says why, and gives the step back', async () => {
+    const world = await planWorld();
+    world.effects.failing.set('helmDiff', 'helmfile -e eqiad diff exited 1: Error: failed to render chart: values.yaml: yaml: line 3: mapping values are not allowed');
+
+    const error = await refusal(requestsOf(world).requestNext(alice, { rollout: false, reason: '' }));
+
+    expect(error.code).toBe('adapter.command-failed');
+    expect(error.message).toBe('helmfile -e eqiad diff failed, so there is no diff to approve; nothing was filed: helmfile -e eqiad diff exited 1: Error: failed to render chart: values.yaml: yaml: line 3: mapping values are not allowed');
+    expect(world.requests.created).toEqual([]);
+    expect((await world.run()).phase).toBe('ready');
+  });
+
+  it('keeps a long diff to a bound, and binds the whole of it', async () => {
+    const world = await planWorld();
+    const line = `+   annotation: ${'x'.repeat(90)}`;
+    world.effects.diff = { summary: '1 object changes', text: Array.from({ length: 400 }, () => line).join('\n') };
+
+    const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: '' });
+
+    const kept = reply.request.helmDiff;
+    expect(kept?.text.length).toBeLessThanOrEqual(20_000);
+    expect(kept?.text.split('\n')).toHaveLength(400 - (kept?.omittedLines ?? 0));
+    expect(kept?.omittedLines).toBeGreaterThan(0);
+  });
+
+  it('a dry run shows the diff it would bind, and files nothing', async () => {
+    const world = await planWorld();
+
+    const reply = await requestsOf(world).requestNext(alice, { rollout: false, reason: '', dryRun: true });
+
+    expect(said(reply)).toMatch(/^DRY RUN, nothing filed: alice asks to run test-plan eqiad helm-deploy: deploy on Wikikube · needs 1 approval from bob, carol · helmfile -e eqiad apply · helm diff: 1 release changed · health now: /);
+    expect(world.requests.created).toEqual([]);
   });
 });
 

@@ -72,7 +72,7 @@ describe('a step carried out', () => {
     expect(result.outcome).toBe('pods 4/4 ready · release-ready ok');
     expect(world.said()).toEqual([
       `▶ eqiad helm-deploy: deploy on Wikikube (${request.id})`,
-      'helmfile diff eqiad: 1 release changed',
+      'helmfile diff eqiad: 1 release changed (as approved)',
       '!log [eqiad] helmfile apply tilerator - rehearsal - alice@cutover - T1000',
       '✅ eqiad helm-deploy done: pods 4/4 ready · release-ready ok · next: eqiad step 2/4 first-worker (req1)',
     ]);
@@ -163,6 +163,66 @@ describe('a step carried out', () => {
 
     expect(result.outcome).toBe('health report: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms');
     expect(world.said().at(-1)).toBe('✅ eqiad observe done: 15% of traffic on k8s · 5xx 0.10% · p99 300ms · 120 req/s on k8s · bare metal (probe sample, 30 requests to 6 hosts): 0.00% failed, p99 300ms · pass · next: eqiad step 4/4 waves wave 1/2 (req1)');
+  });
+});
+
+describe("a helm step bound to the diff its approver saw", () => {
+  it('refuses, applies nothing and gives the step back when the chart changed between approval and execution', async () => {
+    const world = await planWorld();
+    const { action, request } = await world.approved({ dc: 0, step: 0, wave: 0 });
+    world.effects.diff = { summary: '1 object changes: Deployment/kartotherian-main (+1 −1); image kartotherian 2024-11-05 → 2024-12-01', text: '-   image: kartotherian:2024-11-05\n+   image: kartotherian:2024-12-01\n' };
+
+    const error = await rejection(executionOf(world).advance(action, request));
+
+    expect(error.code).toBe('request.stale');
+    expect(error.message).toBe('the helm diff changed since it was approved: now 1 object changes: Deployment/kartotherian-main (+1 −1); image kartotherian 2024-11-05 → 2024-12-01 (approved: 1 release changed); nothing was applied: file the step again');
+    expect(world.effects.called('helmApply')).toEqual([]);
+    expect(await world.run()).toMatchObject({ phase: 'ready', position: { dc: 0, step: 0, wave: 0 }, journal: [] });
+    expect(world.said()).toEqual([]);
+  });
+
+  it('binds the whole diff, also the part too long to keep with the request', async () => {
+    const world = await planWorld();
+    const lines = Array.from({ length: 400 }, (_, index) => `+   annotation-${index}: ${'x'.repeat(90)}`);
+    world.effects.diff = { summary: '1 object changes', text: lines.join('\n') };
+    const { action, request } = await world.approved({ dc: 0, step: 0, wave: 0 });
+    expect(request.helmDiff?.omittedLines).toBeGreaterThan(0);
+    world.effects.diff = { summary: '1 object changes', text: [...lines.slice(0, -1), '+   annotation-399: changed'].join('\n') };
+
+    await expect(executionOf(world).advance(action, request)).rejects.toThrow(/^the helm diff changed since it was approved/);
+    expect(world.effects.called('helmApply')).toEqual([]);
+  });
+
+  it('refuses when the diff cannot be taken again, and applies nothing', async () => {
+    const world = await planWorld();
+    const { action, request } = await world.approved({ dc: 0, step: 0, wave: 0 });
+    world.effects.failing.set('helmDiff', 'ssh: connect to host deployment.eqiad.wmnet port 22: Connection timed out');
+
+    await expect(executionOf(world).advance(action, request)).rejects.toThrow('helmfile -e eqiad diff failed, so the approved diff cannot be confirmed; nothing was applied: ssh: connect to host deployment.eqiad.wmnet port 22: Connection timed out');
+    expect(world.effects.called('helmApply')).toEqual([]);
+    expect((await world.run()).phase).toBe('ready');
+  });
+
+  it('refuses a helm step approved without a diff (filed before diffs were bound)', async () => {
+    const world = await planWorld();
+    const { action, request } = await world.approved({ dc: 0, step: 0, wave: 0 });
+    const { helmDiff: _shown, ...blind } = request;
+
+    await expect(executionOf(world).advance(action, blind)).rejects.toThrow('this helm step was approved without its diff; nothing was applied: file the step again');
+    expect(world.effects.called('helmApply')).toEqual([]);
+  });
+
+  it('replayed after a crash, does not diff again: its own apply may be in the diff by then', async () => {
+    const world = await planWorld();
+    const { action, request } = await world.approved({ dc: 0, step: 0, wave: 0 }, { phase: 'acting' });
+    world.effects.diff = { summary: 'no changes', text: '' };
+
+    const result = await executionOf(world).advance(action, request);
+
+    expect(result.outcome).toBe('pods 4/4 ready · release-ready ok');
+    // The one diff is the one taken when the step was filed.
+    expect(world.effects.called('helmDiff')).toEqual([{ env: 'eqiad' }]);
+    expect(world.effects.called('helmApply')).toHaveLength(1);
   });
 });
 
