@@ -83,6 +83,15 @@ describe('Phabricator comments through Conduit and the Redis outbox (real Redis,
     expect(conduit.comments).toEqual([{ task: 'T378944', text: 'emergency stop by alice' }]);
   });
 
+  it('two processes draining one outbox deliver each comment once', async () => {
+    const one = taskLog();
+    const two = taskLog();
+    for (const step of ['a', 'b', 'c', 'd']) await one.comment('T378944', `step ${step}`, {});
+    const attempted = await Promise.all([one.outbox.drainOnce(), two.outbox.drainOnce()]);
+    expect(attempted[0] + attempted[1]).toBe(4);
+    expect(conduit.comments.map((comment) => comment.text).sort()).toEqual(['step a', 'step b', 'step c', 'step d']);
+  });
+
   it('gives up at once on a refused token, and after max_attempts on a service that stays down', async () => {
     const badToken = taskLog({}, 'api-zzzzzzzzzzzzzzzzzzzzzzzzzzzz');
     await badToken.comment('T378944', 'x', { requestId: 'b1' });
