@@ -15,7 +15,8 @@ export interface EtcdClientOptions {
 }
 
 export interface EtcdRequest {
-  method: 'GET' | 'PUT';
+  /** POST and DELETE are the spicerack locks' (adapters/spicerack/): in-order queue keys and releases. */
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** A key or directory under /v2/keys, already validated by the caller. */
   key: string;
   query?: Readonly<Record<string, string>>;
