@@ -14,6 +14,7 @@ import { EchoTracker } from './echo-tracker.js';
 import { formatLine, type IrcLine } from './format-line.js';
 import type { IrcSender } from './identify.js';
 import { IrcConnection } from './irc-connection.js';
+import { markMessage } from './mark.js';
 import type { PrivmsgEvent, TagmsgEvent } from './irc-events.js';
 import type { IrcLog } from './irc-log.js';
 import { Outbox, type OutboxMessage } from './outbox.js';
@@ -74,8 +75,6 @@ interface Queued {
 
 /** Inbound messages without a network msgid get one of ours, so a reply can still say whom it answers; never sent as a tag. */
 const LOCAL_REF = 'local:';
-/** Marks coalesce per message they mark: the key of a mark on msgid X is MARK_KEY + X (progress lines use request ids). */
-const MARK_KEY = 'mark:';
 /** Askers named before the rest are counted: a flood of identical questions makes one short line. */
 const MAX_NAMED_ASKERS = 6;
 
@@ -211,23 +210,12 @@ export class IrcTransport implements ChatTransport {
     });
   }
 
-  /**
-   * A +draft/react TAGMSG replying to the message, where the server takes client tags; otherwise
-   * nothing. It waits with the rank of the line it goes with, after that line, so it never comes
-   * after a more urgent line about the same request that was queued later; a newer mark on the
-   * same message replaces one still unsent (a 👀 still queued when the ✅ comes is not sent).
-   */
+  /** A +draft/react TAGMSG replying to the message, where the server takes client tags; otherwise nothing. Ordered as mark.ts says. */
   async react(target: MessageRef, emoji: string, urgency: Urgency = 'progress'): Promise<void> {
     if (this.stopped || target.transport !== this.name) return;
     const channel = this.targetFor(target.channel);
     if (channel === undefined) return;
-    this.outbox.enqueue({
-      target: channel,
-      lines: [{ line: { command: 'TAGMSG', tags: { '+draft/react': emoji, '+draft/reply': target.id } }, index: 0 }],
-      rank: urgencyRank(urgency),
-      keep: false,
-      coalesceKey: `${MARK_KEY}${target.id}`,
-    });
+    this.outbox.enqueue(markMessage(channel, target.id, emoji, urgency));
   }
 
   async stop(): Promise<void> {

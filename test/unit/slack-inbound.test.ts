@@ -37,6 +37,23 @@ describe('Slack payloads to gateway events', () => {
     expect(message({ user: 'U0MALLORY1', text: '!kartotherian status' })?.caller).toEqual({ person: undefined, display: 'U0MALLORY1', transport: 'slack', channel: OPS, userId: 'U0MALLORY1' });
   });
 
+  it('takes a DM to the bot as a private conversation, answered in it (not threaded), the ! optional, wherever the channels are', () => {
+    const narrow = { config, channels: [OPS] };
+    const body = messageBody({ user: 'U01ALICE0', text: 'kartotherian status --full', channel: 'D0ALICE001', channelType: 'im', eventId: 'Ev0DM00001' });
+    expect(messageEvent(body, body['event'], narrow)).toEqual({
+      kind: 'message',
+      text: 'kartotherian status --full',
+      caller: { person: 'alice', display: 'alice', transport: 'slack', channel: 'D0ALICE001', userId: 'U01ALICE0', private: true },
+      deliveryId: 'Ev0DM00001',
+    });
+  });
+
+  it('attacker: a channel event claiming to be a DM is still a channel message, and dropped outside the configured channels', () => {
+    const narrow = { config, channels: [OPS] };
+    const body = messageBody({ user: 'U0MALLORY1', text: '!kartotherian pool wikikube1001', channel: 'C0OTHER001', channelType: 'im' });
+    expect(messageEvent(body, body['event'], narrow)).toBeUndefined();
+  });
+
   it('answers a command inside a thread in that thread', () => {
     expect(message({ user: 'U01BOB000', text: '!approve k7qm', ts: '1700000600.000100', threadTs: '1700000500.000100' })).toMatchObject({
       ref: { transport: 'slack', channel: OPS, id: '1700000500.000100' },
