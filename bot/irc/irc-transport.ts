@@ -163,9 +163,10 @@ export class IrcTransport implements ChatTransport {
     const urgency = urgencyOf(message);
     const replyTo = message.replyTo?.transport === this.name && ircLower(message.replyTo.channel) === ircLower(target) ? message.replyTo.id : undefined;
     const answering = urgency === 'answer' || urgency === 'help';
-    const asker = answering && replyTo !== undefined ? this.senders.get(replyTo) : undefined;
+    // Only in a channel is there someone to name or to answer apart: a private conversation has one person.
+    const asker = answering && replyTo !== undefined && this.channels.has(ircLower(target)) ? this.senders.get(replyTo) : undefined;
     // Help and detail asked for are long and for one person: a NOTICE to the asker keeps them out of the channel (issue 14).
-    if (forAskerAlone(message) && asker !== undefined && this.channels.has(ircLower(target))) {
+    if (forAskerAlone(message) && asker !== undefined) {
       const lines = splitMessage(message.text, this.options.settings.outbox.max_line_bytes).map((text, index): Queued => ({ line: { command: 'NOTICE', text }, index }));
       this.outbox.enqueue({ target: asker, lines, rank: urgencyRank(urgency), keep: false });
       return undefined;
@@ -174,14 +175,12 @@ export class IrcTransport implements ChatTransport {
       const same = this.outbox.findUnsent(target, (queued) => queued.lines[0]?.outgoing?.text === message.text && queued.lines[0].outgoing.urgency === urgency);
       const outgoing = same?.lines[0]?.outgoing;
       if (same !== undefined && outgoing !== undefined) {
-        if (asker !== undefined && this.channels.has(ircLower(target)) && !outgoing.askers.some((known) => ircLower(known) === ircLower(asker))) outgoing.askers.push(asker);
+        if (asker !== undefined && !outgoing.askers.some((known) => ircLower(known) === ircLower(asker))) outgoing.askers.push(asker);
         this.outbox.replaceLines(same, this.linesFor(outgoing));
         return new Promise((resolve, reject) => outgoing.waiters.push({ resolve, reject }));
       }
     }
-    // In a private conversation there is only one person to name: nobody is named.
-    const named = asker !== undefined && this.channels.has(ircLower(target)) ? [asker] : [];
-    const outgoing: Outgoing = { target, text: message.text, urgency, askers: named, replyTo: replyTo?.startsWith(LOCAL_REF) === true ? undefined : replyTo, waiters: [] };
+    const outgoing: Outgoing = { target, text: message.text, urgency, askers: asker === undefined ? [] : [asker], replyTo: replyTo?.startsWith(LOCAL_REF) === true ? undefined : replyTo, waiters: [] };
     const lines = this.linesFor(outgoing);
     if (lines.length === 0) return undefined;
     const rank = urgencyRank(urgency);
