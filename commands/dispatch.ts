@@ -76,6 +76,11 @@ function notInPrivate(config: Config, caller: Caller, what: string): CutoverErro
   return new CutoverError('auth.forbidden', `${what} is not taken in a private message: say it in ${where}, where others can see and approve it.`);
 }
 
+/** Where a line was said, for the audit: `irc:#wikimedia-operations`, or `irc:private:alice` for a private message. */
+function whereOf(caller: Caller): string {
+  return `${caller.transport}:${caller.private === true ? 'private:' : ''}${caller.channel}`;
+}
+
 /** In private, the `!` is optional: everything said to the bot there is for it. */
 function lineText(message: IncomingCommand): string {
   const text = message.text.trim();
@@ -109,7 +114,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const answer = await execute({ config, caller, deps, inventories, service });
       options.onCommand?.(command.name, 'ok');
       if (command.mutates) {
-        await deps.audit.append({ event: 'command', service: service ?? '-', ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
+        await deps.audit.append({ event: 'command', service: service ?? '-', ...auditIdentity(config, caller), where: whereOf(caller), detail: printable(message.text, 200) });
       }
       return answer;
     } catch (error) {
@@ -171,12 +176,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
         if (message.caller.private === true && !readOnly(spec)) {
           const { caller } = message;
-          await deps.audit.append({ event: 'command.refused', service: service ?? '-', ...auditIdentity(config, caller), where: `${caller.transport}:private:${caller.channel}`, detail: printable(text, 200) });
+          await deps.audit.append({ event: 'command.refused', service: service ?? '-', ...auditIdentity(config, caller), where: whereOf(caller), detail: printable(text, 200) });
           throw notInPrivate(config, caller, `"${spec.name}"`);
         }
         if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
           const { caller } = message;
-          await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
+          await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: whereOf(caller), detail: printable(text, 200) });
           throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (${spec.access === 'read' ? `needs a role on ${service}` : `needs the ${rolesWith(spec.access)} role`}).`);
         }
         return run(spec, { text, caller: message.caller }, service, (context) => spec.execute(bindArguments(spec, rest), context));
