@@ -9,6 +9,7 @@ import { CommandLimiter } from './command-limiter.js';
 import { reactionDecision } from './reaction-decision.js';
 import { renderOutcome } from './render-outcome.js';
 import type { ChatTransport, InboundEvent, MessageRef, Urgency } from './transport.js';
+import { urgencyOf } from './urgency.js';
 
 export interface GatewayOptions {
   transport: ChatTransport;
@@ -27,6 +28,8 @@ export interface GatewayOptions {
 type Say = 'approval' | 'help' | undefined;
 
 const STATE_MARKS: Record<string, string> = { approved: '👀', denied: '👎' };
+/** The limiter's channel for strangers' private messages, all of them together. */
+const PRIVATE_BUCKET = '(private messages)';
 
 /**
  * Joins one transport to the command pipeline: a text becomes a command line, and a reaction or
@@ -114,8 +117,11 @@ export class Gateway {
    * back. Everyone else is told once when over a limit, then not answered until it refills.
    */
   private async admit(kind: LineClass, caller: Caller, ref: MessageRef | undefined): Promise<boolean> {
-    if (this.limiter === undefined || (kind.kind === 'decision' && caller.person !== undefined)) return true;
-    const verdict = this.limiter.take(caller);
+    const safetyPath = kind.kind === 'decision' || (kind.kind === 'command' && kind.safety === true);
+    if (this.limiter === undefined || (safetyPath && caller.person !== undefined)) return true;
+    // Strangers' private messages share one bucket, as a channel's strangers do: many nicks, each in
+    // a conversation of its own, cannot do together what one may not.
+    const verdict = this.limiter.take(caller.private === true ? { ...caller, channel: PRIVATE_BUCKET } : caller);
     if (verdict.ok) return true;
     if (verdict.say) {
       const seconds = Math.max(1, Math.ceil(verdict.waitMs / 1000));
@@ -123,7 +129,7 @@ export class Gateway {
       const text =
         verdict.over === 'caller'
           ? `⏳ ${printable(caller.display, 32)}, slow down: ${budget.burst} commands at once, then one every ${budget.everyMs / 1000} s; I answer you again in ${seconds} s.`
-          : `⏳ Too many commands from people I do not know in this channel: ${budget.burst} at once, then one every ${budget.everyMs / 1000} s; I answer them again in ${seconds} s.`;
+          : `⏳ Too many commands from people I do not know ${caller.private === true ? 'in private messages' : 'in this channel'}: ${budget.burst} at once, then one every ${budget.everyMs / 1000} s; I answer them again in ${seconds} s.`;
       await this.options.transport.send({ channel: caller.channel, text, kind: 'error', urgency: 'answer', ...(ref === undefined ? {} : { replyTo: ref }) });
     }
     return false;
@@ -133,22 +139,23 @@ export class Gateway {
   async deliver(message: ChannelMessage): Promise<void> {
     const { transport, messages } = this.options;
     const original = message.requestId === undefined ? undefined : await messages.messageFor(message.requestId, transport.name);
-    await transport.send({
+    const outbound = {
       channel: message.channel,
       text: message.text,
       kind: message.kind,
       ...(message.urgency === undefined ? {} : { urgency: message.urgency }),
       ...(original === undefined ? {} : { replyTo: original }),
       ...(message.requestId === undefined ? {} : { request: { id: message.requestId, actionHash: '', state: message.kind } }),
-    });
-    if (original !== undefined && message.mark !== undefined) await transport.react(original, message.mark);
+    };
+    await transport.send(outbound);
+    if (original !== undefined && message.mark !== undefined) await transport.react(original, message.mark, urgencyOf(outbound));
   }
 
   /** Says the outcome where the caller spoke; a request's announcement is remembered, and marked once decided. */
   private async answer(outcome: Outcome | undefined, caller: Caller, replyTo: MessageRef | undefined, say?: Say): Promise<void> {
     if (outcome === undefined) return;
     const { transport, messages } = this.options;
-    const { text, kind, request } = renderOutcome(outcome);
+    const { text, kind, request, audience } = renderOutcome(outcome);
     const original = request === undefined ? undefined : await messages.messageFor(request.id, transport.name);
     // A refusal is never more urgent than an answer, whatever was asked: anyone can cause refusals,
     // and they must not crowd out requests, results or alerts (bot/urgency.ts).
@@ -160,11 +167,13 @@ export class Gateway {
       ...(urgency === undefined ? {} : { urgency }),
       ...(replyTo === undefined ? {} : { replyTo }),
       ...(request === undefined ? {} : { request }),
+      // In a private conversation everything is for the asker already.
+      ...(audience === undefined || caller.private === true ? {} : { audience }),
     });
     if (request === undefined) return;
     if (original === undefined && sent !== undefined) await messages.remember(request.id, sent);
     const mark = STATE_MARKS[request.state];
     const target = original ?? (request.state === 'pending' ? undefined : sent);
-    if (mark !== undefined && target !== undefined) await transport.react(target, mark);
+    if (mark !== undefined && target !== undefined) await transport.react(target, mark, urgencyOf({ kind, ...(urgency === undefined ? {} : { urgency }) }));
   }
 }

@@ -42,6 +42,16 @@ export interface OutboundMessage {
   replyTo?: MessageRef;
   /** The request this message is about: lets Slack attach buttons and edit progress in place. */
   request?: { id: string; actionHash: string; state: string };
+  /**
+   * `asker`: for the person whose message `replyTo` is, alone (IRC NOTICE to them, Slack
+   * ephemeral), not the channel; help always is (see forAskerAlone). commands/outcome.ts Audience.
+   */
+  audience?: 'asker';
+}
+
+/** Whether a message is for its asker alone: the one rule every transport renders its own way. */
+export function forAskerAlone(message: Pick<OutboundMessage, 'audience' | 'urgency'>): boolean {
+  return message.audience === 'asker' || message.urgency === 'help';
 }
 
 /**
@@ -53,8 +63,12 @@ export interface ChatTransport {
   start(onEvent: (event: InboundEvent) => Promise<void>): Promise<void>;
   /** Sends (or queues, when offline) a message; returns its ref when the network gives one. */
   send(message: OutboundMessage): Promise<MessageRef | undefined>;
-  /** Marks a message with a reaction where the network supports it; a no-op elsewhere. */
-  react(target: MessageRef, emoji: string): Promise<void>;
+  /**
+   * Marks a message with a reaction where the network supports it; a no-op elsewhere. `urgency`
+   * is that of the line the mark goes with, so a mark keeps its place among the lines about
+   * the same request (a 👀 never after the ✅ line); absent, it waits as progress does.
+   */
+  react(target: MessageRef, emoji: string, urgency?: Urgency): Promise<void>;
   stop(): Promise<void>;
   /** Resolves when no more input will ever come (the console's stdin ended). */
   readonly finished: Promise<void>;

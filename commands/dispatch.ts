@@ -54,9 +54,38 @@ export interface DispatcherOptions {
 export type LineClass =
   | { kind: 'ignored' }
   | { kind: 'decision' }
-  | { kind: 'command'; name: string; shareKey?: string };
+  /** `safety`: the emergency stop, which like a decision is never held back by a limit. */
+  | { kind: 'command'; name: string; shareKey?: string; safety?: true };
 
 const DECISIONS = new Set(['approve', 'deny', 'withdraw']);
+const SAFETY = new Set(['emergency-stop']);
+
+/**
+ * The one rule of private conversations: only a command that reads may run there. Anything that
+ * changes production or decides a request (the emergency stop included) is said in the channel,
+ * where the on-call sees it and others can approve it.
+ */
+function readOnly(spec: Pick<CommandSpec, 'mutates' | 'access'>): boolean {
+  return !spec.mutates && spec.access === 'read';
+}
+
+/** The refusal of a change asked in private, naming where to say it. */
+function notInPrivate(config: Config, caller: Caller, what: string): CutoverError {
+  const channels = caller.transport === 'irc' ? (config.transports.irc?.channels ?? []) : [];
+  const where = channels.length === 0 ? 'the channel cutover serves' : channels.join(' or ');
+  return new CutoverError('auth.forbidden', `${what} is not taken in a private message: say it in ${where}, where others can see and approve it.`);
+}
+
+/** Where a line was said, for the audit: `irc:#wikimedia-operations`, or `irc:private:alice` for a private message. */
+function whereOf(caller: Caller): string {
+  return `${caller.transport}:${caller.private === true ? 'private:' : ''}${caller.channel}`;
+}
+
+/** In private, the `!` is optional: everything said to the bot there is for it. */
+function lineText(message: IncomingCommand): string {
+  const text = message.text.trim();
+  return message.caller.private === true && text !== '' && !text.startsWith('!') ? `!${text}` : text;
+}
 
 export interface Dispatcher {
   /** What `line` would make of this line, without running anything; absent means "run it to see". */
@@ -85,7 +114,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const answer = await execute({ config, caller, deps, inventories, service });
       options.onCommand?.(command.name, 'ok');
       if (command.mutates) {
-        await deps.audit.append({ event: 'command', service: service ?? '-', ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(message.text, 200) });
+        await deps.audit.append({ event: 'command', service: service ?? '-', ...auditIdentity(config, caller), where: whereOf(caller), detail: printable(message.text, 200) });
       }
       return answer;
     } catch (error) {
@@ -119,22 +148,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     classify(message) {
       let parsed;
       try {
-        parsed = parseLine(message.text.trim());
+        parsed = parseLine(lineText(message));
       } catch {
         return { kind: 'command', name: '?' }; // A line that does not tokenize is refused by line(), once.
       }
       if (parsed === undefined) return { kind: 'ignored' };
       const spec = registry.get(parsed.name);
       if (spec === undefined) return { kind: 'command', name: parsed.name };
-      if (spec.scope === 'request' && DECISIONS.has(spec.name)) return { kind: 'decision' };
-      if (spec.mutates || spec.access !== 'read' || parsed.service === undefined) return { kind: 'command', name: spec.name };
+      if (spec.scope === 'request' && DECISIONS.has(spec.name) && message.caller.private !== true) return { kind: 'decision' };
+      if (SAFETY.has(spec.name) && message.caller.private !== true) return { kind: 'command', name: spec.name, safety: true };
+      if (!readOnly(spec) || parsed.service === undefined) return { kind: 'command', name: spec.name };
       // The answer depends on the words and on whether the caller may read; a refusal names the caller.
       const allowed = isAllowed(config, message.caller, parsed.service, spec.access);
       return { kind: 'command', name: spec.name, shareKey: [parsed.service, spec.name, ...parsed.words.slice(2), allowed ? '' : `refused:${message.caller.display}`].join('\u0000') };
     },
 
     async line(message) {
-      const text = message.text.trim();
+      const text = lineText(message);
       if (!text.startsWith('!')) return undefined;
       return boundary(message, async () => {
         const parsed = parseLine(text);
@@ -144,9 +174,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         if (spec === undefined) {
           throw new CutoverError('input.unknown-command', `No command ${quoted(name, 30)}; try !${service ?? ''} help.`);
         }
+        if (message.caller.private === true && !readOnly(spec)) {
+          const { caller } = message;
+          await deps.audit.append({ event: 'command.refused', service: service ?? '-', ...auditIdentity(config, caller), where: whereOf(caller), detail: printable(text, 200) });
+          throw notInPrivate(config, caller, `"${spec.name}"`);
+        }
         if (spec.scope === 'service' && service !== undefined && !isAllowed(config, message.caller, service, spec.access)) {
           const { caller } = message;
-          await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, detail: printable(text, 200) });
+          await deps.audit.append({ event: 'command.refused', service, ...auditIdentity(config, caller), where: whereOf(caller), detail: printable(text, 200) });
           throw new CutoverError('auth.forbidden', `${caller.display} may not run "${spec.name}" on ${service} (${spec.access === 'read' ? `needs a role on ${service}` : `needs the ${rolesWith(spec.access)} role`}).`);
         }
         return run(spec, { text, caller: message.caller }, service, (context) => spec.execute(bindArguments(spec, rest), context));
@@ -158,6 +193,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // The audit trail and the log name a click as the line it stands for, as they always have.
       const message = { text: `!${decision} ${requestId}${expectHash === undefined ? '' : ` --expect ${expectHash}`}`, caller };
       return boundary(message, async () => {
+        if (caller.private === true) throw notInPrivate(config, caller, `A ${decision}`);
         const parsed = structuredDecisionSchema.safeParse({ decision, requestId, expectHash });
         if (!parsed.success) {
           throw new CutoverError('input.invalid', `Not a decision on a request: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);

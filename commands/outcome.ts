@@ -18,10 +18,25 @@ export interface RequestRef {
  * Its own file so that the ports (which return plan data) and the command spec do not import each other.
  */
 export type Outcome =
-  | { kind: 'ok'; text: string }
+  | { kind: 'ok'; text: string; audience?: Audience }
   | { kind: 'request'; text: string; request: RequestRef }
   | { kind: 'refused'; code: ErrorCode; text: string }
   | { kind: 'error'; code: 'internal'; text: string };
+
+/**
+ * Who an answer is for. Absent: wherever it was asked. `asker`: the person who asked alone, where
+ * the chat can say it privately (IRC NOTICE, Slack ephemeral); in a private conversation it is
+ * said there anyway. Detail the channel did not need (issue 14: a channel's `status` is 4 lines).
+ */
+export type Audience = 'asker';
+
+/** The most lines an answer takes in a channel; a longer detail goes to the asker alone. */
+export const CHANNEL_LINES = 4;
+
+/** A detail for the channel when it fits in CHANNEL_LINES, else for the asker alone. */
+export function detailAnswer(text: string): Answer {
+  return text.split('\n').length > CHANNEL_LINES ? { kind: 'ok', text, audience: 'asker' } : { kind: 'ok', text };
+}
 
 /** What a command's handler answers when it does not refuse (a refusal is a thrown CutoverError). */
 export type Answer = Extract<Outcome, { kind: 'ok' | 'request' }>;

@@ -18,7 +18,13 @@ export interface Caller {
   /** What the channel calls them (nick, Slack name): for display only, never for decisions. */
   display: string;
   transport: string;
+  /** Where they spoke, and so where the answer goes: a channel, or for a private message their nick or the DM's id. */
   channel: string;
+  /**
+   * Said to the bot alone (an IRC PRIVMSG to its nick, a Slack DM): only read-only commands are
+   * taken there (commands/dispatch.ts), since a change must be seen, and approved, in the channel.
+   */
+  private?: true;
   /** The id the transport vouched for (IRC services account, Slack user id), where it passes one on. */
   userId?: string;
 }

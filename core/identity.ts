@@ -22,15 +22,17 @@ export function personBySlackId(config: Pick<AccessModel, 'people'>, userId: str
  * How the audit trail names a caller: `who` is the configured person, or the name they showed
  * marked as unidentified (`mallory (unidentified irc nick)`), so a stranger who takes the nick
  * `bob` is never recorded as bob; `as` is what the transport vouched for (`irc account bob`,
- * `slack U01BOB000`). From the config when the transport did not say (core/access.ts Caller.userId).
+ * `slack U01BOB000`), a stranger's too (a services account no person is configured with). From
+ * the config only for a person the transport named without an id (an IRC network whose nicks are
+ * trusted, `trust_nicks`); core/access.ts Caller.userId.
  */
 export function auditIdentity(config: Pick<AccessModel, 'people'>, caller: Caller): { who: string; as?: string } {
-  if (caller.person === undefined) return { who: unidentifiedName(caller) };
-  const person = own(config.people, caller.person);
+  const person = caller.person === undefined ? undefined : own(config.people, caller.person);
   const id = caller.userId ?? (caller.transport === 'irc' ? person?.irc : caller.transport === 'slack' ? person?.slack : undefined);
   const kind = caller.transport === 'irc' ? 'irc account' : caller.transport;
+  const who = caller.person ?? unidentifiedName(caller);
   // The console vouches for nothing beyond the person: the operator's own terminal.
-  return id === undefined ? { who: caller.person } : { who: caller.person, as: `${kind} ${printable(id, 40)}` };
+  return id === undefined ? { who } : { who, as: `${kind} ${printable(id, 40)}` };
 }
 
 /** `mallory (unidentified irc nick)`: a name no configured person can be mistaken for. */

@@ -5,7 +5,8 @@
 import IrcFramework from 'irc-framework';
 import type { IrcTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
-import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage, TransportHealth, Urgency } from '../transport.js';
+import type { Caller } from '../../core/access.js';
+import { forAskerAlone, type ChatTransport, type InboundEvent, type MessageRef, type OutboundMessage, type TransportHealth, type Urgency } from '../transport.js';
 import { urgencyOf, urgencyRank } from '../urgency.js';
 import { BoundedMap } from './bounded-map.js';
 import { ircLower } from './casefold.js';
@@ -13,6 +14,7 @@ import { EchoTracker } from './echo-tracker.js';
 import { formatLine, type IrcLine } from './format-line.js';
 import type { IrcSender } from './identify.js';
 import { IrcConnection } from './irc-connection.js';
+import { markMessage } from './mark.js';
 import type { PrivmsgEvent, TagmsgEvent } from './irc-events.js';
 import type { IrcLog } from './irc-log.js';
 import { Outbox, type OutboxMessage } from './outbox.js';
@@ -161,9 +163,10 @@ export class IrcTransport implements ChatTransport {
     const urgency = urgencyOf(message);
     const replyTo = message.replyTo?.transport === this.name && ircLower(message.replyTo.channel) === ircLower(target) ? message.replyTo.id : undefined;
     const answering = urgency === 'answer' || urgency === 'help';
-    const asker = answering && replyTo !== undefined ? this.senders.get(replyTo) : undefined;
-    // Help is long and for one person: a NOTICE to the asker keeps it out of the channel (issue 14).
-    if (urgency === 'help' && asker !== undefined) {
+    // Only in a channel is there someone to name or to answer apart: a private conversation has one person.
+    const asker = answering && replyTo !== undefined && this.channels.has(ircLower(target)) ? this.senders.get(replyTo) : undefined;
+    // Help and detail asked for are long and for one person: a NOTICE to the asker keeps them out of the channel (issue 14).
+    if (forAskerAlone(message) && asker !== undefined) {
       const lines = splitMessage(message.text, this.options.settings.outbox.max_line_bytes).map((text, index): Queued => ({ line: { command: 'NOTICE', text }, index }));
       this.outbox.enqueue({ target: asker, lines, rank: urgencyRank(urgency), keep: false });
       return undefined;
@@ -206,17 +209,12 @@ export class IrcTransport implements ChatTransport {
     });
   }
 
-  /** A +draft/react TAGMSG replying to the message, where the server takes client tags; otherwise nothing. */
-  async react(target: MessageRef, emoji: string): Promise<void> {
+  /** A +draft/react TAGMSG replying to the message, where the server takes client tags; otherwise nothing. Ordered as mark.ts says. */
+  async react(target: MessageRef, emoji: string, urgency: Urgency = 'progress'): Promise<void> {
     if (this.stopped || target.transport !== this.name) return;
     const channel = this.targetFor(target.channel);
     if (channel === undefined) return;
-    this.outbox.enqueue({
-      target: channel,
-      lines: [{ line: { command: 'TAGMSG', tags: { '+draft/react': emoji, '+draft/reply': target.id } }, index: 0 }],
-      rank: urgencyRank('progress'),
-      keep: false,
-    });
+    this.outbox.enqueue(markMessage(channel, target.id, emoji, urgency));
   }
 
   async stop(): Promise<void> {
@@ -362,8 +360,10 @@ export class IrcTransport implements ChatTransport {
   }
 
   private onMessage(event: PrivmsgEvent, account: string | null | undefined): void {
-    const channel = this.channels.get(ircLower(event.target));
-    // Private messages and channels we were not told to serve carry no commands.
+    // A private message (to our nick) is answered to the sender's nick; what may run there is the dispatcher's rule.
+    const toUs = this.isOwnNick(event.target);
+    const channel = toUs ? event.nick : this.channels.get(ircLower(event.target));
+    // Channels we were not told to serve (and @#channel status messages) carry no commands.
     if (channel === undefined) return;
     this.localRefs += 1;
     const msgid = event.tags['msgid'] ?? `${LOCAL_REF}${this.localRefs}`;
@@ -371,9 +371,20 @@ export class IrcTransport implements ChatTransport {
     this.emit({
       kind: 'message',
       text: event.message,
-      caller: { person: this.options.identify({ nick: event.nick, account }), display: event.nick, transport: this.name, channel },
+      caller: { ...this.callerOf(event.nick, account, channel), ...(toUs ? { private: true } : {}) },
       ref: { transport: this.name, channel, id: msgid },
     });
+  }
+
+  /** Who sent it, as the network vouched: the person their services account names, and that account. */
+  private callerOf(nick: string, account: string | null | undefined, channel: string): Caller {
+    const person = this.options.identify({ nick, account });
+    return { person, display: nick, transport: this.name, channel, ...(typeof account === 'string' && account !== '' ? { userId: account } : {}) };
+  }
+
+  private isOwnNick(target: string): boolean {
+    const connection = this.connection;
+    return connection !== undefined && ircLower(target, connection.casemapping) === ircLower(connection.nick, connection.casemapping);
   }
 
   private onTagmsg(event: TagmsgEvent, account: string | null | undefined): void {
@@ -387,7 +398,7 @@ export class IrcTransport implements ChatTransport {
     if (reply === undefined || reply === '' || emoji === undefined || emoji === '') return;
     this.emit({
       kind: 'reaction',
-      caller: { person: this.options.identify({ nick: event.nick, account }), display: event.nick, transport: this.name, channel },
+      caller: this.callerOf(event.nick, account, channel),
       // A reaction to any line of a message of ours counts as one to the message (its first line's msgid).
       target: { transport: this.name, channel, id: this.firstLineOf.get(reply) ?? reply },
       emoji,

@@ -40,16 +40,21 @@ export function messageEvent(envelope: unknown, payload: unknown, context: Inbou
   // Only what a person typed: edits (message_changed), joins and every bot's posts are skipped.
   if (!kind.success || kind.data.bot_id !== undefined || (kind.data.subtype !== undefined && kind.data.subtype !== 'thread_broadcast')) return undefined;
   const message = parse(messageEventSchema, payload, 'message event');
-  if (!allowed(context, message.channel)) return undefined;
+  // A DM to the bot is a private conversation: read-only commands are answered there (commands/dispatch.ts).
+  const direct = message.channel_type === 'im' && message.channel.startsWith('D');
+  if (!direct && !allowed(context, message.channel)) return undefined;
   const text = slackToPlain(message.text).trim();
-  // Chatter never reaches the gateway, so it costs no Redis round trip for the delivery guard.
-  if (!text.startsWith('!')) return undefined;
+  // Chatter never reaches the gateway, so it costs no Redis round trip for the delivery guard; in a DM everything is for us.
+  if (!direct && !text.startsWith('!')) return undefined;
+  if (text === '') return undefined;
+  const from = caller(context, message.user, message.channel);
   return {
     kind: 'message',
     text,
-    caller: caller(context, message.user, message.channel),
+    caller: direct ? { ...from, private: true } : from,
     // Replies attach to a thread's first message, so a command inside a thread names that thread.
-    ref: { transport: SLACK, channel: message.channel, id: message.thread_ts ?? message.ts },
+    // A DM is answered in the conversation itself, not in a thread under each question.
+    ...(direct && message.thread_ts === undefined ? {} : { ref: { transport: SLACK, channel: message.channel, id: message.thread_ts ?? message.ts } }),
     ...deliveryOf(envelope),
   };
 }
@@ -126,7 +131,7 @@ function allowed(context: InboundContext, channel: string): boolean {
 function caller(context: InboundContext, user: string, channel: string): Caller {
   const person = personBySlackId(context.config, user);
   // Configured people read as themselves; anyone else by user id, which no one can take.
-  return { person, display: person ?? user, transport: SLACK, channel };
+  return { person, display: person ?? user, transport: SLACK, channel, userId: user };
 }
 
 function deliveryOf(envelope: unknown): { deliveryId?: string } {

@@ -20,6 +20,8 @@ export const messageEventSchema = z.looseObject({
   ts,
   thread_ts: ts.optional(),
   text: z.string().max(40_000),
+  /** `im` for a direct message to the bot (its channel id starts with D); channels say `channel` or `group`. */
+  channel_type: z.string().max(20).optional(),
 });
 
 export const reactionEventSchema = z.looseObject({

@@ -20,6 +20,7 @@ import type { HealthLimits } from '../../core/ports/watch.js';
 import { arg } from '../arg.js';
 import { lvsServiceArg } from '../args.js';
 import { serviceOf } from '../service-of.js';
+import { detailAnswer } from '../outcome.js';
 import { defineCommand, type CommandContext } from '../spec.js';
 import { pushTo } from '../../core/push-to.js';
 
@@ -30,7 +31,8 @@ const flights = new WeakMap<object, SingleFlight<string>>();
  * In a channel `status` is at most four lines: one per DC with each pool's pooled count per host
  * group and pybal's ✓/✗, that DC's health (or its ⚠), and a line for the lock, the watches and
  * what is waiting. `--dc`, `--service` or `--full` give the whole view (a line per pool with its
- * hosts folded, pybal per LVS host, each worker's proof), as does the status page.
+ * hosts folded, pybal per LVS host, each worker's proof), as does the status page: `--full`, and
+ * `--dc`/`--service` when longer than a channel's 4 lines, to the asker alone.
  */
 export const statusCommand = defineCommand({
   name: 'status',
@@ -49,7 +51,10 @@ export const statusCommand = defineCommand({
     const shared = flights.get(context.deps) ?? new SingleFlight<string>();
     flights.set(context.deps, shared);
     const key = [name, args.dc ?? '', args.service ?? '', brief ? 'brief' : 'full'].join('\u0000');
-    return shared.run(key, () => (brief ? briefStatus(context, name, inventory) : fullStatus(context, name, inventory, args.dc, args.service)));
+    const text = await shared.run(key, () => (brief ? briefStatus(context, name, inventory) : fullStatus(context, name, inventory, args.dc, args.service)));
+    // The brief form is the channel's; the detail is the asker's (commands/outcome.ts Audience).
+    if (brief) return text;
+    return args.full === true ? { kind: 'ok', text, audience: 'asker' } : detailAnswer(text);
   },
 });
 

@@ -8,12 +8,14 @@ export interface Heard {
   msgid: string | undefined;
   /** Milliseconds since the human connected. */
   at: number;
+  /** Heard as a NOTICE (to this human alone), not a PRIVMSG. */
+  notice?: true;
 }
 
 export interface IrcHuman {
   readonly nick: string;
   readonly client: IrcFramework.Client;
-  /** Every PRIVMSG seen, in order. */
+  /** Every PRIVMSG seen, and every NOTICE from someone, in order. */
   readonly heard: Heard[];
   /** Every raw line from the server (QUIT reasons, ERRORs), in order. */
   readonly raw: string[];
@@ -49,6 +51,13 @@ export async function connectHuman(options: { host: string; port: number; nick: 
   client.on('privmsg', (event) => {
     const e = event as { nick: string; target: string; message: string; tags: Record<string, string> };
     heard.push({ nick: e.nick, target: e.target, text: e.message, msgid: e.tags['msgid'], at: Date.now() - started });
+    notify();
+  });
+  // A NOTICE from someone (not the server) is heard too, marked: the bot answers help and detail that way.
+  client.on('notice', (event) => {
+    const e = event as { nick: string; target: string; message: string; tags: Record<string, string>; from_server?: boolean };
+    if (e.from_server === true || e.nick === '') return;
+    heard.push({ nick: e.nick, target: e.target, text: e.message, msgid: e.tags['msgid'], at: Date.now() - started, notice: true });
     notify();
   });
   client.on('tagmsg', (event) => {

@@ -19,12 +19,12 @@ export function eventId(): string {
   return `Ev${randomBytes(5).toString('hex').toUpperCase()}`;
 }
 
-export function messageEvent(options: { user: string; text: string; channel?: string; ts?: string; threadTs?: string; eventId?: string; subtype?: string; botId?: string }): Record<string, unknown> {
+export function messageEvent(options: { user: string; text: string; channel?: string; channelType?: string; ts?: string; threadTs?: string; eventId?: string; subtype?: string; botId?: string }): Record<string, unknown> {
   const ts = options.ts ?? nextTs();
   return envelope(options.eventId, {
     type: 'message',
     channel: options.channel ?? OPS_CHANNEL,
-    channel_type: 'channel',
+    channel_type: options.channelType ?? 'channel',
     user: options.user,
     text: options.text,
     ts,

@@ -110,6 +110,37 @@ describe('IRC channel → request → approval (text or reaction) → result, on
     await fromBot(alice, new RegExp(`👎 denied ${id} by bob`), from);
   });
 
+  it('answers read-only commands by private message, the detail asked in the channel by NOTICE, and refuses a change in private', async () => {
+    const from = alice.heard.length;
+    alice.say('cutover', 'kartotherian status --full');
+    const full = await fromBot(alice, /^kartotherian · pool state from/, from);
+    expect(full.target).toBe('alice');
+    expect(full.notice).toBeUndefined();
+    await alice.waitFor(/^waiting: /, { from, timeoutMs: 15_000 });
+
+    // Asked in the channel, the detail reaches the asker alone: nothing of it in the channel.
+    const inChannel = alice.heard.length;
+    const bobHeard = bob.heard.length;
+    alice.say(CHANNEL, '!kartotherian status --full');
+    const notice = await fromBot(alice, /^kartotherian · pool state from/, inChannel);
+    expect(notice.notice).toBe(true);
+    expect(notice.target).toBe('alice');
+    alice.say(CHANNEL, '!kartotherian status');
+    await fromBot(bob, /more: !kartotherian status/, bobHeard);
+    expect(bob.heard.slice(bobHeard).filter((line) => line.nick === 'cutover').length).toBeLessThanOrEqual(4);
+    expect(bob.heard.slice(bobHeard).some((line) => line.text.includes('pool state from'))).toBe(false);
+
+    // A change in private is refused with where to say it, and nothing is filed.
+    const before = alice.heard.length;
+    alice.say('cutover', '!kartotherian pool wikikube1004 in private');
+    const refusal = await fromBot(alice, /✖ "pool" is not taken in a private message: say it in #wikimedia-operations/, before);
+    expect(refusal.target).toBe('alice');
+    alice.say('cutover', 'kartotherian status');
+    await fromBot(alice, /nothing waiting|waiting \d+:/, before);
+    expect(alice.heard.slice(before).some((line) => /wikikube-worker1004/.test(line.text))).toBe(false);
+    expect(bob.heard.slice(bobHeard).some((line) => /in private|wikikube1004/.test(line.text))).toBe(false);
+  }, 60_000);
+
   // On a loaded 2-core CI machine the bot has once taken longer than 10 s to see the server go
   // (cause not found); the wait is longer and a second try starts from the server already down.
   it('after an IRC server restart: reconnects, rejoins, and delivers what was queued while it was away', { retry: 1, timeout: 90_000 }, async () => {

@@ -230,3 +230,107 @@ describe('IrcTransport against a fake IRC server', () => {
     expect(settled).toBe(30);
   }, 30_000);
 });
+
+describe('IrcTransport: private messages, answers for the asker, marks, vouched ids (issue 14)', () => {
+  let config: Config;
+  const cleanup: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    config = await loadShippedConfig();
+    // alice's services account is `alice` in the shipped config; account-tag vouches for it.
+  });
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function start(outbox = { burst: 4, lines_per_second: 1, max_line_bytes: 350, max_queued_lines: 500 }) {
+    const server = await startFakeIrcServer({ caps: ['message-tags', 'echo-message', 'account-tag'] });
+    const transport = createIrcTransport(
+      { enabled: true, network: 'fake', host: '127.0.0.1', port: server.port, tls: false, tls_verify: true, nick: 'cutover', channels: ['#ops'], trust_nicks: false, outbox, reconnect: { min_seconds: 0.2, max_seconds: 1 } },
+      { redisUrl: '', logLevel: 'silent' },
+      config,
+      () => undefined,
+    );
+    cleanup.push(async () => {
+      await transport.stop().catch(() => undefined);
+      await server.close();
+    });
+    const events: InboundEvent[] = [];
+    await transport.start(async (event) => {
+      events.push(event);
+    });
+    await eventually(() => transport.status().joined.includes('#ops'), 'joining #ops');
+    const wire = (): string[] => server.received.map((r) => r.line).filter((line) => /^(@\S+ )?(PRIVMSG|TAGMSG|NOTICE) /.test(line));
+    const say = async (raw: string): Promise<InboundEvent> => {
+      const seen = events.length;
+      server.broadcast(raw);
+      await eventually(() => events.length > seen, raw);
+      const event = events.at(-1);
+      if (event === undefined) throw new Error('no event');
+      return event;
+    };
+    return { server, transport, events, wire, say };
+  }
+
+  it('a PRIVMSG to its nick is a private message from the account the network vouched for, answered to the nick, naming nobody', async () => {
+    const { transport, wire, say } = await start();
+    const event = await say('@msgid=p1;account=alice :Alice!u@fake PRIVMSG Cutover :kartotherian status --full');
+    expect(event).toEqual({
+      kind: 'message',
+      text: 'kartotherian status --full',
+      caller: { person: 'alice', display: 'Alice', transport: 'irc', channel: 'Alice', userId: 'alice', private: true },
+      ref: { transport: 'irc', channel: 'Alice', id: 'p1' },
+    });
+    if (event.kind !== 'message' || event.ref === undefined) throw new Error('expected a message');
+    await transport.send({ channel: event.caller.channel, kind: 'reply', text: 'line 1\nline 2\nline 3\nline 4\nline 5', replyTo: event.ref });
+    await eventually(() => wire().length === 5, 'five lines');
+    expect(wire()).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5'].map((text) => `@+draft/reply=p1 PRIVMSG Alice :${text}`));
+  });
+
+  it('a channel message carries the vouched account as userId; a stranger without one has none', async () => {
+    const { say } = await start();
+    expect(await say('@msgid=c1;account=bob :bob!u@fake PRIVMSG #ops :!kartotherian status')).toMatchObject({ caller: { person: 'bob', userId: 'bob', channel: '#ops' } });
+    const stranger = await say('@msgid=c2 :mallory!u@fake PRIVMSG #ops :!kartotherian status');
+    expect(stranger).toMatchObject({ caller: { person: undefined, display: 'mallory' } });
+    expect(stranger.caller).not.toHaveProperty('userId');
+    expect(stranger.caller).not.toHaveProperty('private');
+  });
+
+  it('ignores messages to channels it does not serve and status messages to ops', async () => {
+    const { events, server, say } = await start();
+    const before = events.length;
+    server.broadcast(':alice!u@fake PRIVMSG #elsewhere :!kartotherian status');
+    server.broadcast(':alice!u@fake PRIVMSG @#ops :!kartotherian status');
+    await say(':alice!u@fake PRIVMSG #ops :marker');
+    expect(events.slice(before).map((event) => (event.kind === 'message' ? event.text : event.kind))).toEqual(['marker']);
+  });
+
+  it('an answer for the asker alone goes to them by NOTICE, not into the channel', async () => {
+    const { transport, server, wire, say } = await start();
+    const ask = await say('@msgid=c3;account=alice :alice!u@fake PRIVMSG #ops :!kartotherian status --full');
+    if (ask.kind !== 'message' || ask.ref === undefined) throw new Error('expected a message');
+    expect(await transport.send({ channel: '#ops', kind: 'reply', audience: 'asker', text: 'detail 1\ndetail 2', replyTo: ask.ref })).toBeUndefined();
+    await server.waitFor((received) => received.filter((r) => r.line.startsWith('NOTICE')).length === 2, 'two notices');
+    expect(wire()).toEqual(['NOTICE alice :detail 1', 'NOTICE alice :detail 2']);
+  });
+
+  it('through the transport: a 👀 set with an approval goes out before the ✅ line sent after it, and a ✅ mark replaces a 👀 still unsent', async () => {
+    // Burst 1 at 1 line a second: the JOIN takes the burst, so everything below waits in the outbox together.
+    const { transport, wire } = await start({ burst: 1, lines_per_second: 1, max_line_bytes: 350, max_queued_lines: 500 });
+    const request = { transport: 'irc', channel: '#ops', id: 'r1' };
+    void transport.send({ channel: '#ops', kind: 'request', urgency: 'approval', text: '👍 bob approved r1', replyTo: request });
+    await transport.react(request, '👀', 'approval');
+    void transport.send({ channel: '#ops', kind: 'result', text: '✅ r1 done', replyTo: request });
+    const other = { transport: 'irc', channel: '#ops', id: 'r2' };
+    await transport.react(other, '👀', 'progress');
+    await transport.react(other, '❌', 'result');
+    await eventually(() => wire().length === 4, 'four lines', 15_000);
+    expect(wire()).toEqual([
+      '@+draft/reply=r1 PRIVMSG #ops :👍 bob approved r1',
+      '@+draft/react=👀;+draft/reply=r1 TAGMSG #ops',
+      '@+draft/reply=r1 PRIVMSG #ops :✅ r1 done',
+      '@+draft/react=❌;+draft/reply=r2 TAGMSG #ops',
+    ]);
+  }, 20_000);
+});

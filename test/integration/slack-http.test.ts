@@ -83,6 +83,32 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     expect(slack.api.calls.slice(from)).toEqual([]);
   });
 
+  it('answers a DM to the bot in the DM, whole and not threaded; refuses a change there, a stranger’s too, and files nothing', async () => {
+    const dm = 'D0ALICE001';
+    const from = slack.api.calls.length;
+    await postSigned(slack.eventsUrl, { json: messageEvent({ user: ALICE, text: 'kartotherian status --full', channel: dm, channelType: 'im' }) });
+    const full = await slack.api.waitFor('chat.postMessage', (call) => call.params['channel'] === dm && textOf(call).includes('pool state from'), { from });
+    expect(full.params['thread_ts']).toBeUndefined();
+    expect(textOf(full).split('\n').length).toBeGreaterThan(4);
+
+    await postSigned(slack.eventsUrl, { json: messageEvent({ user: ALICE, text: '!kartotherian pool wikikube1004 from a DM', channel: dm, channelType: 'im' }) });
+    const refusal = await slack.api.waitFor('chat.postMessage', (call) => call.params['channel'] === dm && textOf(call).includes('not taken in a private message'), { from });
+    expect(textOf(refusal)).toMatch(/✖ "pool" is not taken in a private message: say it in the channel cutover serves/);
+
+    // The attacker: a stranger DMs pool; the same refusal, in their DM, and nothing is announced anywhere.
+    const strangerDm = 'D0MALLORY1';
+    await postSigned(slack.eventsUrl, { json: messageEvent({ user: 'U0MALLORY1', text: 'kartotherian pool wikikube1004', channel: strangerDm, channelType: 'im' }) });
+    await slack.api.waitFor('chat.postMessage', (call) => call.params['channel'] === strangerDm && textOf(call).includes('not taken in a private message'), { from });
+    expect(postsAfter(slack, from, (call) => call.params['blocks'] !== undefined || call.params['channel'] === OPS_CHANNEL)).toEqual([]);
+    const entries = (await slack.bot.deps.auditReader?.recent({ service: 'kartotherian', event: 'command.refused', limit: 20 })) ?? [];
+    expect(entries.filter((entry) => entry.event === 'command.refused').map((entry) => [entry.who, entry.as, entry.where])).toEqual(
+      expect.arrayContaining([
+        ['alice', `slack ${ALICE}`, `slack:private:${dm}`],
+        ['U0MALLORY1 (unidentified slack user)', 'slack U0MALLORY1', `slack:private:${strangerDm}`],
+      ]),
+    );
+  });
+
   it('posts a request with Approve/Deny buttons; bob clicks Approve; the result lands in the thread and ✅ on the request', async () => {
     const posted = await request(slack, '!kartotherian pool wikikube1001 first canary');
     expect(posted.call.token).toBe(BOT_TOKEN);

@@ -17,6 +17,9 @@ describe('who the audit trail and SAL name', () => {
     expect(auditIdentity(config, callerFor(undefined, { display: 'bob' }))).toEqual({ who: 'bob (unidentified irc nick)' });
     expect(auditIdentity(config, callerFor(undefined, { display: 'bob\r\n!log x' }))).toEqual({ who: 'bob??!log x (unidentified irc nick)' });
     expect(auditIdentity(config, callerFor(undefined, { transport: 'slack', display: 'U999' }))).toEqual({ who: 'U999 (unidentified slack user)' });
+    // What the transport vouched for is kept for a stranger too: an account no person is configured with.
+    expect(auditIdentity(config, callerFor(undefined, { display: 'bob', userId: 'mallory' }))).toEqual({ who: 'bob (unidentified irc nick)', as: 'irc account mallory' });
+    expect(auditIdentity(config, callerFor(undefined, { transport: 'slack', display: 'U999', userId: 'U999' }))).toEqual({ who: 'U999 (unidentified slack user)', as: 'slack U999' });
   });
 
   it('writes SAL with configured people, not the nicks they had on', () => {

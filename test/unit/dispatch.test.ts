@@ -12,6 +12,8 @@ import type { Inventory } from '../../core/inventory.js';
 import { loadShippedConfig, shippedInventories } from '../helpers/config.js';
 import { asDryRun } from '../helpers/dry-run.js';
 import { callerFor, FakePooling, makeDeps } from '../helpers/fakes.js';
+import type { Inspircd } from '../helpers/inspircd.js';
+import { testIrcSettings } from '../helpers/irc-settings.js';
 
 const shipped = await loadShippedConfig();
 
@@ -695,5 +697,79 @@ describe('dispatch: any line at all', () => {
       }),
       { numRuns: 10_000 },
     );
+  });
+});
+
+describe('dispatch: private messages (issue 14)', () => {
+  const inPrivate = (nick: string): Partial<Caller> => ({ channel: nick, display: nick, private: true });
+
+  it('answers read-only commands in private, whole, with or without the !', async () => {
+    const world = setup();
+    const status = await world.say('alice', `${K} status --full`, inPrivate('alice'));
+    expect(status).toMatch(/^kartotherian · pool state from/);
+    expect(status?.split('\n').length).toBeGreaterThan(4);
+    expect(await world.say('alice', 'kartotherian help', inPrivate('alice'))).toContain('status');
+    expect(await world.say('alice', 'kartotherian jobs', inPrivate('alice'))).toBeDefined();
+    // The read-only rule for strangers is the channel's: read_only anyone.
+    expect(await world.say(undefined, `${K} status`, inPrivate('mallory'))).toMatch(/^kartotherian eqiad/);
+    expect(await world.say(undefined, 'good morning', inPrivate('mallory'))).toBeUndefined();
+  });
+
+  it.each([
+    ['pool', `${K} pool wikikube1001 new capacity`],
+    ['depool', `${K} depool maps1005 --service kartotherian-ssl`],
+    ['emergency-stop', `${K} emergency-stop`],
+    ['approve', '!approve req1'],
+    ['deny', '!deny req1 no'],
+  ])('refuses %s in private, naming the channel to say it in, and files nothing', async (name, line) => {
+    const world = setup({ edit: (config) => (config.transports.irc = testIrcSettings({ host: '127.0.0.1', port: 6667 } as Inspircd, '#wikimedia-operations')) });
+    const reply = await world.say('alice', line, inPrivate('alice'));
+    expect(reply).toBe(`✖ "${name}" is not taken in a private message: say it in #wikimedia-operations, where others can see and approve it.`);
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+    expect(world.audit.entries.at(-1)).toMatchObject({ event: 'command.refused', where: 'irc:private:alice' });
+  });
+
+  it('attacker: a stranger who PMs pool is refused and nothing is filed; the audit marks them unidentified with their account', async () => {
+    const world = setup();
+    const reply = await world.say(undefined, `${K} pool wikikube1001 x`, { ...inPrivate('mallory'), userId: 'mallory' });
+    expect(reply).toMatch(/^✖ "pool" is not taken in a private message/);
+    expect(sideEffects(world)).toEqual({ created: 0, queue: 0, writes: 0 });
+    expect(world.audit.entries).toEqual([
+      { event: 'command.refused', service: 'kartotherian', who: 'mallory (unidentified irc nick)', as: 'irc account mallory', where: 'irc:private:mallory', detail: '!kartotherian pool wikikube1001 x' },
+    ]);
+  });
+
+  it('refuses a reaction or click decision from a private conversation', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool wikikube1001 new capacity`);
+    const outcome = await world.dispatch.decide({ decision: 'approve', requestId: 'req1', caller: callerFor('bob', inPrivate('bob')) });
+    expect(outcome).toMatchObject({ kind: 'refused', code: 'auth.forbidden' });
+    expect(world.queue.enqueued).toEqual([]);
+  });
+
+  it('classifies: a decision in private is a plain command (limited, then refused); the emergency stop in a channel is the safety path', () => {
+    const world = setup();
+    expect(world.dispatch.classify?.({ text: '!approve req1', caller: callerFor('bob', inPrivate('bob')) })).toEqual({ kind: 'command', name: 'approve' });
+    expect(world.dispatch.classify?.({ text: `${K} emergency-stop`, caller: callerFor('alice') })).toEqual({ kind: 'command', name: 'emergency-stop', safety: true });
+    expect(world.dispatch.classify?.({ text: `${K} emergency-stop`, caller: callerFor('alice', inPrivate('alice')) })).toEqual({ kind: 'command', name: 'emergency-stop' });
+  });
+
+  it('audits a change with the id the transport vouched for', async () => {
+    const world = setup();
+    await world.say('alice', `${K} pool wikikube1001 new capacity`, { userId: 'Alice-Account' });
+    expect(world.audit.entries.find((entry) => entry.event === 'command')).toMatchObject({ who: 'alice', as: 'irc account Alice-Account' });
+  });
+});
+
+describe('status: the detail goes to the asker', () => {
+  it('marks --full, and --dc when longer than 4 lines, for the asker alone; the brief status is the channel’s', async () => {
+    const world = setup();
+    const line = (text: string) => world.dispatch.line({ text, caller: callerFor('alice') });
+    expect(await line(`${K} status`)).not.toHaveProperty('audience');
+    expect(await line(`${K} status --full`)).toMatchObject({ kind: 'ok', audience: 'asker' });
+    const dc = await line(`${K} status --dc eqiad`);
+    expect(dc).toMatchObject({ kind: 'ok' });
+    const lines = dc?.kind === 'ok' ? dc.text.split('\n').length : 0;
+    expect(dc).toHaveProperty('audience', lines > 4 ? 'asker' : undefined);
   });
 });

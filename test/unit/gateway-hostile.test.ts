@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandLimiter, limitsFromConfig, PER_CALLER, PER_CHANNEL, PER_PERSON } from '../../bot/command-limiter.js';
 import { Gateway } from '../../bot/gateway.js';
-import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../../bot/transport.js';
+import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage, Urgency } from '../../bot/transport.js';
 import { urgencyOf } from '../../bot/urgency.js';
 import { createDispatcher, type Dispatcher } from '../../commands/dispatch.js';
 import type { Caller } from '../../core/access.js';
@@ -37,7 +37,11 @@ class RecordingTransport implements ChatTransport {
     return ref;
   }
 
-  async react(): Promise<void> {}
+  readonly marks: Array<{ target: MessageRef; emoji: string; urgency: Urgency | undefined }> = [];
+
+  async react(target: MessageRef, emoji: string, urgency?: Urgency): Promise<void> {
+    this.marks.push({ target, emoji, urgency });
+  }
   async stop(): Promise<void> {}
 
   async emit(event: InboundEvent): Promise<void> {
@@ -217,5 +221,46 @@ describe('identical queries at once', () => {
     const key = (caller: Caller) => dispatcher.classify?.({ text: '!kartotherian status', caller });
     expect(key(callerFor('alice'))).toEqual(key(callerFor('bob')));
     expect(key(callerFor(undefined, { display: 'mallory' }))).not.toEqual(key(callerFor('alice')));
+  });
+});
+
+describe('private messages and answers for the asker (issue 14)', () => {
+  const privately = (person: string | undefined, nick: string): Caller => callerFor(person, { display: nick, channel: nick, private: true });
+
+  it("strangers' private messages share one budget, as a channel's strangers do; the notice says where", async () => {
+    const world = await setup();
+    for (let index = 0; index < 40; index += 1) await world.say(privately(undefined, `eve${index}`), 'kartotherian status');
+    expect(world.runs()).toBe(10);
+    expect(world.transport.texts().filter((text) => text.startsWith('⏳ Too many commands from people I do not know in private messages'))).toHaveLength(1);
+    // A configured person in private is not counted against them.
+    await world.say(privately('dave', 'dave'), 'kartotherian jobs');
+    expect(world.runs()).toBe(11);
+  });
+
+  it("never holds back a configured person's emergency stop in the channel, whatever they said before", async () => {
+    const world = await setup();
+    for (let index = 0; index < 25; index += 1) await world.say(world.as('alice'), '!kartotherian jobs');
+    expect(world.runs()).toBe(20);
+    await world.say(world.as('alice'), '!kartotherian emergency-stop --dry-run');
+    expect(world.runs()).toBe(21);
+  });
+
+  it('sends the detail for the asker alone from a channel, and plainly in private', async () => {
+    const world = await setup();
+    await world.say(world.as('dave'), '!kartotherian status --full');
+    expect(world.transport.sent.at(-1)).toMatchObject({ channel: CHANNEL, audience: 'asker' });
+    await world.say(world.as('dave'), '!kartotherian status');
+    expect(world.transport.sent.at(-1)).not.toHaveProperty('audience');
+    await world.say(privately('dave', 'dave'), 'kartotherian status --full');
+    expect(world.transport.sent.at(-1)).toMatchObject({ channel: 'dave' });
+    expect(world.transport.sent.at(-1)).not.toHaveProperty('audience');
+  });
+
+  it('marks a decided request with the urgency of the line it goes with', async () => {
+    const world = await setup();
+    await world.say(world.as('alice'), '!kartotherian pool wikikube1001 new workers');
+    const id = world.transport.sent.at(-1)?.request?.id ?? '';
+    await world.say(world.as('bob'), `!approve ${id}`);
+    expect(world.transport.marks.at(-1)).toMatchObject({ emoji: '👀', urgency: 'approval' });
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Outbox, type DiscardReason, type OutboxMessage } from '../../bot/irc/outbox.js';
 import { TokenBucket } from '../../bot/irc/token-bucket.js';
+import type { IrcLine } from '../../bot/irc/format-line.js';
+import { markMessage } from '../../bot/irc/mark.js';
+import type { Urgency } from '../../bot/transport.js';
+import { urgencyRank } from '../../bot/urgency.js';
 import { FakeClock } from '../helpers/irc-fake-clock.js';
 
 interface Harness {
@@ -287,5 +291,49 @@ describe('Outbox', () => {
     outbox.enqueue({ target: '#ops', lines: ['react 1'], rank: 3, keep: false });
     outbox.enqueue({ target: '#ops', lines: ['text'], rank: 2, keep: true });
     expect(written).toEqual(['text']);
+  });
+});
+
+describe('marks keep their order with the lines about the same request (issue 14: no 👀 after ✅)', () => {
+  type Line = { line: IrcLine; index: number };
+  function marks() {
+    const clock = new FakeClock();
+    const written: string[] = [];
+    const discarded: DiscardReason[] = [];
+    // One line a second after a burst of one: whatever is queued while the first line goes waits in the outbox.
+    const outbox = new Outbox<Line>({
+      bucket: new TokenBucket({ burst: 1, perSecond: 1, timers: clock }),
+      timers: clock,
+      maxQueuedLines: 500,
+      canSend: () => true,
+      write: (_target, { line }) => {
+        written.push(line.command === 'TAGMSG' ? `mark ${line.tags['+draft/react'] ?? ''}` : line.text);
+        return true;
+      },
+      onDiscard: (_target, _lines, reason) => discarded.push(reason),
+    });
+    const say = (text: string, urgency: Urgency): void => outbox.enqueue({ target: '#ops', lines: [{ line: { command: 'PRIVMSG', text }, index: 0 }], rank: urgencyRank(urgency), keep: true });
+    return { clock, outbox, written, discarded, say };
+  }
+
+  it('a 👀 set with the approval goes before a ✅ line queued after it', () => {
+    const { clock, outbox, written, say } = marks();
+    say('👍 bob approved req1', 'approval');
+    outbox.enqueue(markMessage('#ops', 'm1', '👀', 'approval'));
+    say('✅ req1 done', 'result');
+    clock.advance(5000);
+    expect(written).toEqual(['👍 bob approved req1', 'mark 👀', '✅ req1 done']);
+  });
+
+  it('a newer mark on the same message replaces one still unsent; marks on other messages stay', () => {
+    const { clock, outbox, written, discarded, say } = marks();
+    say('busy', 'result');
+    outbox.enqueue(markMessage('#ops', 'm1', '👀', 'progress'));
+    outbox.enqueue(markMessage('#ops', 'm2', '👀', 'progress'));
+    say('✅ req1 done', 'result');
+    outbox.enqueue(markMessage('#ops', 'm1', '✅', 'result'));
+    clock.advance(10_000);
+    expect(written).toEqual(['busy', '✅ req1 done', 'mark ✅', 'mark 👀']);
+    expect(discarded).toEqual(['coalesced']);
   });
 });

@@ -27,14 +27,31 @@ describe('Slack payloads to gateway events', () => {
     expect(messageEvent(body, body['event'], context)).toEqual({
       kind: 'message',
       text: '!kartotherian pool wikikube1001',
-      caller: { person: 'alice', display: 'alice', transport: 'slack', channel: OPS },
+      caller: { person: 'alice', display: 'alice', transport: 'slack', channel: OPS, userId: 'U01ALICE0' },
       ref: { transport: 'slack', channel: OPS, id: '1700000500.000100' },
       deliveryId: 'Ev0ALICE01',
     });
   });
 
   it('names someone the config does not know by user id, and gives them no person', () => {
-    expect(message({ user: 'U0MALLORY1', text: '!kartotherian status' })?.caller).toEqual({ person: undefined, display: 'U0MALLORY1', transport: 'slack', channel: OPS });
+    expect(message({ user: 'U0MALLORY1', text: '!kartotherian status' })?.caller).toEqual({ person: undefined, display: 'U0MALLORY1', transport: 'slack', channel: OPS, userId: 'U0MALLORY1' });
+  });
+
+  it('takes a DM to the bot as a private conversation, answered in it (not threaded), the ! optional, wherever the channels are', () => {
+    const narrow = { config, channels: [OPS] };
+    const body = messageBody({ user: 'U01ALICE0', text: 'kartotherian status --full', channel: 'D0ALICE001', channelType: 'im', eventId: 'Ev0DM00001' });
+    expect(messageEvent(body, body['event'], narrow)).toEqual({
+      kind: 'message',
+      text: 'kartotherian status --full',
+      caller: { person: 'alice', display: 'alice', transport: 'slack', channel: 'D0ALICE001', userId: 'U01ALICE0', private: true },
+      deliveryId: 'Ev0DM00001',
+    });
+  });
+
+  it('attacker: a channel event claiming to be a DM is still a channel message, and dropped outside the configured channels', () => {
+    const narrow = { config, channels: [OPS] };
+    const body = messageBody({ user: 'U0MALLORY1', text: '!kartotherian pool wikikube1001', channel: 'C0OTHER001', channelType: 'im' });
+    expect(messageEvent(body, body['event'], narrow)).toBeUndefined();
   });
 
   it('answers a command inside a thread in that thread', () => {
@@ -68,7 +85,7 @@ describe('Slack payloads to gateway events', () => {
     const added = reactionBody({ user: 'U01BOB000', reaction: '+1::skin-tone-3', itemTs: '1700000500.000100', eventId: 'Ev0REACT01' });
     expect(reactionEvent(added, added['event'], context)).toEqual({
       kind: 'reaction',
-      caller: { person: 'bob', display: 'bob', transport: 'slack', channel: OPS },
+      caller: { person: 'bob', display: 'bob', transport: 'slack', channel: OPS, userId: 'U01BOB000' },
       target: { transport: 'slack', channel: OPS, id: '1700000500.000100' },
       emoji: '+1::skin-tone-3',
       removed: false,
@@ -83,7 +100,7 @@ describe('Slack payloads to gateway events', () => {
     expect(click).toEqual({
       event: {
         kind: 'button',
-        caller: { person: 'carol', display: 'carol', transport: 'slack', channel: OPS },
+        caller: { person: 'carol', display: 'carol', transport: 'slack', channel: OPS, userId: 'U01CAROL0' },
         decision: 'deny',
         requestId: 'k7qm',
         actionHash: '0123456789abcdef',
@@ -116,7 +133,7 @@ describe('Slack payloads to gateway events', () => {
       event: {
         kind: 'message',
         text: '!kartotherian status --dc eqiad',
-        caller: { person: 'carol', display: 'carol', transport: 'slack', channel: 'C0OTHER001' },
+        caller: { person: 'carol', display: 'carol', transport: 'slack', channel: 'C0OTHER001', userId: 'U01CAROL0' },
         deliveryId: `command:${form['trigger_id']}`,
       },
       user: 'U01CAROL0',
