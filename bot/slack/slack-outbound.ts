@@ -1,5 +1,5 @@
 import { isSalLine } from '../../jobs/notifier.js';
-import type { MessageRef, OutboundMessage, Urgency } from '../transport.js';
+import { forAskerAlone, type MessageRef, type OutboundMessage, type Urgency } from '../transport.js';
 import { urgencyOf } from '../urgency.js';
 import { readRequestBlocks, requestBlocks, settledBlocks, settledText, type ButtonValue } from './blocks.js';
 import { SLACK } from './inbound.js';
@@ -13,7 +13,11 @@ import type { SlackOutbox } from './slack-outbox.js';
 import type { Timers } from './timers.js';
 
 /** Who a gateway answer is for, when it answers a slash command or a click: only that person may need to see it. */
-export type Asker = { kind: 'command'; user: string; typed: string } | { kind: 'click'; user: string; message: MessageRef };
+/**
+ * Who an answer is for: a slash command's or a click's user (answers go to them alone), or the
+ * user who typed a `!` line in a channel (only what is for the asker alone goes to them alone).
+ */
+export type Asker = { kind: 'command'; user: string; typed: string } | { kind: 'click'; user: string; message: MessageRef } | { kind: 'typed'; user: string };
 
 export interface SlackOutboundOptions {
   api: SlackApi;
@@ -67,7 +71,7 @@ export class SlackOutbound {
       return ref;
     }
     const text = slackFormat(message.text, { people });
-    if (asker !== undefined && (message.kind === 'error' || (asker.kind === 'command' && PRIVATE.has(urgency)))) {
+    if (asker !== undefined && (asker.kind === 'typed' ? forAskerAlone(message) : message.kind === 'error' || (asker.kind === 'command' && PRIVATE.has(urgency)))) {
       const threadTs = asker.kind === 'click' ? asker.message.id : undefined;
       await outbox.run({ channel, urgency, orderKey, method: 'chat.postEphemeral', run: () => api.postEphemeral({ channel, user: asker.user, text, threadTs }) });
       return undefined;
@@ -89,12 +93,13 @@ export class SlackOutbound {
     return ref;
   }
 
-  async react(target: MessageRef, emoji: string): Promise<void> {
+  /** A mark waits with the urgency of the line it goes with, so a 👀 never lands after the ✅ (bot/irc/mark.ts on IRC). */
+  async react(target: MessageRef, emoji: string, urgency: Urgency = 'progress'): Promise<void> {
     const name = slackReactionName(emoji);
     if (target.transport !== SLACK || name === undefined) return;
     const { api, outbox, log } = this.options;
     try {
-      await outbox.run({ channel: target.channel, urgency: 'progress', method: 'reactions.add', run: () => api.react(target, name) });
+      await outbox.run({ channel: target.channel, urgency, method: 'reactions.add', run: () => api.react(target, name) });
     } catch (error) {
       // A missing mark is cosmetic; failing here would make the outbox post the result again.
       log(`could not mark ${target.channel}/${target.id} with :${name}:`, error);

@@ -5,7 +5,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type webApi } from '@slack/bolt'
 import { slashCommandOf } from '../../config/cross-service.js';
 import type { Config, SlackTransportConfig } from '../../config/schema.js';
 import { CutoverError } from '../../core/errors.js';
-import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage } from '../transport.js';
+import type { ChatTransport, InboundEvent, MessageRef, OutboundMessage, Urgency } from '../transport.js';
 import { DECISION_ACTION } from './blocks.js';
 import { buttonClick, messageEvent, reactionEvent, slashCommand, SLACK, type ButtonClick, type InboundContext } from './inbound.js';
 import { RequestIndex } from './request-index.js';
@@ -142,8 +142,8 @@ export class SlackTransport implements ChatTransport {
     return this.out.send(message);
   }
 
-  react(target: MessageRef, emoji: string): Promise<void> {
-    return this.out.react(target, emoji);
+  react(target: MessageRef, emoji: string, urgency?: Urgency): Promise<void> {
+    return this.out.react(target, emoji, urgency);
   }
 
   /** Web API calls waiting in the channels' outboxes (for /readyz and tests). */
@@ -192,7 +192,7 @@ export class SlackTransport implements ChatTransport {
 
   private listen(): void {
     const context: InboundContext = { config: this.options.config, channels: this.options.settings.channels };
-    this.app.event('message', async ({ body, event }) => this.handOff('message', () => messageEvent(body, event, context)));
+    this.app.event('message', async ({ body, event }) => this.handOff('message', () => this.typedAsker(messageEvent(body, event, context))));
     // Bolt's ignoreSelf drops the bot's own reactions (its ✅ marks), which would otherwise read as approvals.
     this.app.event('reaction_added', async ({ body, event }) => this.handOff('reaction', () => reactionEvent(body, event, context)));
     this.app.event('reaction_removed', async ({ body, event }) => this.handOff('reaction', () => reactionEvent(body, event, context)));
@@ -211,6 +211,17 @@ export class SlackTransport implements ChatTransport {
     });
     // One slash command per service, so /thumbor and /kartotherian each reach their own service.
     for (const service of Object.keys(this.options.config.services)) this.listenForSlashCommand(service, context);
+  }
+
+  /**
+   * A `!` line typed in a channel: what is for the asker alone (help, `status --full`) goes to them
+   * ephemerally, the rest to the channel. In a DM everything is theirs already.
+   */
+  private typedAsker(event: InboundEvent | undefined): InboundEvent | undefined {
+    if (event?.kind !== 'message' || event.ref === undefined || event.caller.private === true || event.caller.userId === undefined) return event;
+    const ref: MessageRef = { ...event.ref };
+    this.out.askers.set(ref, { kind: 'typed', user: event.caller.userId });
+    return { ...event, ref };
   }
 
   /** The click's event, with a ref the gateway hands back as replyTo: a refusal then goes to the clicker alone. */

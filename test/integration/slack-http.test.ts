@@ -222,6 +222,20 @@ describe('Slack over the real Bolt HTTP receiver: signed requests in, Web API ca
     expect(slack.api.calls.slice(from).filter((call) => (call.method === 'reactions.add' && call.params['timestamp'] === posted.ts) || (call.method === 'chat.update' && call.params['ts'] === posted.ts))).toEqual([]);
   });
 
+  it('answers a typed `status --full` and `help` in the channel to the asker alone; a plain `status` to everyone', async () => {
+    const from = slack.api.calls.length;
+    await postSigned(slack.eventsUrl, { json: messageEvent({ user: CAROL, text: '!kartotherian status --full' }) });
+    const full = await slack.api.waitFor('chat.postEphemeral', (call) => /kartotherian-k8s-ssl:6543 — pooled/.test(textOf(call)), { from });
+    expect(full.params).toMatchObject({ channel: OPS_CHANNEL, user: CAROL });
+    await postSigned(slack.eventsUrl, { json: messageEvent({ user: CAROL, text: '!kartotherian help' }) });
+    const help = await slack.api.waitFor('chat.postEphemeral', (call) => textOf(call).includes('!kartotherian pool'), { from });
+    expect(help.params).toMatchObject({ channel: OPS_CHANNEL, user: CAROL });
+    expect(postsAfter(slack, from, (call) => /kartotherian-k8s-ssl:6543 — pooled|!kartotherian pool/.test(textOf(call)))).toEqual([]);
+    const next = slack.api.calls.length;
+    await postSigned(slack.eventsUrl, { json: messageEvent({ user: CAROL, text: '!kartotherian status' }) });
+    await slack.api.waitFor('chat.postMessage', (call) => textOf(call).startsWith('kartotherian eqiad'), { from: next });
+  });
+
   it('acks /kartotherian status within 3 s and shows the status to the asker alone', async () => {
     const from = slack.api.calls.length;
     const response = await postSigned(slack.eventsUrl, { form: slashCommand({ user: CAROL, text: 'status --dc eqiad --service kartotherian-k8s-ssl' }) });
