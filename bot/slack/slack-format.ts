@@ -34,10 +34,10 @@ const COMMAND = /(?<=^|[\s"'(])![a-z][a-z-]*(?: (?!(?:or|and|then|to)\b)[^\s·;,
 /** maps1005, wikikube-worker1001.eqiad.wmnet: a name with a 3-4 digit number, and its domain. */
 const HOST = /(?<![\w.`-])[a-z][a-z-]*\d{3,4}(?:\.[a-z0-9-]+)*(?![\w`-])/g;
 
-/** Applies `change` only to what is not already in a code span. */
+/** Applies `change` only to what is not already in a code block (```…```, e.g. a helm diff) or span. */
 function outsideCode(text: string, change: (part: string) => string): string {
   return text
-    .split(/(`[^`\n]*`)/)
+    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
     .map((part, index) => (index % 2 === 1 ? part : change(part)))
     .join('');
 }

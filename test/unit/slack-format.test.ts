@@ -15,6 +15,11 @@ describe('Slack mrkdwn from the gateway’s text', () => {
     expect(slackFormat('T378944 and kartotherian-k8s-ssl:6543 stay prose')).toBe('T378944 and kartotherian-k8s-ssl:6543 stay prose');
   });
 
+  it('leaves a code block (a helm diff) exactly as written: no spans inside it', () => {
+    const diff = 'helm diff for k7qm:\n```\n-    {"app": "kartotherian"}\n+    host: wikikube-worker1001.eqiad.wmnet\n```\nthen maps1005';
+    expect(slackFormat(diff)).toBe('helm diff for k7qm:\n```\n-    {"app": "kartotherian"}\n+    host: wikikube-worker1001.eqiad.wmnet\n```\nthen `maps1005`');
+  });
+
   it('mentions the approvers a request waits for, and nobody a reason names', () => {
     const text = '⏳ r7k2: alice asks to pool maps1005 · reason: bob said so · needs 1 approval from bob or carol: !approve r7k2 or !deny r7k2 · expires in 15m';
     expect(slackFormat(text, { people: PEOPLE, withButtons: true })).toBe('⏳ r7k2: alice asks to pool `maps1005` · reason: bob said so · needs 1 approval from <@U01BOB000> or <@U01CAROL0> · expires in 15m');
