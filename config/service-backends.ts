@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { alertmanagerSettingsSchema, type AlertmanagerSettings } from '../adapters/alertmanager/settings.js';
 import { pybalSettingsSchema, type PybalSettings } from '../adapters/conftool/settings.js';
 import { helmSettingsSchema, type HelmSettings } from '../adapters/helm/settings.js';
 import { metricsSettingsSchema, type MetricsSettings } from '../adapters/metrics/settings.js';
@@ -16,6 +17,8 @@ export interface ServiceBackends {
   puppet?: PuppetSettings;
   metrics?: MetricsSettings;
   production?: ProductionSettings;
+  /** Firing alerts hold the plan; depooled bare metal is silenced. Off when absent. */
+  alertmanager?: AlertmanagerSettings;
   /** Always there: derived from the service when nothing is written, used when conftool is simulated. */
   simulation: SimulationSettings;
 }
@@ -36,6 +39,7 @@ export const backendLayersSchema = z.strictObject({
   puppet: layerOf(puppetSettingsSchema),
   metrics: layerOf(metricsSettingsSchema),
   production: layerOf(productionSettingsSchema),
+  alertmanager: layerOf(alertmanagerSettingsSchema),
   simulation: layerOf(simulationSettingsSchema),
 });
 export type BackendLayers = z.infer<typeof backendLayersSchema>;
@@ -77,6 +81,7 @@ export function resolveServiceBackends(services: Readonly<Record<string, Layered
     const puppet = resolve('puppet', puppetSettingsSchema, () => []);
     const metrics = resolve('metrics', metricsSettingsSchema, () => []);
     const production = resolve('production', productionSettingsSchema, (settings) => productionReferences(name, settings, service));
+    const alertmanager = resolve('alertmanager', alertmanagerSettingsSchema, () => []);
     const simulation = resolve('simulation', simulationSettingsSchema, (settings) => simulationReferences(name, settings, service), true);
     if (simulation === undefined) continue;
     backends.set(name, {
@@ -85,6 +90,7 @@ export function resolveServiceBackends(services: Readonly<Record<string, Layered
       ...(puppet === undefined ? {} : { puppet }),
       ...(metrics === undefined ? {} : { metrics }),
       ...(production === undefined ? {} : { production }),
+      ...(alertmanager === undefined ? {} : { alertmanager }),
       simulation,
     });
   }

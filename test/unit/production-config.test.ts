@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/load.js';
+import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../config/load.js';
 import { loadPlan } from '../../config/load-plan.js';
 
 const PATH = new URL('../../config/production.example.yaml', import.meta.url).pathname;
@@ -17,6 +17,23 @@ describe('the shipped production example', () => {
     expect(config.redis.autostart).toBe(false);
     expect(config.transports.irc?.trust_nicks).toBe(false);
     expect(config.transports.irc?.tls_verify).toBe(true);
+  });
+
+  it('turns Alertmanager on with the service\'s alerts as matchers; the console demo has none', async () => {
+    const config = parseConfig(await readFile(PATH, 'utf8'), PATH);
+    const alertmanager = config.services['kartotherian']?.backends.alertmanager;
+    expect(alertmanager).toMatchObject({ url: 'http://alertmanager-eqiad.wikimedia.org', silence_hosts: true, instance_name: 'short' });
+    expect(alertmanager?.service_matchers[0]).toEqual([
+      { name: 'job', value: 'probes/.*', isRegex: true, isEqual: true },
+      { name: 'instance', value: 'kartotherian(-k8s)?-ssl:(443|6543)', isRegex: true, isEqual: true },
+    ]);
+    const demo = await loadConfig(DEFAULT_CONFIG_PATH);
+    expect(demo.services['kartotherian']?.backends.alertmanager).toBeUndefined();
+  });
+
+  it('refuses a service matcher that is not a selector, where it is written', async () => {
+    const text = (await readFile(PATH, 'utf8')).replace(`'{alertname="ATSBackendErrorsHigh", backend="kartotherian.discovery.wmnet"}'`, `'{alertname=~"ATS(("}'`);
+    expect(() => parseConfig(text, PATH)).toThrow(/backends\.alertmanager\.service_matchers\.1[\s\S]*not a regular expression/);
   });
 
   it('keeps secrets out of the file', async () => {
