@@ -1,3 +1,4 @@
+import type { Alerts } from '../../core/ports/alerts.js';
 import type { PlanEffects } from '../../core/ports/plan-effects.js';
 import type { PoolingBackend } from '../../core/ports/pooling.js';
 import type { Clock } from '../../core/ports/stores.js';
@@ -5,6 +6,7 @@ import type { PlanHeld } from '../../core/ports/plan-control.js';
 import type { Config } from '../../config/schema.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { Reading } from '../../core/plan/analysis.js';
+import { alertHold } from '../../core/plan/alert-hold.js';
 import { analyse, analysisSettingsSchema, type AnalysisSettings, type Verdict } from '../../core/plan/analysis.js';
 import type { Plan, PlanStep } from '../../core/plan/plan-schema.js';
 import { describePosition, newPlanRun, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
@@ -28,6 +30,14 @@ export interface PlanContextDeps {
   pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
   proofs: Pick<WorkerProofs, 'recorded'>;
   clock: Clock;
+  /** Alertmanager, when the service's config has it: its firing alerts hold the plan. */
+  alerts?: Pick<Alerts, 'firing'>;
+}
+
+/** Why the service's alerts hold the plan: they fire, or Alertmanager could not say whether they do. */
+export interface AlertBlocker {
+  reason: string;
+  unanswered: boolean;
 }
 
 /**
@@ -113,6 +123,21 @@ export class PlanContext {
     const group = this.inventory.hosts.find((host) => host.kind === 'k8s-worker')?.group;
     if (group === undefined) return [];
     return (await this.pooledByGroup(dc, lvsService)).get(group) ?? [];
+  }
+
+  /**
+   * The service's firing alerts as a blocker; undefined when none fire or Alertmanager is not
+   * configured. Alertmanager not answering holds the plan too: silence is not all clear.
+   */
+  async alertBlocker(): Promise<AlertBlocker | undefined> {
+    const selectors = this.config.services[this.service]?.backends.alertmanager?.service_matchers ?? [];
+    if (this.deps.alerts === undefined || selectors.length === 0) return undefined;
+    try {
+      const reason = alertHold(this.service, await this.deps.alerts.firing(selectors));
+      return reason === undefined ? undefined : { reason, unanswered: false };
+    } catch (error) {
+      return { reason: `the service's alerts could not be read: ${error instanceof Error ? error.message : String(error)}`, unanswered: true };
+    }
   }
 
   /** Where the run stands after a person moved it (paused, aborted, resumed), for commands/ to word. */

@@ -109,6 +109,8 @@ export class PlanRequests {
     const { context } = this.deps;
     const here = locate(context.plan, position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The plan is complete; there is no next step.');
+    const alerts = await context.alertBlocker();
+    if (alerts !== undefined) throw new CutoverError('safety.capacity', `${describePosition(context.plan, position)} is blocked: ${alerts.reason}`);
     const ops = await stepOperations(here, context.stepContext(here));
     if (ops.kind === 'blocked') {
       throw new CutoverError('safety.capacity', `${describePosition(context.plan, position)} is blocked: ${ops.reason}${ops.arithmetic === undefined ? '' : ` · ${ops.arithmetic}`}`);

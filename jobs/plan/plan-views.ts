@@ -55,6 +55,8 @@ export class PlanViews {
       case 'ready': {
         const here = locate(context.plan, run.position);
         if (here === undefined) return 'nothing: the plan is complete';
+        const alerts = await context.alertBlocker();
+        if (alerts !== undefined) return `${here.step.id} is blocked: ${alerts.reason}`;
         const ops = await stepOperations(here, context.stepContext(here));
         if (ops.kind === 'blocked') return `${here.step.id} is blocked: ${ops.reason}`;
         return `waiting for someone to say !${service} next (${here.step.title})`;

@@ -55,6 +55,12 @@ export class SoakAnalysis {
       await pauses.pauseWith(`drift: ${drift.join('; ')} (changed outside the plan)`);
       return;
     }
+    // Firing alerts hold the soak until a person resumes; after a resume the next check asks again.
+    const alerts = await context.alertBlocker();
+    if (alerts !== undefined) {
+      await pauses.pauseWith(alerts.unanswered ? `inconclusive: ${alerts.reason}. !${context.service} resume to keep soaking once it answers, or !${context.service} rollback` : `${alerts.reason}. !${context.service} resume once they are understood, or !${context.service} rollback`);
+      return;
+    }
     let health: Awaited<ReturnType<typeof context.effects.health>>;
     let workersPooled: readonly string[];
     try {

@@ -1,4 +1,6 @@
+import { alertmanagerSettingsSchema } from '../../adapters/alertmanager/settings.js';
 import { seedEntries } from '../../adapters/simulated/seed-entries.js';
+import type { Alerts } from '../../core/ports/alerts.js';
 import { actionHash, conftoolPath, describeAction, type PlanStepAction } from '../../core/actions.js';
 import { Inventory } from '../../core/inventory.js';
 import { planSchema, type Plan } from '../../core/plan/plan-schema.js';
@@ -94,11 +96,13 @@ export type PlanWorld = Awaited<ReturnType<typeof planWorld>>;
  * the shipped config, the one writer over it, runs in memory, a scripted world, a fixed clock;
  * and the shared rooms (context, narration, journal, pauses, schedule) built from those.
  */
-export async function planWorld(options: { service?: string; edit?: (plan: typeof TEST_PLAN) => void } = {}) {
+export async function planWorld(options: { service?: string; edit?: (plan: typeof TEST_PLAN) => void; alerts?: { client: Pick<Alerts, 'firing'>; settings: Record<string, unknown> } } = {}) {
   const config = await loadShippedConfig();
   const service = options.service ?? 'kartotherian';
   const serviceConfig = config.services['kartotherian'];
   if (serviceConfig === undefined) throw new Error('the shipped config lost kartotherian');
+  // The demo config has no Alertmanager; a test that wants one gives the service its block.
+  if (options.alerts !== undefined) serviceConfig.backends.alertmanager = alertmanagerSettingsSchema.parse(options.alerts.settings);
   const inventory = new Inventory(service, serviceConfig);
   const inventories = new Map([[service, inventory]]);
   const raw = structuredClone({ ...TEST_PLAN, service });
@@ -117,7 +121,7 @@ export async function planWorld(options: { service?: string; edit?: (plan: typeo
   const scheduleTick = async (name: string, delayMs: number, key: string): Promise<void> => {
     ticks.push({ plan: name, delayMs, key });
   };
-  const context = new PlanContext({ config, plan, inventory, store, effects, pooling, proofs: safety.proofs, clock });
+  const context = new PlanContext({ config, plan, inventory, store, effects, pooling, proofs: safety.proofs, clock, ...(options.alerts === undefined ? {} : { alerts: options.alerts.client }) });
   const narration = new PlanNarration({ context, notifier, audit });
   const journal = new PlanJournal({ context, narration, writer: safety.writer, requests });
   const pauses = new PlanPauses({ context, narration });
