@@ -24,9 +24,12 @@ export const journalEntrySchema = z.strictObject({
   dc: z.string(),
   stepId: z.string(),
   wave: z.int().min(0),
-  kind: z.enum(['set-pooled', 'puppet', 'helm']),
-  /** conftool path, cumin selector, or helm env. */
+  /** `silence`: an Alertmanager silence of a bare-metal host the plan depooled; done while it holds, reverted once expired. */
+  kind: z.enum(['set-pooled', 'puppet', 'helm', 'silence']),
+  /** conftool path, cumin selector, helm env, or the silenced host's FQDN. */
   target: z.string(),
+  /** The silence's id in Alertmanager, what expiring it takes. */
+  silenceId: z.string().min(1).optional(),
   from: poolStateSchema.optional(),
   to: poolStateSchema.optional(),
   detail: z.string(),

@@ -21,6 +21,13 @@ export interface PlanJournalDeps {
 type Intent = Omit<JournalEntry, 'seq' | 'at' | 'status' | 'detail'>;
 
 /**
+ * A bare-metal host's Alertmanager silence, taken when the plan depools it (target: its FQDN),
+ * done while it holds and reverted once expired on repool, rollback or emergency stop. Not a
+ * conftool write: compensation, drift and restart settling pass it by.
+ */
+export type SilenceEntry = JournalEntry & { kind: 'silence'; silenceId: string };
+
+/**
  * The plan's write-ahead journal, a saga log: each change is written as intent before it
  * happens and settled after, so a restart knows what was done; its conftool writes are the
  * compensation stack a rollback unwinds.

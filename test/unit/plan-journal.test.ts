@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { locate, type Located } from '../../core/plan/run-state.js';
+import type { SilenceEntry } from '../../jobs/plan/plan-journal.js';
 import { DEPOOLED, INACTIVE, POOLED, planWorld, type PlanWorld } from '../helpers/plan-world.js';
 
 const W1001 = 'wikikube-worker1001.eqiad.wmnet';
@@ -175,5 +176,24 @@ describe('what a rollback would undo', () => {
 
     expect(entries.map((entry) => entry.seq)).toEqual([3, 1]);
     expect(world.journal.revertLine(entries[0]!)).toBe(`conftool ${world.path(W1003)} {"pooled":"yes","weight":10} → {"pooled":"inactive","weight":0}`);
+  });
+});
+
+describe('silence entries', () => {
+  it('are kept in the journal but never taken for conftool writes: not reverted, not drift, not settled, not revertible', async () => {
+    const { world, waves } = await afterWaveOne();
+    const run = await world.run();
+    const silence: SilenceEntry = { ...world.entry(MAPS1005, POOLED, DEPOOLED, { stepId: 'waves', kind: 'silence', target: MAPS1005, status: 'done', detail: 'silenced until the plan repools it' }), kind: 'silence', silenceId: '1406cf11-c333-4755-8afe-caf13ecd3c04' };
+    const { from: _from, to: _to, ...withoutStates } = silence;
+    world.seed({ ...run, journal: [...run.journal, withoutStates, { ...withoutStates, seq: withoutStates.seq + 1, status: 'intent' }] });
+
+    expect(await world.journal.drift(await world.run())).toEqual([]);
+    expect(world.journal.revertible(await world.run()).map((entry) => entry.kind)).toEqual(['set-pooled', 'set-pooled', 'set-pooled']);
+    expect(await world.journal.settleIntents()).toEqual([]);
+    await world.journal.compensate(waves, 'rollback');
+    expect((await world.run()).journal.filter((entry) => entry.kind === 'silence').map((entry) => [entry.status, entry.silenceId])).toEqual([
+      ['done', '1406cf11-c333-4755-8afe-caf13ecd3c04'],
+      ['intent', '1406cf11-c333-4755-8afe-caf13ecd3c04'],
+    ]);
   });
 });
