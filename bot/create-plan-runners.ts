@@ -11,6 +11,7 @@ import { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { PlanStore } from '../jobs/plan/plan-store.js';
 import type { PoolWriter } from '../jobs/pool-writer.js';
 import type { WorkerProofs } from '../jobs/guard/worker-proofs.js';
+import { AlertmanagerAlerts } from '../adapters/alertmanager/alertmanager-alerts.js';
 
 export interface PlanRunnersOptions {
   config: Config;
@@ -41,7 +42,10 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
     if (effects === undefined) {
       throw new CutoverError('config.invalid', `plans.${service}: the plan needs pybal, puppet, helm, metrics and production backends; configure them under backends (every service's) or services.${service}.backends`);
     }
+    // The service's own Alertmanager, when configured: its firing alerts hold the plan (jobs/plan/plan-context.ts).
+    const alertmanager = config.services[service]?.backends.alertmanager;
     const runner = new PlanRunner({
+      ...(alertmanager === undefined ? {} : { alerts: new AlertmanagerAlerts({ settings: alertmanager, now: () => options.clock.now() }) }),
       config,
       plan,
       inventory,
