@@ -97,15 +97,15 @@ export class PlanRunner implements PlanControl {
     return this.views.progress();
   }
 
-  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice> {
+  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     return this.requests.requestNext(caller, options);
   }
 
-  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice> {
+  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     return this.requests.requestRollback(caller, reason, options);
   }
 
-  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice> {
+  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     return this.requests.emergencyStop(caller, reason, options);
   }
 
