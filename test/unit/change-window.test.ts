@@ -2,10 +2,13 @@
  * The change-window arithmetic (core/change-window.ts) and the gate every request passes
  * (core/change-gate.ts): plain UTC, a week that wraps, freezes inside a window, and the edges.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.js';
 import type { PlanStepAction } from '../../core/actions.js';
 import { checkChangeWindow, checkFreezeOverride } from '../../core/change-gate.js';
 import { describeClosed, judgeChangeWindow, windowNote, type ChangeWindows } from '../../core/change-window.js';
+import { loadShippedConfig } from '../helpers/config.js';
 import { callerFor, cutoverErrorFrom } from '../helpers/fakes.js';
 
 const at = (iso: string): number => Date.parse(iso);
@@ -100,5 +103,20 @@ describe('checkFreezeOverride', () => {
     expect(() => checkFreezeOverride({ people }, 'kartotherian', callerFor('root'), 'outage fix')).not.toThrow();
     expect(cutoverErrorFrom(() => checkFreezeOverride({ people }, 'kartotherian', callerFor('alice'), 'outage fix')).code).toBe('auth.forbidden');
     expect(() => checkFreezeOverride({ people }, 'kartotherian', callerFor('alice'), undefined)).not.toThrow();
+  });
+});
+
+describe('the change_windows block', () => {
+  it('is on in the production example, its freezes read as instants, and off in the console demo', async () => {
+    const path = new URL('../../config/production.example.yaml', import.meta.url).pathname;
+    const production = parseConfig(await readFile(path, 'utf8'), path);
+    expect(production.change_windows?.windows).toEqual([{ days: ['mon', 'tue', 'wed', 'thu'], from: '13:00', to: '19:00' }]);
+    expect(production.change_windows?.freezes[0]).toEqual({ from: at('2026-12-18T00:00:00Z'), to: at('2027-01-05T00:00:00Z'), reason: 'end-of-year deployment freeze' });
+    expect((await loadShippedConfig()).change_windows).toBeUndefined();
+  });
+
+  it('refuses a freeze that ends before it starts', () => {
+    const yaml = "change_windows: { freezes: [{ from: '2026-12-20T00:00:00Z', to: '2026-12-19T00:00:00Z', reason: x }] }\n";
+    expect(() => parseConfig(yaml, 'backwards.yaml')).toThrow(/a freeze ends after it starts/);
   });
 });
