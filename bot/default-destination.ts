@@ -9,3 +9,13 @@ export function defaultDestination(config: Config): Destination | undefined {
   if (slack?.enabled === true && slack.channels[0] !== undefined) return { transport: 'slack', channel: slack.channels[0] };
   return undefined;
 }
+
+/** Every channel of every enabled transport: where a rollback, a guard's depool and an emergency stop are said. */
+export function everyDestination(config: Config): Destination[] {
+  const { console: consoleChat, irc, slack } = config.transports;
+  return [
+    ...(consoleChat?.enabled === true ? [{ transport: 'console', channel: consoleChat.channel }] : []),
+    ...(irc?.enabled === true ? irc.channels.map((channel) => ({ transport: 'irc', channel })) : []),
+    ...(slack?.enabled === true ? slack.channels.map((channel) => ({ transport: 'slack', channel })) : []),
+  ];
+}
