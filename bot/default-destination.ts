@@ -10,12 +10,17 @@ export function defaultDestination(config: Config): Destination | undefined {
   return undefined;
 }
 
-/** Every channel of every enabled transport: where a rollback, a guard's depool and an emergency stop are said. */
-export function everyDestination(config: Config): Destination[] {
+/**
+ * Every channel of every transport this process runs: where a rollback, a guard's depool and an
+ * emergency stop are said. `running` rather than the `enabled` flags, since a transport can be
+ * handed in already built (tests, a gateway that owns its connections).
+ */
+export function everyDestination(config: Config, running: readonly string[]): Destination[] {
   const { console: consoleChat, irc, slack } = config.transports;
+  const runs = (name: string): boolean => running.includes(name);
   return [
-    ...(consoleChat?.enabled === true ? [{ transport: 'console', channel: consoleChat.channel }] : []),
-    ...(irc?.enabled === true ? irc.channels.map((channel) => ({ transport: 'irc', channel })) : []),
-    ...(slack?.enabled === true ? slack.channels.map((channel) => ({ transport: 'slack', channel })) : []),
+    ...(consoleChat !== undefined && runs('console') ? [{ transport: 'console', channel: consoleChat.channel }] : []),
+    ...(irc !== undefined && runs('irc') ? irc.channels.map((channel) => ({ transport: 'irc', channel })) : []),
+    ...(slack !== undefined && runs('slack') ? slack.channels.map((channel) => ({ transport: 'slack', channel })) : []),
   ];
 }
