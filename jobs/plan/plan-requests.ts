@@ -119,13 +119,15 @@ export class PlanRequests {
   /**
    * A step request that was denied or expired will never run: the plan no longer waits for it.
    * Nothing else tells the plan, so without this it said "waiting for approval" of a dead request.
+   * Failed too: one that failed while the plan still awaits it was refused before it ran (the
+   * change window closed after its approval); a step that fails running pauses the plan instead.
    */
   private async freeIfDecided(run: PlanRun): Promise<PlanRun> {
     const { context } = this.deps;
     const waitingFor = run.phase === 'awaiting-approval' ? run.requestId : undefined;
     if (waitingFor === undefined) return run;
     const request = await this.deps.requests.get(waitingFor);
-    if (request !== undefined && request.state !== 'denied' && request.state !== 'expired') return run;
+    if (request !== undefined && request.state !== 'denied' && request.state !== 'expired' && request.state !== 'failed') return run;
     return context.update((current) => {
       if (current.phase !== 'awaiting-approval' || current.requestId !== waitingFor) return current;
       const { requestId: _dead, ...rest } = current;
