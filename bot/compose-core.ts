@@ -21,6 +21,7 @@ import { createPooling } from './create-pooling.js';
 import { createSimulatedWorld } from './create-simulated-world.js';
 import { configuredTransportNames } from './create-transports.js';
 import { createWatches, type Watches } from './create-watches.js';
+import { everyDestination } from './default-destination.js';
 import { metered, meteredFleet, type AdapterCallObserver } from './metered.js';
 import { ensureRedis, type EnsuredRedis } from './redis-launcher.js';
 
@@ -63,13 +64,15 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
   const inventories = new Map(Object.entries(config.services).map(([name, service]) => [name, new Inventory(name, service)]));
   const requests = new RedisRequestStore(client, prefix);
   const locks = new ServiceLocks(client, prefix);
+  const running = [...new Set([...configuredTransportNames(options), ...transportNames])];
   const jobs = new JobSystem({
     prefix,
-    transports: [...new Set([...configuredTransportNames(options), ...transportNames])],
+    transports: running,
     client,
     connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
     dryRun: config.dry_run,
+    everywhere: everyDestination(config, running),
   });
   const metrics = new BotMetrics(jobs, async () => (await Promise.all([...inventories.keys()].map((service) => requests.open(service)))).flat());
   const audit = new RedisAuditLog(client, prefix, clock, (entry) => metrics.observeAudit(entry.event));

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { arg } from './arg.js';
 
 /** Shapes of the words people type; hosts are resolved against the inventory afterwards. */
 export const hostArg = z.string({ error: 'a host is required, e.g. wikikube1001' }).min(1).max(253);
@@ -16,3 +17,9 @@ export const requestIdArg = z
   .pipe(z.string().regex(/^[a-z0-9]{3,12}$/, { error: 'a request id like k7qm' }));
 /** The hash of an action as an approver was shown it (core/actions.ts), carried by buttons. */
 export const actionHashArg = z.string().regex(/^[0-9a-f]{16}$/, { error: 'an action hash' });
+
+/**
+ * `--override-freeze "why"`: an admin files (and runs) a change outside the change window or
+ * inside a freeze (core/change-gate.ts). Declared once, for every command the window gates.
+ */
+export const overrideFreezeFlag = arg.flag(z.string().min(1, { error: 'a reason for overriding the freeze' }).max(200, { error: 'a reason of at most 200 characters' }).optional(), 'WHY');

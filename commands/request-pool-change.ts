@@ -23,6 +23,7 @@ export interface PoolChangeArgs {
   task?: string | undefined;
   reason?: string | undefined;
   dryRun?: boolean | undefined;
+  overrideFreeze?: string | undefined;
 }
 
 /**
@@ -70,7 +71,7 @@ export async function requestPoolChange(verb: 'pool' | 'depool', args: PoolChang
 
   // Bound to what the approver is shown: at execution a different state or etcd index writes nothing.
   const action: SetPooledAction = { kind: 'set-pooled', verb, service, pool, fqdn: host.fqdn, changes, expect: { state: current.state, revision: current.revision } };
-  const input: RequestInput = { service, action, caller, reason: reason === '' ? 'no reason given' : reason, task: args.task, approvalsRequired: settings.approval.approvers_required };
+  const input: RequestInput = { service, action, caller, reason: reason === '' ? 'no reason given' : reason, task: args.task, approvalsRequired: settings.approval.approvers_required, freezeOverride: args.overrideFreeze };
   // A depool's approver sees what the pool would lose: health now and which workers are proven.
   const sees: Pick<RequestNotice, 'health' | 'capacity'> =
     verb === 'depool'

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { AccessModel, Role as CoreRole, ServiceModel } from '../core/model.js';
 import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema } from '../adapters/conftool/settings.js';
 import { resolveEntriesSchema } from '../adapters/probes/resolve-map.js';
+import { WEEKDAYS, type ChangeWindows } from '../core/change-window.js';
 import { crossServiceIssues } from './cross-service.js';
 import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
 
@@ -226,6 +227,21 @@ const slackTransportSchema = z.strictObject({
   slash_commands: z.record(slug, z.string().regex(/^\/[a-z0-9-]{1,31}$/, { error: 'a slash command like /thumbor' })).default({}),
 });
 
+const clockSchema = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, { error: 'a UTC time like 13:00' });
+const momentSchema = z.iso.datetime({ offset: true, error: 'a timestamp like 2026-12-18T00:00:00Z' }).transform((text) => Date.parse(text));
+
+/** When mutating requests may be filed and run (core/change-window.ts); absent, always. */
+const changeWindowsSchema = z.strictObject({
+  /** Open on these days, `from` to `to` UTC; none listed means every hour outside a freeze. */
+  windows: z.array(z.strictObject({ days: z.array(z.enum(WEEKDAYS)).min(1), from: clockSchema, to: clockSchema })).default([]),
+  /** Closed from `from` to `to` whatever the windows say, with the reason people are told. */
+  freezes: z
+    .array(
+      z.strictObject({ from: momentSchema, to: momentSchema, reason: z.string().min(1).max(120) }).refine((freeze) => freeze.to > freeze.from, { error: 'a freeze ends after it starts' }),
+    )
+    .default([]),
+}) satisfies z.ZodType<ChangeWindows, unknown>;
+
 export const configSchema = z
   .strictObject({
     services: z.record(slug, serviceSchema).refine((services) => Object.keys(services).length > 0, {
@@ -257,6 +273,8 @@ export const configSchema = z
     backends: backendLayersSchema.extend({ pooling: poolingBackendSchema }),
     /** Read everything for real, write nothing: every write is shown in the channel instead. */
     dry_run: z.boolean().default(false),
+    /** Change windows and freezes for every mutating request but an emergency stop. */
+    change_windows: changeWindowsSchema.optional(),
     /** Migration plans by service. */
     plans: z.record(slug, planRefSchema).default({}),
     transports: z.strictObject({

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'request.stale'
   | 'safety.capacity'
   | 'safety.unproven'
+  | 'safety.frozen'
   | 'pooling.conflict'
   | 'pooling.verify-failed'
   | 'pooling.backend'

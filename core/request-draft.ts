@@ -15,6 +15,8 @@ export interface RequestInput {
   approvalsRequired: number;
   /** A helm step's diff as its approver is shown it: bound into the hash, as a pool change's expected state is. */
   helmDiff?: ShownDiff | undefined;
+  /** An admin's reason to file and run it outside the change window or inside a freeze (core/change-gate.ts). */
+  freezeOverride?: string | undefined;
 }
 
 /** A request as it would be filed (without its id), and the people who could approve it. */
@@ -49,6 +51,7 @@ export function draftRequest(input: RequestInput, config: DraftSettings, now: nu
     reason: input.reason,
     ...(input.task === undefined ? {} : { task: input.task }),
     ...(input.helmDiff === undefined ? {} : { helmDiff: input.helmDiff }),
+    ...(input.freezeOverride === undefined ? {} : { freezeOverride: input.freezeOverride }),
     requester: toCallerRecord(caller),
     approvalsRequired,
     approvals: [],

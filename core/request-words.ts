@@ -27,7 +27,9 @@ const ONE_LINE_BYTES = 350;
 export function requestWords(notice: RequestNotice): string {
   const { action } = notice.request;
   const head = action.kind === 'set-pooled' ? poolWords(notice, action) : action.operation === 'emergency-stop' ? stopWords(notice) : stepWords(notice, action);
-  return [head, ...(notice.then ?? []).map((line) => `  ${line}`)].join('\n');
+  // An admin's override is said in the announcement itself, so approvers know what they let through.
+  const override = notice.request.freezeOverride === undefined ? '' : ` · ⚠ overrides the change window and freezes: ${notice.request.freezeOverride}`;
+  return [`${head}${override}`, ...(notice.then ?? []).map((line) => `  ${line}`)].join('\n');
 }
 
 function poolWords(notice: RequestNotice, action: SetPooledAction): string {

@@ -72,6 +72,8 @@ export const changeRequestSchema = z.strictObject({
   outcome: z.string().optional(),
   errorCode: z.string().optional(),
   helmDiff: shownDiffSchema.optional(),
+  /** An admin's reason to change outside the change window or inside a freeze; checked again at execution. */
+  freezeOverride: z.string().optional(),
 });
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 

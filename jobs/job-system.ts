@@ -1,7 +1,7 @@
 import { Queue, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BullmqActionQueue, type RequestJobData } from './bullmq-action-queue.js';
-import { Notifier, type ChannelMessage } from './notifier.js';
+import { Notifier, type ChannelMessage, type Destination } from './notifier.js';
 import { ACTIONS_QUEUE, GUARD_QUEUE, notifyQueueName, PLAN_TICKS_QUEUE, TIMERS_QUEUE } from './queue-names.js';
 
 export interface JobSystemOptions {
@@ -15,6 +15,8 @@ export interface JobSystemOptions {
   onError: (error: Error) => void;
   /** The config's `dry_run`: what would go to SAL is said in the channel, marked, instead. */
   dryRun?: boolean;
+  /** Every configured channel: where the notifier says what everyone must hear (jobs/notifier.ts `everywhere`). */
+  everywhere?: readonly Destination[];
 }
 
 const CLOSE_GRACE_MS = 25_000;
@@ -58,7 +60,7 @@ export class JobSystem {
     // Without a listener BullMQ prints a Redis outage's connection errors raw on stderr, past the logger.
     for (const queue of [this.actions, this.timers, this.planTicks, this.guard, ...this.outboxes.values()]) queue.on('error', options.onError);
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
-    this.notifier = new Notifier((transport) => this.outboxes.get(transport), { dryRun: options.dryRun === true });
+    this.notifier = new Notifier((transport) => this.outboxes.get(transport), { dryRun: options.dryRun === true, everywhere: options.everywhere ?? [] });
   }
 
   /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */

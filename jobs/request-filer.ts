@@ -4,6 +4,7 @@ import { describeWrite } from '../core/actions.js';
 import { draftRequest, type RequestInput } from '../core/request-draft.js';
 import type { ChangeRequest } from '../core/requests.js';
 import { auditIdentity } from '../core/identity.js';
+import { checkChangeWindow, checkFreezeOverride } from '../core/change-gate.js';
 
 export interface RequestFilerDeps {
   config: Config;
@@ -22,17 +23,17 @@ export class RequestFiler implements RequestFiling {
   constructor(private readonly deps: RequestFilerDeps) {}
 
   async file(input: RequestInput): Promise<FiledRequest> {
-    const { draft, approvers } = draftRequest(input, this.deps.config, this.deps.clock.now());
+    const { config, clock } = this.deps;
+    const now = clock.now();
+    // Every mutating request, hand or plan, passes here: the one place it meets the change window.
+    checkFreezeOverride(config, input.service, input.caller, input.freezeOverride);
+    checkChangeWindow(config.change_windows, input, now, 'request');
+    const { draft, approvers } = draftRequest(input, config, now);
     const request = await this.deps.requests.create(draft);
     const { caller } = input;
-    await this.deps.audit.append({
-      event: 'request.created',
-      service: request.service,
-      ...auditIdentity(this.deps.config, caller),
-      where: `${caller.transport}:${caller.channel}`,
-      requestId: request.id,
-      detail: auditDetail(draft),
-    });
+    const who = { service: request.service, ...auditIdentity(config, caller), where: `${caller.transport}:${caller.channel}`, requestId: request.id };
+    await this.deps.audit.append({ event: 'request.created', ...who, detail: auditDetail(draft) });
+    if (draft.freezeOverride !== undefined) await this.deps.audit.append({ event: 'request.freeze-override', ...who, detail: `${draft.summary} · overrides the change window: ${draft.freezeOverride}` });
     if (request.state === 'approved') await this.deps.queue.enqueue(request);
     else await this.deps.queue.scheduleExpiry(request);
     return { request, approvers };

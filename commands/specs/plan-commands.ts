@@ -1,5 +1,5 @@
 import { arg } from '../arg.js';
-import { reasonArg, taskArg } from '../args.js';
+import { overrideFreezeFlag, reasonArg, taskArg } from '../args.js';
 import { planOf } from '../plan-of.js';
 import { planOverview } from '../plan-overview.js';
 import type { PlanResumed } from '../../core/ports/plan-control.js';
@@ -20,6 +20,7 @@ function stepCommand(name: string, summary: string, rollout: boolean): CommandSp
     args: {
       task: arg.flag(taskArg.optional(), 'T123456'),
       dryRun: arg.switch(),
+      overrideFreeze: overrideFreezeFlag,
       reason: arg.rest(reasonArg.optional(), { alsoFlag: true }),
     },
     access: 'request',
@@ -27,7 +28,13 @@ function stepCommand(name: string, summary: string, rollout: boolean): CommandSp
     mutates: true,
     run: async (args, context) =>
       requestAnswer(
-        await planOf(context).requestNext(context.caller, { rollout, reason: args.reason ?? '', ...(args.task === undefined ? {} : { task: args.task }), dryRun: args.dryRun === true }),
+        await planOf(context).requestNext(context.caller, {
+          rollout,
+          reason: args.reason ?? '',
+          ...(args.task === undefined ? {} : { task: args.task }),
+          ...(args.overrideFreeze === undefined ? {} : { freezeOverride: args.overrideFreeze }),
+          dryRun: args.dryRun === true,
+        }),
       ),
   });
 }
@@ -84,11 +91,14 @@ export const planCommands: readonly CommandSpec[] = [
   defineCommand({
     name: 'rollback',
     summary: "undo the last step's pool changes, newest first, verified (needs approval)",
-    args: { dryRun: arg.switch(), reason },
+    args: { dryRun: arg.switch(), overrideFreeze: overrideFreezeFlag, reason },
     access: 'request',
     scope: 'service',
     mutates: true,
-    run: async (args, context) => requestAnswer(await planOf(context).requestRollback(context.caller, args.reason ?? 'rollback', { dryRun: args.dryRun === true })),
+    run: async (args, context) =>
+      requestAnswer(
+        await planOf(context).requestRollback(context.caller, args.reason ?? 'rollback', { dryRun: args.dryRun === true, ...(args.overrideFreeze === undefined ? {} : { freezeOverride: args.overrideFreeze }) }),
+      ),
   }),
   defineCommand({
     name: 'emergency-stop',

@@ -1,5 +1,5 @@
 import { arg } from '../arg.js';
-import { hostArg, lvsServiceArg, reasonArg, taskArg, weightArg } from '../args.js';
+import { hostArg, lvsServiceArg, overrideFreezeFlag, reasonArg, taskArg, weightArg } from '../args.js';
 import { requestPoolChange } from '../request-pool-change.js';
 import { defineCommand } from '../spec.js';
 
@@ -13,6 +13,7 @@ export const poolCommand = defineCommand({
     task: arg.flag(taskArg.optional(), 'T123456'),
     reason: arg.rest(reasonArg.optional(), { alsoFlag: true }),
     dryRun: arg.switch(),
+    overrideFreeze: overrideFreezeFlag,
   },
   access: 'request',
   scope: 'service',

@@ -1,3 +1,4 @@
+import { windowNote } from '../../core/change-window.js';
 import * as z from 'zod';
 import { formatDuration } from '../../core/durations.js';
 import { describeShare } from '../../core/health-now.js';
@@ -90,10 +91,11 @@ async function briefStatus(context: CommandContext, name: string, inventory: Inv
   ]);
   const stale = watches.filter((watch) => watch.stale).map((watch) => staleWords(watch));
   const lockWords = lock === undefined ? 'lock free' : `lock held by ${lock.requestId} (${lock.holder}) for ${formatDuration(context.deps.clock.now() - lock.since)}`;
+  const window = windowNote(context.config.change_windows, context.deps.clock.now());
   const live = watches.filter((watch) => !watch.stale).map((watch) => watchNote(watch));
   const waiting = open.length === 0 ? 'nothing waiting' : `waiting ${open.length}: ${open.map((request) => `${request.id} ${request.state === 'pending' ? `needs ${remainingApprovals(request)}` : request.state}`).join(', ')}`;
   const more = `more: !${name} status --dc DC | --service LVS | --full`;
-  return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...live, waiting, more].join(' · ')].join('\n');
+  return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...(window === undefined ? [] : [window]), ...live, waiting, more].join(' · ')].join('\n');
 }
 
 /** `kartotherian eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group. */
@@ -196,7 +198,8 @@ function limitsOf(context: CommandContext, service: string): HealthLimits {
 /** The lock, with the watches that are checking as they should (stale ones have their own ⚠ line). */
 async function lockLine(context: CommandContext, service: string, watches: readonly WatchStatus[]): Promise<string> {
   const lock = await context.deps.locks.current(service);
-  const notes = watches.filter((watch) => !watch.stale).map((watch) => ` · ${watchNote(watch)}`).join('');
+  const window = windowNote(context.config.change_windows, context.deps.clock.now());
+  const notes = [...(window === undefined ? [] : [window]), ...watches.filter((watch) => !watch.stale).map((watch) => watchNote(watch))].map((note) => ` · ${note}`).join('');
   if (lock === undefined) return `lock: free${notes}`;
   return `lock: held by ${lock.requestId} (${lock.holder}) for ${formatDuration(context.deps.clock.now() - lock.since)}${notes}`;
 }

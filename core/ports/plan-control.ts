@@ -44,9 +44,9 @@ export type PlanResumed = ({ kind: 'resumed' } & PlanHeld) | { kind: 'rechecked'
 export interface PlanControl {
   readonly service: string;
   progress(): Promise<PlanProgress>;
-  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice>;
-  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice>;
-  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice>;
+  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice>;
+  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice>;
+  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice>;
   pause(caller: Caller, reason: string): Promise<PlanHeld>;
   resume(caller: Caller): Promise<PlanResumed>;
   abort(caller: Caller, reason: string): Promise<PlanHeld>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../../core/ports/stores.js';
 import type { WorkerRecord } from '../../core/policy/worker-proof.js';
-import type { Destination, Notifier } from '../notifier.js';
+import { everywhere, type Destination, type Notifier } from '../notifier.js';
 
 export interface GuardVoiceDeps {
   service: string;
@@ -15,16 +15,19 @@ export interface GuardVoiceDeps {
 }
 
 /**
- * How the guard tells people: in the channel the worker was pooled from, with a SAL line and an
- * audit entry carrying reason, requester and task like every other change.
+ * How the guard tells people: in the channel the worker was pooled from (a depool in every
+ * configured channel too), with a SAL line and an audit entry carrying reason, requester and
+ * task like every other change.
  */
 export class GuardVoice {
   constructor(private readonly deps: GuardVoiceDeps) {}
 
+  /** A safety line (a depool, a depool refused) goes to every configured channel, the worker's own first. */
   async say(record: WorkerRecord | undefined, text: string, kind: 'progress' | 'result' | 'error', dedupe: string, urgency?: 'safety'): Promise<void> {
     const destination = await this.destination(record);
-    if (destination === undefined) return;
-    await this.deps.notifier.send(destination, { kind, text, ...(urgency === undefined ? {} : { urgency }) }, `guard-${this.deps.service}-${hash(dedupe)}`);
+    const target = urgency === 'safety' ? everywhere({ also: destination }) : destination;
+    if (target === undefined) return;
+    await this.deps.notifier.send(target, { kind, text, ...(urgency === undefined ? {} : { urgency }) }, `guard-${this.deps.service}-${hash(dedupe)}`);
   }
 
   /** `!log` for a change the guard made: what, why (the numbers), for whom, and the task. */

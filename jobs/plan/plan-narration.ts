@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AuditLog } from '../../core/ports/stores.js';
 import type { Caller } from '../../core/access.js';
 import type { ChangeRequest } from '../../core/requests.js';
-import type { Notifier } from '../notifier.js';
+import { everywhere, type Notifier } from '../notifier.js';
 import type { PlanContext } from './plan-context.js';
 
 export interface PlanNarrationDeps {
@@ -22,9 +22,23 @@ type Kind = 'progress' | 'result' | 'error';
 export class PlanNarration {
   constructor(private readonly deps: PlanNarrationDeps) {}
 
-  /** A rollback the plan did by itself: a safety alert, sent before anything else waiting. */
+  /**
+   * A rollback the plan did by itself: a safety alert in every configured channel (the plan's own
+   * first), sent before anything else waiting.
+   */
   async alert(text: string, requestId?: string, mark?: string): Promise<void> {
-    await this.say(text, 'error', requestId, mark, undefined, 'safety');
+    const { context } = this.deps;
+    const origin = (await context.stored())?.origin;
+    await this.deps.notifier.send(everywhere({ also: origin }), { kind: 'error', text, urgency: 'safety', ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, uniqueKey(context.now()));
+  }
+
+  /**
+   * How a rollback or an emergency stop someone asked for ended, for every other configured
+   * channel: the asker's channel hears it from the request itself (jobs/action-processor.ts).
+   */
+  async broadcast(text: string, request: ChangeRequest): Promise<void> {
+    const { transport, channel } = request.requester;
+    await this.deps.notifier.send(everywhere({ besides: { transport, channel } }), { kind: 'error', text, urgency: 'safety' }, `${request.id}-everywhere`);
   }
 
   async say(text: string, kind: Kind, requestId?: string, mark?: string, dedupeKey?: string, urgency?: 'safety'): Promise<void> {
@@ -32,7 +46,7 @@ export class PlanNarration {
     const origin = (await context.stored())?.origin;
     // Nobody has spoken to the plan yet: there is no channel that follows it.
     if (origin === undefined) return;
-    await this.deps.notifier.send(origin, { kind, text, ...(urgency === undefined ? {} : { urgency }), ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? `plan-${context.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    await this.deps.notifier.send(origin, { kind, text, ...(urgency === undefined ? {} : { urgency }), ...(requestId === undefined ? {} : { requestId }), ...(mark === undefined ? {} : { mark }) }, dedupeKey ?? uniqueKey(context.now()));
   }
 
   /**
@@ -73,4 +87,9 @@ export class PlanNarration {
     const { task } = this.deps.context.plan;
     return `${who}${task === undefined ? '' : ` - ${task}`}`;
   }
+}
+
+/** A line said once, whenever it is said: nothing replays it. */
+function uniqueKey(now: number): string {
+  return `plan-${now}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -37,19 +37,19 @@ const GATES = { none: 0, one: 1, two: 2 } as const;
 export class PlanRequests {
   constructor(private readonly deps: PlanRequestsDeps) {}
 
-  async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice> {
+  async requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     const { context } = this.deps;
     if (options.dryRun === true) {
       // The step the plan stands at, whatever its phase: while it waits for approval this is where all its actions are read.
       const run = await context.run();
       const { here, ops } = await this.stepAt(run.position);
-      const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task);
+      const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task, options.freezeOverride);
       return this.dryRun({ ...input, helmDiff: await takeHelmDiff(ops.operations, context.effects) }, { health: await this.health(here), then: this.deps.views.afterApproval(here, ops) });
     }
     const run = await this.freeIfDecided(await context.run());
     if (run.phase !== 'ready') throw new CutoverError('request.not-pending', `The plan is ${run.phase}: ${await this.deps.views.blocking(run)}`);
     const { here, ops } = await this.stepAt(run.position);
-    const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task);
+    const input = this.input(caller, this.action('advance', run.position, here, ops.lines), GATES[here.step.gate], options.reason, options.task, options.freezeOverride);
     // Claim the step before filing the request, in one compare-and-swap: two people saying next
     // at once used to both get a request, the loser's orphaned yet approvable. A no-approval step
     // is queued as it is filed, so the plan must already be awaiting it by then.
@@ -67,7 +67,7 @@ export class PlanRequests {
     return this.filed(filed, { health: await this.health(here) });
   }
 
-  async requestRollback(caller: Caller, reason: string, options: { dryRun?: boolean } = {}): Promise<RequestNotice> {
+  async requestRollback(caller: Caller, reason: string, options: { dryRun?: boolean; freezeOverride?: string } = {}): Promise<RequestNotice> {
     const { context, journal } = this.deps;
     const entries = journal.revertible(await context.run());
     const last = entries[0];
@@ -76,7 +76,7 @@ export class PlanRequests {
     const here = locate(context.plan, position);
     if (here === undefined) throw new CutoverError('request.not-pending', 'The journal names a step the plan no longer has.');
     const lines = entries.filter((entry) => entry.stepId === last.stepId && entry.dc === last.dc && entry.wave === last.wave).map((entry) => journal.revertLine(entry));
-    const input = this.input(caller, this.action('rollback', position, here, lines), 1, reason, undefined);
+    const input = this.input(caller, this.action('rollback', position, here, lines), 1, reason, undefined, options.freezeOverride);
     return options.dryRun === true ? this.dryRun(input) : this.filed(await this.deps.filer.file(input));
   }
 
@@ -121,13 +121,15 @@ export class PlanRequests {
   /**
    * A step request that was denied or expired will never run: the plan no longer waits for it.
    * Nothing else tells the plan, so without this it said "waiting for approval" of a dead request.
+   * Failed too: one that failed while the plan still awaits it was refused before it ran (the
+   * change window closed after its approval); a step that fails running pauses the plan instead.
    */
   private async freeIfDecided(run: PlanRun): Promise<PlanRun> {
     const { context } = this.deps;
     const waitingFor = run.phase === 'awaiting-approval' ? run.requestId : undefined;
     if (waitingFor === undefined) return run;
     const request = await this.deps.requests.get(waitingFor);
-    if (request !== undefined && request.state !== 'denied' && request.state !== 'expired') return run;
+    if (request !== undefined && request.state !== 'denied' && request.state !== 'expired' && request.state !== 'failed') return run;
     return context.update((current) => {
       if (current.phase !== 'awaiting-approval' || current.requestId !== waitingFor) return current;
       const { requestId: _dead, ...rest } = current;
@@ -159,9 +161,9 @@ export class PlanRequests {
   }
 
   /** A plan request belongs to the plan's task unless given its own; without a reason it is "migration plan". */
-  private input(caller: Caller, action: PlanStepAction, approvalsRequired: number, reason: string, task: string | undefined): RequestInput {
+  private input(caller: Caller, action: PlanStepAction, approvalsRequired: number, reason: string, task: string | undefined, freezeOverride?: string): RequestInput {
     const { context } = this.deps;
-    return { service: context.service, action, caller, reason: reason === '' ? 'migration plan' : reason, task: task ?? context.plan.task, approvalsRequired };
+    return { service: context.service, action, caller, reason: reason === '' ? 'migration plan' : reason, task: task ?? context.plan.task, approvalsRequired, freezeOverride };
   }
 
   private dryRun(input: RequestInput, shown: Pick<RequestNotice, 'health' | 'then'> = {}): RequestNotice {

@@ -57,11 +57,13 @@ export class PlanRunner implements PlanControl {
   private readonly emergency: EmergencyStop;
   private readonly journal: PlanJournal;
   private readonly soak: SoakAnalysis;
+  private readonly narration: PlanNarration;
 
   constructor(deps: PlanRunnerDeps) {
     // Bottom-up: each room is handed only rooms built before it, so no two rooms call each other.
     const context = new PlanContext(deps);
     const narration = new PlanNarration({ context, notifier: deps.notifier, audit: deps.audit });
+    this.narration = narration;
     const journal = new PlanJournal({ context, narration, writer: deps.writer, requests: deps.requests });
     const schedule = new SoakSchedule({ context, scheduleTick: deps.scheduleTick });
     const pauses = new PlanPauses({ context, narration });
@@ -97,15 +99,15 @@ export class PlanRunner implements PlanControl {
     return this.views.progress();
   }
 
-  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean }): Promise<RequestNotice> {
+  requestNext(caller: Caller, options: { rollout: boolean; reason: string; task?: string; dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     return this.requests.requestNext(caller, options);
   }
 
-  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice> {
+  requestRollback(caller: Caller, reason: string, options?: { dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     return this.requests.requestRollback(caller, reason, options);
   }
 
-  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean }): Promise<RequestNotice> {
+  emergencyStop(caller: Caller, reason: string, options?: { dryRun?: boolean; freezeOverride?: string }): Promise<RequestNotice> {
     return this.requests.emergencyStop(caller, reason, options);
   }
 
@@ -127,11 +129,24 @@ export class PlanRunner implements PlanControl {
       case 'advance':
         return this.execution.advance(action, request);
       case 'rollback':
-        return this.execution.rollback(action, request);
+        return this.toEveryone(request, '⏪', `rollback of ${action.stepId}`, this.execution.rollback(action, request));
       case 'emergency-stop':
-        return this.emergency.run(request);
+        return this.toEveryone(request, '🛑', 'EMERGENCY STOP', this.emergency.run(request));
       default:
         return action.operation satisfies never;
+    }
+  }
+
+  /** A rollback or emergency stop is news for every configured channel, done or failed, not only the asker's. */
+  private async toEveryone(request: ChangeRequest, icon: string, what: string, running: Promise<ExecutionResult>): Promise<ExecutionResult> {
+    const by = `${request.requester.display} (${request.id}): ${request.reason}`;
+    try {
+      const result = await running;
+      await this.narration.broadcast(`${icon} ${this.service} ${what} by ${by} · ${result.outcome}`, request);
+      return result;
+    } catch (error) {
+      await this.narration.broadcast(`❌ ${this.service} ${what} by ${by} failed: ${error instanceof Error ? error.message : String(error)}; check !${this.service} status`, request);
+      throw error;
     }
   }
 

@@ -85,6 +85,14 @@ describe('next', () => {
     expect(world.requests.created[1]?.reason).toBe('migration plan');
   });
 
+  it('files again once the step it waits for failed before it ran (refused at execution: the change window closed)', async () => {
+    const world = await planWorld();
+    const requests = requestsOf(world);
+    await requests.requestNext(alice, { rollout: false, reason: '' });
+    await world.requests.update('req1', (request): ChangeRequest => ({ ...request, state: 'failed', errorCode: 'safety.frozen' }));
+    expect((await requests.requestNext(alice, { rollout: false, reason: '' })).id).toBe('req2');
+  });
+
   it('queues a step without a gate at once, with the plan already awaiting it', async () => {
     const world = await planWorld();
     world.seed({ position: { dc: 0, step: 2, wave: 0 } });
