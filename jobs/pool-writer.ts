@@ -54,29 +54,68 @@ export interface PoolWriterDeps {
  * it is reported, never silently re-applied over their change.
  */
 export class PoolWriter {
+  /**
+   * Writes under way per conftool pool (a wave writes a few at once): each write is judged with
+   * the others' changes applied, so what is in flight counts as done. A change counts while the
+   * pool still shows the revision it was made from; once the pool shows another (it landed, or
+   * someone else wrote that key) the pool as read wins. Emptied when the last writer leaves.
+   */
+  private readonly writing = new Map<string, { writers: number; changes: Map<string, { to: PoolState; from: string }> }>();
+
   constructor(private readonly deps: PoolWriterDeps) {}
 
   /** The policy's verdict on `changes` to one pool as it is now: what request time and execution both ask. */
   async evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose, read?: readonly PoolEntry[], evidence?: ReadonlyMap<string, WorkerProof>): Promise<Evaluation> {
-    const inventory = this.inventory(service);
     const entries = read ?? (await this.deps.pooling.listPool(pool));
+    return this.judge(service, pool, entries, changes, purpose, await this.proofsFor(service, pool, entries, changes, purpose, evidence));
+  }
+
+  /**
+   * "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
+   * A wave checks once, at the start of its execution, and hands that evidence to each of its writes.
+   */
+  private async proofsFor(service: string, pool: PoolRef, entries: readonly PoolEntry[], changes: readonly PolicyChange[], purpose: PolicyPurpose, evidence: ReadonlyMap<string, WorkerProof> | undefined): Promise<Map<string, WorkerProof>> {
+    if (evidence !== undefined) return new Map(evidence);
+    const kinds = this.kinds(service, pool);
     const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
-    const kinds = new Map(inventory.members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
-    // Hosts conftool has that the inventory does not still count in pybal's arithmetic.
-    const members: PolicyMember[] = [...new Set([...kinds.keys(), ...states.keys()])].map((fqdn) => ({ fqdn, kind: kinds.get(fqdn) ?? 'bare-metal', state: states.get(fqdn) }));
+    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(states.get(change.fqdn), change.to));
+    if (!bareMetalLeaves || purpose === 'emergency-stop') return this.deps.proofs.recorded(service, pool);
     const after = new Map(states);
     for (const change of changes) after.set(change.fqdn, change.to);
-    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(states.get(change.fqdn), change.to));
-    const pooledWorkers = members.filter((member) => member.kind === 'k8s-worker' && after.get(member.fqdn)?.pooled === 'yes').map((member) => member.fqdn);
-    // "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
-    // A wave checks once, at the start of its execution, and hands that evidence to each of its writes.
-    const proofs = evidence !== undefined ? new Map(evidence) : bareMetalLeaves && purpose !== 'emergency-stop' ? await this.deps.proofs.fresh(service, pool, pooledWorkers) : await this.deps.proofs.recorded(service, pool);
+    const pooledWorkers = [...kinds].filter(([fqdn, kind]) => kind === 'k8s-worker' && after.get(fqdn)?.pooled === 'yes').map(([fqdn]) => fqdn);
+    return this.deps.proofs.fresh(service, pool, pooledWorkers);
+  }
+
+  /** The policy on the pool as read, synchronously: a wave's writes register theirs in the same turn. */
+  private judge(service: string, pool: PoolRef, entries: readonly PoolEntry[], changes: readonly PolicyChange[], purpose: PolicyPurpose, proofs: Map<string, WorkerProof>): Evaluation {
+    const inventory = this.inventory(service);
+    const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
+    const kinds = this.kinds(service, pool);
+    // Hosts conftool has that the inventory does not still count in pybal's arithmetic.
+    const members: PolicyMember[] = [...new Set([...kinds.keys(), ...states.keys()])].map((fqdn) => ({ fqdn, kind: kinds.get(fqdn) ?? 'bare-metal', state: states.get(fqdn) }));
     const verdict = judgePoolChange({ purpose, pool: { dc: pool.dc, lvsService: pool.lvsService, threshold: inventory.lvsService(pool.lvsService).depool_threshold }, members, changes, proofs });
     return { verdict, members, proofs };
   }
 
+  private kinds(service: string, pool: PoolRef): Map<string, PolicyMember['kind']> {
+    return new Map(this.inventory(service).members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
+  }
+
   /** `evidence`: proofs checked now by the caller for this very execution (a wave's writes share one round of real requests). */
   async write(write: PoolWrite, purpose: PolicyPurpose, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
+    const directory = conftoolPath(write.action.pool, '');
+    const flight = this.writing.get(directory) ?? { writers: 0, changes: new Map<string, { to: PoolState; from: string }>() };
+    this.writing.set(directory, flight);
+    flight.writers += 1;
+    try {
+      return await this.writeAlongside(write, purpose, flight.changes, evidence);
+    } finally {
+      flight.writers -= 1;
+      if (flight.writers === 0) this.writing.delete(directory);
+    }
+  }
+
+  private async writeAlongside(write: PoolWrite, purpose: PolicyPurpose, others: Map<string, { to: PoolState; from: string }>, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
     const { action } = write;
     const path = conftoolPath(action.pool, action.fqdn);
     // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
@@ -94,17 +133,23 @@ export class PoolWriter {
     // The same no-op rules the request was filed under (core/check-pool-change.ts).
     if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state };
 
-    const { verdict } = await this.evaluate(action.service, action.pool, [{ fqdn: action.fqdn, to: next }], purpose, entries, evidence);
+    const change = { fqdn: action.fqdn, to: next };
+    const proofs = await this.proofsFor(action.service, action.pool, entries, [...inFlight(others, entries, action.fqdn), change], purpose, evidence);
+    // Judged and registered in one turn: no other write of this pool is judged between the two.
+    const { verdict } = this.judge(action.service, action.pool, entries, [...inFlight(others, entries, action.fqdn), change], purpose, proofs);
     if (!verdict.allow) {
       throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing was written.`);
     }
+    others.set(action.fqdn, { to: next, from: current.revision });
     // A joining worker's record is written before the write that pools it: the guard reads the pool and
     // then the records, so it can never see cutover's own pool without its record and call it drift.
     const joining = this.joins(action, current.state, next);
-    if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
     try {
+      if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
       await this.deps.pooling.compareAndSet(path, next, current.revision, current.extra);
     } catch (error) {
+      // Not written, and it never will be: the others are judged without it.
+      others.delete(action.fqdn);
       if (!isCutoverError(error, 'pooling.conflict')) throw error;
       const now = await this.deps.pooling.get(path).catch(() => undefined);
       throw new CutoverError(
@@ -142,6 +187,13 @@ export class PoolWriter {
     if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${service} is no longer configured.`);
     return inventory;
   }
+}
+
+/** The other writes of this pool under way, where the pool read still shows the revision each was made from. */
+function inFlight(others: ReadonlyMap<string, { to: PoolState; from: string }>, entries: readonly PoolEntry[], fqdn: string): PolicyChange[] {
+  if (others.size === 0) return [];
+  const revisions = new Map(entries.map((entry) => [entry.fqdn, entry.revision]));
+  return [...others].filter(([other, change]) => other !== fqdn && revisions.get(other) === change.from).map(([other, change]) => ({ fqdn: other, to: change.to }));
 }
 
 /** What changed since `expect` was shown, in words with the numbers; undefined when nothing did. */
