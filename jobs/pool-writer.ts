@@ -8,6 +8,7 @@ import type { WorkerProof, WorkerRecord } from '../core/policy/worker-proof.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
 import { describeStateChange } from '../core/state-change.js';
 import type { WorkerProofs } from './guard/worker-proofs.js';
+import { WritesUnderWay, type Ticket } from './writes-under-way.js';
 
 export interface PoolWrite {
   action: SetPooledAction;
@@ -54,13 +55,8 @@ export interface PoolWriterDeps {
  * it is reported, never silently re-applied over their change.
  */
 export class PoolWriter {
-  /**
-   * Writes under way per conftool pool (a wave writes a few at once): each write is judged with
-   * the others' changes applied, so what is in flight counts as done. A change counts while the
-   * pool still shows the revision it was made from; once the pool shows another (it landed, or
-   * someone else wrote that key) the pool as read wins. Emptied when the last writer leaves.
-   */
-  private readonly writing = new Map<string, { writers: number; changes: Map<string, { to: PoolState; from: string }> }>();
+  /** A wave writes a few at once: each write is judged with the others under way counted as done. */
+  private readonly underWay = new WritesUnderWay();
 
   constructor(private readonly deps: PoolWriterDeps) {}
 
@@ -97,25 +93,30 @@ export class PoolWriter {
     return { verdict, members, proofs };
   }
 
-  private kinds(service: string, pool: PoolRef): Map<string, PolicyMember['kind']> {
-    return new Map(this.inventory(service).members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
+  /** The inventory's hosts of a pool by kind; an inventory never changes, so each pool's is built once (a wave asks 500 times). */
+  private kinds(service: string, pool: PoolRef): ReadonlyMap<string, PolicyMember['kind']> {
+    const inventory = this.inventory(service);
+    const byPool = KINDS.get(inventory) ?? new Map<string, ReadonlyMap<string, PolicyMember['kind']>>();
+    KINDS.set(inventory, byPool);
+    const key = `${pool.dc}/${pool.lvsService}`;
+    const known = byPool.get(key);
+    if (known !== undefined) return known;
+    const kinds = new Map(inventory.members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
+    byPool.set(key, kinds);
+    return kinds;
   }
 
   /** `evidence`: proofs checked now by the caller for this very execution (a wave's writes share one round of real requests). */
   async write(write: PoolWrite, purpose: PolicyPurpose, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
-    const directory = conftoolPath(write.action.pool, '');
-    const flight = this.writing.get(directory) ?? { writers: 0, changes: new Map<string, { to: PoolState; from: string }>() };
-    this.writing.set(directory, flight);
-    flight.writers += 1;
+    const ticket = this.underWay.enter(conftoolPath(write.action.pool, ''));
     try {
-      return await this.writeAlongside(write, purpose, flight.changes, evidence);
+      return await this.writeAlongside(write, purpose, ticket, evidence);
     } finally {
-      flight.writers -= 1;
-      if (flight.writers === 0) this.writing.delete(directory);
+      ticket.leave();
     }
   }
 
-  private async writeAlongside(write: PoolWrite, purpose: PolicyPurpose, others: Map<string, { to: PoolState; from: string }>, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
+  private async writeAlongside(write: PoolWrite, purpose: PolicyPurpose, ticket: Ticket, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
     const { action } = write;
     const path = conftoolPath(action.pool, action.fqdn);
     // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
@@ -134,23 +135,30 @@ export class PoolWriter {
     if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state };
 
     const change = { fqdn: action.fqdn, to: next };
-    const proofs = await this.proofsFor(action.service, action.pool, entries, [...inFlight(others, entries, action.fqdn), change], purpose, evidence);
+    const proofs = await this.proofsFor(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, evidence);
     // Judged and registered in one turn: no other write of this pool is judged between the two.
-    const { verdict } = this.judge(action.service, action.pool, entries, [...inFlight(others, entries, action.fqdn), change], purpose, proofs);
+    const { verdict } = this.judge(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, proofs);
     if (!verdict.allow) {
       throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing was written.`);
     }
-    others.set(action.fqdn, { to: next, from: current.revision });
+    ticket.judged(action.fqdn, next, current.revision);
     // A joining worker's record is written before the write that pools it: the guard reads the pool and
     // then the records, so it can never see cutover's own pool without its record and call it drift.
     const joining = this.joins(action, current.state, next);
     try {
       if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
-      await this.deps.pooling.compareAndSet(path, next, current.revision, current.extra);
     } catch (error) {
-      // Not written, and it never will be: the others are judged without it.
-      others.delete(action.fqdn);
+      ticket.failed(action.fqdn);
+      throw error;
+    }
+    try {
+      await this.deps.pooling.compareAndSet(path, next, current.revision, current.extra);
+      ticket.landed(action.fqdn);
+    } catch (error) {
+      // Any other error (a timeout) may have landed all the same: the others still count it.
       if (!isCutoverError(error, 'pooling.conflict')) throw error;
+      // Not written, and it never will be: the others are judged without it.
+      ticket.failed(action.fqdn);
       const now = await this.deps.pooling.get(path).catch(() => undefined);
       throw new CutoverError(
         'pooling.conflict',
@@ -189,12 +197,7 @@ export class PoolWriter {
   }
 }
 
-/** The other writes of this pool under way, where the pool read still shows the revision each was made from. */
-function inFlight(others: ReadonlyMap<string, { to: PoolState; from: string }>, entries: readonly PoolEntry[], fqdn: string): PolicyChange[] {
-  if (others.size === 0) return [];
-  const revisions = new Map(entries.map((entry) => [entry.fqdn, entry.revision]));
-  return [...others].filter(([other, change]) => other !== fqdn && revisions.get(other) === change.from).map(([other, change]) => ({ fqdn: other, to: change.to }));
-}
+const KINDS = new WeakMap<Inventory, Map<string, ReadonlyMap<string, PolicyMember['kind']>>>();
 
 /** What changed since `expect` was shown, in words with the numbers; undefined when nothing did. */
 function staleness(expect: NonNullable<PoolWrite['expect']>, current: PoolEntry): string | undefined {

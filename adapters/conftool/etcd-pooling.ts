@@ -140,7 +140,8 @@ export class EtcdPooling implements PoolingBackend {
     const cached = this.listings.get(directory);
     if (own === undefined || cached === undefined) return;
     let { index } = cached;
-    const entries = [...cached.entries];
+    // The cached array is never handed out (listPool copies), so it is updated in place.
+    const { entries } = cached;
     for (let next = own.get(index + 1); next !== undefined; next = own.get(index + 1)) {
       own.delete(index + 1);
       const at = entries.findIndex((known) => known.path === next.path);
@@ -153,7 +154,7 @@ export class EtcdPooling implements PoolingBackend {
       index += 1;
     }
     for (const seen of own.keys()) if (seen <= index) own.delete(seen);
-    this.listings.set(directory, { index, entries });
+    cached.index = index;
   }
 
   private forget(directory: string): void {

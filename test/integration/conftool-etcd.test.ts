@@ -363,6 +363,25 @@ describe('EtcdPooling when etcd is down, slow or split across endpoints', () => 
     }
   });
 
+  it('fails over the same way on its own HTTP client (node:http, kept-alive connections), writes included', async () => {
+    const etcd = await startEtcd();
+    try {
+      const keys = new EtcdKeys(etcd.url);
+      await keys.put(M5, YES_10, { prevExist: 'false' });
+      const refused = `http://127.0.0.1:${await freePort()}`;
+      const pooling = new EtcdPooling(new EtcdV2Client({ endpoints: [refused, hangingUrl, etcd.url], timeoutMs: 1000 }));
+      const entry = await pooling.get(M5);
+      expect(entry?.state).toEqual({ weight: 10, pooled: 'yes' });
+      await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
+      // A stale revision on the kept-alive connection: the compare fails, nothing is written.
+      expect(await codeOf(pooling.compareAndSet(M5, { pooled: 'yes', weight: 10 }, entry?.revision ?? null))).toBe('pooling.conflict');
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
+    } finally {
+      await etcd.stop();
+    }
+  });
+
   it('authenticates with basic auth when etcd v2 auth is on; without the password it is pooling.backend 401', async () => {
     const user = { username: 'cutover', password: 'not-in-config' };
     const etcd = await startEtcd({ auth: user });
