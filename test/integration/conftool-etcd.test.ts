@@ -9,6 +9,8 @@ import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
 import { shippedWriter } from '../helpers/fake-safety.js';
+import type { Operation } from '../../jobs/plan/step-operations.js';
+import { performInRuns } from '../../jobs/plan/wave-writes.js';
 import { EtcdKeys, freePort, startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
 
 // Past 300 lines on purpose: every case here is EtcdPooling against the same real etcd, which
@@ -288,6 +290,50 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
       await keys.put(M5, '{"weight": 10, "pooled": "yes", "reason": "T1"}');
       await (await shippedWriter(pooling)).write({ action: depool('maps1005.eqiad.wmnet') }, 'change');
       expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no", "reason": "T1"}');
+    });
+
+    it('judges writes to one pool that are under way at once with each other: of three depools each allowed alone, the third is refused', async () => {
+      // 4 pooled, pybal's floor ceil(4 × 0.5) = 2: any one or two may go, not three.
+      const writer = await shippedWriter(pooling);
+      const outcomes = await Promise.allSettled(['maps1005', 'maps1006', 'maps1007'].map((host) => writer.write({ action: depool(`${host}.eqiad.wmnet`) }, 'plan')));
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+      const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+      expect(refused.map((error) => (error instanceof CutoverError ? error.code : String(error)))).toEqual(['safety.capacity']);
+      const values = await Promise.all([M5, M6, M7, M8].map(async (path) => (await keys.get(path))?.value));
+      expect(values.filter((value) => value === YES_10)).toHaveLength(2);
+    });
+
+    it('a wave notices a foreign write between its writes: the pool is read again and the next write judged on it (issue 14)', async () => {
+      // 10 pooled (floor 5): the wave depools 5, which is allowed as a whole when it starts.
+      const extra = ['maps1009', 'maps1010', 'maps1011', 'maps1012', 'maps1013', 'maps1014'].map((host) => `${DIR}/${host}.eqiad.wmnet`);
+      for (const path of extra) await keys.put(path, YES_10, { prevExist: 'false' });
+      const wave = ['maps1005', 'maps1006', 'maps1007', 'maps1008', 'maps1009'].map((host) => `${host}.eqiad.wmnet`);
+      let lists = 0;
+      const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((input instanceof Request ? input.url : input.toString()).includes('recursive=true') && (lists += 1), fetch(input, init)) }));
+      let handDepooled = false;
+      // Someone depools maps1014 by hand while the wave's first write is on its way.
+      const racing = interfere(counting, async () => {
+        if (handDepooled) return;
+        handDepooled = true;
+        await keys.put(`${DIR}/maps1014.eqiad.wmnet`, '{"weight": 10, "pooled": "no"}');
+      });
+      const writer = await shippedWriter(racing);
+      const to: PoolState = { pooled: 'no', weight: 10 };
+      const start = await writer.evaluate('kartotherian', POOL, wave.map((fqdn) => ({ fqdn, to })), 'plan');
+      expect(start.verdict.allow).toBe(true);
+      const ops: Operation[] = wave.map((fqdn) => ({ kind: 'set-pooled', action: depool(fqdn), path: `${DIR}/${fqdn}`, from: { pooled: 'yes', weight: 10 }, to }));
+      const hosts = wave.map((fqdn) => ({ fqdn, shortName: fqdn.split('.')[0] ?? fqdn, dc: 'eqiad', group: 'maps', kind: 'bare-metal' as const }));
+      const listsBefore = lists;
+      const failure = await performInRuns(ops, hosts, (op) => (op.kind === 'set-pooled' ? writer.write({ action: op.action, expect: { state: op.from } }, 'plan', start.proofs) : Promise.resolve(undefined))).catch((error: unknown) => error);
+      expect(handDepooled).toBe(true);
+      // The first four were judged before the hand depool or with it (5 left ≥ 5); the fifth, on the pool read again, would leave 4.
+      expect(failure).toBeInstanceOf(CutoverError);
+      expect((failure as CutoverError).code).toBe('safety.capacity');
+      expect((failure as CutoverError).message).toMatch(/only 4 host\(s\) proven to serve would stay in kartotherian-ssl \(eqiad\), below pybal's floor of 5/);
+      expect(lists).toBeGreaterThan(listsBefore);
+      expect((await keys.get(`${DIR}/maps1009.eqiad.wmnet`))?.value).toBe(YES_10);
+      const pooledNow = await Promise.all([M5, M6, M7, M8, ...extra].map(async (path) => (await keys.get(path))?.value === YES_10));
+      expect(pooledNow.filter(Boolean)).toHaveLength(5);
     });
 
     it('runs to completion under DryRunPooling without writing', async () => {
