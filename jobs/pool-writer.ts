@@ -32,6 +32,8 @@ export interface WriteResult {
   note?: string;
   /** The policy's numbers for a change that was judged. */
   arithmetic?: string;
+  /** The whole pool as last read: with the write read back in it when one was made. */
+  pool: PoolEntry[];
 }
 
 export interface Evaluation {
@@ -127,12 +129,12 @@ export class PoolWriter {
     const stale = write.expect === undefined ? undefined : staleness(write.expect, current);
     if (stale !== undefined) {
       // What was asked for is already there (a replay after a crash, or someone did it): nothing to write.
-      if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state, note: `already ${formatPoolState(current.state)}` };
-      if (write.onMismatch === 'skip') return { outcome: 'skipped', path, before: current.state, after: current.state, note: stale };
+      if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state, note: `already ${formatPoolState(current.state)}`, pool: entries };
+      if (write.onMismatch === 'skip') return { outcome: 'skipped', path, before: current.state, after: current.state, note: stale, pool: entries };
       throw new CutoverError('request.stale', `${action.fqdn} ${stale} since it was shown for approval; nothing was written. Ask again to act on the pool as it is now.`);
     }
     // The same no-op rules the request was filed under (core/check-pool-change.ts).
-    if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state };
+    if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state, pool: entries };
 
     const change = { fqdn: action.fqdn, to: next };
     const proofs = await this.proofsFor(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, evidence);
@@ -166,13 +168,15 @@ export class PoolWriter {
         { cause: error },
       );
     }
-    const readBack = await this.deps.pooling.get(path);
+    // Read back with the pool around it, for the result's numbers: on etcd one quorum read of the key, the listing proven by its index.
+    const pool = await this.deps.pooling.listPool(action.pool, path);
+    const readBack = pool.find((entry) => entry.path === path);
     if (!samePoolState(readBack?.state, next)) {
       throw new CutoverError('pooling.verify-failed', `Wrote ${formatPoolState(next)} to ${path} but read back ${formatPoolState(readBack?.state)}; check !status and conftool by hand.`);
     }
     if (joining) await this.deps.onWorkerPooled?.(action.service);
     else if (this.leaves(action, current.state, next)) await this.deps.proofs.left(action.service, action.pool, action.fqdn);
-    return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic };
+    return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic, pool };
   }
 
   /** A Wikikube worker joins the pool: its proof starts over (before the write), and the guard checks it at once (after). */

@@ -40,13 +40,25 @@ export class EtcdPooling implements PoolingBackend {
     return toEntry(node, path);
   }
 
-  async listPool(pool: PoolRef): Promise<PoolEntry[]> {
+  async listPool(pool: PoolRef, readBack?: string): Promise<PoolEntry[]> {
     const directory = conftoolPoolDirectory(pool);
-    const probe = this.listings.get(directory)?.entries[0];
+    const cached = this.listings.get(directory);
+    // The key to read back, where one is asked for: a write's read-back and the pool around it are then one quorum read.
+    const probe = readBack === undefined ? cached?.entries[0] : cached?.entries.find((entry) => entry.path === readBack);
     if (probe !== undefined) {
       // As much a quorum read as the listing, one small key instead of the whole directory.
       const now = await this.client.request({ method: 'GET', key: probe.path, query: { quorum: 'true' } });
-      if (now.status === 200 && now.etcdIndex !== undefined && (await this.exactAt(directory, now.etcdIndex))) return copyEntries(this.listings.get(directory)?.entries ?? []);
+      if (now.status === 200 && now.etcdIndex !== undefined && (await this.exactAt(directory, now.etcdIndex))) {
+        const node = resultNode(now, probe.path);
+        const read = node.key === probe.path && node.dir !== true ? toEntry(node, probe.path) : undefined;
+        const listing = this.listings.get(directory);
+        const at = listing?.entries.findIndex((entry) => entry.path === probe.path) ?? -1;
+        // What etcd just said of the probed key is what the listing holds (it covers every index so far); it is what the caller gets.
+        if (read !== undefined && listing !== undefined && at !== -1 && listing.entries[at]?.revision === read.revision) {
+          listing.entries[at] = read;
+          return copyEntries(listing.entries);
+        }
+      }
     }
     return this.readPool(directory);
   }

@@ -194,6 +194,15 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     await keys.put(OTHER, '{"weight": 10, "pooled": "no"}');
     await counting.listPool(POOL);
     expect(lists).toHaveLength(3);
+    // A read-back names its key: that key is read from etcd (the one request), and the listing around it proven by its index.
+    const urls: string[] = [];
+    const watching = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) }));
+    const listed = await watching.listPool(POOL);
+    await watching.compareAndSet(M7, { pooled: 'no', weight: 10 }, listed.find((entry) => entry.path === M7)?.revision ?? null);
+    urls.length = 0;
+    const readBack = await watching.listPool(POOL, M7);
+    expect(urls).toEqual([`${etcd.url}/v2/keys${M7}?quorum=true`]);
+    expect(readBack.find((entry) => entry.path === M7)).toEqual(await pooling.get(M7));
     // A caller editing what it got cannot change what the next caller gets.
     const edited = await counting.listPool(POOL);
     if (edited[0] !== undefined) edited[0].state.pooled = 'inactive';
