@@ -72,12 +72,12 @@ export class PoolWriter {
    * "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
    * A wave checks once, at the start of its execution, and hands that evidence to each of its writes.
    */
-  private async proofsFor(service: string, pool: PoolRef, entries: readonly PoolEntry[], changes: readonly PolicyChange[], purpose: PolicyPurpose, evidence: ReadonlyMap<string, WorkerProof> | undefined): Promise<Map<string, WorkerProof>> {
+  private async proofsFor(service: string, pool: PoolRef, entries: readonly PoolEntry[], changes: readonly PolicyChange[], purpose: PolicyPurpose, evidence: ReadonlyMap<string, WorkerProof> | undefined, recorded?: Promise<Map<string, WorkerProof>>): Promise<Map<string, WorkerProof>> {
     if (evidence !== undefined) return new Map(evidence);
     const kinds = this.kinds(service, pool);
     const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
     const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(states.get(change.fqdn), change.to));
-    if (!bareMetalLeaves || purpose === 'emergency-stop') return this.deps.proofs.recorded(service, pool);
+    if (!bareMetalLeaves || purpose === 'emergency-stop') return recorded ?? this.deps.proofs.recorded(service, pool);
     const after = new Map(states);
     for (const change of changes) after.set(change.fqdn, change.to);
     const pooledWorkers = [...kinds].filter(([fqdn, kind]) => kind === 'k8s-worker' && after.get(fqdn)?.pooled === 'yes').map(([fqdn]) => fqdn);
@@ -121,6 +121,9 @@ export class PoolWriter {
   private async writeAlongside(write: PoolWrite, purpose: PolicyPurpose, ticket: Ticket, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
     const { action } = write;
     const path = conftoolPath(action.pool, action.fqdn);
+    // The records most writes are judged with, read from Redis while etcd is read (unused, and its failure ignored, where a change needs fresh proof).
+    const recorded = evidence === undefined ? this.deps.proofs.recorded(action.service, action.pool) : undefined;
+    recorded?.catch(() => undefined);
     // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
     const entries = await this.deps.pooling.listPool(action.pool);
     const current = entries.find((entry) => entry.path === path);
@@ -137,7 +140,7 @@ export class PoolWriter {
     if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state, pool: entries };
 
     const change = { fqdn: action.fqdn, to: next };
-    const proofs = await this.proofsFor(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, evidence);
+    const proofs = await this.proofsFor(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, evidence, recorded);
     // Judged and registered in one turn: no other write of this pool is judged between the two.
     const { verdict } = this.judge(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, proofs);
     if (!verdict.allow) {
@@ -169,13 +172,13 @@ export class PoolWriter {
       );
     }
     // Read back with the pool around it, for the result's numbers: on etcd one quorum read of the key, the listing proven by its index.
-    const pool = await this.deps.pooling.listPool(action.pool, path);
+    // The guard's look at a joining worker is queued while the read-back runs: it is delayed anyway (job-system.ts kickGuard).
+    const [pool] = await Promise.all([this.deps.pooling.listPool(action.pool, path), joining ? this.deps.onWorkerPooled?.(action.service) : undefined]);
     const readBack = pool.find((entry) => entry.path === path);
     if (!samePoolState(readBack?.state, next)) {
       throw new CutoverError('pooling.verify-failed', `Wrote ${formatPoolState(next)} to ${path} but read back ${formatPoolState(readBack?.state)}; check !status and conftool by hand.`);
     }
-    if (joining) await this.deps.onWorkerPooled?.(action.service);
-    else if (this.leaves(action, current.state, next)) await this.deps.proofs.left(action.service, action.pool, action.fqdn);
+    if (!joining && this.leaves(action, current.state, next)) await this.deps.proofs.left(action.service, action.pool, action.fqdn);
     return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic, pool };
   }
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
@@ -22,7 +23,7 @@ export class EtcdPooling implements PoolingBackend {
    * moved to since the listing is one of cutover's own compare-and-swaps, folded in (any write
    * anywhere in etcd moves the index, so a foreign write always leaves a gap and is re-read).
    */
-  private readonly listings = new Map<string, { index: number; entries: PoolEntry[] }>();
+  private readonly listings = new Map<string, { index: number; entries: PoolEntry[]; provenAt: number }>();
   /** Per directory: our own writes that landed past its listing's index, by modifiedIndex, waiting for the gap below them to close. */
   private readonly ownWrites = new Map<string, Map<number, PoolEntry>>();
   /** Per directory: our compare-and-swaps still on the wire (a wave writes a few at once); a gap may be one of them. */
@@ -42,7 +43,11 @@ export class EtcdPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef, readBack?: string): Promise<PoolEntry[]> {
     const directory = conftoolPoolDirectory(pool);
-    const cached = this.listings.get(directory);
+    // A listing no read has proven for a while is read again at once: any write anywhere in etcd moves
+    // the index, so after a pause the probe mostly finds it moved and costs a second request. Only
+    // speed rides on this; whichever way, what is returned is proven by a quorum read made now.
+    const listed = this.listings.get(directory);
+    const cached = listed !== undefined && performance.now() - listed.provenAt <= PROBE_WITHIN_MS ? listed : undefined;
     // The key to read back, where one is asked for: a write's read-back and the pool around it are then one quorum read.
     const probe = readBack === undefined ? cached?.entries[0] : cached?.entries.find((entry) => entry.path === readBack);
     if (probe !== undefined) {
@@ -56,6 +61,7 @@ export class EtcdPooling implements PoolingBackend {
         // What etcd just said of the probed key is what the listing holds (it covers every index so far); it is what the caller gets.
         if (read !== undefined && listing !== undefined && at !== -1 && listing.entries[at]?.revision === read.revision) {
           listing.entries[at] = read;
+          listing.provenAt = performance.now();
           return copyEntries(listing.entries);
         }
       }
@@ -102,7 +108,7 @@ export class EtcdPooling implements PoolingBackend {
     if (response.etcdIndex === undefined) {
       this.forget(directory);
     } else {
-      this.listings.set(directory, { index: response.etcdIndex, entries: copyEntries(entries) });
+      this.listings.set(directory, { index: response.etcdIndex, entries: copyEntries(entries), provenAt: performance.now() });
       this.foldOwnWrites(directory);
     }
     return entries;
@@ -196,6 +202,9 @@ export class EtcdPooling implements PoolingBackend {
     return { method: 'PUT', key: path, form };
   }
 }
+
+/** How long after a quorum read proved a listing the next read tries the one-key probe before the whole directory. */
+const PROBE_WITHIN_MS = 1000;
 
 /** Callers get their own copies: nobody's edit of an entry can reach the cached listing. */
 function copyEntries(entries: readonly PoolEntry[]): PoolEntry[] {
