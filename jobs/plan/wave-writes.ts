@@ -1,4 +1,5 @@
 import type { Host } from '../../core/inventory.js';
+import { takesTrafficAway } from '../../core/policy/pool-policy.js';
 import type { Operation } from './step-operations.js';
 
 /**
@@ -9,19 +10,21 @@ import type { Operation } from './step-operations.js';
 export const WAVE_WRITES_AT_ONCE = 4;
 
 /**
- * The step's operations cut into runs that may go at once: consecutive pool writes moving the
- * same kind of host the same way (all workers inactive → yes, all bare metal yes → no). Within
- * such a run every write only adds to the same side of the policy's arithmetic, so any part of
- * the run that has landed is allowed if the whole is, and the order they land in does not
- * matter. Anything else (a wave's depools after its pools, a puppet run, a mixed retire) starts a
- * new run, and runs go one after another, as the approver read them.
+ * The step's operations cut into runs that may go at once: consecutive pool writes that take no
+ * traffic away, moving the same kind of host the same way (a wave's workers inactive → yes).
+ * Within such a run every write only adds to the same side of the policy's arithmetic, so any
+ * part of the run that has landed is allowed if the whole is, and the order they land in does
+ * not matter. A write that takes traffic away (a depool, a lower weight) goes alone, as before:
+ * the next one is judged on the pool with it landed, and a kill between two of them leaves one
+ * done and one not (test/integration/fault-plan-kill.test.ts). Anything else (a puppet run, a
+ * mixed retire) starts a new run too, and runs go one after another, as the approver read them.
  */
 export function concurrentRuns(operations: readonly Operation[], hosts: readonly Host[]): Operation[][] {
   const kinds = new Map(hosts.map((host) => [host.fqdn, host.kind]));
   const runs: Operation[][] = [];
   let last: string | undefined;
   for (const op of operations) {
-    const move = op.kind === 'set-pooled' ? `${kinds.get(op.action.fqdn) ?? 'unknown'} ${op.action.pool.dc}/${op.action.pool.lvsService} ${op.from.pooled}→${op.to.pooled} ${Math.sign(op.to.weight - op.from.weight)}` : undefined;
+    const move = op.kind === 'set-pooled' && !takesTrafficAway(op.from, op.to) ? `${kinds.get(op.action.fqdn) ?? 'unknown'} ${op.action.pool.dc}/${op.action.pool.lvsService} ${op.from.pooled}→${op.to.pooled} ${Math.sign(op.to.weight - op.from.weight)}` : undefined;
     const current = runs.at(-1);
     if (current !== undefined && move !== undefined && move === last) current.push(op);
     else runs.push([op]);

@@ -19,9 +19,9 @@ const NO = { pooled: 'no', weight: 10 } as const;
 const names = (runs: Operation[][]): string[][] => runs.map((run) => run.map((op) => (op.kind === 'set-pooled' ? op.action.fqdn.split('.')[0] ?? '' : op.kind)));
 
 describe('concurrentRuns: which writes of a step may be under way together', () => {
-  it('groups a wave\'s worker pools, then its bare-metal depools, in the approved order', () => {
-    const ops = [write('w1', INACTIVE, YES), write('w2', INACTIVE, YES), write('m1', YES, NO), write('m2', YES, NO)];
-    expect(names(concurrentRuns(ops, HOSTS))).toEqual([['w1', 'w2'], ['m1', 'm2']]);
+  it('groups a wave\'s worker pools; its bare-metal depools, which take traffic away, go one at a time after them', () => {
+    const ops = [write('w1', INACTIVE, YES), write('w2', INACTIVE, YES), write('m1', YES, NO), write('m2', YES, NO), write('w3', YES, { pooled: 'yes', weight: 5 })];
+    expect(names(concurrentRuns(ops, HOSTS))).toEqual([['w1', 'w2'], ['m1'], ['m2'], ['w3']]);
   });
 
   it('never puts different moves, kinds of host, or anything but pool writes together', () => {
