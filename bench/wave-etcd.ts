@@ -29,7 +29,7 @@ const POOLED: PoolState = { pooled: 'yes', weight: 10 };
 /**
  * A 500-worker wave the way the plan runner performs one: stepOperations reads the pool and
  * picks the hosts, the wave is judged once and its evidence handed to each write (step-execution.ts), then the pool writer runs for each, a few at once as the plan
- * runner does (performInRuns: each write a quorum read of the pool, the policy with the writes in flight counted, the worker's proof record, CAS, read back).
+ * runner does (performInRuns: each write a quorum read of the pool, the policy with the writes in flight counted, the worker's proof record, CAS, a quorum read back of its key).
  * Against it, the same 500 keys written raw: PUT then quorum GET, in series.
  */
 export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
@@ -95,7 +95,7 @@ export async function benchWaveEtcd(redis: Redis): Promise<Row[]> {
     const wave = summarize(waveMs.map((ms) => ms / 1000));
     const raw = summarize(rawMs.map((ms) => ms / 1000));
     return [
-      { row: `3 wave ${HOSTS} hosts (etcd)`, ...wave, unit: 's wall', notes: `stepOperations (list + selectWave), the wave judged once (as step-execution.ts), then PoolWriter.write ×${HOSTS}, ${WAVE_WRITES_AT_ONCE} at once (performInRuns, as step-execution.ts) with that evidence: per write a quorum read (the pool listing reused while etcd's index shows only our own writes since), policy with the writes in flight counted, proof record, CAS, quorum get; no plan journal/SAL (Redis); depool_threshold 0 so the policy allows 500 unproven` },
+      { row: `3 wave ${HOSTS} hosts (etcd)`, ...wave, unit: 's wall', notes: `stepOperations (list + selectWave), the wave judged once (as step-execution.ts), then PoolWriter.write ×${HOSTS}, ${WAVE_WRITES_AT_ONCE} at once (performInRuns, as step-execution.ts) with that evidence: per write a quorum GET proving the pool listing (reused while etcd's index shows only our own writes since; else the directory again), policy with the writes in flight counted, proof record, CAS, read back (a quorum GET of the key written); joining workers only, so all ${HOSTS} in one run (wave-writes.ts); no plan journal/SAL (Redis); depool_threshold 0 so the policy allows 500 unproven` },
       { row: `3 raw etcd ${HOSTS} PUT+GET`, ...raw, unit: 's wall', notes: `same ${HOSTS} keys, PUT + quorum GET each, in series` },
       { row: '3 ratio wave / raw', median: wave.median / raw.median, p99: wave.p99 / raw.p99, runs: RUNS, unit: '×', notes: `p99 of ${RUNS} runs is the slowest run` },
     ];
