@@ -38,7 +38,7 @@ export interface EtcdResponse {
 type Failure = { endpoint: string; reason: string; timedOut: boolean };
 
 /**
- * A minimal etcd v2 keys client over fetch. It knows HTTP, endpoints and time, not conftool: the
+ * A minimal etcd v2 keys client over node:http (etcd-http.ts; a `fetch` given instead, in tests). It knows HTTP, endpoints and time, not conftool: the
  * caller interprets statuses and validates bodies.
  *
  * A failing endpoint (refused, reset, timed out, 5xx) hands the request to the next one. That is
