@@ -7,7 +7,7 @@ import type { Operation } from './step-operations.js';
  * against the pool as read (PoolWriter.write), with the others in flight counted as done, and
  * compare-and-swaps its own key; a few at a time is what hides etcd's round trips.
  */
-export const WAVE_WRITES_AT_ONCE = 4;
+export const WAVE_WRITES_AT_ONCE = 8;
 
 /**
  * The step's operations cut into runs that may go at once: consecutive pool writes that take no

@@ -11,7 +11,7 @@ import { makeSafety, shippedWriter } from '../helpers/fake-safety.js';
 import { loadShippedConfig } from '../helpers/config.js';
 import { Inventory, type PoolRef } from '../../core/inventory.js';
 import type { Operation } from '../../jobs/plan/step-operations.js';
-import { concurrentRuns, performInRuns } from '../../jobs/plan/wave-writes.js';
+import { concurrentRuns, performInRuns, WAVE_WRITES_AT_ONCE } from '../../jobs/plan/wave-writes.js';
 import { EtcdKeys, freePort, startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
 
 // Past 300 lines on purpose: every case here is EtcdPooling against the same real etcd, which
@@ -347,16 +347,18 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     });
 
     it('a wave pooling workers several at once notices a foreign write too: the next write is judged on the pool read again', async () => {
-      // kartotherian-k8s-ssl: 6 maps pooled, 8 workers inactive (a generated inventory, as the bench's); pybal ejects at most half.
+      // A wave one larger than what goes at once. kartotherian-k8s-ssl: that + 1 maps pooled, the workers inactive
+      // (a generated inventory, as the bench's); pybal ejects at most half (threshold 0.5).
+      const AT_ONCE = WAVE_WRITES_AT_ONCE;
       const K8S: PoolRef = { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' };
       const K8S_DIR = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl';
       const config = structuredClone(await loadShippedConfig());
       const service = config.services['kartotherian'];
       const wikikube = service?.host_groups['wikikube'];
       if (service === undefined || wikikube === undefined) throw new Error('the shipped config lost kartotherian');
-      const workers = Array.from({ length: 8 }, (_, i) => `wikikube-worker${1001 + i}.eqiad.wmnet`);
+      const workers = Array.from({ length: AT_ONCE + 1 }, (_, i) => `wikikube-worker${1001 + i}.eqiad.wmnet`);
       wikikube.hosts = { ...wikikube.hosts, eqiad: workers };
-      const maps = ['maps1005', 'maps1006', 'maps1007', 'maps1008', 'maps1009', 'maps1010'].map((host) => `${host}.eqiad.wmnet`);
+      const maps = Array.from({ length: AT_ONCE + 2 }, (_, i) => `maps${1005 + i}.eqiad.wmnet`);
       for (const fqdn of maps) await keys.put(`${K8S_DIR}/${fqdn}`, YES_10, { prevExist: 'false' });
       for (const fqdn of workers) await keys.put(`${K8S_DIR}/${fqdn}`, '{"weight": 0, "pooled": "inactive"}', { prevExist: 'false' });
       let handDepooled = false;
@@ -364,12 +366,12 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
       const racing = interfere(new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000 })), async () => {
         if (handDepooled) return;
         handDepooled = true;
-        await keys.put(`${K8S_DIR}/maps1010.eqiad.wmnet`, '{"weight": 10, "pooled": "no"}');
+        await keys.put(`${K8S_DIR}/maps1005.eqiad.wmnet`, '{"weight": 10, "pooled": "no"}');
       });
       const { writer } = makeSafety(racing, new Map([['kartotherian', new Inventory('kartotherian', service)]]), { now: () => Date.now() });
-      const wave = workers.slice(0, 5);
+      const wave = workers;
       const to: PoolState = { pooled: 'yes', weight: 10 };
-      // 5 unproven of 11 counted: pybal could eject floor(11 - 5.5) = 5, so the wave is allowed as it starts.
+      // n + 1 unproven of 2n + 3 counted (n at once): pybal could eject floor((2n + 3) / 2) = n + 1, so the wave is allowed as it starts.
       const start = await writer.evaluate('kartotherian', K8S, wave.map((fqdn) => ({ fqdn, to })), 'plan');
       expect(start.verdict.allow).toBe(true);
       const pool = (fqdn: string): SetPooledAction => ({ kind: 'set-pooled', verb: 'pool', service: 'kartotherian', pool: K8S, fqdn, changes: { pooled: 'yes', weight: 10 } });
@@ -378,12 +380,12 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
       expect(concurrentRuns(ops, hosts)).toHaveLength(1);
       const failure = await performInRuns(ops, hosts, (op) => (op.kind === 'set-pooled' ? writer.write({ action: op.action, expect: { state: op.from } }, 'plan', start.proofs) : Promise.resolve(undefined))).catch((error: unknown) => error);
       expect(handDepooled).toBe(true);
-      // The first four went together (judged with each other; 4 unproven ≤ what pybal could eject, with or without the hand depool);
-      // the fifth started once one of them was done, read the pool again, and 5 unproven > floor(10 - 5.5) = 4.
+      // The first n went together (judged with each other; n unproven ≤ what pybal could eject, with or without the hand depool);
+      // the last started once one of them was done, read the pool again, and n + 1 unproven > what pybal can eject now, n.
       expect(failure).toBeInstanceOf(CutoverError);
-      expect((failure as CutoverError).message).toMatch(/if the 5 unproven workers failed, pybal could eject only 4/);
+      expect((failure as CutoverError).message).toContain(`if the ${AT_ONCE + 1} unproven workers failed, pybal could eject only ${AT_ONCE}`);
       const pooledWorkers = await Promise.all(wave.map(async (fqdn) => (await keys.get(`${K8S_DIR}/${fqdn}`))?.value === '{"weight": 10, "pooled": "yes"}'));
-      expect(pooledWorkers).toEqual([true, true, true, true, false]);
+      expect(pooledWorkers).toEqual([...Array.from({ length: AT_ONCE }, () => true), false]);
     });
 
     it('runs to completion under DryRunPooling without writing', async () => {
