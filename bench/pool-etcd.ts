@@ -56,7 +56,7 @@ export async function benchPoolEtcd(redis: Redis): Promise<Row[]> {
     const e2e = summarize(endToEnd);
     const bare = summarize(raw);
     return [
-      { row: '2 pool e2e (etcd)', ...e2e, unit: 'ms', notes: '!approve in → ✅ done result out: approval, BullMQ job, lock, get+CAS+get+list on etcd, audit, notifier queue, delivery' },
+      { row: '2 pool e2e (etcd)', ...e2e, unit: 'ms', notes: '!approve in → ✅ done result out: approval, BullMQ job, lock, on etcd the pool read (a quorum GET, and the listing again as the bench\'s raw PUT moved the index) + CAS + read back (a quorum GET of the key; the counts from the listing its index proves), audit, notifier queue, delivery' },
       { row: '2 raw etcd PUT+GET', ...bare, unit: 'ms', notes: 'same key: one v2 PUT and one quorum GET, fetch from this process' },
       { row: '2 ratio e2e / raw', median: e2e.median / bare.median, p99: e2e.p99 / bare.p99, runs: RUNS, unit: '×', notes: 'median over median, p99 over p99' },
     ];

@@ -75,9 +75,12 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     const started = Date.now();
     try {
       const { state, outcome, auditDetail, narrated, sal } = await execute(request, resumed);
-      await finish(request, state, outcome);
+      // The request's record and the audit entry are two Redis writes that need not wait for each other; both are in before the channel hears.
+      await Promise.all([
+        finish(request, state, outcome),
+        deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` }),
+      ]);
       deps.onFinished?.(request.action.kind, state, (Date.now() - started) / 1000);
-      await deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` });
       // A plan step's end is the plan's to say (step-execution.ts), once, after its soak.
       if (narrated === true) return state;
       const icon = state === 'noop' ? '➖' : '✅';

@@ -8,6 +8,7 @@ import type { WorkerProof, WorkerRecord } from '../core/policy/worker-proof.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
 import { describeStateChange } from '../core/state-change.js';
 import type { WorkerProofs } from './guard/worker-proofs.js';
+import { WritesUnderWay, type Ticket } from './writes-under-way.js';
 
 export interface PoolWrite {
   action: SetPooledAction;
@@ -31,6 +32,8 @@ export interface WriteResult {
   note?: string;
   /** The policy's numbers for a change that was judged. */
   arithmetic?: string;
+  /** The whole pool as last read: with the write read back in it when one was made. */
+  pool: PoolEntry[];
 }
 
 export interface Evaluation {
@@ -54,31 +57,73 @@ export interface PoolWriterDeps {
  * it is reported, never silently re-applied over their change.
  */
 export class PoolWriter {
+  /** A wave writes a few at once: each write is judged with the others under way counted as done. */
+  private readonly underWay = new WritesUnderWay();
+
   constructor(private readonly deps: PoolWriterDeps) {}
 
   /** The policy's verdict on `changes` to one pool as it is now: what request time and execution both ask. */
   async evaluate(service: string, pool: PoolRef, changes: readonly PolicyChange[], purpose: PolicyPurpose, read?: readonly PoolEntry[], evidence?: ReadonlyMap<string, WorkerProof>): Promise<Evaluation> {
-    const inventory = this.inventory(service);
     const entries = read ?? (await this.deps.pooling.listPool(pool));
+    return this.judge(service, pool, entries, changes, purpose, await this.proofsFor(service, pool, entries, changes, purpose, evidence));
+  }
+
+  /**
+   * "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
+   * A wave checks once, at the start of its execution, and hands that evidence to each of its writes.
+   */
+  private async proofsFor(service: string, pool: PoolRef, entries: readonly PoolEntry[], changes: readonly PolicyChange[], purpose: PolicyPurpose, evidence: ReadonlyMap<string, WorkerProof> | undefined, recorded?: Promise<Map<string, WorkerProof>>): Promise<Map<string, WorkerProof>> {
+    if (evidence !== undefined) return new Map(evidence);
+    const kinds = this.kinds(service, pool);
     const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
-    const kinds = new Map(inventory.members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
-    // Hosts conftool has that the inventory does not still count in pybal's arithmetic.
-    const members: PolicyMember[] = [...new Set([...kinds.keys(), ...states.keys()])].map((fqdn) => ({ fqdn, kind: kinds.get(fqdn) ?? 'bare-metal', state: states.get(fqdn) }));
+    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(states.get(change.fqdn), change.to));
+    if (!bareMetalLeaves || purpose === 'emergency-stop') return recorded ?? this.deps.proofs.recorded(service, pool);
     const after = new Map(states);
     for (const change of changes) after.set(change.fqdn, change.to);
-    const bareMetalLeaves = changes.some((change) => kinds.get(change.fqdn) === 'bare-metal' && takesTrafficAway(states.get(change.fqdn), change.to));
-    const pooledWorkers = members.filter((member) => member.kind === 'k8s-worker' && after.get(member.fqdn)?.pooled === 'yes').map((member) => member.fqdn);
-    // "Proven" for bare metal to leave means proven now: the record, and real requests this moment.
-    // A wave checks once, at the start of its execution, and hands that evidence to each of its writes.
-    const proofs = evidence !== undefined ? new Map(evidence) : bareMetalLeaves && purpose !== 'emergency-stop' ? await this.deps.proofs.fresh(service, pool, pooledWorkers) : await this.deps.proofs.recorded(service, pool);
+    const pooledWorkers = [...kinds].filter(([fqdn, kind]) => kind === 'k8s-worker' && after.get(fqdn)?.pooled === 'yes').map(([fqdn]) => fqdn);
+    return this.deps.proofs.fresh(service, pool, pooledWorkers);
+  }
+
+  /** The policy on the pool as read, synchronously: a wave's writes register theirs in the same turn. */
+  private judge(service: string, pool: PoolRef, entries: readonly PoolEntry[], changes: readonly PolicyChange[], purpose: PolicyPurpose, proofs: Map<string, WorkerProof>): Evaluation {
+    const inventory = this.inventory(service);
+    const states = new Map(entries.map((entry) => [entry.fqdn, entry.state]));
+    const kinds = this.kinds(service, pool);
+    // Hosts conftool has that the inventory does not still count in pybal's arithmetic.
+    const members: PolicyMember[] = [...new Set([...kinds.keys(), ...states.keys()])].map((fqdn) => ({ fqdn, kind: kinds.get(fqdn) ?? 'bare-metal', state: states.get(fqdn) }));
     const verdict = judgePoolChange({ purpose, pool: { dc: pool.dc, lvsService: pool.lvsService, threshold: inventory.lvsService(pool.lvsService).depool_threshold }, members, changes, proofs });
     return { verdict, members, proofs };
   }
 
+  /** The inventory's hosts of a pool by kind; an inventory never changes, so each pool's is built once (a wave asks 500 times). */
+  private kinds(service: string, pool: PoolRef): ReadonlyMap<string, PolicyMember['kind']> {
+    const inventory = this.inventory(service);
+    const byPool = KINDS.get(inventory) ?? new Map<string, ReadonlyMap<string, PolicyMember['kind']>>();
+    KINDS.set(inventory, byPool);
+    const key = `${pool.dc}/${pool.lvsService}`;
+    const known = byPool.get(key);
+    if (known !== undefined) return known;
+    const kinds = new Map(inventory.members(pool.lvsService, pool.dc).map((host) => [host.fqdn, host.kind]));
+    byPool.set(key, kinds);
+    return kinds;
+  }
+
   /** `evidence`: proofs checked now by the caller for this very execution (a wave's writes share one round of real requests). */
   async write(write: PoolWrite, purpose: PolicyPurpose, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
+    const ticket = this.underWay.enter(conftoolPath(write.action.pool, ''));
+    try {
+      return await this.writeAlongside(write, purpose, ticket, evidence);
+    } finally {
+      ticket.leave();
+    }
+  }
+
+  private async writeAlongside(write: PoolWrite, purpose: PolicyPurpose, ticket: Ticket, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
     const { action } = write;
     const path = conftoolPath(action.pool, action.fqdn);
+    // The records most writes are judged with, read from Redis while etcd is read (unused, and its failure ignored, where a change needs fresh proof).
+    const recorded = evidence === undefined ? this.deps.proofs.recorded(action.service, action.pool) : undefined;
+    recorded?.catch(() => undefined);
     // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
     const entries = await this.deps.pooling.listPool(action.pool);
     const current = entries.find((entry) => entry.path === path);
@@ -87,25 +132,38 @@ export class PoolWriter {
     const stale = write.expect === undefined ? undefined : staleness(write.expect, current);
     if (stale !== undefined) {
       // What was asked for is already there (a replay after a crash, or someone did it): nothing to write.
-      if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state, note: `already ${formatPoolState(current.state)}` };
-      if (write.onMismatch === 'skip') return { outcome: 'skipped', path, before: current.state, after: current.state, note: stale };
+      if (samePoolState(current.state, next)) return { outcome: 'noop', path, before: current.state, after: current.state, note: `already ${formatPoolState(current.state)}`, pool: entries };
+      if (write.onMismatch === 'skip') return { outcome: 'skipped', path, before: current.state, after: current.state, note: stale, pool: entries };
       throw new CutoverError('request.stale', `${action.fqdn} ${stale} since it was shown for approval; nothing was written. Ask again to act on the pool as it is now.`);
     }
     // The same no-op rules the request was filed under (core/check-pool-change.ts).
-    if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state };
+    if (checkPoolChange(action.verb, current.state, action.changes).kind === 'noop') return { outcome: 'noop', path, before: current.state, after: current.state, pool: entries };
 
-    const { verdict } = await this.evaluate(action.service, action.pool, [{ fqdn: action.fqdn, to: next }], purpose, entries, evidence);
+    const change = { fqdn: action.fqdn, to: next };
+    const proofs = await this.proofsFor(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, evidence, recorded);
+    // Judged and registered in one turn: no other write of this pool is judged between the two.
+    const { verdict } = this.judge(action.service, action.pool, entries, [...ticket.others(entries, action.fqdn), change], purpose, proofs);
     if (!verdict.allow) {
       throw new CutoverError(verdict.rule === 'bare-metal-needs-proven-workers' ? 'safety.unproven' : 'safety.capacity', `Refused at execution: ${verdict.reason} · ${verdict.arithmetic}; nothing was written.`);
     }
+    ticket.judged(action.fqdn, next, current.revision);
     // A joining worker's record is written before the write that pools it: the guard reads the pool and
     // then the records, so it can never see cutover's own pool without its record and call it drift.
     const joining = this.joins(action, current.state, next);
-    if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
+    try {
+      if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
+    } catch (error) {
+      ticket.failed(action.fqdn);
+      throw error;
+    }
     try {
       await this.deps.pooling.compareAndSet(path, next, current.revision, current.extra);
+      ticket.landed(action.fqdn);
     } catch (error) {
+      // Any other error (a timeout) may have landed all the same: the others still count it.
       if (!isCutoverError(error, 'pooling.conflict')) throw error;
+      // Not written, and it never will be: the others are judged without it.
+      ticket.failed(action.fqdn);
       const now = await this.deps.pooling.get(path).catch(() => undefined);
       throw new CutoverError(
         'pooling.conflict',
@@ -113,13 +171,15 @@ export class PoolWriter {
         { cause: error },
       );
     }
-    const readBack = await this.deps.pooling.get(path);
+    // Read back with the pool around it, for the result's numbers: on etcd one quorum read of the key, the listing proven by its index.
+    // The guard's look at a joining worker is queued while the read-back runs: it is delayed anyway (job-system.ts kickGuard).
+    const [pool] = await Promise.all([this.deps.pooling.listPool(action.pool, path), joining ? this.deps.onWorkerPooled?.(action.service) : undefined]);
+    const readBack = pool.find((entry) => entry.path === path);
     if (!samePoolState(readBack?.state, next)) {
       throw new CutoverError('pooling.verify-failed', `Wrote ${formatPoolState(next)} to ${path} but read back ${formatPoolState(readBack?.state)}; check !status and conftool by hand.`);
     }
-    if (joining) await this.deps.onWorkerPooled?.(action.service);
-    else if (this.leaves(action, current.state, next)) await this.deps.proofs.left(action.service, action.pool, action.fqdn);
-    return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic };
+    if (!joining && this.leaves(action, current.state, next)) await this.deps.proofs.left(action.service, action.pool, action.fqdn);
+    return { outcome: 'changed', path, before: current.state, after: next, arithmetic: verdict.arithmetic, pool };
   }
 
   /** A Wikikube worker joins the pool: its proof starts over (before the write), and the guard checks it at once (after). */
@@ -143,6 +203,8 @@ export class PoolWriter {
     return inventory;
   }
 }
+
+const KINDS = new WeakMap<Inventory, Map<string, ReadonlyMap<string, PolicyMember['kind']>>>();
 
 /** What changed since `expect` was shown, in words with the numbers; undefined when nothing did. */
 function staleness(expect: NonNullable<PoolWrite['expect']>, current: PoolEntry): string | undefined {

@@ -44,7 +44,8 @@ export async function runSetPooled(action: SetPooledAction, request: ChangeReque
   const foundOnResume = resumed && result.outcome === 'noop';
   const dryRunBackend = context.pooling.kind.startsWith('dry-run');
   const pybal = (result.outcome === 'changed' || foundOnResume) && !dryRunBackend && context.observer !== undefined ? await confirmPybal(context.observer, action, lvs.port, result.after) : '';
-  const members = await context.pooling.listPool(action.pool);
+  // The pool as the writer read it back, unless pybal was waited on since: then as it is now.
+  const members = pybal === '' ? result.pool : await context.pooling.listPool(action.pool);
   const count = (pooled: string): number => members.filter((entry) => entry.state.pooled === pooled).length;
   const poolNow = `${action.pool.dc} ${action.pool.lvsService} now ${count('yes')} pooled, ${count('no')} depooled, ${count('inactive')} inactive`;
   const change = foundOnResume

@@ -38,8 +38,8 @@ export class DryRunPooling implements PoolingBackend {
     return copy(this.overlay.get(path)) ?? (await this.inner.get(path));
   }
 
-  async listPool(pool: PoolRef): Promise<PoolEntry[]> {
-    const entries = new Map((await this.inner.listPool(pool)).map((entry) => [entry.path, entry]));
+  async listPool(pool: PoolRef, readBack?: string): Promise<PoolEntry[]> {
+    const entries = new Map((await this.inner.listPool(pool, readBack)).map((entry) => [entry.path, entry]));
     const directory = `${conftoolPoolDirectory(pool)}/`;
     for (const [path, entry] of this.overlay) {
       if (path.startsWith(directory)) entries.set(path, entry);

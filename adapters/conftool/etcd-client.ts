@@ -1,6 +1,7 @@
 import { CutoverError } from '../../core/errors.js';
 import { networkReason } from '../network-reason.js';
 import { parseJson } from '../../core/parse-json.js';
+import { EtcdHttp, HttpFailure } from './etcd-http.js';
 
 export interface EtcdClientOptions {
   /** Client URLs, tried in order starting from the last one that answered. */
@@ -9,6 +10,7 @@ export interface EtcdClientOptions {
   timeoutMs: number;
   /** etcd v2 auth; the password comes from the environment, never from config. */
   auth?: { username: string; password: string };
+  /** Instead of node:http (etcd-http.ts): tests count and script requests through it. */
   fetch?: typeof globalThis.fetch;
   /** Cancels whatever is in flight, e.g. on shutdown. */
   signal?: AbortSignal;
@@ -37,7 +39,7 @@ export interface EtcdResponse {
 type Failure = { endpoint: string; reason: string; timedOut: boolean };
 
 /**
- * A minimal etcd v2 keys client over fetch. It knows HTTP, endpoints and time, not conftool: the
+ * A minimal etcd v2 keys client over node:http (etcd-http.ts; a `fetch` given instead, in tests). It knows HTTP, endpoints and time, not conftool: the
  * caller interprets statuses and validates bodies.
  *
  * A failing endpoint (refused, reset, timed out, 5xx) hands the request to the next one. That is
@@ -46,13 +48,14 @@ type Failure = { endpoint: string; reason: string; timedOut: boolean };
  */
 export class EtcdV2Client {
   private readonly endpoints: readonly string[];
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly fetch: typeof globalThis.fetch | undefined;
+  private readonly http = new EtcdHttp();
   private preferred = 0;
 
   constructor(private readonly options: EtcdClientOptions) {
     if (options.endpoints.length === 0) throw new CutoverError('config.invalid', 'etcd needs at least one endpoint.');
     this.endpoints = options.endpoints.map((endpoint) => endpoint.replace(/\/+$/, ''));
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.fetch = options.fetch;
   }
 
   /** The request as it would be sent, for dry-run: method, URL and form, never the credentials. */
@@ -87,20 +90,34 @@ export class EtcdV2Client {
   }
 
   private async attempt(endpoint: string, request: EtcdRequest): Promise<EtcdResponse | Failure> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const caller = this.options.signal;
     if (isAborted(caller)) throw cancelled(request);
-    const signal = caller === undefined ? timeout : AbortSignal.any([timeout, caller]);
     const url = this.urlFor(endpoint, request);
     const headers: Record<string, string> = { Accept: 'application/json' };
+    // The form as one string with its length: fetch streams a URLSearchParams body chunked, a second write to the socket for every PUT.
+    if (request.form !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
     if (this.options.auth !== undefined) {
       headers['Authorization'] = `Basic ${Buffer.from(`${this.options.auth.username}:${this.options.auth.password}`).toString('base64')}`;
     }
+    const body = request.form === undefined ? undefined : new URLSearchParams(request.form).toString();
+    if (this.fetch === undefined) {
+      try {
+        const answer = await this.http.exchange(url, { method: request.method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.options.timeoutMs, signal: caller });
+        const index = Number(answer.etcdIndex ?? Number.NaN);
+        return { url, status: answer.status, json: parseJson(answer.text), text: answer.text, ...(Number.isSafeInteger(index) ? { etcdIndex: index } : {}) };
+      } catch (error) {
+        if (isAborted(caller) || (error instanceof HttpFailure && error.cancelled)) throw cancelled(request);
+        if (error instanceof HttpFailure) return { endpoint, reason: error.reason, timedOut: error.timedOut };
+        throw error;
+      }
+    }
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = caller === undefined ? timeout : AbortSignal.any([timeout, caller]);
     try {
       const response = await this.fetch(url, {
         method: request.method,
         headers,
-        ...(request.form === undefined ? {} : { body: new URLSearchParams(request.form) }),
+        ...(body === undefined ? {} : { body }),
         signal,
         redirect: 'error',
       });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
@@ -18,11 +19,15 @@ export class EtcdPooling implements PoolingBackend {
   /**
    * The last listing of each pool directory and etcd's index it is exact at. A wave writes 500
    * keys, each after a quorum read of its whole pool: re-listing 500 values per write made the wave
-   * 6× the raw writes. A listing is reused only when a quorum read shows etcd's index has not moved
-   * since (any write anywhere in etcd moves it, so a foreign write is always seen and re-read),
-   * and cutover's own compare-and-swap is folded in only when it is the very next index.
+   * 6× the raw writes. A listing is reused only when a quorum read shows that every index etcd
+   * moved to since the listing is one of cutover's own compare-and-swaps, folded in (any write
+   * anywhere in etcd moves the index, so a foreign write always leaves a gap and is re-read).
    */
-  private readonly listings = new Map<string, { index: number; entries: PoolEntry[] }>();
+  private readonly listings = new Map<string, { index: number; entries: PoolEntry[]; provenAt: number }>();
+  /** Per directory: our own writes that landed past its listing's index, by modifiedIndex, waiting for the gap below them to close. */
+  private readonly ownWrites = new Map<string, Map<number, PoolEntry>>();
+  /** Per directory: our compare-and-swaps still on the wire (a wave writes a few at once); a gap may be one of them. */
+  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
 
   constructor(private readonly client: EtcdV2Client) {}
 
@@ -36,20 +41,56 @@ export class EtcdPooling implements PoolingBackend {
     return toEntry(node, path);
   }
 
-  async listPool(pool: PoolRef): Promise<PoolEntry[]> {
+  async listPool(pool: PoolRef, readBack?: string): Promise<PoolEntry[]> {
     const directory = conftoolPoolDirectory(pool);
-    const cached = this.listings.get(directory);
-    const probe = cached?.entries[0];
-    if (cached !== undefined && probe !== undefined) {
+    // A listing no read has proven for a while is read again at once: any write anywhere in etcd moves
+    // the index, so after a pause the probe mostly finds it moved and costs a second request. Only
+    // speed rides on this; whichever way, what is returned is proven by a quorum read made now.
+    const listed = this.listings.get(directory);
+    const cached = listed !== undefined && performance.now() - listed.provenAt <= PROBE_WITHIN_MS ? listed : undefined;
+    // The key to read back, where one is asked for: a write's read-back and the pool around it are then one quorum read.
+    const probe = readBack === undefined ? cached?.entries[0] : cached?.entries.find((entry) => entry.path === readBack);
+    if (probe !== undefined) {
       // As much a quorum read as the listing, one small key instead of the whole directory.
       const now = await this.client.request({ method: 'GET', key: probe.path, query: { quorum: 'true' } });
-      if (now.status === 200 && now.etcdIndex === cached.index) return copyEntries(cached.entries);
+      if (now.status === 200 && now.etcdIndex !== undefined && (await this.exactAt(directory, now.etcdIndex))) {
+        const node = resultNode(now, probe.path);
+        const read = node.key === probe.path && node.dir !== true ? toEntry(node, probe.path) : undefined;
+        const listing = this.listings.get(directory);
+        const at = listing?.entries.findIndex((entry) => entry.path === probe.path) ?? -1;
+        // What etcd just said of the probed key is what the listing holds (it covers every index so far); it is what the caller gets.
+        if (read !== undefined && listing !== undefined && at !== -1 && listing.entries[at]?.revision === read.revision) {
+          listing.entries[at] = read;
+          listing.provenAt = performance.now();
+          return copyEntries(listing.entries);
+        }
+      }
     }
     return this.readPool(directory);
   }
 
+  /**
+   * True when the cached listing, with our own writes folded in, covers every index up to
+   * `etcdIndex`. An index still missing may be one of our writes in flight: those are waited
+   * for once, and whatever gap is left is someone else's write.
+   */
+  private async exactAt(directory: string, etcdIndex: number): Promise<boolean> {
+    const covered = (): boolean => (this.listings.get(directory)?.index ?? -1) >= etcdIndex;
+    if (covered()) return true;
+    const pending = this.inFlight.get(directory);
+    if (pending === undefined || pending.size === 0) return false;
+    await Promise.allSettled([...pending]);
+    return covered();
+  }
+
   private async readPool(directory: string): Promise<PoolEntry[]> {
-    const response = await this.client.request({ method: 'GET', key: directory, query: { recursive: 'true', quorum: 'true' } });
+    // From here on our writes to this directory are kept: one that lands past the listing's index folds in once the listing is in.
+    if (!this.ownWrites.has(directory)) this.ownWrites.set(directory, new Map());
+    const response = await this.client.request({ method: 'GET', key: directory, query: { recursive: 'true', quorum: 'true' } }).catch((error: unknown) => {
+      this.forget(directory);
+      throw error;
+    });
+    if (response.status !== 200) this.forget(directory);
     if (response.status === 404 && etcdErrorCode(response) === ETCD_KEY_NOT_FOUND) return [];
     if (response.status !== 200) throw backendError(response, `list ${directory}`);
     const node = resultNode(response, directory);
@@ -64,19 +105,35 @@ export class EtcdPooling implements PoolingBackend {
         return toEntry(child, child.key);
       })
       .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
-    if (response.etcdIndex === undefined) this.listings.delete(directory);
-    else this.listings.set(directory, { index: response.etcdIndex, entries: copyEntries(entries) });
+    if (response.etcdIndex === undefined) {
+      this.forget(directory);
+    } else {
+      this.listings.set(directory, { index: response.etcdIndex, entries: copyEntries(entries), provenAt: performance.now() });
+      this.foldOwnWrites(directory);
+    }
     return entries;
   }
 
   async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
     const request = this.writeRequest(path, next, expectedRevision, keep);
-    const response = await this.client.request(request);
+    const directory = path.slice(0, path.lastIndexOf('/'));
+    const sent = this.client.request(request);
+    const pending = this.inFlight.get(directory) ?? new Set<Promise<unknown>>();
+    this.inFlight.set(directory, pending);
+    pending.add(sent);
+    let response: EtcdResponse;
+    try {
+      response = await sent;
+    } finally {
+      pending.delete(sent);
+    }
     if (response.status === 200 || response.status === 201) {
       const node = resultNode(response, path);
       if (node.key !== path || node.dir === true) throw badOutput(response, `expected the key ${path}`);
       const entry = toEntry(node, path);
-      this.foldOwnWrite(path, entry, node.modifiedIndex);
+      // Kept only for a directory that is listed (or being listed): a key written without a listing has nothing to fold into.
+      this.ownWrites.get(directory)?.set(node.modifiedIndex, entry);
+      this.foldOwnWrites(directory);
       return entry;
     }
     const code = etcdErrorCode(response);
@@ -91,19 +148,36 @@ export class EtcdPooling implements PoolingBackend {
     throw backendError(response, `write ${path}`);
   }
 
-  /** Our write, into the listing of its pool, only when nothing else was written between that listing and it. */
-  private foldOwnWrite(path: string, entry: PoolEntry, modifiedIndex: number): void {
-    const directory = path.slice(0, path.lastIndexOf('/'));
+  /**
+   * Our writes into the listing of their pool, in index order, as long as each is the very next
+   * index: then nothing else was written between the listing and them. One past a gap waits
+   * (the gap may be our own write still in flight); what the listing already holds is dropped.
+   */
+  private foldOwnWrites(directory: string): void {
+    const own = this.ownWrites.get(directory);
     const cached = this.listings.get(directory);
-    if (cached === undefined) return;
-    const at = cached.entries.findIndex((known) => known.path === path);
-    if (modifiedIndex !== cached.index + 1 || at === -1) {
-      this.listings.delete(directory);
-      return;
+    if (own === undefined || cached === undefined) return;
+    let { index } = cached;
+    // The cached array is never handed out (listPool copies), so it is updated in place.
+    const { entries } = cached;
+    for (let next = own.get(index + 1); next !== undefined; next = own.get(index + 1)) {
+      own.delete(index + 1);
+      const at = entries.findIndex((known) => known.path === next.path);
+      if (at === -1) {
+        // A key the listing did not have: not worth folding, list again next time.
+        this.forget(directory);
+        return;
+      }
+      entries[at] = { ...next, state: { ...next.state } };
+      index += 1;
     }
-    const entries = [...cached.entries];
-    entries[at] = { ...entry, state: { ...entry.state } };
-    this.listings.set(directory, { index: modifiedIndex, entries });
+    for (const seen of own.keys()) if (seen <= index) own.delete(seen);
+    cached.index = index;
+  }
+
+  private forget(directory: string): void {
+    this.listings.delete(directory);
+    this.ownWrites.delete(directory);
   }
 
   /** The exact HTTP write compareAndSet would send, for dry-run. */
@@ -128,6 +202,9 @@ export class EtcdPooling implements PoolingBackend {
     return { method: 'PUT', key: path, form };
   }
 }
+
+/** How long after a quorum read proved a listing the next read tries the one-key probe before the whole directory. */
+const PROBE_WITHIN_MS = 1000;
 
 /** Callers get their own copies: nobody's edit of an entry can reach the cached listing. */
 function copyEntries(entries: readonly PoolEntry[]): PoolEntry[] {

@@ -22,7 +22,8 @@ export interface PoolEntry {
  */
 export interface PoolingBackend {
   readonly kind: string;
-  listPool(pool: PoolRef): Promise<PoolEntry[]>;
+  /** `readBack`: a key of the pool that must come from the backend now, never from a cache (a write's read-back). */
+  listPool(pool: PoolRef, readBack?: string): Promise<PoolEntry[]>;
   get(path: string): Promise<PoolEntry | undefined>;
   /**
    * `expectedRevision` null means the key must not exist yet. `keep` is the `extra` of the entry

@@ -21,6 +21,7 @@ import type { SoakSchedule } from './soak-schedule.js';
 import { foldDone } from './fold-done.js';
 import { helmDiffRefusal } from './helm-diff-binding.js';
 import { stepOperations, type Operation } from './step-operations.js';
+import { performInRuns } from './wave-writes.js';
 
 export interface StepExecutionDeps {
   context: PlanContext;
@@ -73,7 +74,8 @@ export class StepExecution {
     const poolChanges: PoolChange[] = [];
     try {
       const evidence = await this.executionEvidence(ops.operations);
-      for (const op of ops.operations) done.push(await this.perform(op, here, request, poolChanges, evidence));
+      // A run of like pool writes goes a few at once, each judged with the others in flight (wave-writes.ts).
+      done.push(...(await performInRuns(ops.operations, context.inventory.hosts, (op) => this.perform(op, here, request, poolChanges, evidence))));
     } catch (error) {
       // An adapter error or a refusal leaves the plan paused with the error, never stuck "acting".
       await this.deps.pauses.pauseWith(`${here.step.id} stopped: ${error instanceof Error ? error.message : String(error)}; !${context.service} resume to try the step again, or !${context.service} rollback`, false);

@@ -103,7 +103,7 @@ export class RecordingQueue implements ActionQueue {
 }
 
 export type PoolingCall =
-  | { method: 'listPool'; pool: PoolRef }
+  | { method: 'listPool'; pool: PoolRef; readBack?: string }
   | { method: 'get'; path: string }
   | { method: 'compareAndSet'; path: string; next: PoolState; expectedRevision: string | null; keep?: Readonly<Record<string, unknown>> };
 
@@ -125,8 +125,8 @@ export class FakePooling implements PoolingBackend {
     for (const entry of seed) this.put(entry.path, entry.state);
   }
 
-  async listPool(pool: PoolRef): Promise<PoolEntry[]> {
-    this.calls.push({ method: 'listPool', pool: { ...pool } });
+  async listPool(pool: PoolRef, readBack?: string): Promise<PoolEntry[]> {
+    this.calls.push({ method: 'listPool', pool: { ...pool }, ...(readBack === undefined ? {} : { readBack }) });
     const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
     return [...this.entries.entries()]
       .filter(([path]) => path.startsWith(directory) && !path.slice(directory.length).includes('/'))

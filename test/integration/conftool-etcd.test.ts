@@ -6,9 +6,12 @@ import { EtcdPooling } from '../../adapters/conftool/etcd-pooling.js';
 import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
 import type { SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
-import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
-import { shippedWriter } from '../helpers/fake-safety.js';
+import { makeSafety, shippedWriter } from '../helpers/fake-safety.js';
+import { loadShippedConfig } from '../helpers/config.js';
+import { Inventory, type PoolRef } from '../../core/inventory.js';
+import type { Operation } from '../../jobs/plan/step-operations.js';
+import { concurrentRuns, performInRuns, WAVE_WRITES_AT_ONCE } from '../../jobs/plan/wave-writes.js';
 import { EtcdKeys, freePort, startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
 
 // Past 300 lines on purpose: every case here is EtcdPooling against the same real etcd, which
@@ -192,6 +195,15 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     await keys.put(OTHER, '{"weight": 10, "pooled": "no"}');
     await counting.listPool(POOL);
     expect(lists).toHaveLength(3);
+    // A read-back names its key: that key is read from etcd (the one request), and the listing around it proven by its index.
+    const urls: string[] = [];
+    const watching = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) }));
+    const listed = await watching.listPool(POOL);
+    await watching.compareAndSet(M7, { pooled: 'no', weight: 10 }, listed.find((entry) => entry.path === M7)?.revision ?? null);
+    urls.length = 0;
+    const readBack = await watching.listPool(POOL, M7);
+    expect(urls).toEqual([`${etcd.url}/v2/keys${M7}?quorum=true`]);
+    expect(readBack.find((entry) => entry.path === M7)).toEqual(await pooling.get(M7));
     // A caller editing what it got cannot change what the next caller gets.
     const edited = await counting.listPool(POOL);
     if (edited[0] !== undefined) edited[0].state.pooled = 'inactive';
@@ -290,6 +302,92 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
       expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no", "reason": "T1"}');
     });
 
+    it('judges writes to one pool that are under way at once with each other: of three depools each allowed alone, the third is refused', async () => {
+      // 4 pooled, pybal's floor ceil(4 × 0.5) = 2: any one or two may go, not three.
+      const writer = await shippedWriter(pooling);
+      const outcomes = await Promise.allSettled(['maps1005', 'maps1006', 'maps1007'].map((host) => writer.write({ action: depool(`${host}.eqiad.wmnet`) }, 'plan')));
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+      const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+      expect(refused.map((error) => (error instanceof CutoverError ? error.code : String(error)))).toEqual(['safety.capacity']);
+      const values = await Promise.all([M5, M6, M7, M8].map(async (path) => (await keys.get(path))?.value));
+      expect(values.filter((value) => value === YES_10)).toHaveLength(2);
+    });
+
+    it('a wave notices a foreign write between its writes: the pool is read again and the next write judged on it (issue 14)', async () => {
+      // 10 pooled (floor 5): the wave depools 5, which is allowed as a whole when it starts.
+      const extra = ['maps1009', 'maps1010', 'maps1011', 'maps1012', 'maps1013', 'maps1014'].map((host) => `${DIR}/${host}.eqiad.wmnet`);
+      for (const path of extra) await keys.put(path, YES_10, { prevExist: 'false' });
+      const wave = ['maps1005', 'maps1006', 'maps1007', 'maps1008', 'maps1009'].map((host) => `${host}.eqiad.wmnet`);
+      let lists = 0;
+      const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((input instanceof Request ? input.url : input.toString()).includes('recursive=true') && (lists += 1), fetch(input, init)) }));
+      let handDepooled = false;
+      // Someone depools maps1014 by hand while the wave's first write is on its way.
+      const racing = interfere(counting, async () => {
+        if (handDepooled) return;
+        handDepooled = true;
+        await keys.put(`${DIR}/maps1014.eqiad.wmnet`, '{"weight": 10, "pooled": "no"}');
+      });
+      const writer = await shippedWriter(racing);
+      const to: PoolState = { pooled: 'no', weight: 10 };
+      const start = await writer.evaluate('kartotherian', POOL, wave.map((fqdn) => ({ fqdn, to })), 'plan');
+      expect(start.verdict.allow).toBe(true);
+      const ops: Operation[] = wave.map((fqdn) => ({ kind: 'set-pooled', action: depool(fqdn), path: `${DIR}/${fqdn}`, from: { pooled: 'yes', weight: 10 }, to }));
+      const hosts = wave.map((fqdn) => ({ fqdn, shortName: fqdn.split('.')[0] ?? fqdn, dc: 'eqiad', group: 'maps', kind: 'bare-metal' as const }));
+      const listsBefore = lists;
+      const failure = await performInRuns(ops, hosts, (op) => (op.kind === 'set-pooled' ? writer.write({ action: op.action, expect: { state: op.from } }, 'plan', start.proofs) : Promise.resolve(undefined))).catch((error: unknown) => error);
+      expect(handDepooled).toBe(true);
+      // The first four were judged before the hand depool or with it (5 left ≥ 5); the fifth, on the pool read again, would leave 4.
+      expect(failure).toBeInstanceOf(CutoverError);
+      expect((failure as CutoverError).code).toBe('safety.capacity');
+      expect((failure as CutoverError).message).toMatch(/only 4 host\(s\) proven to serve would stay in kartotherian-ssl \(eqiad\), below pybal's floor of 5/);
+      expect(lists).toBeGreaterThan(listsBefore);
+      expect((await keys.get(`${DIR}/maps1009.eqiad.wmnet`))?.value).toBe(YES_10);
+      const pooledNow = await Promise.all([M5, M6, M7, M8, ...extra].map(async (path) => (await keys.get(path))?.value === YES_10));
+      expect(pooledNow.filter(Boolean)).toHaveLength(5);
+    });
+
+    it('a wave pooling workers several at once notices a foreign write too: the next write is judged on the pool read again', async () => {
+      // A wave one larger than what goes at once. kartotherian-k8s-ssl: that + 1 maps pooled, the workers inactive
+      // (a generated inventory, as the bench's); pybal ejects at most half (threshold 0.5).
+      const AT_ONCE = WAVE_WRITES_AT_ONCE;
+      const K8S: PoolRef = { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' };
+      const K8S_DIR = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl';
+      const config = structuredClone(await loadShippedConfig());
+      const service = config.services['kartotherian'];
+      const wikikube = service?.host_groups['wikikube'];
+      if (service === undefined || wikikube === undefined) throw new Error('the shipped config lost kartotherian');
+      const workers = Array.from({ length: AT_ONCE + 1 }, (_, i) => `wikikube-worker${1001 + i}.eqiad.wmnet`);
+      wikikube.hosts = { ...wikikube.hosts, eqiad: workers };
+      const maps = Array.from({ length: AT_ONCE + 2 }, (_, i) => `maps${1005 + i}.eqiad.wmnet`);
+      for (const fqdn of maps) await keys.put(`${K8S_DIR}/${fqdn}`, YES_10, { prevExist: 'false' });
+      for (const fqdn of workers) await keys.put(`${K8S_DIR}/${fqdn}`, '{"weight": 0, "pooled": "inactive"}', { prevExist: 'false' });
+      let handDepooled = false;
+      // Someone depools a maps host by hand while the wave's first writes are on their way: pybal can now eject one fewer.
+      const racing = interfere(new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000 })), async () => {
+        if (handDepooled) return;
+        handDepooled = true;
+        await keys.put(`${K8S_DIR}/maps1005.eqiad.wmnet`, '{"weight": 10, "pooled": "no"}');
+      });
+      const { writer } = makeSafety(racing, new Map([['kartotherian', new Inventory('kartotherian', service)]]), { now: () => Date.now() });
+      const wave = workers;
+      const to: PoolState = { pooled: 'yes', weight: 10 };
+      // n + 1 unproven of 2n + 3 counted (n at once): pybal could eject floor((2n + 3) / 2) = n + 1, so the wave is allowed as it starts.
+      const start = await writer.evaluate('kartotherian', K8S, wave.map((fqdn) => ({ fqdn, to })), 'plan');
+      expect(start.verdict.allow).toBe(true);
+      const pool = (fqdn: string): SetPooledAction => ({ kind: 'set-pooled', verb: 'pool', service: 'kartotherian', pool: K8S, fqdn, changes: { pooled: 'yes', weight: 10 } });
+      const ops: Operation[] = wave.map((fqdn) => ({ kind: 'set-pooled', action: pool(fqdn), path: `${K8S_DIR}/${fqdn}`, from: { pooled: 'inactive', weight: 0 }, to }));
+      const hosts = wave.map((fqdn) => ({ fqdn, shortName: fqdn.split('.')[0] ?? fqdn, dc: 'eqiad', group: 'wikikube', kind: 'k8s-worker' as const }));
+      expect(concurrentRuns(ops, hosts)).toHaveLength(1);
+      const failure = await performInRuns(ops, hosts, (op) => (op.kind === 'set-pooled' ? writer.write({ action: op.action, expect: { state: op.from } }, 'plan', start.proofs) : Promise.resolve(undefined))).catch((error: unknown) => error);
+      expect(handDepooled).toBe(true);
+      // The first n went together (judged with each other; n unproven ≤ what pybal could eject, with or without the hand depool);
+      // the last started once one of them was done, read the pool again, and n + 1 unproven > what pybal can eject now, n.
+      expect(failure).toBeInstanceOf(CutoverError);
+      expect((failure as CutoverError).message).toContain(`if the ${AT_ONCE + 1} unproven workers failed, pybal could eject only ${AT_ONCE}`);
+      const pooledWorkers = await Promise.all(wave.map(async (fqdn) => (await keys.get(`${K8S_DIR}/${fqdn}`))?.value === '{"weight": 10, "pooled": "yes"}'));
+      expect(pooledWorkers).toEqual([...Array.from({ length: AT_ONCE }, () => true), false]);
+    });
+
     it('runs to completion under DryRunPooling without writing', async () => {
       const before = await keys.get(M5);
       const dry = new DryRunPooling(pooling);
@@ -357,6 +455,25 @@ describe('EtcdPooling when etcd is down, slow or split across endpoints', () => 
       expect(entry?.state).toEqual({ weight: 10, pooled: 'yes' });
       await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
       expect(urls.map((url) => new URL(url).origin)).toEqual([refused, hangingUrl, etcd.url, etcd.url]);
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
+    } finally {
+      await etcd.stop();
+    }
+  });
+
+  it('fails over the same way on its own HTTP client (node:http, kept-alive connections), writes included', async () => {
+    const etcd = await startEtcd();
+    try {
+      const keys = new EtcdKeys(etcd.url);
+      await keys.put(M5, YES_10, { prevExist: 'false' });
+      const refused = `http://127.0.0.1:${await freePort()}`;
+      const pooling = new EtcdPooling(new EtcdV2Client({ endpoints: [refused, hangingUrl, etcd.url], timeoutMs: 1000 }));
+      const entry = await pooling.get(M5);
+      expect(entry?.state).toEqual({ weight: 10, pooled: 'yes' });
+      await pooling.compareAndSet(M5, { pooled: 'no', weight: 10 }, entry?.revision ?? null);
+      expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
+      // A stale revision on the kept-alive connection: the compare fails, nothing is written.
+      expect(await codeOf(pooling.compareAndSet(M5, { pooled: 'yes', weight: 10 }, entry?.revision ?? null))).toBe('pooling.conflict');
       expect((await keys.get(M5))?.value).toBe('{"weight": 10, "pooled": "no"}');
     } finally {
       await etcd.stop();

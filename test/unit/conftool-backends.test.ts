@@ -25,7 +25,7 @@ function scriptedFetch(answers: (Response | Error)[]): { fetch: typeof globalThi
     seen.push({
       url: input instanceof Request ? input.url : input.toString(),
       method: init?.method ?? 'GET',
-      body: init?.body instanceof URLSearchParams ? init.body.toString() : undefined,
+      body: typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined,
       headers: { ...(init?.headers as Record<string, string> | undefined) },
     });
     const answer = answers.shift();
@@ -118,6 +118,7 @@ describe('EtcdPooling requests (stubbed fetch)', () => {
       { url: `http://conf1007.eqiad.wmnet:2379/v2/keys${M5}`, method: 'PUT', body: `value=${encodeURIComponent('{"weight": 10, "pooled": "no"}').replaceAll('%20', '+')}&prevIndex=7&prevExist=true` },
     ]);
     expect(written.revision).toBe('9');
+    expect(seen[1]?.headers['Content-Type']).toBe('application/x-www-form-urlencoded;charset=UTF-8');
   });
 
   it('creates with prevExist=false, and refuses a revision that is not an etcd index without sending anything', async () => {

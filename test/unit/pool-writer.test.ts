@@ -96,7 +96,7 @@ describe('the state the approver saw', () => {
     const path = conftoolPath(SSL, MAPS1005);
     w.pooling.put(path, { pooled: 'yes', weight: 7 });
     const result = await w.writer.write({ action: depool(SSL, MAPS1005), expect: { state: YES }, onMismatch: 'skip' }, 'rollback');
-    expect(result).toEqual({ outcome: 'skipped', path, before: { pooled: 'yes', weight: 7 }, after: { pooled: 'yes', weight: 7 }, note: 'changed: weight 10 → 7' });
+    expect(result).toEqual({ outcome: 'skipped', path, before: { pooled: 'yes', weight: 7 }, after: { pooled: 'yes', weight: 7 }, note: 'changed: weight 10 → 7', pool: await w.pooling.listPool(SSL) });
     expect(w.pooling.writes).toEqual([]);
   });
 
@@ -105,9 +105,9 @@ describe('the state the approver saw', () => {
     const path = conftoolPath(SSL, MAPS1005);
     w.pooling.put(path, { pooled: 'no', weight: 10 });
     const stale = await w.writer.write({ action: depool(SSL, MAPS1005), expect: { state: YES } }, 'change');
-    expect(stale).toEqual({ outcome: 'noop', path, before: { pooled: 'no', weight: 10 }, after: { pooled: 'no', weight: 10 }, note: 'already pooled=no weight=10' });
+    expect(stale).toEqual({ outcome: 'noop', path, before: { pooled: 'no', weight: 10 }, after: { pooled: 'no', weight: 10 }, note: 'already pooled=no weight=10', pool: await w.pooling.listPool(SSL) });
     const plain = await w.writer.write({ action: depool(SSL, MAPS1005) }, 'change');
-    expect(plain).toEqual({ outcome: 'noop', path, before: { pooled: 'no', weight: 10 }, after: { pooled: 'no', weight: 10 } });
+    expect(plain).toEqual({ outcome: 'noop', path, before: { pooled: 'no', weight: 10 }, after: { pooled: 'no', weight: 10 }, pool: await w.pooling.listPool(SSL) });
     // Depooling an inactive worker would only add it to pybal's total.
     const inactive = await w.writer.write({ action: depool(K8S, W1001) }, 'change');
     expect(inactive).toMatchObject({ outcome: 'noop', before: { pooled: 'inactive', weight: 0 } });
@@ -136,11 +136,15 @@ describe('compare-and-swap', () => {
       before: YES,
       after: { pooled: 'no', weight: 10 },
       arithmetic: 'after: 5 serving of 6 counted (inactive excluded) ≥ floor 3 = ceil(6 × 0.5) · pybal could eject 2 failing host(s); unproven workers: 0',
+      // The pool as read back, the write in it: what the result's counts are made of.
+      pool: await w.pooling.listPool(SSL),
     });
-    expect(w.pooling.calls).toEqual([
+    expect(result.pool.find((entry) => entry.path === path)?.state).toEqual({ pooled: 'no', weight: 10 });
+    expect(w.pooling.calls.slice(0, 3)).toEqual([
       { method: 'listPool', pool: SSL },
       { method: 'compareAndSet', path, next: { pooled: 'no', weight: 10 }, expectedRevision: revision },
-      { method: 'get', path },
+      // The read-back names the key written: a backend with a cached listing must read that key afresh.
+      { method: 'listPool', pool: SSL, readBack: path },
     ]);
     expect(w.pooling.peek(path)).toEqual({ pooled: 'no', weight: 10 });
   });
