@@ -3,7 +3,7 @@ import https from 'node:https';
 import { printable } from '../../core/printable.js';
 
 export interface HttpExchange {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   headers: Readonly<Record<string, string>>;
   body?: string;
   timeoutMs: number;
@@ -33,7 +33,8 @@ export class HttpFailure extends Error {
  * per request (its streams, and an AbortSignal per deadline); a 500-host wave makes a thousand
  * requests, and on a loaded machine that CPU was the wave's wall time. The deadline covers the
  * whole exchange, body included; a redirect is refused, as the fetch version did (redirect: 'error').
- * A replayed write is safe: every write is a compare-and-swap (etcd-client.ts).
+ * A replayed PUT is safe: every conftool write is a compare-and-swap (etcd-client.ts); a POST (a
+ * spicerack writer lock's queued key) is never replayed, or it could queue a second key behind us.
  */
 export class EtcdHttp {
   private readonly agents = { http: new http.Agent({ keepAlive: true, maxSockets: 16 }), https: new https.Agent({ keepAlive: true, maxSockets: 16 }) };
@@ -79,7 +80,7 @@ export class EtcdHttp {
       else request.signal?.addEventListener('abort', onAbort, { once: true });
       sent.on('error', (error) => {
         // A kept-alive connection the server closed while idle fails at once: that is no answer from etcd, so once more on a new one.
-        const stale = sent.reusedSocket && !fresh && ['ECONNRESET', 'EPIPE'].includes((error as Error & { code?: string }).code ?? '');
+        const stale = sent.reusedSocket && !fresh && request.method !== 'POST' && ['ECONNRESET', 'EPIPE'].includes((error as Error & { code?: string }).code ?? '');
         finish(() => (stale ? resolve(this.exchange(url, request, true)) : reject(new HttpFailure(reasonOf(error), false))));
       });
       sent.end(body);
