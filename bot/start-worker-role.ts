@@ -28,6 +28,7 @@ export async function startWorkerRole(core: Core): Promise<void> {
       lockRetryMs: options.lockRetryMs ?? 2000,
       log: (message, error) => log.error({ err: error }, message),
       observers: deps.observers ?? new Map(),
+      changeWindows: config.change_windows,
       onFinished: (kind, state, seconds, errorCode) => {
         metrics.requests.inc({ state });
         metrics.actionSeconds.observe({ kind }, seconds);

@@ -6,6 +6,8 @@ import type { PlanStepAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { isTerminal, transition, type ChangeRequest } from '../core/requests.js';
+import { checkChangeWindow } from '../core/change-gate.js';
+import type { ChangeWindows } from '../core/change-window.js';
 import type { RequestJobData } from './bullmq-action-queue.js';
 import { runSetPooled, type ExecutionResult } from './run-set-pooled.js';
 import type { Notifier } from './notifier.js';
@@ -31,6 +33,8 @@ export interface ActionProcessorDeps {
   observers?: ReadonlyMap<string, PoolObserver>;
   /** Told when an action ends, for the bot's own metrics. */
   onFinished?: (kind: string, state: 'succeeded' | 'noop' | 'failed', seconds: number, errorCode?: string) => void;
+  /** The config's change windows and freezes, judged again as each request starts (core/change-gate.ts). */
+  changeWindows?: ChangeWindows | undefined;
   /** Runs an approved plan step; absent where no plan is configured. */
   runPlanStep?: (action: PlanStepAction, request: ChangeRequest) => Promise<ExecutionResult>;
 }
@@ -103,6 +107,8 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
 
   async function execute(request: ChangeRequest, resumed: boolean): Promise<ExecutionResult> {
     const { action } = request;
+    // Approved inside the window is no permission once it has closed; a replay of a run that already started finishes it.
+    if (!resumed) checkChangeWindow(deps.changeWindows, request, deps.clock.now(), 'execution');
     switch (action.kind) {
       case 'set-pooled':
         return runSetPooled(action, request, { writer: deps.writer, pooling: deps.pooling, inventories: deps.inventories, observer: deps.observers?.get(action.service) }, resumed);
