@@ -8,7 +8,7 @@ import { createSlackTransport } from '../../bot/slack/create-slack-transport.js'
 import type { SlackTransport } from '../../bot/slack/slack-transport.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config, SlackTransportConfig } from '../../config/schema.js';
-import { FakeSlackApi, textOf } from '../helpers/fake-slack-api.js';
+import { FakeSlackApi } from '../helpers/fake-slack-api.js';
 import { startInspircd, type Inspircd } from '../helpers/inspircd.js';
 import { connectHuman, type IrcHuman } from '../helpers/irc-human.js';
 import { testIrcSettings } from '../helpers/irc-settings.js';
