@@ -15,6 +15,7 @@ import { RedisRequestStore } from '../jobs/request-store.js';
 import { ServiceLocks } from '../jobs/service-lock.js';
 import type { BotOptions } from './bot-options.js';
 import { createFleets, type Fleet } from './create-fleet.js';
+import { createCookbookLocks } from './create-cookbook-locks.js';
 import { createGuards, createSafety, type Safety } from './create-guards.js';
 import { createPlanRunners } from './create-plan-runners.js';
 import { createPooling } from './create-pooling.js';
@@ -85,7 +86,7 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
 
   // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
   let plans = new Map<string, PlanRunner>();
-  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
+  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks: createCookbookLocks(config, env), kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
   const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
   plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs });
   const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });

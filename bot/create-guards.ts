@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { RealTrafficProber } from '../core/ports/real-traffic.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { AuditLog, Clock } from '../core/ports/stores.js';
+import type { CookbookLocks } from '../core/ports/cookbook-locks.js';
 import type { Config } from '../config/schema.js';
 import type { Inventory } from '../core/inventory.js';
 import { analysisSettingsSchema, type AnalysisSettings } from '../core/plan/analysis.js';
@@ -28,6 +29,8 @@ export interface SafetyOptions {
   kick: (service: string) => Promise<void>;
   /** The plan's health analysis for a service, when it has a plan (looked up when needed: plans are built after this). */
   planAnalysis: (service: string) => { analysis: AnalysisSettings; intervalMs: number } | undefined;
+  /** spicerack's cookbook locks, when configured (bot/create-cookbook-locks.ts). */
+  hostLocks?: CookbookLocks | undefined;
 }
 
 export interface Safety {
@@ -43,7 +46,7 @@ export function createSafety(options: SafetyOptions): Safety {
   for (const [service, fleet] of options.fleets) if (fleet.prober !== undefined) probers.set(service, fleet.prober);
   const settings = (service: string): GuardSettings => guardSettings(config, service, options.planAnalysis(service));
   const proofs = new WorkerProofs({ store: new ProofStore(options.client, options.prefix), probers, settings, clock });
-  const writer = new PoolWriter({ pooling: options.pooling, inventories: options.inventories, proofs, onWorkerPooled: options.kick });
+  const writer = new PoolWriter({ pooling: options.pooling, inventories: options.inventories, proofs, onWorkerPooled: options.kick, ...(options.hostLocks === undefined ? {} : { hostLocks: options.hostLocks }) });
   return { proofs, writer, settings };
 }
 

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { AccessModel, Role as CoreRole, ServiceModel } from '../core/model.js';
 import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema } from '../adapters/conftool/settings.js';
 import { resolveEntriesSchema } from '../adapters/probes/resolve-map.js';
+import { spicerackLocksSettingsSchema } from '../adapters/spicerack/settings.js';
 import { WEEKDAYS, type ChangeWindows } from '../core/change-window.js';
 import { crossServiceIssues } from './cross-service.js';
 import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
@@ -270,7 +271,14 @@ export const configSchema = z
      * conftool is one store for every service; every other block here is a default shared by
      * all services, which a service's own `services.<name>.backends` overrides key by key.
      */
-    backends: backendLayersSchema.extend({ pooling: poolingBackendSchema }),
+    backends: backendLayersSchema.extend({
+      pooling: poolingBackendSchema,
+      /**
+       * spicerack's cookbook locks, in conftool's etcd (pooling kind etcd): a hand change or a plan
+       * step locks the host as sre.k8s.pool-depool-node would, and is refused while a cookbook holds it.
+       */
+      cookbook_locks: spicerackLocksSettingsSchema.optional(),
+    }),
     /** Read everything for real, write nothing: every write is shown in the channel instead. */
     dry_run: z.boolean().default(false),
     /** Change windows and freezes for every mutating request but an emergency stop. */
@@ -327,6 +335,9 @@ export const configSchema = z
     network: z.strictObject({ resolve: resolveEntriesSchema.prefault([]) }).prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.backends.cookbook_locks !== undefined && config.backends.pooling.kind !== 'etcd') {
+      ctx.addIssue({ code: 'custom', path: ['backends', 'cookbook_locks'], message: `spicerack's locks live in conftool's etcd: they need backends.pooling.kind etcd (it is ${config.backends.pooling.kind})` });
+    }
     for (const [name, person] of Object.entries(config.people)) {
       for (const service of Object.keys(person.roles)) {
         if (!Object.hasOwn(config.services, service)) {
@@ -360,10 +371,10 @@ export const configSchema = z
   })
   // Each service gets its merged settings; the shared blocks have done their work and are dropped,
   // so nothing can read an unmerged one by mistake.
-  .transform(({ backends: { pooling, ...shared }, services, ...rest }) => {
+  .transform(({ backends: { pooling, cookbook_locks, ...shared }, services, ...rest }) => {
     const resolved = resolveServiceBackends(services, shared).backends;
     const withBackends = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, { ...service, backends: resolved.get(name) ?? unreachable(name) }]));
-    return { ...rest, backends: { pooling }, services: withBackends };
+    return { ...rest, backends: { pooling, ...(cookbook_locks === undefined ? {} : { cookbook_locks }) }, services: withBackends };
   });
 
 /** The refinement above has refused every config whose backends do not resolve. */

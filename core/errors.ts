@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'safety.capacity'
   | 'safety.unproven'
   | 'safety.frozen'
+  | 'safety.locked'
   | 'pooling.conflict'
   | 'pooling.verify-failed'
   | 'pooling.backend'

@@ -1,6 +1,8 @@
+import type { CookbookLocks, HostLease } from '../core/ports/cookbook-locks.js';
 import type { PoolEntry, PoolingBackend } from '../core/ports/pooling.js';
 import { conftoolPath, type SetPooledAction } from '../core/actions.js';
 import { checkPoolChange } from '../core/check-pool-change.js';
+import { formatDuration } from '../core/durations.js';
 import { CutoverError, isCutoverError } from '../core/errors.js';
 import type { Inventory, PoolRef } from '../core/inventory.js';
 import { judgePoolChange, takesTrafficAway, type PolicyChange, type PolicyMember, type PolicyPurpose, type PolicyVerdict } from '../core/policy/pool-policy.js';
@@ -48,7 +50,16 @@ export interface PoolWriterDeps {
   proofs: WorkerProofs;
   /** A worker was just pooled: the guard checks it with real requests at once. */
   onWorkerPooled?: (service: string) => Promise<void>;
+  /** spicerack's cookbook locks, when configured: see lockFor. */
+  hostLocks?: CookbookLocks;
 }
+
+/**
+ * Writes a person decided (a hand change, a plan step) lock the host as a cookbook would and wait
+ * for no cookbook. The safety writes (the guard's depool, a rollback, an emergency stop) are never
+ * held back by a cookbook's lock: they undo what cutover did, and must run when it matters.
+ */
+const LOCKED_PURPOSES: ReadonlySet<PolicyPurpose> = new Set(['change', 'plan']);
 
 /**
  * The one way pool state changes, whoever asks: read, check the state the approver saw, judge
@@ -110,12 +121,26 @@ export class PoolWriter {
 
   /** `evidence`: proofs checked now by the caller for this very execution (a wave's writes share one round of real requests). */
   async write(write: PoolWrite, purpose: PolicyPurpose, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
+    const lease = await this.lockFor(write, purpose);
     const ticket = this.underWay.enter(conftoolPath(write.action.pool, ''));
     try {
       return await this.writeAlongside(write, purpose, ticket, evidence);
     } finally {
       ticket.leave();
+      if (lease !== undefined) await this.deps.hostLocks?.unlockHost(lease);
     }
+  }
+
+  /** The host's cookbook lock, taken for the write; a refusal names the cookbook that holds it and since when. */
+  private async lockFor(write: PoolWrite, purpose: PolicyPurpose): Promise<HostLease | undefined> {
+    const locks = this.deps.hostLocks;
+    if (locks === undefined || !LOCKED_PURPOSES.has(purpose)) return undefined;
+    const { fqdn } = write.action;
+    const outcome = await locks.lockHost(fqdn, { person: write.by?.by ?? 'cutover', ...(write.by?.requestId === undefined ? {} : { requestId: write.by.requestId }) });
+    if (outcome.ok) return outcome.lease;
+    if (outcome.reason === 'busy') throw new CutoverError('pooling.backend', `Could not take ${fqdn}'s cookbook lock: ${outcome.detail}; nothing was written.`);
+    const holders = outcome.holders.map((holder) => `${holder.owner} holds ${holder.key}, taken ${formatDuration(holder.ageSeconds * 1000)} ago (ttl ${formatDuration(holder.ttlSeconds * 1000)})`).join('; ');
+    throw new CutoverError('safety.locked', `${fqdn} is locked by a cookbook: ${holders}; nothing was written. Ask again when it is done.`);
   }
 
   private async writeAlongside(write: PoolWrite, purpose: PolicyPurpose, ticket: Ticket, evidence?: ReadonlyMap<string, WorkerProof>): Promise<WriteResult> {
@@ -212,3 +237,4 @@ function staleness(expect: NonNullable<PoolWrite['expect']>, current: PoolEntry)
   if (expect.revision !== undefined && expect.revision !== current.revision) return `was rewritten (revision ${expect.revision} → ${current.revision}) though its values are the same`;
   return undefined;
 }
+

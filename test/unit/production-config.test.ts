@@ -31,6 +31,16 @@ describe('the shipped production example', () => {
     expect(demo.services['kartotherian']?.backends.alertmanager).toBeUndefined();
   });
 
+  it('takes spicerack\'s cookbook locks in conftool\'s etcd; the demo takes none; beside confctl they are refused', async () => {
+    const text = await readFile(PATH, 'utf8');
+    const config = parseConfig(text, PATH);
+    expect(config.backends.cookbook_locks).toMatchObject({ take: 'sre.k8s.pool-depool-node:{fqdn}', ttl_seconds: 600, created_style: 'aware' });
+    expect((await loadConfig(DEFAULT_CONFIG_PATH)).backends.cookbook_locks).toBeUndefined();
+    const confctl = text.replace(/ {2}pooling:\n {4}kind: etcd\n {4}endpoints: .*\n {4}username: cutover\n {4}timeout_ms: 5000\n/, '  pooling:\n    kind: confctl\n    host: { kind: local }\n');
+    expect(confctl).not.toBe(text);
+    expect(() => parseConfig(confctl, PATH)).toThrow(/backends\.cookbook_locks[\s\S]*need backends\.pooling\.kind etcd/);
+  });
+
   it('refuses a service matcher that is not a selector, where it is written', async () => {
     const text = (await readFile(PATH, 'utf8')).replace(`'{alertname="ATSBackendErrorsHigh", backend="kartotherian.discovery.wmnet"}'`, `'{alertname=~"ATS(("}'`);
     expect(() => parseConfig(text, PATH)).toThrow(/backends\.alertmanager\.service_matchers\.1[\s\S]*not a regular expression/);
