@@ -86,7 +86,8 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
 
   // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
   let plans = new Map<string, PlanRunner>();
-  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks: createCookbookLocks(config, env), kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
+  const hostLocks = createCookbookLocks(config, env);
+  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
   const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
   plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs });
   const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
@@ -108,6 +109,7 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
     observers: definedOnly(fleets, (fleet) => fleet.observer),
     auditReader: audit,
     watch: watches.view,
+    ...(hostLocks === undefined ? {} : { cookbookLocks: hostLocks }),
   };
   return { options, prefix, clock, redis, client, inventories, requests, locks, jobs, metrics, audit, pooling, fleets, safety, plans, guards, guardIntervals, watches, deps };
 }

@@ -1,3 +1,4 @@
+import type { CookbookLocks } from '../core/ports/cookbook-locks.js';
 import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { PlanControl } from '../core/ports/plan-control.js';
@@ -28,4 +29,6 @@ export interface CommandDeps {
   observers?: ReadonlyMap<string, PoolObserver>;
   /** Watches and worker proofs, for status. */
   watch?: WatchView;
+  /** spicerack's cookbook locks, when configured: status names the foreign ones on the service's hosts. */
+  cookbookLocks?: Pick<CookbookLocks, 'locksOn'>;
 }

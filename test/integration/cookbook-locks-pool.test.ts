@@ -57,6 +57,9 @@ describe('cookbook locks on a hand pool (real etcd, real Redis, the whole bot)',
 
     bot = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
     let from = bot.transcript().length;
+    // Seen before anyone asks: status names the cookbook's lock on the service's host.
+    bot.say('!kartotherian status');
+    await bot.waitFor(/lock free · cookbook locks: jayme@cumin1002 \[31337\] on wikikube-worker1001\.eqiad\.wmnet \(2m\)/, { from });
     bot.say('!kartotherian pool wikikube1001 canary --task T378944');
     const asked = await bot.waitFor(/⏳ (\w+): alice asks/, { from });
     bot.say('/as bob');
