@@ -3,6 +3,7 @@ import type { ChangeRequest } from '../../core/requests.js';
 import type { PoolChange } from '../../core/sal-pool-lines.js';
 import { appendEntry, settleEntry } from './journal-writes.js';
 import type { PlanContext } from './plan-context.js';
+import type { SilenceEntry } from './plan-journal.js';
 import type { PlanNarration } from './plan-narration.js';
 
 export interface HostSilencesDeps {
@@ -12,8 +13,6 @@ export interface HostSilencesDeps {
 
 /** Past the plan's last soak: time for a person to look before the host's alerts page again. */
 const MARGIN_MS = 3_600_000;
-
-type Live = JournalEntry & { silenceId: string };
 
 /**
  * Alertmanager silences for the bare-metal hosts the plan takes out of a pool, as spicerack's
@@ -71,8 +70,8 @@ export class HostSilences {
     if (failed.length > 0) await this.deps.narration.say(`⚠ Alertmanager did not expire the silence of ${failed.join(', ')}: it ends by itself when due`, 'error');
   }
 
-  private live(run: { journal: readonly JournalEntry[] }): Live[] {
-    return run.journal.filter((entry): entry is Live => entry.kind === 'silence' && entry.status === 'done' && entry.silenceId !== undefined);
+  private live(run: { journal: readonly JournalEntry[] }): SilenceEntry[] {
+    return run.journal.filter((entry): entry is SilenceEntry => entry.kind === 'silence' && entry.status === 'done' && entry.silenceId !== undefined);
   }
 }
 
