@@ -6,6 +6,7 @@ import type { ChangeRequest } from '../../core/requests.js';
 import { salPoolLines, type PoolChange } from '../../core/sal-pool-lines.js';
 import type { PoolWriter } from '../pool-writer.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
+import type { HostSilences } from './host-silences.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanNarration } from './plan-narration.js';
 import { describeOperation, type Operation } from './step-operations.js';
@@ -14,6 +15,7 @@ export interface EmergencyStopDeps {
   context: PlanContext;
   narration: Pick<PlanNarration, 'sal' | 'audit'>;
   writer: Pick<PoolWriter, 'write'>;
+  silences: Pick<HostSilences, 'expire'>;
 }
 
 type SetPooled = Extract<Operation, { kind: 'set-pooled' }>;
@@ -66,15 +68,21 @@ export class EmergencyStop {
     const ops = await this.operations();
     const written: string[] = [];
     const changesByDc = new Map<string, PoolChange[]>();
+    const repooled: string[] = [];
+    let allWritten = false;
     try {
       for (const op of ops) {
         // Exempt from "bare metal leaves only for proven workers": it puts bare metal back first.
         const result = await this.deps.writer.write({ action: op.action }, 'emergency-stop');
+        if (op.action.verb === 'pool') repooled.push(op.action.fqdn);
         if (result.outcome !== 'changed') continue;
         written.push(`${op.action.verb} ${op.action.fqdn.split('.')[0]}`);
         pushTo(changesByDc, op.action.pool.dc, { fqdn: op.action.fqdn, lvsService: op.action.pool.lvsService, from: op.from, to: op.to });
       }
+      allWritten = true;
     } finally {
+      // Bare metal serves again: its alerts must page. Stopped half-way, only the hosts put back are unsilenced.
+      await this.deps.silences.expire(allWritten ? 'all' : repooled, `emergency stop: ${request.reason}`);
       // Also when a write fails half-way: what was written is logged.
       for (const [dc, changes] of changesByDc) {
         for (const line of salPoolLines(changes, dc)) await narration.sal(`${line} - emergency stop: ${request.reason} - ${salSigner(request.requester)}`);

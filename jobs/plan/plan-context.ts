@@ -9,7 +9,7 @@ import type { Reading } from '../../core/plan/analysis.js';
 import { alertHold } from '../../core/plan/alert-hold.js';
 import { analyse, analysisSettingsSchema, type AnalysisSettings, type Verdict } from '../../core/plan/analysis.js';
 import type { Plan, PlanStep } from '../../core/plan/plan-schema.js';
-import { describePosition, newPlanRun, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
+import { advance, describePosition, locate, newPlanRun, type JournalEntry, type Located, type PlanRun, type Position } from '../../core/plan/run-state.js';
 import { pushTo } from '../../core/push-to.js';
 import type { WorkerProofs } from '../guard/worker-proofs.js';
 import type { StepContext } from './step-operations.js';
@@ -30,8 +30,8 @@ export interface PlanContextDeps {
   pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
   proofs: Pick<WorkerProofs, 'recorded'>;
   clock: Clock;
-  /** Alertmanager, when the service's config has it: its firing alerts hold the plan. */
-  alerts?: Pick<Alerts, 'firing'>;
+  /** Alertmanager, when the service's config has it: its firing alerts hold the plan, and bare metal the plan depools is silenced. */
+  alerts?: Pick<Alerts, 'firing' | 'silenceHost' | 'expire'>;
 }
 
 /** Why the service's alerts hold the plan: they fire, or Alertmanager could not say whether they do. */
@@ -96,7 +96,7 @@ export class PlanContext {
     return this.inventory.workerLvsServices[0] ?? this.inventory.lvsServiceNames[0] ?? this.service;
   }
 
-  positionOf(entry: JournalEntry): Position {
+  positionOf(entry: Pick<JournalEntry, 'dc' | 'stepId' | 'wave'>): Position {
     return { dc: this.plan.datacenters.indexOf(entry.dc), step: this.plan.steps.findIndex((step) => step.id === entry.stepId), wave: entry.wave };
   }
 
@@ -138,6 +138,25 @@ export class PlanContext {
     } catch (error) {
       return { reason: `the service's alerts could not be read: ${error instanceof Error ? error.message : String(error)}`, unanswered: true };
     }
+  }
+
+  /**
+   * Where bare metal's silences are made and ended: Alertmanager when configured, unless its
+   * `silence_hosts` is off or the bot runs dry (a silence is a write Alertmanager's users see).
+   */
+  silencer(): Pick<Alerts, 'silenceHost' | 'expire'> | undefined {
+    if (this.config.dry_run || this.config.services[this.service]?.backends.alertmanager?.silence_hosts !== true) return undefined;
+    return this.deps.alerts;
+  }
+
+  /** Every soak from `here` to the end of the plan, its own and every later wave's, step's and DC's, scaled: how long the plan still runs at least. */
+  remainingSoakMs(here: Located): number {
+    let total = 0;
+    for (let at: Position | undefined = this.positionOf({ dc: here.dc, stepId: here.step.id, wave: here.wave }); at !== undefined; at = advance(this.plan, at)) {
+      const step = locate(this.plan, at)?.step;
+      if (step !== undefined && step.kind !== 'observe') total += this.scaled(step.soak_seconds);
+    }
+    return total;
   }
 
   /** Where the run stands after a person moved it (paused, aborted, resumed), for commands/ to word. */

@@ -4,11 +4,13 @@ import { conftoolPath, type SetPooledAction } from '../../core/actions.js';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { foldFqdns } from '../../core/nodeset.js';
-import { nextSeq, type JournalEntry, type Located, type PlanRun } from '../../core/plan/run-state.js';
+import { type JournalEntry, type Located, type PlanRun } from '../../core/plan/run-state.js';
 import { samePoolState, type PoolState } from '../../core/pool-state.js';
 import { pushTo } from '../../core/push-to.js';
 import type { PoolWriter } from '../pool-writer.js';
 import type { PlanContext } from './plan-context.js';
+import type { HostSilences } from './host-silences.js';
+import { appendEntry, settleEntry } from './journal-writes.js';
 import type { PlanNarration } from './plan-narration.js';
 
 export interface PlanJournalDeps {
@@ -16,6 +18,7 @@ export interface PlanJournalDeps {
   narration: Pick<PlanNarration, 'sal' | 'rolledBackBy'>;
   writer: Pick<PoolWriter, 'write'>;
   requests: Pick<RequestStore, 'get'>;
+  silences: Pick<HostSilences, 'expire'>;
 }
 
 type Intent = Omit<JournalEntry, 'seq' | 'at' | 'status' | 'detail'>;
@@ -51,7 +54,8 @@ export class PlanJournal {
 
   /** The change this step already made to `target` (a replay after a crash finds it done). */
   async doneAt(here: Located, target: string): Promise<JournalEntry | undefined> {
-    return this.forStep(await this.deps.context.run(), here).find((entry) => entry.target === target && entry.status === 'done');
+    // A silence's target is a host name, which a puppet step's cumin selector may be too.
+    return this.forStep(await this.deps.context.run(), here).find((entry) => entry.kind !== 'silence' && entry.target === target && entry.status === 'done');
   }
 
   /** Runs `act` between an intent entry and its outcome: done with what it returned, or failed with its error. */
@@ -109,6 +113,8 @@ export class PlanJournal {
       const request = run.requestId === undefined ? undefined : await this.deps.requests.get(run.requestId);
       const by = this.deps.narration.rolledBackBy(request);
       for (const [pooled, fqdns] of revertedTo) await this.deps.narration.sal(`rolled back ${foldFqdns(fqdns)} to pooled=${pooled} in ${here.dc} (${here.step.id}) - ${why} - ${by}`);
+      // Bare metal serving again pages like any host: its silence ends now, not at its expiry.
+      await this.deps.silences.expire(revertedTo.get('yes') ?? [], `back in: ${why}`);
     }
     return reverted;
   }
@@ -150,20 +156,12 @@ export class PlanJournal {
     return true;
   }
 
-  private async record(entry: Omit<JournalEntry, 'seq' | 'at'>): Promise<number> {
-    let seq = 0;
-    await this.deps.context.update((current) => {
-      seq = nextSeq(current);
-      return { ...current, journal: [...current.journal, { ...entry, seq, at: this.deps.context.now() }] };
-    });
-    return seq;
+  private record(entry: Omit<JournalEntry, 'seq' | 'at'>): Promise<number> {
+    return appendEntry(this.deps.context, entry);
   }
 
-  private async settle(seq: number, status: JournalEntry['status'], detail?: string): Promise<void> {
-    await this.deps.context.update((current) => ({
-      ...current,
-      journal: current.journal.map((entry) => (entry.seq === seq ? { ...entry, status, ...(detail === undefined ? {} : { detail }) } : entry)),
-    }));
+  private settle(seq: number, status: JournalEntry['status'], detail?: string): Promise<void> {
+    return settleEntry(this.deps.context, seq, status, detail);
   }
 
   /** The pool and host a journal target names, from the inventory (never parsed into a write). */

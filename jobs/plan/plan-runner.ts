@@ -10,6 +10,7 @@ import type { Notifier } from '../notifier.js';
 import type { PoolWriter } from '../pool-writer.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
 import { EmergencyStop } from './emergency-stop.js';
+import { HostSilences } from './host-silences.js';
 import { PlanContext, type PlanContextDeps } from './plan-context.js';
 import { PlanJournal } from './plan-journal.js';
 import { PlanNarration } from './plan-narration.js';
@@ -44,6 +45,7 @@ export interface PlanRunnerDeps extends PlanContextDeps {
  * - step-execution.ts: an approved step carried out, checked, soaked or completed; rollback
  * - emergency-stop.ts: bare metal back first, then workers out
  * - plan-journal.ts: the write-ahead journal, compensation, reconcile after restart, drift
+ * - host-silences.ts: Alertmanager silences of the bare metal the plan takes out
  * - soak-analysis.ts: soak ticks, the breach that rolls back the last change, resume
  * - soak-schedule.ts, plan-pauses.ts, plan-narration.ts, plan-context.ts: what the others share
  */
@@ -64,13 +66,14 @@ export class PlanRunner implements PlanControl {
     const context = new PlanContext(deps);
     const narration = new PlanNarration({ context, notifier: deps.notifier, audit: deps.audit });
     this.narration = narration;
-    const journal = new PlanJournal({ context, narration, writer: deps.writer, requests: deps.requests });
+    const silences = new HostSilences({ context, narration });
+    const journal = new PlanJournal({ context, narration, writer: deps.writer, requests: deps.requests, silences });
     const schedule = new SoakSchedule({ context, scheduleTick: deps.scheduleTick });
     const pauses = new PlanPauses({ context, narration });
-    const emergency = new EmergencyStop({ context, narration, writer: deps.writer });
+    const emergency = new EmergencyStop({ context, narration, writer: deps.writer, silences });
     const views = new PlanViews({ context, requests: deps.requests });
     const requests = new PlanRequests({ context, narration, views, journal, emergency, requests: deps.requests, filer: deps.filer });
-    const execution = new StepExecution({ context, narration, journal, pauses, schedule, rollout: requests, writer: deps.writer, proofs: deps.proofs });
+    const execution = new StepExecution({ context, narration, journal, pauses, schedule, rollout: requests, writer: deps.writer, proofs: deps.proofs, silences });
     this.context = context;
     this.views = views;
     this.requests = requests;

@@ -12,6 +12,7 @@ import { salPoolLines, type PoolChange } from '../../core/sal-pool-lines.js';
 import type { WorkerProofs } from '../guard/worker-proofs.js';
 import type { PoolWriter } from '../pool-writer.js';
 import type { ExecutionResult } from '../run-set-pooled.js';
+import type { HostSilences } from './host-silences.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanJournal } from './plan-journal.js';
 import type { PlanNarration } from './plan-narration.js';
@@ -32,6 +33,7 @@ export interface StepExecutionDeps {
   rollout: Pick<PlanRequests, 'continueRollout'>;
   writer: Pick<PoolWriter, 'write' | 'evaluate'>;
   proofs: Pick<WorkerProofs, 'proven'>;
+  silences: Pick<HostSilences, 'afterPoolChanges'>;
 }
 
 type Evidence = ReadonlyMap<string, ReadonlyMap<string, WorkerProof>>;
@@ -83,6 +85,8 @@ export class StepExecution {
     } finally {
       // Whatever was written is logged, also when the wave stops half-way.
       for (const line of salPoolLines(poolChanges, here.dc)) await narration.sal(`${line} - ${narration.reasonOf(request)}`, request.id);
+      // After the writes, on what was written: Alertmanager is never a reason for a pool change not to happen.
+      await this.deps.silences.afterPoolChanges(here, request, poolChanges);
     }
     // The plan says how the step ends itself (✅ once its soak passed, or ⏸): the request's own result line would say it twice.
     return { ...(await this.afterChanges(here, done)), narrated: true };

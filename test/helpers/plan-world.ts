@@ -9,6 +9,7 @@ import type { PoolState } from '../../core/pool-state.js';
 import type { ChangeRequest } from '../../core/requests.js';
 import type { ChannelMessage, Destination } from '../../jobs/notifier.js';
 import { PlanContext, type PlanRuns } from '../../jobs/plan/plan-context.js';
+import { HostSilences } from '../../jobs/plan/host-silences.js';
 import { PlanJournal } from '../../jobs/plan/plan-journal.js';
 import { PlanNarration } from '../../jobs/plan/plan-narration.js';
 import { PlanPauses } from '../../jobs/plan/plan-pauses.js';
@@ -94,9 +95,9 @@ export type PlanWorld = Awaited<ReturnType<typeof planWorld>>;
 /**
  * Everything a room of the plan runner is built from, as fakes: conftool in a Map seeded from
  * the shipped config, the one writer over it, runs in memory, a scripted world, a fixed clock;
- * and the shared rooms (context, narration, journal, pauses, schedule) built from those.
+ * and the shared rooms (context, narration, silences, journal, pauses, schedule) built from those.
  */
-export async function planWorld(options: { service?: string; edit?: (plan: typeof TEST_PLAN) => void; alerts?: { client: Pick<Alerts, 'firing'>; settings: Record<string, unknown> } } = {}) {
+export async function planWorld(options: { service?: string; edit?: (plan: typeof TEST_PLAN) => void; alerts?: { client: Pick<Alerts, 'firing' | 'silenceHost' | 'expire'>; settings: Record<string, unknown> } } = {}) {
   const config = await loadShippedConfig();
   const service = options.service ?? 'kartotherian';
   const serviceConfig = config.services['kartotherian'];
@@ -123,7 +124,8 @@ export async function planWorld(options: { service?: string; edit?: (plan: typeo
   };
   const context = new PlanContext({ config, plan, inventory, store, effects, pooling, proofs: safety.proofs, clock, ...(options.alerts === undefined ? {} : { alerts: options.alerts.client }) });
   const narration = new PlanNarration({ context, notifier, audit });
-  const journal = new PlanJournal({ context, narration, writer: safety.writer, requests });
+  const silences = new HostSilences({ context, narration });
+  const journal = new PlanJournal({ context, narration, writer: safety.writer, requests, silences });
   const pauses = new PlanPauses({ context, narration });
   const schedule = new SoakSchedule({ context, scheduleTick });
 
@@ -152,6 +154,7 @@ export async function planWorld(options: { service?: string; edit?: (plan: typeo
     scheduleTick,
     context,
     narration,
+    silences,
     journal,
     pauses,
     schedule,

@@ -48,7 +48,7 @@ function requestsOf(world: PlanWorld): { views: PlanViews; requests: PlanRequest
   const { context, narration, journal, requests, safety, config, clock, audit, queue } = world;
   const views = new PlanViews({ context, requests });
   const filer = new RequestFiler({ config, clock, requests, queue, audit });
-  return { views, requests: new PlanRequests({ context, narration, views, journal, emergency: new EmergencyStop({ context, narration, writer: safety.writer }), requests, filer }) };
+  return { views, requests: new PlanRequests({ context, narration, views, journal, emergency: new EmergencyStop({ context, narration, writer: safety.writer, silences: world.silences }), requests, filer }) };
 }
 
 describe('firing alerts hold the plan (real Alertmanager)', () => {

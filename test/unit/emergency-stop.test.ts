@@ -8,7 +8,7 @@ import { EmergencyStop } from '../../jobs/plan/emergency-stop.js';
 import { DEPOOLED, POOLED, planWorld, type PlanWorld } from '../helpers/plan-world.js';
 
 function stopOf(world: PlanWorld): EmergencyStop {
-  return new EmergencyStop({ context: world.context, narration: world.narration, writer: world.safety.writer });
+  return new EmergencyStop({ context: world.context, narration: world.narration, writer: world.safety.writer, silences: world.silences });
 }
 
 async function stopRequest(world: PlanWorld) {

@@ -24,7 +24,7 @@ const alice = callerFor('alice');
 
 function requestsOf(world: PlanWorld, queue: ActionQueue = world.queue): PlanRequests {
   const { context, narration, journal, requests, safety, config, clock, audit } = world;
-  const emergency = new EmergencyStop({ context, narration, writer: safety.writer });
+  const emergency = new EmergencyStop({ context, narration, writer: safety.writer, silences: world.silences });
   const views = new PlanViews({ context, requests });
   const filer = new RequestFiler({ config, clock, requests, queue, audit });
   return new PlanRequests({ context, narration, views, journal, emergency, requests, filer });

@@ -25,7 +25,7 @@ class RecordingRollout implements Pick<PlanRequests, 'continueRollout'> {
 
 function executionOf(world: PlanWorld, rollout = new RecordingRollout()): StepExecution {
   const { context, narration, journal, pauses, schedule, safety } = world;
-  return new StepExecution({ context, narration, journal, pauses, schedule, rollout, writer: safety.writer, proofs: safety.proofs });
+  return new StepExecution({ context, narration, journal, pauses, schedule, rollout, writer: safety.writer, proofs: safety.proofs, silences: world.silences });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CutoverError> {
