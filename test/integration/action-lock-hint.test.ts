@@ -1,41 +1,18 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionHash, type SetPooledAction } from '../../core/actions.js';
-import { changeRequestSchema, toCallerRecord, type ChangeRequest, type RequestState } from '../../core/requests.js';
+import { changeRequestSchema, type ChangeRequest, type RequestState } from '../../core/requests.js';
 import { createActionProcessor } from '../../jobs/action-processor.js';
 import type { RequestJobData } from '../../jobs/bullmq-action-queue.js';
 import { Notifier } from '../../jobs/notifier.js';
 import { ServiceLocks } from '../../jobs/service-lock.js';
 import { loadShippedConfig, shippedInventories } from '../helpers/config.js';
-import { callerFor, DEFAULT_NOW, makeDeps } from '../helpers/fakes.js';
+import { DEFAULT_NOW, makeDeps } from '../helpers/fakes.js';
+import { workerPoolDraft } from '../helpers/pool-request.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
-const action: SetPooledAction = {
-  kind: 'set-pooled',
-  verb: 'pool',
-  service: 'kartotherian',
-  pool: { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' },
-  fqdn: 'wikikube-worker1001.eqiad.wmnet',
-  changes: { pooled: 'yes', weight: 10 },
-};
-
 function request(id: string, state: RequestState): ChangeRequest {
-  return changeRequestSchema.parse({
-    id,
-    service: 'kartotherian',
-    action,
-    actionHash: actionHash(action),
-    summary: `pool ${action.fqdn}`,
-    reason: 'T378944',
-    requester: toCallerRecord(callerFor('alice')),
-    approvalsRequired: 1,
-    approvals: [],
-    state,
-    createdAt: DEFAULT_NOW,
-    expiresAt: DEFAULT_NOW + 900_000,
-    updatedAt: DEFAULT_NOW,
-  });
+  return changeRequestSchema.parse({ ...workerPoolDraft(), id, state });
 }
 
 /**

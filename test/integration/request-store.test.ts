@@ -1,34 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { actionHash, type SetPooledAction } from '../../core/actions.js';
-import { approve, toCallerRecord, transition, type ChangeRequest } from '../../core/requests.js';
+import { approve, transition } from '../../core/requests.js';
 import { RedisRequestStore } from '../../jobs/request-store.js';
 import { callerFor, DEFAULT_NOW } from '../helpers/fakes.js';
+import { workerPoolDraft } from '../helpers/pool-request.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const NOW = DEFAULT_NOW;
-const action: SetPooledAction = {
-  kind: 'set-pooled',
-  verb: 'pool',
-  service: 'kartotherian',
-  pool: { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' },
-  fqdn: 'wikikube-worker1001.eqiad.wmnet',
-  changes: { pooled: 'yes', weight: 10 },
-};
-const draft: Omit<ChangeRequest, 'id'> = {
-  service: 'kartotherian',
-  action,
-  actionHash: actionHash(action),
-  summary: 'pool wikikube-worker1001.eqiad.wmnet into kartotherian-k8s-ssl (eqiad) at weight 10',
-  reason: 'T378944 step 4',
-  requester: toCallerRecord(callerFor('alice')),
-  approvalsRequired: 1,
-  approvals: [],
-  state: 'pending',
-  createdAt: NOW,
-  expiresAt: NOW + 900_000,
-  updatedAt: NOW,
-};
+const draft = workerPoolDraft();
 
 /**
  * Two processes share one Redis; each store tries its update on the value it saw last. The
