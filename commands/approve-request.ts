@@ -43,12 +43,15 @@ export async function approveRequest(requestId: string | undefined, expectHash: 
     }
     throw error;
   }
-  await deps.audit.append({ event: 'approval.granted', service: updated.service, ...who, where, requestId: updated.id, detail: updated.summary });
+  const granted = deps.audit.append({ event: 'approval.granted', service: updated.service, ...who, where, requestId: updated.id, detail: updated.summary });
   const tally = `${updated.approvals.length}/${updated.approvalsRequired}`;
   if (updated.state !== 'approved') {
+    await granted;
     return { kind: 'ok', text: `👍 ${caller.display} approved ${updated.id} (${tally}); ${remainingApprovals(updated)} more needed.` };
   }
-  await deps.queue.enqueue(updated);
+  // Queued in the same round trip as the approval's audit entry, which is sent first: the store's
+  // approved state, not the entry, is what the job acts on, and a restart requeues it (requeue-approved.ts).
+  await Promise.all([granted, deps.queue.enqueue(updated)]);
   return {
     kind: 'request',
     text: `👍 ${caller.display} approved ${updated.id} (${tally}) · queued: ${updated.summary}`,

@@ -47,13 +47,23 @@ type ActionJobData = RequestJobData & { lockWaitAnnounced?: boolean };
  */
 export function createActionProcessor(deps: ActionProcessorDeps) {
   return async function processAction(job: Job<ActionJobData>, token?: string): Promise<string> {
-    const request = await deps.requests.get(job.data.requestId);
-    if (request === undefined) throw new UnrecoverableError(`request ${job.data.requestId} does not exist`);
+    const { requestId, lock: hint } = job.data;
+    // The lock asked for in the same round trip as the read, where the job says whose it is; the
+    // "running" compare-and-swap below is what makes that read count as one under the lock.
+    const [early, request] = await Promise.all([
+      hint === undefined ? undefined : deps.locks.acquire(hint.service, { holder: hint.holder, requestId, since: deps.clock.now() }, deps.lockTtlMs),
+      deps.requests.get(requestId),
+    ]);
+    const hinted = hint !== undefined && hint.service === request?.service;
+    const runnable = request !== undefined && !isTerminal(request.state) && request.state !== 'pending';
+    // Taken for nothing (the request is gone, over, not approved, or of another service): given back first.
+    if (hint !== undefined && early !== undefined && !(hinted && runnable)) await deps.locks.release(hint.service, early);
+    if (request === undefined) throw new UnrecoverableError(`request ${requestId} does not exist`);
     // A replay after a crash or a duplicate enqueue: the channel already heard how it ended.
     if (isTerminal(request.state)) return request.state;
     if (request.state === 'pending') throw new UnrecoverableError(`request ${request.id} is not approved`);
 
-    const lockToken = await deps.locks.acquire(request.service, { holder: request.requester.display, requestId: request.id, since: deps.clock.now() }, deps.lockTtlMs);
+    const lockToken = hinted ? early : await deps.locks.acquire(request.service, { holder: request.requester.display, requestId: request.id, since: deps.clock.now() }, deps.lockTtlMs);
     if (lockToken === undefined) {
       await announceLockWait(job, request);
       await job.moveToDelayed(Date.now() + deps.lockRetryMs, token);

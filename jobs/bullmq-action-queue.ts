@@ -5,11 +5,17 @@ import { actionJobId, expiryJobId } from './queue-names.js';
 
 export interface RequestJobData {
   requestId: string;
+  /**
+   * Whose lock the worker takes while it reads the request (action-processor.ts): the request's
+   * service and requester, which never change. Neither is a secret; the request itself stays in
+   * the store. Jobs queued without it read first and lock after.
+   */
+  lock?: { service: string; holder: string };
 }
 
 /**
- * Only the request id travels in the job: the request itself stays in the store, the single
- * source of truth, and no job payload ever carries a secret.
+ * Only the request id (and, for an action, whose lock it takes) travels in the job: the request
+ * itself stays in the store, the single source of truth, and no job payload ever carries a secret.
  */
 export class BullmqActionQueue implements ActionQueue {
   constructor(
@@ -20,7 +26,7 @@ export class BullmqActionQueue implements ActionQueue {
   async enqueue(request: ChangeRequest): Promise<void> {
     // A deterministic id makes a second enqueue of the same request (two approvals racing, a
     // restart replaying approved requests) a no-op instead of a second write.
-    await this.actions.add('execute', { requestId: request.id }, { jobId: actionJobId(request.id), removeOnComplete: 1000, removeOnFail: 1000 });
+    await this.actions.add('execute', { requestId: request.id, lock: { service: request.service, holder: request.requester.display } }, { jobId: actionJobId(request.id), removeOnComplete: 1000, removeOnFail: 1000 });
   }
 
   async scheduleExpiry(request: ChangeRequest): Promise<void> {

@@ -7,13 +7,19 @@ export interface StoredRef {
 }
 
 const RETENTION_SECONDS = 7 * 24 * 3600;
+/** Announcements kept in memory for their results' delivery; a few hundred cover every request under way. */
+const LOCAL_LIMIT = 500;
 
 /**
  * Remembers which chat message announced which request, both ways: a reaction on the message
  * finds its request, and a result finds the message to thread under. In Redis, so it survives
- * a restart of the gateway.
+ * a restart of the gateway. What this process announced itself it also keeps in memory: a result
+ * is threaded under it without a round trip to Redis on the delivery hop. The announcement of a
+ * request is written once (the gateway remembers it only when it has none), so that copy holds.
  */
 export class RequestMessages {
+  private readonly announced = new Map<string, StoredRef>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -26,6 +32,10 @@ export class RequestMessages {
       .hset(this.byRequest(requestId), ref.transport, JSON.stringify(ref))
       .expire(this.byRequest(requestId), RETENTION_SECONDS)
       .exec();
+    const key = `${requestId}\u0000${ref.transport}`;
+    this.announced.delete(key);
+    this.announced.set(key, ref);
+    if (this.announced.size > LOCAL_LIMIT) this.announced.delete(this.announced.keys().next().value ?? key);
   }
 
   async requestFor(ref: StoredRef): Promise<string | undefined> {
@@ -33,6 +43,8 @@ export class RequestMessages {
   }
 
   async messageFor(requestId: string, transport: string): Promise<StoredRef | undefined> {
+    const local = this.announced.get(`${requestId}\u0000${transport}`);
+    if (local !== undefined) return local;
     const raw = await this.redis.hget(this.byRequest(requestId), transport);
     return raw === null ? undefined : (JSON.parse(raw) as StoredRef);
   }

@@ -8,6 +8,8 @@ import { changeRequestSchema, isTerminal, type ChangeRequest } from '../core/req
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const ID_LENGTH = 4;
 const MAX_UPDATE_ATTEMPTS = 10;
+/** Requests whose last seen value is kept for the next update; a few hundred cover every one open at once. */
+const KNOWN_LIMIT = 500;
 
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -17,16 +19,33 @@ if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[3]) end
 return 1
 `;
 
-/** Compare-and-swap on a version counter, so concurrent approvals and expiry never overwrite each other. */
+/**
+ * Compare-and-swap on a version counter, so concurrent approvals and expiry never overwrite each
+ * other. The stored JSON must match too: the value compared may be one this process remembered,
+ * and a request lost with its Redis and refiled under the same id starts again at version 1.
+ */
 const UPDATE = `
-if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+local current = redis.call('HMGET', KEYS[1], 'version', 'json')
+if current[1] ~= ARGV[1] or current[2] ~= ARGV[5] then return 0 end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', tostring(tonumber(ARGV[1]) + 1))
 if ARGV[4] == '1' then redis.call('SADD', KEYS[2], ARGV[3]) else redis.call('SREM', KEYS[2], ARGV[3]) end
 return 1
 `;
 
-/** Change requests and their approvals, in Redis: they outlive the process and any in-memory timer. */
+interface Stored {
+  json: string;
+  version: string;
+}
+
+/**
+ * Change requests and their approvals, in Redis: they outlive the process and any in-memory timer.
+ * An update is tried first on the value this process last read or wrote: one round trip instead of
+ * a read and a write (approve, start and finish each update a request they have just seen); the
+ * compare-and-swap refuses it if anyone wrote since, and then it reads and tries again as before.
+ */
 export class RedisRequestStore implements RequestStore {
+  private readonly known = new Map<string, Stored>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -35,18 +54,22 @@ export class RedisRequestStore implements RequestStore {
   async create(draft: Omit<ChangeRequest, 'id'>): Promise<ChangeRequest> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const request = changeRequestSchema.parse({ ...draft, id: newId() });
+      const json = JSON.stringify(request);
       const created = await this.redis.eval(
         CREATE,
         3,
         this.requestKey(request.id),
         this.recentKey(request.service),
         this.openKey(request.service),
-        JSON.stringify(request),
+        json,
         String(request.createdAt),
         request.id,
         isTerminal(request.state) ? '0' : '1',
       );
-      if (created === 1) return request;
+      if (created === 1) {
+        this.remember(request.id, { json, version: '1' });
+        return request;
+      }
     }
     throw new CutoverError('redis.unavailable', 'Could not find a free request id after 20 tries.');
   }
@@ -57,20 +80,28 @@ export class RedisRequestStore implements RequestStore {
 
   async update(id: string, change: (current: ChangeRequest) => ChangeRequest): Promise<ChangeRequest> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt += 1) {
-      const current = await this.read(id);
+      const seen = attempt === 0 ? this.known.get(id) : undefined;
+      const current = seen === undefined ? await this.read(id) : { request: this.parse(id, seen.json), ...seen };
       if (current === undefined) throw new CutoverError('request.not-found', `There is no request ${id}.`);
       const next = changeRequestSchema.parse(change(current.request));
+      const json = JSON.stringify(next);
       const written = await this.redis.eval(
         UPDATE,
         2,
         this.requestKey(id),
         this.openKey(next.service),
         current.version,
-        JSON.stringify(next),
+        json,
         id,
         isTerminal(next.state) ? '0' : '1',
+        current.json,
       );
-      if (written === 1) return next;
+      if (written === 1) {
+        this.remember(id, { json, version: String(Number(current.version) + 1) });
+        return next;
+      }
+      // Someone wrote since: what this process saw is no guide any more.
+      this.known.delete(id);
     }
     throw new CutoverError('request.not-pending', `Request ${id} kept changing under us; try again.`);
   }
@@ -91,12 +122,29 @@ export class RedisRequestStore implements RequestStore {
     return requests.filter((request): request is ChangeRequest => request !== undefined);
   }
 
-  private async read(id: string): Promise<{ request: ChangeRequest; version: string } | undefined> {
+  private async read(id: string): Promise<({ request: ChangeRequest } & Stored) | undefined> {
     const [json, version] = await this.redis.hmget(this.requestKey(id), 'json', 'version');
-    if (json === null || json === undefined || version === null || version === undefined) return undefined;
+    if (json === null || json === undefined || version === null || version === undefined) {
+      this.known.delete(id);
+      return undefined;
+    }
+    const request = this.parse(id, json);
+    this.remember(id, { json, version });
+    return { request, json, version };
+  }
+
+  /** A fresh object each time: callers may change what they are handed, never what is remembered. */
+  private parse(id: string, json: string): ChangeRequest {
     const parsed = changeRequestSchema.safeParse(JSON.parse(json));
     if (!parsed.success) throw new CutoverError('redis.unavailable', `Request ${id} in Redis is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
-    return { request: parsed.data, version };
+    return parsed.data;
+  }
+
+  private remember(id: string, stored: Stored): void {
+    // Oldest first out: a Map iterates in insertion order, and re-inserting moves an id to the end.
+    this.known.delete(id);
+    this.known.set(id, stored);
+    if (this.known.size > KNOWN_LIMIT) this.known.delete(this.known.keys().next().value ?? id);
   }
 
   private requestKey(id: string): string {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { actionHash, type SetPooledAction } from '../../core/actions.js';
+import { actionHash } from '../../core/actions.js';
 import { approve, changeRequestSchema, deny, isExpired, isTerminal, remainingApprovals, REQUEST_STATES, toCallerRecord, transition, type ChangeRequest, type RequestState } from '../../core/requests.js';
 import { callerFor, cutoverErrorFrom, DEFAULT_NOW } from '../helpers/fakes.js';
+import { WORKER_POOL_ACTION } from '../helpers/pool-request.js';
 
 const NOW = DEFAULT_NOW;
 const TTL = 900_000;
 
-const action: SetPooledAction = {
-  kind: 'set-pooled',
-  verb: 'pool',
-  service: 'kartotherian',
-  pool: { lvsService: 'kartotherian-k8s-ssl', dc: 'eqiad', cluster: 'maps', conftoolService: 'kartotherian-k8s-ssl' },
-  fqdn: 'wikikube-worker1001.eqiad.wmnet',
-  changes: { pooled: 'yes', weight: 10 },
-};
+const action = WORKER_POOL_ACTION;
 
 const alice = callerFor('alice');
 const bob = callerFor('bob');
