@@ -154,22 +154,25 @@ describe('IRC SASL and account identity, against a fake IRC server', () => {
     server.broadcast('@msgid=m2 :bob!b@host PRIVMSG #ops :!approve abc');
     server.broadcast('@account=bob;msgid=m3 :b0b!b@host PRIVMSG #OPS :from another nick');
     server.broadcast('@account=mallory :bob!b@host PRIVMSG #ops :mallory in bob\'s nick');
-    server.broadcast(':bob!b@host PRIVMSG cutover :a private message is no command');
+    // A private message is a command too (read-only ones answered there), but without account-tag's vouching, from a stranger.
+    server.broadcast(':bob!b@host PRIVMSG cutover :!kartotherian status');
     server.broadcast('@account=bob :bob!b@host TAGMSG #ops');
     server.broadcast('@account=carol;+draft/react=👍;+draft/reply=m0 :carol!c@host TAGMSG #ops');
-    await eventually(() => events.length >= 5, 'five events');
+    await eventually(() => events.length >= 6, 'six events');
     const seen = events.map((event): unknown[] => [event.kind, event.caller.person, event.caller.display, event.kind === 'message' ? event.text : event.kind === 'reaction' ? event.emoji : '']);
     expect(seen).toEqual([
       ['message', 'bob', 'bob', '!kartotherian status'],
       ['message', undefined, 'bob', '!approve abc'],
       ['message', 'bob', 'b0b', 'from another nick'],
       ['message', undefined, 'bob', "mallory in bob's nick"],
+      ['message', undefined, 'bob', '!kartotherian status'],
       ['reaction', 'carol', 'carol', '👍'],
     ]);
+    expect(events[4]).toMatchObject({ caller: { private: true, channel: 'bob' } });
     expect(events[0]).toMatchObject({ caller: { transport: 'irc', channel: '#ops' }, ref: { transport: 'irc', channel: '#ops', id: 'm1' } });
     // The configured spelling of the channel, whatever case the server used.
     expect(events[2]?.caller.channel).toBe('#ops');
-    expect(events[4]).toMatchObject({ target: { transport: 'irc', channel: '#ops', id: 'm0' }, removed: false });
+    expect(events[5]).toMatchObject({ target: { transport: 'irc', channel: '#ops', id: 'm0' }, removed: false });
   });
 
   it('without account-tag, accounts come from extended-join and account-notify', async () => {
