@@ -54,7 +54,7 @@ describe('bindArguments', () => {
     const error = cutoverErrorFrom(() => bindPool('wikikube1001 --force'));
     expect(error.code).toBe('input.invalid');
     expect(error.message).toBe(
-      `pool has no option “--force” (options: --service, --weight, --task, --reason, --dry-run) · usage: ${poolCommand.usage}`,
+      `pool has no option “--force” (options: --service, --weight, --task, --reason, --dry-run, --override-freeze) · usage: ${poolCommand.usage}`,
     );
   });
 
