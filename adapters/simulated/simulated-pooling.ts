@@ -91,6 +91,8 @@ export class SimulatedPooling implements PoolingBackend {
   private readonly counter: string;
   private readonly paths: string;
   private readonly listings = new SingleFlight<string[]>();
+  /** Writes sent so far: a listing asked for after a write never joins a read sent before it. */
+  private writes = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -122,7 +124,7 @@ export class SimulatedPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
-    const flat = await this.listings.run(directory, async () => JSON.parse((await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory)) as string) as string[]);
+    const flat = await this.listings.run(`${this.writes}:${directory}`, async () => JSON.parse((await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory)) as string) as string[]);
     const entries: PoolEntry[] = [];
     for (let index = 0; index + 2 < flat.length; index += 3) entries.push(toEntry(flat[index] ?? '', flat[index + 1] ?? '', flat[index + 2]));
     return entries.sort((a, b) => a.fqdn.localeCompare(b.fqdn));
@@ -138,6 +140,7 @@ export class SimulatedPooling implements PoolingBackend {
     if (!poolStateSchema.safeParse(next).success) throw new CutoverError('input.invalid', `Refusing to write an invalid pool state to ${path}: ${JSON.stringify(next)}`);
     const kept = Object.entries(keep ?? {}).filter(([field]) => field !== 'weight' && field !== 'pooled');
     const value = JSON.stringify(Object.fromEntries([['weight', next.weight], ['pooled', next.pooled], ...kept]));
+    this.writes += 1;
     const result = (await this.redis.eval(COMPARE_AND_SET, 4, this.values, this.revisions, this.counter, this.paths, path, value, expectedRevision ?? '')) as [number, string];
     if (result[0] !== 1) {
       throw new CutoverError(

@@ -78,8 +78,12 @@ describe('SimulatedPooling listings on a real Redis', () => {
     if (first[0] !== undefined) first[0].state.pooled = 'no';
     expect(second.map((entry) => entry.state.pooled)).toEqual(['yes', 'yes']);
 
+    // Asked while a listing of the pool is under way, but after the write went out: the write shows.
     const read = second[1];
-    await pooling.compareAndSet(path(DIR, 'maps1006'), { weight: 10, pooled: 'no' }, read?.revision ?? null);
-    expect((await pooling.listPool(POOL)).map((entry) => entry.state.pooled)).toEqual(['yes', 'no']);
+    const under = pooling.listPool(POOL);
+    const write = pooling.compareAndSet(path(DIR, 'maps1006'), { weight: 10, pooled: 'no' }, read?.revision ?? null);
+    const after = pooling.listPool(POOL);
+    await Promise.all([under, write]);
+    expect((await after).map((entry) => entry.state.pooled)).toEqual(['yes', 'no']);
   });
 });
