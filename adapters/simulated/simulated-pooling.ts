@@ -26,7 +26,7 @@ return {1, tostring(revision)}
 
 /**
  * One pool's entries with their revisions, at the cost of the pool: the paths come from the
- * index by range (ZRANGEBYLEX on the directory; no UTF-8 path has a 0xFF byte, so the range ends
+ * path index by range (ZRANGEBYLEX on the directory; no UTF-8 path has a 0xFF byte, so the range ends
  * past every path under it), then only those fields are read. Scanning the fleet hash instead
  * cost every pool read the whole fleet, and one `status` on 1,000 hosts makes ~14 of them.
  * Objects below a sub-directory are not the pool's, as etcd's non-recursive listing has it.
@@ -37,22 +37,28 @@ const LIST_DIRECTORY = `
 local directory = ARGV[1]
 local paths = redis.call('ZRANGEBYLEX', KEYS[3], '[' .. directory, '(' .. directory .. '\\255')
 local found = {}
-if #paths == 0 then return '[]' end
-local values = redis.call('HMGET', KEYS[1], unpack(paths))
-local revisions = redis.call('HMGET', KEYS[2], unpack(paths))
-for index = 1, #paths do
-  local path = paths[index]
-  if values[index] and not string.find(path, '/', #directory + 1, true) then
-    found[#found + 1] = path
-    found[#found + 1] = values[index]
-    found[#found + 1] = revisions[index] or '0'
+-- In slices: unpack has a limit on how many arguments one call takes.
+for first = 1, #paths, 1000 do
+  local slice = {}
+  for index = first, math.min(first + 999, #paths) do slice[#slice + 1] = paths[index] end
+  local values = redis.call('HMGET', KEYS[1], unpack(slice))
+  local revisions = redis.call('HMGET', KEYS[2], unpack(slice))
+  for index = 1, #slice do
+    local path = slice[index]
+    if values[index] and not string.find(path, '/', #directory + 1, true) then
+      found[#found + 1] = path
+      found[#found + 1] = values[index]
+      found[#found + 1] = revisions[index] or '0'
+    end
   end
 end
+-- cjson writes an empty table as {}, not [].
+if #found == 0 then return '[]' end
 return cjson.encode(found)
 `;
 
 /**
- * The index for a fleet stored before there was one (the demo's state in .state/redis): every
+ * The path index for a fleet stored before there was one (the demo's state in .state/redis): every
  * path of the hash, added in slices so no single command carries thousands of arguments.
  * Idempotent, so it runs at every start; it reads the whole fleet once, not once per pool read.
  */
@@ -80,7 +86,7 @@ export interface SeedEntry {
  * own; they are read into `extra` and written back from `keep`. (Compact JSON rather than
  * Python's spacing: nothing but this class reads these bytes, and tests pin them.)
  *
- * Beside the hash of values sits an index of every path (a sorted set, all scores 0) so a pool's
+ * Beside the hash of values sits a path index (every path in a sorted set, all scores 0) so a pool's
  * listing reads only that pool. Concurrent listings of one pool (status's view, the simulated
  * pybal and health of the same moment) share one Redis read; each caller parses its own entries.
  */

@@ -56,6 +56,7 @@ describe('SimulatedPooling listings on a real Redis', () => {
       { path: path(DIR, 'maps1005'), state: { weight: 10, pooled: 'yes' } },
       { path: path(SSL_DIR, 'maps1005'), state: { weight: 10, pooled: 'no' } },
       { path: path(`${DIR}/old`, 'maps1009'), state: { weight: 10, pooled: 'yes' } },
+      { path: path('/conftool/v1/pools/eqiad/maps/only-below/old', 'maps1009'), state: { weight: 10, pooled: 'yes' } },
     ]);
     await pooling.compareAndSet(path(DIR, 'maps1010'), { weight: 1, pooled: 'inactive' }, null);
 
@@ -65,6 +66,9 @@ describe('SimulatedPooling listings on a real Redis', () => {
     ]);
     expect((await pooling.listPool({ ...POOL, conftoolService: 'kartotherian-ssl' })).map((entry) => entry.path)).toEqual([path(SSL_DIR, 'maps1005')]);
     expect(await pooling.listPool({ ...POOL, dc: 'codfw' })).toEqual([]);
+    expect(await pooling.listPool({ ...POOL, conftoolService: 'kartotherian/old' })).toHaveLength(1);
+    expect(await pooling.listPool({ ...POOL, cluster: 'maps/kartotherian', conftoolService: 'old' })).toHaveLength(1);
+    expect(await pooling.listPool({ ...POOL, conftoolService: 'only-below' })).toEqual([]);
   });
 
   it('gives each of several concurrent listings its own entries, and a listing after a write sees the write', async () => {
