@@ -181,15 +181,15 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
     await this.maybeHang('metrics');
     const faults = await this.options.fleet.faults();
     const noData = (reason: string): Reading => ({ kind: 'no-data', reason });
-    const baseline = await this.probeBareMetal(dc, lvsService, faults);
     if (faults.no_metrics) {
       const none = { errorRatio: noData('no series'), p99Seconds: noData('no series'), requestRate: noData('no series') };
-      return { k8s: none, baseline, k8sShare: noData('no series'), cdn: none };
+      return { k8s: none, baseline: await this.probeBareMetal(dc, lvsService, faults), k8sShare: noData('no series'), cdn: none };
     }
-    const receives = (await this.view.cdnTarget(dc)) === lvsService;
+    // Read together: `status` asks pybal for the same pool at the same moment, and concurrent listings of a pool share one read.
+    const [baseline, target, hosts] = await Promise.all([this.probeBareMetal(dc, lvsService, faults), this.view.cdnTarget(dc), this.view.hosts(dc, lvsService)]);
+    const receives = target === lvsService;
     const traffic = { ...this.options.settings.traffic, requestsPerSecond: receives ? (this.options.settings.traffic.requests_per_second[dc] ?? 0) : 0 };
     const model = { requestsPerSecond: traffic.requestsPerSecond, baseP99Seconds: traffic.base_p99_seconds, baseErrorRatio: traffic.base_error_ratio };
-    const hosts = await this.view.hosts(dc, lvsService);
     const value = (v: number): Reading => ({ kind: 'value', value: v });
     const [k8sModel, bareMetalModel] = [groupHealth(hosts, 'k8s', faults, model), groupHealth(hosts, 'bare-metal', faults, model)];
     const k8s: HealthSnapshot['k8s'] =
@@ -257,8 +257,7 @@ export class SimulatedEffects implements PlanEffects, PoolObserver, RealTrafficP
   /** pybal as it would report the pool: every pooled host enabled and, since its checks never touch the VIP, up. */
   async pybal(pool: { dc: string; lvsService: string; port: number }): Promise<PybalHostView[]> {
     await this.maybeHang('pybal');
-    const live = await this.view.lvsLive(pool.dc, pool.lvsService);
-    const hosts = await this.view.hosts(pool.dc, pool.lvsService);
+    const [live, hosts] = await Promise.all([this.view.lvsLive(pool.dc, pool.lvsService), this.view.hosts(pool.dc, pool.lvsService)]);
     const servers = Object.fromEntries(
       hosts.filter((host) => host.state !== undefined && host.state.pooled !== 'inactive').map((host) => [host.fqdn, { pooled: host.state?.pooled === 'yes', weight: host.state?.weight ?? 0, up: true, enabled: host.state?.pooled === 'yes' }]),
     );

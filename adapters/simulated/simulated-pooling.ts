@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CutoverError } from '../../core/errors.js';
+import { SingleFlight } from '../../core/single-flight.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { parseConftoolValue } from '../conftool/conftool-value.js';
@@ -19,27 +20,59 @@ end
 local revision = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], revision)
+redis.call('ZADD', KEYS[4], 0, ARGV[1])
 return {1, tostring(revision)}
 `;
 
 /**
- * One pool's entries with their revisions, filtered inside Redis: the fleet hash holds every pool
- * of every DC, and shipping all of it to the bot for each pool read made `status` on a
- * 1,000-host fleet slow.
+ * One pool's entries with their revisions, at the cost of the pool: the paths come from the
+ * path index by range (ZRANGEBYLEX on the directory; no UTF-8 path has a 0xFF byte, so the range ends
+ * past every path under it), then only those fields are read. Scanning the fleet hash instead
+ * cost every pool read the whole fleet, and one `status` on 1,000 hosts makes ~14 of them.
+ * Objects below a sub-directory are not the pool's, as etcd's non-recursive listing has it.
+ * The answer is one JSON string, not 1,500 bulk strings: decoding those cost the bot more than
+ * Redis took to find them.
  */
 const LIST_DIRECTORY = `
 local directory = ARGV[1]
+local paths = redis.call('ZRANGEBYLEX', KEYS[3], '[' .. directory, '(' .. directory .. '\\255')
 local found = {}
-local all = redis.call('HGETALL', KEYS[1])
-for index = 1, #all, 2 do
-  local path = all[index]
-  if string.sub(path, 1, #directory) == directory and not string.find(path, '/', #directory + 1, true) then
-    found[#found + 1] = path
-    found[#found + 1] = all[index + 1]
-    found[#found + 1] = redis.call('HGET', KEYS[2], path) or '0'
+-- In slices: unpack has a limit on how many arguments one call takes.
+for first = 1, #paths, 1000 do
+  local slice = {}
+  for index = first, math.min(first + 999, #paths) do slice[#slice + 1] = paths[index] end
+  local values = redis.call('HMGET', KEYS[1], unpack(slice))
+  local revisions = redis.call('HMGET', KEYS[2], unpack(slice))
+  for index = 1, #slice do
+    local path = slice[index]
+    if values[index] and not string.find(path, '/', #directory + 1, true) then
+      found[#found + 1] = path
+      found[#found + 1] = values[index]
+      found[#found + 1] = revisions[index] or '0'
+    end
   end
 end
-return found
+-- cjson writes an empty table as {}, not [].
+if #found == 0 then return '[]' end
+return cjson.encode(found)
+`;
+
+/**
+ * The path index for a fleet stored before there was one (the demo's state in .state/redis): every
+ * path of the hash, added in slices so no single command carries thousands of arguments.
+ * Idempotent, so it runs at every start; it reads the whole fleet once, not once per pool read.
+ */
+const INDEX_ALL = `
+local paths = redis.call('HKEYS', KEYS[1])
+for first = 1, #paths, 500 do
+  local members = {}
+  for index = first, math.min(first + 499, #paths) do
+    members[#members + 1] = 0
+    members[#members + 1] = paths[index]
+  end
+  redis.call('ZADD', KEYS[2], unpack(members))
+end
+return #paths
 `;
 
 export interface SeedEntry {
@@ -52,12 +85,20 @@ export interface SeedEntry {
  * demo's pool state survives a restart. Like conftool, a value may carry fields cutover does not
  * own; they are read into `extra` and written back from `keep`. (Compact JSON rather than
  * Python's spacing: nothing but this class reads these bytes, and tests pin them.)
+ *
+ * Beside the hash of values sits a path index (every path in a sorted set, all scores 0) so a pool's
+ * listing reads only that pool. Concurrent listings of one pool (status's view, the simulated
+ * pybal and health of the same moment) share one Redis read; each caller parses its own entries.
  */
 export class SimulatedPooling implements PoolingBackend {
   readonly kind = 'simulated';
   private readonly values: string;
   private readonly revisions: string;
   private readonly counter: string;
+  private readonly paths: string;
+  private readonly listings = new SingleFlight<string[]>();
+  /** Writes sent so far: a listing asked for after a write never joins a read sent before it. */
+  private writes = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -66,10 +107,15 @@ export class SimulatedPooling implements PoolingBackend {
     this.values = `${prefix}:sim:conftool`;
     this.revisions = `${prefix}:sim:conftool:revision`;
     this.counter = `${prefix}:sim:conftool:index`;
+    this.paths = `${prefix}:sim:conftool:paths`;
   }
 
-  /** Writes the seed only where a key does not exist yet, so restarts keep what people changed. */
+  /**
+   * Writes the seed only where a key does not exist yet, so restarts keep what people changed.
+   * A fleet kept from before the path index gets its index first; its values stay as they were.
+   */
   async seed(entries: readonly SeedEntry[]): Promise<number> {
+    await this.redis.eval(INDEX_ALL, 2, this.values, this.paths);
     let created = 0;
     for (const entry of entries) {
       try {
@@ -84,7 +130,7 @@ export class SimulatedPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
-    const flat = (await this.redis.eval(LIST_DIRECTORY, 2, this.values, this.revisions, directory)) as string[];
+    const flat = await this.listings.run(`${this.writes}:${directory}`, async () => JSON.parse((await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory)) as string) as string[]);
     const entries: PoolEntry[] = [];
     for (let index = 0; index + 2 < flat.length; index += 3) entries.push(toEntry(flat[index] ?? '', flat[index + 1] ?? '', flat[index + 2]));
     return entries.sort((a, b) => a.fqdn.localeCompare(b.fqdn));
@@ -100,7 +146,8 @@ export class SimulatedPooling implements PoolingBackend {
     if (!poolStateSchema.safeParse(next).success) throw new CutoverError('input.invalid', `Refusing to write an invalid pool state to ${path}: ${JSON.stringify(next)}`);
     const kept = Object.entries(keep ?? {}).filter(([field]) => field !== 'weight' && field !== 'pooled');
     const value = JSON.stringify(Object.fromEntries([['weight', next.weight], ['pooled', next.pooled], ...kept]));
-    const result = (await this.redis.eval(COMPARE_AND_SET, 3, this.values, this.revisions, this.counter, path, value, expectedRevision ?? '')) as [number, string];
+    this.writes += 1;
+    const result = (await this.redis.eval(COMPARE_AND_SET, 4, this.values, this.revisions, this.counter, this.paths, path, value, expectedRevision ?? '')) as [number, string];
     if (result[0] !== 1) {
       throw new CutoverError(
         'pooling.conflict',
