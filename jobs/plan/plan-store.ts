@@ -15,6 +15,14 @@ return 1
  * exactly what was last written.
  */
 export class PlanStore {
+  /**
+   * This process's updates of one plan, one after another: a wave's writes land a few at once and
+   * each records its journal entry, and eight compare-and-swaps racing on one record from the
+   * same process would only retry each other out (a 50-worker wave on the lab ran out of tries).
+   * Other processes still meet the compare-and-swap.
+   */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -26,6 +34,16 @@ export class PlanStore {
 
   /** Creates the run with `initial` when absent, then applies `change` atomically. */
   async update(plan: string, initial: () => PlanRun, change: (current: PlanRun) => PlanRun): Promise<PlanRun> {
+    const mine = (this.queues.get(plan) ?? Promise.resolve()).catch(() => undefined).then(() => this.updateNow(plan, initial, change));
+    this.queues.set(plan, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.queues.get(plan) === mine) this.queues.delete(plan);
+    }
+  }
+
+  private async updateNow(plan: string, initial: () => PlanRun, change: (current: PlanRun) => PlanRun): Promise<PlanRun> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const current = await this.read(plan);
       const next = planRunSchema.parse(change(current?.run ?? initial()));
