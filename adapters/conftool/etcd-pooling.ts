@@ -29,7 +29,15 @@ export class EtcdPooling implements PoolingBackend {
   /** Per directory: our compare-and-swaps still on the wire (a wave writes a few at once); a gap may be one of them. */
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
 
-  constructor(private readonly client: EtcdV2Client) {}
+  constructor(
+    private readonly client: EtcdV2Client,
+    /**
+     * Pools up to this many keys are listed whole every time: one request, like the probe, and never
+     * two when a write elsewhere in etcd moved the index (in production, the usual case). The probe
+     * pays off on big pools (a 500-worker wave).
+     */
+    private readonly probeAboveKeys = 64,
+  ) {}
 
   async get(path: string): Promise<PoolEntry | undefined> {
     parseConftoolPath(path);
@@ -47,7 +55,7 @@ export class EtcdPooling implements PoolingBackend {
     // the index, so after a pause the probe mostly finds it moved and costs a second request. Only
     // speed rides on this; whichever way, what is returned is proven by a quorum read made now.
     const listed = this.listings.get(directory);
-    const cached = listed !== undefined && performance.now() - listed.provenAt <= PROBE_WITHIN_MS ? listed : undefined;
+    const cached = listed !== undefined && listed.entries.length > this.probeAboveKeys && performance.now() - listed.provenAt <= PROBE_WITHIN_MS ? listed : undefined;
     // The key to read back, where one is asked for: a write's read-back and the pool around it are then one quorum read.
     const probe = readBack === undefined ? cached?.entries[0] : cached?.entries.find((entry) => entry.path === readBack);
     if (probe !== undefined) {

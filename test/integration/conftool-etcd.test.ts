@@ -177,7 +177,8 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
 
   it('reuses a pool listing only while etcd index shows no write but its own, and sees a foreign write at once (issue 14)', async () => {
     const lists: string[] = [];
-    const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((input instanceof Request ? input.url : input.toString()).includes('recursive=true') && lists.push('list'), fetch(input, init)) }));
+    // The probe is for big pools: asked for here on this small one (probeAboveKeys 0).
+    const counting = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => ((input instanceof Request ? input.url : input.toString()).includes('recursive=true') && lists.push('list'), fetch(input, init)) }), 0);
     const first = await counting.listPool(POOL);
     const m5 = first.find((entry) => entry.path === M5);
     await counting.compareAndSet(M5, { pooled: 'no', weight: 10 }, m5?.revision ?? null);
@@ -197,7 +198,7 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     expect(lists).toHaveLength(3);
     // A read-back names its key: that key is read from etcd (the one request), and the listing around it proven by its index.
     const urls: string[] = [];
-    const watching = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) }));
+    const watching = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) }), 0);
     const listed = await watching.listPool(POOL);
     await watching.compareAndSet(M7, { pooled: 'no', weight: 10 }, listed.find((entry) => entry.path === M7)?.revision ?? null);
     urls.length = 0;
@@ -208,6 +209,18 @@ describe('EtcdPooling against a real etcd 3.4 (v2 keys API)', () => {
     const edited = await counting.listPool(POOL);
     if (edited[0] !== undefined) edited[0].state.pooled = 'inactive';
     expect((await counting.listPool(POOL))[0]?.state).toEqual({ pooled: 'no', weight: 10 });
+  });
+
+  it('lists a small pool whole every time: one quorum read of the directory, a read-back included', async () => {
+    const urls: string[] = [];
+    const small = new EtcdPooling(new EtcdV2Client({ endpoints: [etcd.url], timeoutMs: 2000, fetch: (input, init) => (urls.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) }));
+    const listed = await small.listPool(POOL);
+    await keys.put(OTHER, '{"weight": 10, "pooled": "no"}');
+    urls.length = 0;
+    const again = await small.listPool(POOL, listed[0]?.path);
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).toMatch(/recursive=true/);
+    expect(again).toEqual(await pooling.listPool(POOL));
   });
 
   it('refuses crafted paths before any request', async () => {
