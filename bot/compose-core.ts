@@ -15,6 +15,7 @@ import { RedisRequestStore } from '../jobs/request-store.js';
 import { ServiceLocks } from '../jobs/service-lock.js';
 import type { BotOptions } from './bot-options.js';
 import { createFleets, type Fleet } from './create-fleet.js';
+import { createChangeRecords, type ChangeRecordsRole } from './create-change-records.js';
 import { createCookbookLocks } from './create-cookbook-locks.js';
 import { createGuards, createSafety, type Safety } from './create-guards.js';
 import { createPlanRunners } from './create-plan-runners.js';
@@ -47,6 +48,8 @@ export interface Core {
   guardIntervals: ReadonlyMap<string, number>;
   watches: Watches;
   deps: CommandDeps;
+  /** Phabricator comments and Grafana annotations, when configured; their outboxes stop with the bot. */
+  records: ChangeRecordsRole;
 }
 
 /**
@@ -89,7 +92,8 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
   const hostLocks = createCookbookLocks(config, env);
   const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
   const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
-  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs });
+  const records = createChangeRecords({ config, env, client, prefix, notifier: jobs.notifier, log: (message, error) => log.warn({ err: error }, message) });
+  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs, records: records.recorder });
   const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
   const guardIntervals = new Map([...guards.keys()].map((service) => [service, safety.settings(service).intervalMs]));
   const watches = createWatches({ config, client, prefix, guardIntervals, plans, safety, notifier: jobs.notifier, clock, onError: (error) => log.warn({ err: error }, 'watchdog failed') });
@@ -111,7 +115,7 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
     watch: watches.view,
     ...(hostLocks === undefined ? {} : { cookbookLocks: hostLocks }),
   };
-  return { options, prefix, clock, redis, client, inventories, requests, locks, jobs, metrics, audit, pooling, fleets, safety, plans, guards, guardIntervals, watches, deps };
+  return { options, prefix, clock, redis, client, inventories, requests, locks, jobs, metrics, audit, pooling, fleets, safety, plans, guards, guardIntervals, watches, deps, records };
 }
 
 function definedOnly<T, U>(map: ReadonlyMap<string, T>, pick: (value: T) => U | undefined): Map<string, U> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ChangeRecorder } from '../core/ports/change-records.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { AuditLog, Clock, RequestFiling, RequestStore } from '../core/ports/stores.js';
 import { loadPlan } from '../config/load-plan.js';
@@ -28,6 +29,8 @@ export interface PlanRunnersOptions {
   fleets: ReadonlyMap<string, Fleet>;
   writer: PoolWriter;
   proofs: WorkerProofs;
+  /** Phabricator comments and Grafana annotations of each step, when configured. */
+  records?: ChangeRecorder | undefined;
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
@@ -46,6 +49,7 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
     const alertmanager = config.services[service]?.backends.alertmanager;
     const runner = new PlanRunner({
       ...(alertmanager === undefined ? {} : { alerts: new AlertmanagerAlerts({ settings: alertmanager, now: () => options.clock.now() }) }),
+      ...(options.records === undefined ? {} : { records: options.records }),
       config,
       plan,
       inventory,

@@ -45,6 +45,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
         await gateway?.stop();
         await Promise.all(transports.map((transport) => transport.stop()));
         await core.jobs.close();
+        await core.records.stop();
         await core.client.quit().catch(() => core.client.disconnect());
         await core.redis.stop();
       })();

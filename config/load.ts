@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { CutoverError } from '../core/errors.js';
+import { conduitTokenSchema } from '../adapters/phabricator/settings.js';
 import { configSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./kartotherian.yaml', import.meta.url));
@@ -16,6 +17,10 @@ export interface EnvSettings {
   slackAppToken?: string | undefined;
   slackSigningSecret?: string | undefined;
   etcdPassword?: string | undefined;
+  /** Conduit API token (api-…), for backends.phabricator. */
+  phabricatorToken?: string | undefined;
+  /** Grafana service account token, for backends.grafana. */
+  grafanaToken?: string | undefined;
   /** ssh-agent socket for cumin and deployment hosts; passed to ssh, nothing else. */
   sshAuthSock?: string | undefined;
 }
@@ -28,6 +33,8 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'SLACK_APP_TOKEN must be an app-level token (xapp-…)' }).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   CUTOVER_ETCD_PASSWORD: z.string().min(1).optional(),
+  PHABRICATOR_TOKEN: conduitTokenSchema.optional(),
+  GRAFANA_TOKEN: z.string().min(1).optional(),
   SSH_AUTH_SOCK: z.string().min(1).optional(),
 });
 
@@ -44,6 +51,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     slackAppToken: parsed.data.SLACK_APP_TOKEN,
     slackSigningSecret: parsed.data.SLACK_SIGNING_SECRET,
     etcdPassword: parsed.data.CUTOVER_ETCD_PASSWORD,
+    phabricatorToken: parsed.data.PHABRICATOR_TOKEN,
+    grafanaToken: parsed.data.GRAFANA_TOKEN,
     sshAuthSock: parsed.data.SSH_AUTH_SOCK,
   };
 }

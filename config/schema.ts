@@ -8,6 +8,8 @@ import type { AccessModel, Role as CoreRole, ServiceModel } from '../core/model.
 import { confctlPoolingSettingsSchema, etcdPoolingSettingsSchema } from '../adapters/conftool/settings.js';
 import { resolveEntriesSchema } from '../adapters/probes/resolve-map.js';
 import { spicerackLocksSettingsSchema } from '../adapters/spicerack/settings.js';
+import { grafanaSettingsSchema } from '../adapters/grafana/settings.js';
+import { phabricatorSettingsSchema } from '../adapters/phabricator/settings.js';
 import { WEEKDAYS, type ChangeWindows } from '../core/change-window.js';
 import { crossServiceIssues } from './cross-service.js';
 import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
@@ -278,6 +280,10 @@ export const configSchema = z
        * step locks the host as sre.k8s.pool-depool-node would, and is refused while a cookbook holds it.
        */
       cookbook_locks: spicerackLocksSettingsSchema.optional(),
+      /** Phabricator: each plan step's start and end, emergency stop and hand change commented on its task, with the undo. */
+      phabricator: phabricatorSettingsSchema.optional(),
+      /** Grafana: an annotation per pool change and plan step, so dashboards show when the share moved. */
+      grafana: grafanaSettingsSchema.optional(),
     }),
     /** Read everything for real, write nothing: every write is shown in the channel instead. */
     dry_run: z.boolean().default(false),
@@ -309,6 +315,8 @@ export const configSchema = z
         slack_app_token_file: z.string().min(1),
         slack_signing_secret_file: z.string().min(1),
         etcd_password_file: z.string().min(1),
+        phabricator_token_file: z.string().min(1),
+        grafana_token_file: z.string().min(1),
       })
       .partial()
       .default({}),
@@ -371,10 +379,11 @@ export const configSchema = z
   })
   // Each service gets its merged settings; the shared blocks have done their work and are dropped,
   // so nothing can read an unmerged one by mistake.
-  .transform(({ backends: { pooling, cookbook_locks, ...shared }, services, ...rest }) => {
+  .transform(({ backends: { pooling, cookbook_locks, phabricator, grafana, ...shared }, services, ...rest }) => {
     const resolved = resolveServiceBackends(services, shared).backends;
     const withBackends = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, { ...service, backends: resolved.get(name) ?? unreachable(name) }]));
-    return { ...rest, backends: { pooling, ...(cookbook_locks === undefined ? {} : { cookbook_locks }) }, services: withBackends };
+    const outside = { ...(cookbook_locks === undefined ? {} : { cookbook_locks }), ...(phabricator === undefined ? {} : { phabricator }), ...(grafana === undefined ? {} : { grafana }) };
+    return { ...rest, backends: { pooling, ...outside }, services: withBackends };
   });
 
 /** The refinement above has refused every config whose backends do not resolve. */

@@ -9,6 +9,8 @@ const ENV_NAME_BY_SETTING = {
   slack_app_token_file: 'SLACK_APP_TOKEN',
   slack_signing_secret_file: 'SLACK_SIGNING_SECRET',
   etcd_password_file: 'CUTOVER_ETCD_PASSWORD',
+  phabricator_token_file: 'PHABRICATOR_TOKEN',
+  grafana_token_file: 'GRAFANA_TOKEN',
 } as const satisfies Record<keyof Config['secrets'], string>;
 
 export interface SecretFileSystem {

@@ -3,6 +3,7 @@ import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { AuditLog, Clock, RequestStore } from '../core/ports/stores.js';
 import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { PlanStepAction } from '../core/actions.js';
+import type { ChangeRecorder } from '../core/ports/change-records.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { isTerminal, transition, type ChangeRequest } from '../core/requests.js';
@@ -33,6 +34,8 @@ export interface ActionProcessorDeps {
   observers?: ReadonlyMap<string, PoolObserver>;
   /** Told when an action ends, for the bot's own metrics. */
   onFinished?: (kind: string, state: 'succeeded' | 'noop' | 'failed', seconds: number, errorCode?: string) => void;
+  /** Phabricator comments and Grafana annotations of each hand change, when configured. */
+  records?: ChangeRecorder | undefined;
   /** The config's change windows and freezes, judged again as each request starts (core/change-gate.ts). */
   changeWindows?: ChangeWindows | undefined;
   /** Runs an approved plan step; absent where no plan is configured. */
@@ -101,6 +104,7 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${by}` }, `${request.id}-result`);
       // A single change's SAL line, right behind its ✅ and at the same urgency, in the plan's format (plan steps log their own writes).
       if (state === 'succeeded' && sal !== undefined) await deps.notifier.send(destination, { kind: 'result', text: `!log ${sal}` }, `${request.id}-sal`);
+      if (state === 'succeeded') await recordHandChange(request, outcome, by);
       return state;
     } catch (error) {
       const known = error instanceof CutoverError;
@@ -113,6 +117,15 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       // A person decides what happens next; BullMQ must not retry a production change by itself.
       throw new UnrecoverableError(message);
     }
+  }
+
+  /** A hand pool/depool on its task and the dashboards, with the command that undoes it (never throws). */
+  async function recordHandChange(request: ChangeRequest, outcome: string, by: string): Promise<void> {
+    const { action } = request;
+    if (deps.records === undefined || action.kind !== 'set-pooled') return;
+    const undo = `!${action.service} ${action.verb === 'pool' ? 'depool' : 'pool'} ${action.fqdn} --service ${action.pool.lvsService}${request.task === undefined ? '' : ` --task ${request.task}`} undo ${request.id}`;
+    const change = { service: action.service, dc: action.pool.dc, step: action.verb, task: request.task, text: `${request.summary} · ${outcome} · ${by}`, undo, requestId: request.id, replyTo: { transport: request.requester.transport, channel: request.requester.channel }, time: deps.clock.now() };
+    await deps.records.record(change).catch((error: unknown) => deps.log(`could not record ${request.id}`, error));
   }
 
   async function execute(request: ChangeRequest, resumed: boolean): Promise<ExecutionResult> {

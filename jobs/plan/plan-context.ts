@@ -1,3 +1,4 @@
+import type { ChangeRecorder } from '../../core/ports/change-records.js';
 import type { Alerts } from '../../core/ports/alerts.js';
 import type { PlanEffects } from '../../core/ports/plan-effects.js';
 import type { PoolingBackend } from '../../core/ports/pooling.js';
@@ -32,6 +33,8 @@ export interface PlanContextDeps {
   clock: Clock;
   /** Alertmanager, when the service's config has it: its firing alerts hold the plan, and bare metal the plan depools is silenced. */
   alerts?: Pick<Alerts, 'firing' | 'silenceHost' | 'expire'>;
+  /** Phabricator comments and Grafana annotations (bot/create-change-records.ts). */
+  records?: ChangeRecorder | undefined;
 }
 
 /** Why the service's alerts hold the plan: they fire, or Alertmanager could not say whether they do. */
@@ -52,7 +55,11 @@ export class PlanContext {
   readonly effects: PlanEffects;
   readonly pooling: Pick<PoolingBackend, 'get' | 'listPool'>;
 
+  /** Phabricator comments and Grafana annotations of the plan's steps, when configured. */
+  readonly records: ChangeRecorder | undefined;
+
   constructor(private readonly deps: PlanContextDeps) {
+    this.records = deps.records;
     this.plan = deps.plan;
     this.service = deps.plan.service;
     this.config = deps.config;

@@ -70,6 +70,21 @@ export class PlanNarration {
     });
   }
 
+  /**
+   * A step's start or end, a rollback or an emergency stop, kept outside the chat: a comment on the
+   * request's task with the command that undoes it, and a Grafana annotation. Never throws.
+   */
+  async record(change: { dc: string; step: string; text: string; undo?: string; since?: number }, request?: ChangeRequest): Promise<void> {
+    const { context } = this.deps;
+    if (context.records === undefined) return;
+    const replyTo = request === undefined ? (await context.stored().catch(() => undefined))?.origin : { transport: request.requester.transport, channel: request.requester.channel };
+    const task = request === undefined ? context.plan.task : this.taskOf(request);
+    const { since, ...said } = change;
+    // A step that soaked is a region on the dashboards, from its soak's start to its end.
+    const when = since === undefined ? { time: context.now() } : { time: since, timeEnd: context.now() };
+    await context.records.record({ service: context.service, ...said, task, ...(request === undefined ? {} : { requestId: request.id }), replyTo, ...when }).catch(() => undefined);
+  }
+
   /** The task a request's changes belong to: its own, else the plan's. */
   taskOf(request: ChangeRequest): string | undefined {
     return request.task ?? this.deps.context.plan.task;

@@ -146,6 +146,7 @@ export class PlanRunner implements PlanControl {
     try {
       const result = await running;
       await this.narration.broadcast(`${icon} ${this.service} ${what} by ${by} · ${result.outcome}`, request);
+      await this.narration.record({ dc: 'all', step: what.toLowerCase().replaceAll(' ', '-'), text: `${what} by ${by} · ${result.outcome}` }, request);
       return result;
     } catch (error) {
       await this.narration.broadcast(`❌ ${this.service} ${what} by ${by} failed: ${error instanceof Error ? error.message : String(error)}; check !${this.service} status`, request);

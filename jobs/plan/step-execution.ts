@@ -26,7 +26,7 @@ import { performInRuns } from './wave-writes.js';
 
 export interface StepExecutionDeps {
   context: PlanContext;
-  narration: Pick<PlanNarration, 'say' | 'sal' | 'reasonOf' | 'taskOf'>;
+  narration: Pick<PlanNarration, 'say' | 'sal' | 'reasonOf' | 'taskOf' | 'record'>;
   journal: Pick<PlanJournal, 'doneAt' | 'track' | 'poolAsBeforeRequest' | 'compensate'>;
   pauses: Pick<PlanPauses, 'pauseWith'>;
   schedule: Pick<SoakSchedule, 'start'>;
@@ -72,6 +72,7 @@ export class StepExecution {
     // A result, not progress: it is never coalesced away, and no outbox lets the ✅ overtake it.
     const soak = here.step.kind !== 'observe' && here.step.soak_seconds > 0 ? ` · then soaks ${formatDuration(context.scaled(here.step.soak_seconds))} under analysis` : '';
     await narration.say(`▶ ${here.dc} ${here.step.id}${waveOf(here)}: ${here.step.title} (${request.id})${soak}`, 'result', request.id);
+    await narration.record({ dc: here.dc, step: here.step.id, text: `started ${here.step.title} (${request.id}), approved by ${request.approvals.map((vote) => vote.person ?? vote.display).join(', ') || 'nobody (none needed)'}`, undo: `!${context.service} rollback` }, request);
     const done: string[] = [];
     const poolChanges: PoolChange[] = [];
     try {
@@ -161,6 +162,7 @@ export class StepExecution {
     const by = run.requestId === undefined ? '' : ` (${run.requestId})`;
     // No ✅ mark on the request as well: this line names it, and a mark is one more line of IRC airtime.
     await this.deps.narration.say(`✅ ${here.dc} ${here.step.id}${waveOf(here)} done: ${summary}${then}${by}`, 'result', run.requestId);
+    await this.deps.narration.record({ dc: here.dc, step: here.step.id, text: `done: ${summary}${then}${by}`, undo: `!${context.service} rollback`, ...(run.soak === undefined ? {} : { since: run.soak.startedAt }) });
     const nextHere = next === undefined ? undefined : locate(context.plan, next);
     if (updated.rollout !== undefined && nextHere !== undefined && nextHere.step.id === here.step.id && nextHere.dc === here.dc) {
       await this.deps.rollout.continueRollout(updated);

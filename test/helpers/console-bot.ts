@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { startBot, type Bot, type Role } from '../../bot/main.js';
+import type { EnvSettings } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { waitUntil } from './wait-until.js';
 
@@ -16,7 +17,7 @@ export interface ConsoleBot {
 }
 
 /** Starts the real bot on a console made of in-memory streams, against a real Redis. */
-export async function startConsoleBot(options: { config: Config; prefix: string; redisUrl: string; role?: Role; withConsole?: boolean; configPath?: string }): Promise<ConsoleBot> {
+export async function startConsoleBot(options: { config: Config; prefix: string; redisUrl: string; role?: Role; withConsole?: boolean; configPath?: string; env?: Partial<EnvSettings> }): Promise<ConsoleBot> {
   const input = new PassThrough();
   const output = new PassThrough();
   const lines: string[] = [];
@@ -31,7 +32,7 @@ export async function startConsoleBot(options: { config: Config; prefix: string;
   });
   const bot = await startBot({
     config: options.config,
-    env: { redisUrl: options.redisUrl, logLevel: 'silent' },
+    env: { ...options.env, redisUrl: options.redisUrl, logLevel: 'silent' },
     log: pino({ level: 'silent' }),
     role: options.role ?? 'all',
     ...(options.withConsole === false ? {} : { console: { input, output, echo: true } }),
