@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { EtcdV2Client } from '../adapters/conftool/etcd-client.js';
+import { createEtcdClient } from '../adapters/conftool/create-pooling-backend.js';
 import { SpicerackHostLocks } from '../adapters/spicerack/host-locks.js';
 import { SpicerackLocks } from '../adapters/spicerack/spicerack-locks.js';
 import type { EnvSettings } from '../config/load.js';
@@ -15,11 +15,7 @@ export function createCookbookLocks(config: Config, env: Pick<EnvSettings, 'etcd
   const settings = config.backends.cookbook_locks;
   const pooling = config.backends.pooling;
   if (settings === undefined || pooling.kind !== 'etcd' || config.dry_run) return undefined;
-  const client = new EtcdV2Client({
-    endpoints: pooling.endpoints,
-    timeoutMs: pooling.timeout_ms,
-    ...(pooling.username === undefined || env.etcdPassword === undefined ? {} : { auth: { username: pooling.username, password: env.etcdPassword } }),
-  });
+  const client = createEtcdClient(pooling, env.etcdPassword === undefined ? {} : { password: env.etcdPassword });
   const locks = new SpicerackLocks(client, { createdStyle: settings.created_style, writerLock: { tries: settings.writer_lock.tries, delayMs: settings.writer_lock.delay_ms } });
   return new SpicerackHostLocks({ locks, settings, hostname: hostname(), pid: process.pid });
 }

@@ -29,14 +29,18 @@ function etcdBackend(settings: Extract<ConftoolPoolingSettings, { kind: 'etcd' }
   if (settings.username !== undefined && (options.password === undefined || options.password === '')) {
     throw new CutoverError('config.invalid', `backends.pooling.username is ${settings.username} but no etcd password was given (set it in the environment).`);
   }
-  const client = new EtcdV2Client({
+  return new EtcdPooling(createEtcdClient(settings, options));
+}
+
+/** conftool's etcd as its settings name it; spicerack's locks live there too (bot/create-cookbook-locks.ts). */
+export function createEtcdClient(settings: Extract<ConftoolPoolingSettings, { kind: 'etcd' }>, options: Pick<CreatePoolingOptions, 'password' | 'fetch' | 'signal'> = {}): EtcdV2Client {
+  return new EtcdV2Client({
     endpoints: settings.endpoints,
     timeoutMs: settings.timeout_ms,
     ...(settings.username === undefined || options.password === undefined ? {} : { auth: { username: settings.username, password: options.password } }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return new EtcdPooling(client);
 }
 
 function confctlBackend(settings: Extract<ConftoolPoolingSettings, { kind: 'confctl' }>, options: CreatePoolingOptions): ConfctlPooling {
