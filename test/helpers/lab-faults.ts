@@ -20,7 +20,7 @@ export async function labThroughDeploy(chat: ConsoleBot, dc = 'eqiad'): Promise<
  * suite, and once read 0.6 req/s) pauses as inconclusive, safely; the operator then says resume,
  * as a person would. Twice at most: a third pause is a real answer, and the test fails on it.
  */
-async function soakThrough(chat: ConsoleBot, first: string, done: RegExp): Promise<void> {
+export async function soakThrough(chat: ConsoleBot, first: string, done: RegExp): Promise<void> {
   let line = first;
   for (let resumes = 0; !done.test(line); resumes += 1) {
     if (resumes === 2) throw new Error(`the soak paused three times: ${line}`);

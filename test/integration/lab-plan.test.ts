@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { K, labStep, useLabBots } from '../helpers/lab-bot.js';
+import { soakThrough } from '../helpers/lab-faults.js';
 
 /**
  * The whole Kartotherian plan for both DCs on the lab (lab/): real etcd in conftool's layout, real
@@ -17,7 +18,9 @@ describe('the whole plan on the lab, through the production adapters', () => {
     for (const dc of ['eqiad', 'codfw']) {
       await labStep(chat, new RegExp(`✅ ${dc} nginx-tls-6543 done: puppet on A:maps-${dc}: ✅ 6 changed .* · TLS on 6543: 6/6 maps hosts ok`));
       await labStep(chat, new RegExp(`✅ ${dc} lvs-k8s-service done: kartotherian-k8s-ssl live on lvs\\d+ then lvs\\d+ · VIP kartotherian-k8s-ssl VIP ok \\(5/5.* · pybal kartotherian-k8s-ssl: 6 maps hosts enabled/up on 2 LVS`));
-      await labStep(chat, new RegExp(`✅ ${dc} cdn-to-6543 done: soak of \\d+s passed`));
+      // Before any worker is pooled the CDN soak judges bare metal only; a loaded machine may leave it inconclusive: resumed, as the fault tests do.
+      const cdnDone = new RegExp(`✅ ${dc} cdn-to-6543 done: soak of \\d+s passed`);
+      await soakThrough(chat, await labStep(chat, new RegExp(`${cdnDone.source}|⏸ kartotherian-to-wikikube paused: inconclusive health`)), cdnDone);
       await labStep(chat, new RegExp(`✅ ${dc} helm-deploy done: .*4/4 ready.* · NodePort 6543 on wikikube-worker\\d+: 200`));
       await labStep(chat, new RegExp(`✅ ${dc} first-worker done: soak of \\d+s passed .* req/s on k8s`));
       await labStep(chat, new RegExp(`✅ ${dc} observe done: \\d+% of traffic on k8s`));
