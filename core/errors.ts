@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'pooling.verify-failed'
   | 'pooling.backend'
   | 'redis.unavailable'
+  | 'fence.lost'
   | 'adapter.command-failed'
   | 'adapter.timeout'
   | 'adapter.cancelled'
