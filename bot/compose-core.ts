@@ -6,6 +6,7 @@ import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { Clock } from '../core/ports/stores.js';
 import { BotMetrics } from '../jobs/bot-metrics.js';
 import type { PoolGuard } from '../jobs/guard/pool-guard.js';
+import { FenceScope } from '../jobs/fence-scope.js';
 import { JobSystem } from '../jobs/job-system.js';
 import type { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { RedisAuditLog } from '../jobs/redis-audit-log.js';
@@ -50,6 +51,8 @@ export interface Core {
   deps: CommandDeps;
   /** Phabricator comments and Grafana annotations, when configured; their outboxes stop with the bot. */
   records: ChangeRecordsRole;
+  /** The fence of the work under way: jobs run inside theirs, writes and lines check it (jobs/fence-scope.ts). */
+  fences: FenceScope;
 }
 
 /**
@@ -69,7 +72,10 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
   const requests = new RedisRequestStore(client, prefix);
   const locks = new ServiceLocks(client, prefix);
   const running = [...new Set([...configuredTransportNames(options), ...transportNames])];
+  // One scope for the process: every job runs inside its fence, every write and line checks it.
+  const fences = new FenceScope();
   const jobs = new JobSystem({
+    fences,
     prefix,
     transports: running,
     client,
@@ -90,10 +96,10 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
   // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
   let plans = new Map<string, PlanRunner>();
   const hostLocks = createCookbookLocks(config, env);
-  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
+  const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks, fences, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
   const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
   const records = createChangeRecords({ config, env, client, prefix, notifier: jobs.notifier, log: (message, error) => log.warn({ err: error }, message) });
-  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs, records: records.recorder });
+  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs, records: records.recorder, fences });
   const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
   const guardIntervals = new Map([...guards.keys()].map((service) => [service, safety.settings(service).intervalMs]));
   const watches = createWatches({ config, client, prefix, guardIntervals, plans, safety, notifier: jobs.notifier, clock, onError: (error) => log.warn({ err: error }, 'watchdog failed') });
@@ -115,7 +121,7 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
     watch: watches.view,
     ...(hostLocks === undefined ? {} : { cookbookLocks: hostLocks }),
   };
-  return { options, prefix, clock, redis, client, inventories, requests, locks, jobs, metrics, audit, pooling, fleets, safety, plans, guards, guardIntervals, watches, deps, records };
+  return { options, prefix, clock, redis, client, inventories, requests, locks, jobs, metrics, audit, pooling, fleets, safety, plans, guards, guardIntervals, watches, deps, records, fences };
 }
 
 function definedOnly<T, U>(map: ReadonlyMap<string, T>, pick: (value: T) => U | undefined): Map<string, U> {

@@ -16,6 +16,7 @@ import { PoolWriter } from '../jobs/pool-writer.js';
 import type { PlanRunner } from '../jobs/plan/plan-runner.js';
 import type { Fleet } from './create-fleet.js';
 import { defaultDestination } from './default-destination.js';
+import type { FenceScope } from '../jobs/fence-scope.js';
 
 export interface SafetyOptions {
   config: Config;
@@ -31,6 +32,8 @@ export interface SafetyOptions {
   planAnalysis: (service: string) => { analysis: AnalysisSettings; intervalMs: number } | undefined;
   /** spicerack's cookbook locks, when configured (bot/create-cookbook-locks.ts). */
   hostLocks?: CookbookLocks | undefined;
+  /** The fence of the work under way (jobs/fence-scope.ts): checked by the writer before each write. */
+  fences?: FenceScope | undefined;
 }
 
 export interface Safety {
@@ -46,7 +49,7 @@ export function createSafety(options: SafetyOptions): Safety {
   for (const [service, fleet] of options.fleets) if (fleet.prober !== undefined) probers.set(service, fleet.prober);
   const settings = (service: string): GuardSettings => guardSettings(config, service, options.planAnalysis(service));
   const proofs = new WorkerProofs({ store: new ProofStore(options.client, options.prefix), probers, settings, clock });
-  const writer = new PoolWriter({ pooling: options.pooling, inventories: options.inventories, proofs, onWorkerPooled: options.kick, ...(options.hostLocks === undefined ? {} : { hostLocks: options.hostLocks }) });
+  const writer = new PoolWriter({ pooling: options.pooling, inventories: options.inventories, proofs, onWorkerPooled: options.kick, ...(options.hostLocks === undefined ? {} : { hostLocks: options.hostLocks }), ...(options.fences === undefined ? {} : { fences: options.fences }) });
   return { proofs, writer, settings };
 }
 

@@ -13,6 +13,8 @@ import { PlanStore } from '../jobs/plan/plan-store.js';
 import type { PoolWriter } from '../jobs/pool-writer.js';
 import type { WorkerProofs } from '../jobs/guard/worker-proofs.js';
 import { AlertmanagerAlerts } from '../adapters/alertmanager/alertmanager-alerts.js';
+import type { FenceScope } from '../jobs/fence-scope.js';
+import { fencedEffects } from './fenced-effects.js';
 
 export interface PlanRunnersOptions {
   config: Config;
@@ -31,6 +33,8 @@ export interface PlanRunnersOptions {
   proofs: WorkerProofs;
   /** Phabricator comments and Grafana annotations of each step, when configured. */
   records?: ChangeRecorder | undefined;
+  /** The fence of the work under way: a step taken over by another worker changes nothing more. */
+  fences: FenceScope;
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
@@ -53,8 +57,8 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
       config,
       plan,
       inventory,
-      store: new PlanStore(options.client, options.prefix),
-      effects,
+      store: new PlanStore(options.client, options.prefix, options.fences),
+      effects: fencedEffects(effects, options.fences),
       pooling: options.pooling,
       writer: options.writer,
       proofs: options.proofs,

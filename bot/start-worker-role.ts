@@ -29,6 +29,7 @@ export async function startWorkerRole(core: Core): Promise<void> {
       log: (message, error) => log.error({ err: error }, message),
       observers: deps.observers ?? new Map(),
       changeWindows: config.change_windows,
+      fences: core.fences,
       ...(core.records.recorder === undefined ? {} : { records: core.records.recorder }),
       onFinished: (kind, state, seconds, errorCode) => {
         metrics.requests.inc({ state });

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { PoolingBackend } from '../core/ports/pooling.js';
+import type { PoolEntry, PoolingBackend } from '../core/ports/pooling.js';
 import type { AuditLog, Clock, RequestStore } from '../core/ports/stores.js';
 import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { PlanStepAction } from '../core/actions.js';
@@ -14,6 +14,7 @@ import { runSetPooled, type ExecutionResult } from './run-set-pooled.js';
 import type { Notifier } from './notifier.js';
 import type { PoolWriter } from './pool-writer.js';
 import type { ServiceLocks } from './service-lock.js';
+import type { FenceScope } from './fence-scope.js';
 
 export interface ActionProcessorDeps {
   requests: RequestStore;
@@ -38,6 +39,8 @@ export interface ActionProcessorDeps {
   records?: ChangeRecorder | undefined;
   /** The config's change windows and freezes, judged again as each request starts (core/change-gate.ts). */
   changeWindows?: ChangeWindows | undefined;
+  /** Whether a failure means this run was taken over by another worker (jobs/fence-scope.ts). */
+  fences?: Pick<FenceScope, 'check' | 'superseded'>;
   /** Runs an approved plan step; absent where no plan is configured. */
   runPlanStep?: (action: PlanStepAction, request: ChangeRequest) => Promise<ExecutionResult>;
 }
@@ -76,37 +79,49 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     try {
       // Already running: an earlier run of this job died mid-way (a killed worker), and this is its replay.
       const resumed = request.state === 'running';
+      // A hand change's pool is read while the request is marked running: both under the lock, one waiting on etcd and one on Redis.
+      const listing = !resumed && request.action.kind === 'set-pooled' ? deps.pooling.listPool(request.action.pool) : undefined;
+      listing?.catch(() => undefined);
       // Otherwise re-read under the lock: the request may have been revoked while it waited for it.
       const running = resumed ? request : await deps.requests.update(request.id, (current) => (isTerminal(current.state) ? current : transition(current, 'running', deps.clock.now())));
       if (running.state !== 'running') return running.state;
-      return await run(running, resumed);
+      return await run(running, resumed, listing);
     } finally {
       stopRenewing();
       await deps.locks.release(request.service, lockToken);
     }
   };
 
-  async function run(request: ChangeRequest, resumed: boolean): Promise<string> {
+  async function run(request: ChangeRequest, resumed: boolean, listing: Promise<PoolEntry[]> | undefined): Promise<string> {
     const destination = { transport: request.requester.transport, channel: request.requester.channel };
     const by = `requested by ${request.requester.display}${request.approvals.length > 0 ? `, approved by ${request.approvals.map((vote) => vote.display).join(', ')}` : ''}`;
     const started = Date.now();
     try {
-      const { state, outcome, auditDetail, narrated, sal } = await execute(request, resumed);
-      // The request's record and the audit entry are two Redis writes that need not wait for each other; both are in before the channel hears.
+      const { state, outcome, auditDetail, narrated, sal } = await execute(request, resumed, listing);
+      const icon = state === 'noop' ? '➖' : '✅';
+      // A run that stalled after its write and woke to find the job taken over leaves the record to its successor (free unless it stalled).
+      await deps.fences?.check();
+      // The record, the audit entry and the result are sent together, the record first, on the one
+      // connection every store and queue shares: the result's delivery cannot overtake the record
+      // (unless someone else wrote the request meanwhile and it must be read again first).
+      // A plan step's end is the plan's to say (step-execution.ts), once, after its soak.
       await Promise.all([
         finish(request, state, outcome),
         deps.audit.append({ event: `action.${state}`, service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · ${auditDetail}` }),
+        narrated === true ? undefined : deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${by}` }, `${request.id}-result`),
       ]);
       deps.onFinished?.(request.action.kind, state, (Date.now() - started) / 1000);
-      // A plan step's end is the plan's to say (step-execution.ts), once, after its soak.
       if (narrated === true) return state;
-      const icon = state === 'noop' ? '➖' : '✅';
-      await deps.notifier.send(destination, { kind: 'result', requestId: request.id, mark: icon, text: `${icon} ${request.id} ${state === 'noop' ? 'no-op' : 'done'}: ${request.summary} · ${outcome} · ${by}` }, `${request.id}-result`);
       // A single change's SAL line, right behind its ✅ and at the same urgency, in the plan's format (plan steps log their own writes).
       if (state === 'succeeded' && sal !== undefined) await deps.notifier.send(destination, { kind: 'result', text: `!log ${sal}` }, `${request.id}-sal`);
       if (state === 'succeeded') await recordHandChange(request, outcome, by);
       return state;
     } catch (error) {
+      if ((await deps.fences?.superseded(error)) === true) {
+        // Another worker runs this request now: its outcome is that worker's to record and say.
+        await deps.audit.append({ event: 'job.superseded', service: request.service, who: 'cutover', where: `${destination.transport}:${destination.channel}`, requestId: request.id, detail: `${request.summary} · stopped here: ${error instanceof Error ? error.message : String(error)}` });
+        throw new UnrecoverableError(`request ${request.id} was taken over by another worker`);
+      }
       const known = error instanceof CutoverError;
       const message = known ? error.message : 'cutover failed inside (see its log); the pool may or may not have changed: check !status';
       if (!known) deps.log(`request ${request.id} failed unexpectedly`, error);
@@ -128,13 +143,13 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
     await deps.records.record(change).catch((error: unknown) => deps.log(`could not record ${request.id}`, error));
   }
 
-  async function execute(request: ChangeRequest, resumed: boolean): Promise<ExecutionResult> {
+  async function execute(request: ChangeRequest, resumed: boolean, listing: Promise<PoolEntry[]> | undefined): Promise<ExecutionResult> {
     const { action } = request;
     // Approved inside the window is no permission once it has closed; a replay of a run that already started finishes it.
     if (!resumed) checkChangeWindow(deps.changeWindows, request, deps.clock.now(), 'execution');
     switch (action.kind) {
       case 'set-pooled':
-        return runSetPooled(action, request, { writer: deps.writer, pooling: deps.pooling, inventories: deps.inventories, observer: deps.observers?.get(action.service) }, resumed);
+        return runSetPooled(action, request, { writer: deps.writer, pooling: deps.pooling, inventories: deps.inventories, observer: deps.observers?.get(action.service) }, resumed, listing);
       case 'plan-step':
         if (deps.runPlanStep === undefined) throw new CutoverError('input.invalid', 'This process has no plan runner configured.');
         return deps.runPlanStep(action, request);

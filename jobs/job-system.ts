@@ -2,6 +2,9 @@ import { Queue, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BullmqActionQueue, type RequestJobData } from './bullmq-action-queue.js';
 import { Notifier, type ChannelMessage, type Destination } from './notifier.js';
+import type { Fence } from '../core/ports/fence.js';
+import type { FenceScope } from './fence-scope.js';
+import { fencedProcessor } from './fenced-processor.js';
 import { ACTIONS_QUEUE, GUARD_QUEUE, notifyQueueName, PLAN_TICKS_QUEUE, TIMERS_QUEUE } from './queue-names.js';
 
 export interface JobSystemOptions {
@@ -17,6 +20,8 @@ export interface JobSystemOptions {
   dryRun?: boolean;
   /** Every configured channel: where the notifier says what everyone must hear (jobs/notifier.ts `everywhere`). */
   everywhere?: readonly Destination[];
+  /** Each job runs inside its lock's fence: a worker that stalled past it writes and says nothing more. */
+  fences?: FenceScope;
 }
 
 const CLOSE_GRACE_MS = 25_000;
@@ -60,7 +65,7 @@ export class JobSystem {
     // Without a listener BullMQ prints a Redis outage's connection errors raw on stderr, past the logger.
     for (const queue of [this.actions, this.timers, this.planTicks, this.guard, ...this.outboxes.values()]) queue.on('error', options.onError);
     this.actionQueue = new BullmqActionQueue(this.actions, this.timers);
-    this.notifier = new Notifier((transport) => this.outboxes.get(transport), { dryRun: options.dryRun === true, everywhere: options.everywhere ?? [] });
+    this.notifier = new Notifier((transport) => this.outboxes.get(transport), { dryRun: options.dryRun === true, everywhere: options.everywhere ?? [], ...(options.fences === undefined ? {} : { fences: options.fences }) });
   }
 
   /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */
@@ -146,10 +151,13 @@ export class JobSystem {
     return counts.reduce((sum, byState) => sum + Object.values(byState).reduce((a, b) => a + b, 0), 0);
   }
 
-  private startWorker(name: string, processor: Processor, concurrency: number): void {
+  /** `fence`: what else must hold for this queue's jobs to act (the leader's lease for the leader's own work). */
+  private startWorker(name: string, processor: Processor, concurrency: number, fence?: Fence): void {
     const connection = this.options.connectWorker();
     this.workerConnections.push(connection);
-    const worker = new Worker(name, processor, { connection, prefix: this.options.prefix, concurrency, lockDuration: JOB_LOCK_MS, stalledInterval: STALLED_CHECK_MS, maxStalledCount: MAX_STALLED });
+    const { fences, client } = this.options;
+    const fenced = fences === undefined ? processor : fencedProcessor(fences, client, processor, fence);
+    const worker = new Worker(name, fenced, { connection, prefix: this.options.prefix, concurrency, lockDuration: JOB_LOCK_MS, stalledInterval: STALLED_CHECK_MS, maxStalledCount: MAX_STALLED });
     // Job failures reach the channel through the processors; these are the worker's own troubles.
     worker.on('error', this.options.onError);
     this.workers.push(worker);

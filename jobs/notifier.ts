@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { FenceScope } from './fence-scope.js';
 
 export interface ChannelMessage {
   channel: string;
@@ -53,10 +54,13 @@ export class Notifier {
       dryRun?: boolean;
       /** What `everywhere` means: each channel of each enabled transport (bot/default-destination.ts). */
       everywhere?: readonly Destination[];
+      /** Work that was taken over by another process says nothing more: its successor says it. */
+      fences?: Pick<FenceScope, 'check'>;
     } = {},
   ) {}
 
   async send(target: Destination | Everywhere, message: Omit<ChannelMessage, 'channel'>, dedupeKey: string): Promise<void> {
+    await this.options.fences?.check();
     if (!('everywhere' in target)) {
       await this.sendOne(target, message, dedupeKey);
       return;

@@ -10,6 +10,7 @@ import type { WorkerProof, WorkerRecord } from '../core/policy/worker-proof.js';
 import { formatPoolState, samePoolState, type PoolState } from '../core/pool-state.js';
 import { describeStateChange } from '../core/state-change.js';
 import type { WorkerProofs } from './guard/worker-proofs.js';
+import type { FenceScope } from './fence-scope.js';
 import { WritesUnderWay, type Ticket } from './writes-under-way.js';
 
 export interface PoolWrite {
@@ -23,6 +24,12 @@ export interface PoolWrite {
   onMismatch?: 'refuse' | 'skip';
   /** Who the change is for, kept with a worker's proof record. */
   by?: WorkerRecord['pooledBy'];
+  /**
+   * The pool, read by a caller that holds the service lock and had a write of its own to make
+   * meanwhile (the request marked running). A quorum read made after the lock was taken, like the
+   * writer's own; the compare-and-swap still refuses a key that moved since.
+   */
+  listing?: Promise<PoolEntry[]>;
 }
 
 export interface WriteResult {
@@ -52,6 +59,8 @@ export interface PoolWriterDeps {
   onWorkerPooled?: (service: string) => Promise<void>;
   /** spicerack's cookbook locks, when configured: see lockFor. */
   hostLocks?: CookbookLocks;
+  /** The fence of the work asking (jobs/fence-scope.ts): a job taken over by another worker writes nothing more. */
+  fences?: Pick<FenceScope, 'check'>;
 }
 
 /**
@@ -150,7 +159,7 @@ export class PoolWriter {
     const recorded = evidence === undefined ? this.deps.proofs.recorded(action.service, action.pool) : undefined;
     recorded?.catch(() => undefined);
     // One quorum read of the whole pool serves both the write's compare-and-swap and the policy.
-    const entries = await this.deps.pooling.listPool(action.pool);
+    const entries = await (write.listing ?? this.deps.pooling.listPool(action.pool));
     const current = entries.find((entry) => entry.path === path);
     if (current === undefined) throw new CutoverError('pooling.backend', `${path} does not exist in conftool any more; nothing was written.`);
     const next: PoolState = { ...current.state, ...action.changes };
@@ -176,7 +185,10 @@ export class PoolWriter {
     // then the records, so it can never see cutover's own pool without its record and call it drift.
     const joining = this.joins(action, current.state, next);
     try {
-      if (joining) await this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by);
+      // As near the write as costs nothing: etcd v2 cannot check the token itself, so a process that
+      // stalls between here and its compare-and-swap still writes, on a revision its successor has
+      // most likely moved on (the compare-and-swap then refuses it). Every later write of it is refused here.
+      await Promise.all([this.deps.fences?.check(), joining ? this.deps.proofs.pooled(action.service, action.pool, action.fqdn, write.by) : undefined]);
     } catch (error) {
       ticket.failed(action.fqdn);
       throw error;

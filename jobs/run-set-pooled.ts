@@ -1,5 +1,5 @@
 import { salSigner } from '../core/identity.js';
-import type { PoolingBackend } from '../core/ports/pooling.js';
+import type { PoolEntry, PoolingBackend } from '../core/ports/pooling.js';
 import type { SetPooledAction } from '../core/actions.js';
 import { CutoverError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
@@ -33,12 +33,12 @@ export interface SetPooledContext {
  * by the one policy, verified), then pybal's view and the pool as it is now, for the channel.
  * `resumed` marks the replay of a run that died mid-way (a killed worker).
  */
-export async function runSetPooled(action: SetPooledAction, request: ChangeRequest, context: SetPooledContext, resumed = false): Promise<ExecutionResult> {
+export async function runSetPooled(action: SetPooledAction, request: ChangeRequest, context: SetPooledContext, resumed = false, listing?: Promise<PoolEntry[]>): Promise<ExecutionResult> {
   const inventory = context.inventories.get(action.service);
   if (inventory === undefined) throw new CutoverError('input.invalid', `Service ${action.service} is no longer configured.`);
   const lvs = inventory.lvsService(action.pool.lvsService);
   const by = { by: request.requester.display, requestId: request.id, reason: request.reason, transport: request.requester.transport, channel: request.requester.channel, ...(request.task === undefined ? {} : { task: request.task }) };
-  const result = await context.writer.write({ action, ...(action.expect === undefined ? {} : { expect: action.expect }), by }, 'change');
+  const result = await context.writer.write({ action, ...(action.expect === undefined ? {} : { expect: action.expect }), ...(listing === undefined ? {} : { listing }), by }, 'change');
   // The dead run most likely wrote it before it died: calling that a no-op would leave the one
   // write this request made out of the audit, and pybal unconfirmed.
   const foundOnResume = resumed && result.outcome === 'noop';

@@ -16,6 +16,8 @@ export interface ProofRecords {
   all(service: string, pool: PoolRef): Promise<Map<string, WorkerRecord>>;
   /** Applies `change` atomically to one worker's record; returning undefined deletes it. */
   update(service: string, pool: PoolRef, fqdn: string, change: (current: WorkerRecord | undefined) => WorkerRecord | undefined): Promise<WorkerRecord | undefined>;
+  /** Sets (or with undefined deletes) one worker's record whatever it was: a record that starts over reads nothing first. */
+  replace(service: string, pool: PoolRef, fqdn: string, record: WorkerRecord | undefined): Promise<void>;
 }
 
 /**
@@ -50,6 +52,12 @@ export class ProofStore implements ProofRecords {
       if ((await this.redis.eval(UPDATE, 1, key, fqdn, raw, json)) === 1) return next;
     }
     throw new CutoverError('redis.unavailable', `The proof record of ${fqdn} kept changing under us.`);
+  }
+
+  async replace(service: string, pool: PoolRef, fqdn: string, record: WorkerRecord | undefined): Promise<void> {
+    const key = this.key(service, pool);
+    if (record === undefined) await this.redis.hdel(key, fqdn);
+    else await this.redis.hset(key, fqdn, JSON.stringify(workerRecordSchema.parse(record)));
   }
 
   private key(service: string, pool: PoolRef): string {

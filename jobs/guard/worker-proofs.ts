@@ -77,13 +77,13 @@ export class WorkerProofs {
 
   /** cutover pooled this worker: whatever was known of it before is void. */
   async pooled(service: string, pool: PoolRef, fqdn: string, by: WorkerRecord['pooledBy']): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.store.update(service, pool, fqdn, () => newWorkerRecord(fqdn, now, by));
+    // Whatever the worker proved before it left counts for nothing now: one write, nothing read (it is on a pool's path).
+    await this.deps.store.replace(service, pool, fqdn, newWorkerRecord(fqdn, this.deps.clock.now(), by));
   }
 
   /** The worker left the pool: it must prove itself again when it comes back. */
   async left(service: string, pool: PoolRef, fqdn: string): Promise<void> {
-    await this.deps.store.update(service, pool, fqdn, () => undefined);
+    await this.deps.store.replace(service, pool, fqdn, undefined);
   }
 
   /** A plan step's checks and clean soak proved these workers. */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { CutoverError } from '../../core/errors.js';
 import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
+import type { FenceScope } from '../fence-scope.js';
 
 const UPDATE = `
 local current = redis.call('HGET', KEYS[1], 'version')
@@ -26,6 +27,8 @@ export class PlanStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** A step's work taken over by another worker (it stalled past its job's lock) changes the plan no more. */
+    private readonly fences?: Pick<FenceScope, 'check'>,
   ) {}
 
   async get(plan: string): Promise<PlanRun | undefined> {
@@ -34,6 +37,7 @@ export class PlanStore {
 
   /** Creates the run with `initial` when absent, then applies `change` atomically. */
   async update(plan: string, initial: () => PlanRun, change: (current: PlanRun) => PlanRun): Promise<PlanRun> {
+    await this.fences?.check();
     const mine = (this.queues.get(plan) ?? Promise.resolve()).catch(() => undefined).then(() => this.updateNow(plan, initial, change));
     this.queues.set(plan, mine);
     try {

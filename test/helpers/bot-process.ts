@@ -58,6 +58,10 @@ export interface BotProcess {
   crash(): Promise<void>;
   /** SIGTERM (SIGKILL after 10 s) and wait; safe to call on a dead process. */
   stop(): Promise<void>;
+  /** SIGSTOP: the process stays, its event loop frozen (a stalled VM, a long pause), until wake(). */
+  stall(): void;
+  /** SIGCONT after stall(). */
+  wake(): void;
 }
 
 /**
@@ -91,6 +95,12 @@ export function startWorkerProcess(configPath: string, redisUrl: string): BotPro
     async crash() {
       if (!exited) child.kill('SIGKILL');
       await done;
+    },
+    stall() {
+      if (!exited) child.kill('SIGSTOP');
+    },
+    wake() {
+      if (!exited) child.kill('SIGCONT');
     },
     async stop() {
       if (exited) return;

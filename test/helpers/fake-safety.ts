@@ -23,6 +23,10 @@ export class MemoryProofRecords implements ProofRecords {
     return next;
   }
 
+  async replace(service: string, pool: PoolRef, fqdn: string, record: WorkerRecord | undefined): Promise<void> {
+    await this.update(service, pool, fqdn, () => record);
+  }
+
   private pool(service: string, pool: PoolRef): Map<string, WorkerRecord> {
     const key = `${service}:${pool.dc}:${pool.lvsService}`;
     const found = this.records.get(key) ?? new Map<string, WorkerRecord>();

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
 import { setPlanTimeScale, setSimulation, startWorkerProcess, writeTestConfig, type BotProcess, type TestConfigFile } from '../helpers/bot-process.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
-import { actionEvents, eventually } from '../helpers/fault-checks.js';
+import { actionEvents, auditRows, eventually } from '../helpers/fault-checks.js';
 import { requestStep, runStep, throughDeploy } from '../helpers/plan-steps.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
@@ -11,11 +11,11 @@ const K = '!kartotherian';
 const PLAN = 'kartotherian-to-wikikube';
 
 /**
- * The plan worker runs as its own process and is SIGKILLed while a wave is being carried out: its
- * conftool writes are made, its verification is not. A new worker must finish that wave from the
- * journal, without writing anything twice or picking new hosts for the same wave.
+ * The plan worker runs as its own process and is SIGKILLed (or frozen) while a wave is being
+ * carried out: its conftool writes are made, its verification is not. A new worker must finish that
+ * wave from the journal, without writing anything twice or picking new hosts for the same wave.
  */
-describe('kill -9 of the plan worker in the middle of a wave', () => {
+describe('kill -9 (or a stall) of the plan worker in the middle of a wave', () => {
   let redis: Redis;
   const prefix = uniquePrefix('fault-plan-kill');
   let file: TestConfigFile;
@@ -126,4 +126,53 @@ describe('kill -9 of the plan worker in the middle of a wave', () => {
     chat.say(`${K} status --dc eqiad --service kartotherian`);
     await chat.waitFor(/lock: free/);
   }, 90_000);
+
+  /**
+   * Frozen (SIGSTOP: a stalled VM, a long pause) past its job's lock, while another worker takes the
+   * wave over from the journal and finishes it. When the frozen one wakes, its write in flight finds
+   * the key moved on, and it must then say and change nothing: no ⏸ "stopped" on a wave that is
+   * done, no ❌, no second SAL line. Its job's BullMQ lock is the fencing token (jobs/job-lock-fence.ts).
+   */
+  it('stalled past its job lock, it wakes after another worker finished its wave: says nothing, pauses nothing, and the wave is written and logged once', async () => {
+    // Each simulated conftool write takes 1.5 s: the stall lands inside the second depool's write.
+    const chat = await throughWaveOne(['conftool_write_ms', 1500]);
+    const stalled = workers[0] as BotProcess;
+
+    const id = await requestStep(chat);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    const waveWrites = (run: PlanRun | undefined) => run?.journal.filter((entry) => entry.stepId === 'waves' && entry.wave === 1 && entry.status === 'done') ?? [];
+    await eventually('the first depool of wave 2 to be written and journalled', planRun, (run) => waveWrites(run).length === 1, 30_000);
+    stalled.stall();
+    const mark = chat.transcript().length;
+
+    // The successor: its stalled-job check finds the frozen worker's lock gone and carries the wave on from the journal.
+    workers.push(startWorkerProcess(file.path, TEST_REDIS_URL));
+    await chat.waitFor(/✅ eqiad waves wave 2\/4 done/, { from: mark, timeoutMs: 60_000 });
+    expect(await Promise.all(['maps1005', 'maps1006', 'maps1007', 'maps1008'].map(pooled))).toEqual(['no', 'no', 'yes', 'yes']);
+    const settled = await planRun();
+
+    stalled.wake();
+    // It wakes, its write in flight is refused by etcd's compare-and-swap (the key moved on), and it
+    // stops at its fence. Without one, it would pause the finished wave and say so ("stopped: …").
+    const spoke = () => chat.transcript().slice(mark).some((line) => /stopped:|❌|⏸/.test(line));
+    const stopped = async () => (await auditRows(redis, prefix)).some((row) => row.event === 'job.superseded' && row.requestId === id);
+    await eventually('the stalled run to stop at its fence (or speak)', async () => spoke() || (await stopped()), (done) => done, 30_000);
+    // Time for anything it might still say to reach the channel.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    expect(chat.transcript().slice(mark).filter((line) => /stopped:|❌|⏸/.test(line))).toEqual([]);
+    expect(chat.transcript().filter((line) => /!log conftool .*maps/.test(line))).toEqual([
+      expect.stringContaining('!log conftool maps[1005-1006].eqiad.wmnet kartotherian-k8s-ssl (eqiad): pooled=yes → no weight=10'),
+    ]);
+    expect(chat.transcript().filter((line) => /✅ eqiad waves wave 2\/4 done/.test(line))).toHaveLength(1);
+    expect((await auditRows(redis, prefix)).filter((row) => row.event === 'job.superseded').map((row) => row.requestId)).toEqual([id]);
+    const run = await planRun();
+    expect(run?.phase).toBe('ready');
+    expect(run?.position).toEqual(settled?.position);
+    expect(run?.journal).toEqual(settled?.journal);
+    expect(waveWrites(run).map((entry) => entry.target.split('/').pop())).toEqual(['maps1005.eqiad.wmnet', 'maps1006.eqiad.wmnet']);
+    expect(await Promise.all(['maps1005', 'maps1006', 'maps1007', 'maps1008'].map(pooled))).toEqual(['no', 'no', 'yes', 'yes']);
+    expect(await actionEvents(redis, prefix, id)).toEqual(['action.succeeded']);
+  }, 150_000);
 });
