@@ -94,7 +94,7 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
   const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
   const records = createChangeRecords({ config, env, client, prefix, notifier: jobs.notifier, log: (message, error) => log.warn({ err: error }, message) });
   plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs, records: records.recorder });
-  const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
+  const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock, records: records.recorder });
   const guardIntervals = new Map([...guards.keys()].map((service) => [service, safety.settings(service).intervalMs]));
   const watches = createWatches({ config, client, prefix, guardIntervals, plans, safety, notifier: jobs.notifier, clock, onError: (error) => log.warn({ err: error }, 'watchdog failed') });
   metrics.trackWatches(() => watches.list.list());
