@@ -12,7 +12,8 @@ import { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { PlanStore } from '../jobs/plan/plan-store.js';
 import type { PoolWriter } from '../jobs/pool-writer.js';
 import type { WorkerProofs } from '../jobs/guard/worker-proofs.js';
-import { AlertmanagerAlerts } from '../adapters/alertmanager/alertmanager-alerts.js';
+import type { IntegrationHealth } from '../jobs/integration-health.js';
+import { observedAlertmanager } from './create-integrations.js';
 
 export interface PlanRunnersOptions {
   config: Config;
@@ -31,6 +32,8 @@ export interface PlanRunnersOptions {
   proofs: WorkerProofs;
   /** Phabricator comments and Grafana annotations of each step, when configured. */
   records?: ChangeRecorder | undefined;
+  /** Where status learns whether each service's Alertmanager answers. */
+  integrations?: IntegrationHealth;
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
@@ -48,7 +51,7 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
     // The service's own Alertmanager, when configured: its firing alerts hold the plan (jobs/plan/plan-context.ts).
     const alertmanager = config.services[service]?.backends.alertmanager;
     const runner = new PlanRunner({
-      ...(alertmanager === undefined ? {} : { alerts: new AlertmanagerAlerts({ settings: alertmanager, now: () => options.clock.now() }) }),
+      ...(alertmanager === undefined ? {} : { alerts: observedAlertmanager(alertmanager, options.clock, options.integrations) }),
       ...(options.records === undefined ? {} : { records: options.records }),
       config,
       plan,
