@@ -46,7 +46,7 @@ export class GuardVoice {
    * whoever pooled the workers (the plan's for a worker pooled outside cutover) with the command
    * that repools them, and a Grafana annotation. Never throws: the depool is done whatever happens.
    */
-  async record(pool: PoolRef, records: readonly WorkerRecord[], text: string): Promise<void> {
+  async record(pool: Pick<PoolRef, 'dc' | 'lvsService'>, records: readonly WorkerRecord[], text: string): Promise<void> {
     const recorder = this.deps.records;
     const first = records[0];
     if (recorder === undefined || first === undefined) return;
