@@ -18,6 +18,8 @@ import type { BotOptions } from './bot-options.js';
 import { createFleets, type Fleet } from './create-fleet.js';
 import { createChangeRecords, type ChangeRecordsRole } from './create-change-records.js';
 import { createCookbookLocks } from './create-cookbook-locks.js';
+import { observedCookbookLocks } from './create-integrations.js';
+import { IntegrationHealth } from '../jobs/integration-health.js';
 import { createGuards, createSafety, type Safety } from './create-guards.js';
 import { createPlanRunners } from './create-plan-runners.js';
 import { createPooling } from './create-pooling.js';
@@ -95,12 +97,13 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
 
   // Declared before the writer, filled right after: the writer needs the plans' analysis settings, the plans need the writer.
   let plans = new Map<string, PlanRunner>();
-  const hostLocks = createCookbookLocks(config, env);
+  const integrations = new IntegrationHealth(clock);
+  const hostLocks = observedCookbookLocks(createCookbookLocks(config, env), config, integrations);
   const safety = createSafety({ config, inventories, client, prefix, pooling, fleets, clock, hostLocks, fences, kick: (service) => jobs.kickGuard(service), planAnalysis: (service) => plans.get(service)?.analysisSettings() });
   const filer = new RequestFiler({ config, clock, requests, queue: jobs.actionQueue, audit });
-  const records = createChangeRecords({ config, env, client, prefix, notifier: jobs.notifier, log: (message, error) => log.warn({ err: error }, message) });
-  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs, records: records.recorder, fences });
-  const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock });
+  const records = createChangeRecords({ config, env, client, prefix, notifier: jobs.notifier, log: (message, error) => log.warn({ err: error }, message), integrations });
+  plans = await createPlanRunners({ config, configPath: options.configPath ?? DEFAULT_CONFIG_PATH, inventories, client, prefix, pooling, requests, filer, audit, clock, jobs, fleets, writer: safety.writer, proofs: safety.proofs, records: records.recorder, integrations, fences });
+  const guards = createGuards({ config, inventories, client, prefix, pooling, fleets, plans, safety, notifier: jobs.notifier, audit, clock, records: records.recorder });
   const guardIntervals = new Map([...guards.keys()].map((service) => [service, safety.settings(service).intervalMs]));
   const watches = createWatches({ config, client, prefix, guardIntervals, plans, safety, notifier: jobs.notifier, clock, onError: (error) => log.warn({ err: error }, 'watchdog failed') });
   metrics.trackWatches(() => watches.list.list());
@@ -120,6 +123,8 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
     auditReader: audit,
     watch: watches.view,
     ...(hostLocks === undefined ? {} : { cookbookLocks: hostLocks }),
+    // Nothing configured (the console demo), nothing shown.
+    ...(integrations.size === 0 ? {} : { integrations }),
   };
   return { options, prefix, clock, redis, client, inventories, requests, locks, jobs, metrics, audit, pooling, fleets, safety, plans, guards, guardIntervals, watches, deps, records, fences };
 }

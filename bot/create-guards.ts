@@ -3,6 +3,7 @@ import type { RealTrafficProber } from '../core/ports/real-traffic.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { AuditLog, Clock } from '../core/ports/stores.js';
 import type { CookbookLocks } from '../core/ports/cookbook-locks.js';
+import type { ChangeRecorder } from '../core/ports/change-records.js';
 import type { Config } from '../config/schema.js';
 import type { Inventory } from '../core/inventory.js';
 import { analysisSettingsSchema, type AnalysisSettings } from '../core/plan/analysis.js';
@@ -58,6 +59,8 @@ export interface GuardsOptions extends Omit<SafetyOptions, 'kick' | 'planAnalysi
   safety: Safety;
   notifier: Notifier;
   audit: AuditLog;
+  /** Phabricator comments and Grafana annotations of the guards' depools, when configured. */
+  records?: ChangeRecorder | undefined;
 }
 
 /** One guard per service that has Wikikube workers. */
@@ -75,6 +78,7 @@ export function createGuards(options: GuardsOptions): Map<string, PoolGuard> {
       fallback: async () => (await plan?.origin()) ?? defaultDestination(options.config),
       task: plan?.task,
       clock: options.clock,
+      records: options.records,
     });
     guards.set(
       service,

@@ -12,9 +12,10 @@ import { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { PlanStore } from '../jobs/plan/plan-store.js';
 import type { PoolWriter } from '../jobs/pool-writer.js';
 import type { WorkerProofs } from '../jobs/guard/worker-proofs.js';
-import { AlertmanagerAlerts } from '../adapters/alertmanager/alertmanager-alerts.js';
 import type { FenceScope } from '../jobs/fence-scope.js';
 import { fencedEffects } from './fenced-effects.js';
+import type { IntegrationHealth } from '../jobs/integration-health.js';
+import { observedAlertmanager } from './create-integrations.js';
 
 export interface PlanRunnersOptions {
   config: Config;
@@ -35,6 +36,8 @@ export interface PlanRunnersOptions {
   records?: ChangeRecorder | undefined;
   /** The fence of the work under way: a step taken over by another worker changes nothing more. */
   fences: FenceScope;
+  /** Where status learns whether each service's Alertmanager answers. */
+  integrations?: IntegrationHealth;
 }
 
 /** One runner per service that has a plan, each with the effects its backend provides. */
@@ -52,7 +55,7 @@ export async function createPlanRunners(options: PlanRunnersOptions): Promise<Ma
     // The service's own Alertmanager, when configured: its firing alerts hold the plan (jobs/plan/plan-context.ts).
     const alertmanager = config.services[service]?.backends.alertmanager;
     const runner = new PlanRunner({
-      ...(alertmanager === undefined ? {} : { alerts: new AlertmanagerAlerts({ settings: alertmanager, now: () => options.clock.now() }) }),
+      ...(alertmanager === undefined ? {} : { alerts: observedAlertmanager(alertmanager, options.clock, options.integrations) }),
       ...(options.records === undefined ? {} : { records: options.records }),
       config,
       plan,

@@ -15,7 +15,7 @@ export async function startOps(core: Core, transports: readonly ChatTransport[],
     port: config.ops_http.port,
     routes: createStatusRoutes({
       assets: await loadStatusPageAssets(),
-      snapshot: () => buildStatusSnapshot({ inventories, pooling, plans, observers: deps.observers ?? new Map(), requests, locks, auditReader: audit, history: samples, watch: watches.view, clock }),
+      snapshot: () => buildStatusSnapshot({ inventories, pooling, plans, observers: deps.observers ?? new Map(), requests, locks, auditReader: audit, history: samples, watch: watches.view, integrations: deps.integrations, clock }),
     }),
     metrics: () => metrics.exposition(),
     readiness: async () => {

@@ -1,4 +1,5 @@
 import type { CookbookLocks } from '../core/ports/cookbook-locks.js';
+import type { IntegrationsView } from '../core/ports/integrations.js';
 import type { PoolObserver } from '../core/ports/pool-observer.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import type { PlanControl } from '../core/ports/plan-control.js';
@@ -31,4 +32,6 @@ export interface CommandDeps {
   watch?: WatchView;
   /** spicerack's cookbook locks, when configured: status names the foreign ones on the service's hosts. */
   cookbookLocks?: Pick<CookbookLocks, 'locksOn'>;
+  /** Alertmanager, Phabricator, Grafana, the cookbook locks' etcd when configured: status says which do not answer. */
+  integrations?: IntegrationsView;
 }

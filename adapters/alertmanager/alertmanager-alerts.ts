@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import type { AlertMatcher, AlertSelector, Alerts, FiringAlert, SilenceReason } from '../../core/ports/alerts.js';
+import type { Reachability } from '../../core/ports/integrations.js';
 import { CutoverError } from '../../core/errors.js';
 import { parseJson } from '../../core/parse-json.js';
 import { printable } from '../../core/printable.js';
+import { httpProbe } from '../http-probe.js';
 import { networkReason } from '../network-reason.js';
 import { renderMatcher } from './matchers.js';
 import { probeSilenceRisk, SPARE_PROBES } from './probe-guard.js';
@@ -21,6 +23,8 @@ export interface AlertmanagerAlertsDeps {
   settings: Pick<AlertmanagerSettings, 'url' | 'timeout_ms' | 'instance_name'>;
   now: () => number;
   fetch?: typeof globalThis.fetch;
+  /** Every call's reachability, for status (jobs/integration-health.ts). */
+  observe?: (outcome: Reachability) => void;
 }
 
 /** What every silence the bot makes says it is, as spicerack's say who made them. */
@@ -71,6 +75,11 @@ export class AlertmanagerAlerts implements Alerts {
     return [...byFingerprint.values()].sort((a, b) => a.alertname.localeCompare(b.alertname) || a.startsAt - b.startsAt);
   }
 
+  /** Whether Alertmanager answers, for status when nothing has asked it anything lately. */
+  probe(): Promise<Reachability> {
+    return httpProbe(this.deps.fetch ?? globalThis.fetch, `${this.base}/status`, { headers: { Accept: 'application/json' } }, this.deps.settings.timeout_ms);
+  }
+
   private async call(method: string, path: string, body?: string): Promise<string> {
     return this.ok(await this.request(method, path, body), `${method} ${path.split('?')[0] ?? path}`);
   }
@@ -91,8 +100,11 @@ export class AlertmanagerAlerts implements Alerts {
         headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body }),
       });
-      return { status: response.status, text: await response.text() };
+      const answer = { status: response.status, text: await response.text() };
+      this.deps.observe?.(answer.status < 500 ? { ok: true } : { ok: false, error: `answered HTTP ${answer.status}`, unreachable: false });
+      return answer;
     } catch (error) {
+      this.deps.observe?.({ ok: false, error: signal.aborted ? `no answer within ${timeoutMs} ms` : networkReason(error), unreachable: true });
       if (signal.aborted) throw new CutoverError('adapter.timeout', `Alertmanager did not answer within ${timeoutMs} ms`, { cause: error });
       throw new CutoverError('adapter.unreachable', `Alertmanager at ${this.deps.settings.url} is unreachable: ${networkReason(error)}`, { cause: error });
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { probeSecondsSchema } from '../probe-settings.js';
 import { parseSelector } from './matchers.js';
 
 const selectorSchema = z.string().transform((text, ctx) => {
@@ -24,5 +25,7 @@ export const alertmanagerSettingsSchema = z.strictObject({
    */
   instance_name: z.enum(['short', 'fqdn']).default('short'),
   timeout_ms: z.int().min(100).max(120_000).default(10_000),
+  /** How long what was last seen of it stays fresh for status, and the least time between two probes (adapters/probe-settings.ts). */
+  probe_seconds: probeSecondsSchema,
 });
 export type AlertmanagerSettings = z.infer<typeof alertmanagerSettingsSchema>;

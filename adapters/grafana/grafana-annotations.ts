@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import type { Annotation, Annotations } from '../../core/ports/annotations.js';
 import type { Enqueued } from '../../core/ports/delivery.js';
+import type { Reachability } from '../../core/ports/integrations.js';
 import type { NoticeContext } from '../../core/ports/task-log.js';
+import { httpProbe } from '../http-probe.js';
 import { httpAttempt, httpRefusal } from '../outbox/http-attempt.js';
 import { noticeContextSchema } from '../outbox/notice-context.js';
 import type { OutboxClientDeps } from '../outbox/outbox-client-deps.js';
@@ -43,6 +45,12 @@ export class GrafanaAnnotations implements Annotations {
     const parsed = annotationSchema.safeParse(annotation);
     if (!parsed.success) return { queued: false, reason: `not an annotation Grafana takes: ${z.prettifyError(parsed.error)}` };
     return this.outbox.enqueue(parsed.data, context);
+  }
+
+  /** Whether Grafana answers (its unauthenticated health endpoint), for status when nothing was annotated lately. */
+  probe(): Promise<Reachability> {
+    const { settings } = this.deps;
+    return httpProbe(this.deps.fetch ?? globalThis.fetch, `${settings.url.replace(/\/+$/, '')}/api/health`, { headers: { Accept: 'application/json' } }, settings.timeout_ms);
   }
 
   private async post(annotation: Annotation): Promise<DeliveryAttempt> {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { outboxSettingsSchema } from '../outbox/settings.js';
+import { probeSecondsSchema } from '../probe-settings.js';
 
 /** The service account token's environment variable; `secrets.grafana_token_file` stands in for it. */
 export const GRAFANA_TOKEN_ENV = 'GRAFANA_TOKEN';
@@ -14,5 +15,7 @@ export const grafanaSettingsSchema = z.strictObject({
   dashboard_uid: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
   timeout_ms: z.int().min(100).max(120_000).default(10_000),
   outbox: outboxSettingsSchema.prefault({}),
+  /** How long what was last seen of it stays fresh for status, and the least time between two probes (adapters/probe-settings.ts). */
+  probe_seconds: probeSecondsSchema,
 });
 export type GrafanaSettings = z.infer<typeof grafanaSettingsSchema>;

@@ -56,6 +56,10 @@ export class RedisOutbox<Payload, Context> {
   private get due(): string {
     return `${this.options.key}:due`;
   }
+  /** The last delivery's error while deliveries fail, for status; gone with the next delivery. */
+  private get lastError(): string {
+    return `${this.options.key}:last-error`;
+  }
 
   async enqueue(payload: Payload, context: Context): Promise<Enqueued> {
     try {
@@ -103,6 +107,13 @@ export class RedisOutbox<Payload, Context> {
     return this.options.redis.zcard(this.due);
   }
 
+  /** What waits, and the last attempt's error if it failed: shared by every process delivering from this outbox. */
+  async backlog(): Promise<{ waiting: number; lastError?: string }> {
+    const results = await this.options.redis.multi().zcard(this.due).get(this.lastError).exec();
+    const lastError = results?.[1]?.[1];
+    return { waiting: Number(results?.[0]?.[1] ?? 0), ...(typeof lastError === 'string' ? { lastError } : {}) };
+  }
+
   private async attempt(id: string, raw: string): Promise<void> {
     const parsed = this.stored.safeParse(parseJson(raw));
     if (!parsed.success) {
@@ -119,10 +130,11 @@ export class RedisOutbox<Payload, Context> {
       outcome = { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
     if (outcome.ok) {
-      await this.forget(id);
+      await this.options.redis.multi().zrem(this.due, id).hdel(this.items, id).del(this.lastError).exec();
       this.report({ status: 'delivered', id, attempts, context, ...(outcome.detail === undefined ? {} : { detail: outcome.detail }) });
       return;
     }
+    await this.options.redis.set(this.lastError, outcome.error);
     if (outcome.permanent === true || attempts >= this.options.settings.max_attempts) {
       await this.forget(id);
       this.report({ status: 'failed', id, attempts, context, error: outcome.error });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { outboxSettingsSchema } from '../outbox/settings.js';
+import { probeSecondsSchema } from '../probe-settings.js';
 
 /** The API token's environment variable; `secrets.phabricator_token_file` stands in for it. */
 export const PHABRICATOR_TOKEN_ENV = 'PHABRICATOR_TOKEN';
@@ -15,6 +16,8 @@ export const phabricatorSettingsSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).refine((raw) => new URL(raw).search === '' && new URL(raw).username === '', { error: 'scheme, host and path only' }),
   timeout_ms: z.int().min(100).max(120_000).default(15_000),
   outbox: outboxSettingsSchema.prefault({}),
+  /** How long what was last seen of it stays fresh for status, and the least time between two probes (adapters/probe-settings.ts). */
+  probe_seconds: probeSecondsSchema,
 });
 export type PhabricatorSettings = z.infer<typeof phabricatorSettingsSchema>;
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { probeSecondsSchema } from '../probe-settings.js';
 
 /** A lock name template: {fqdn}, {short} (the first label) and {dc} (the second) are filled in per host. */
 const lockNameTemplate = z.string().regex(/^[A-Za-z0-9_.:{}@[\],-]{1,200}$/, { error: 'a spicerack lock name (no "/"), with {fqdn}, {short} or {dc}' });
@@ -33,5 +34,7 @@ export const spicerackLocksSettingsSchema = z.strictObject({
       delay_ms: z.int().min(10).max(10_000).default(500),
     })
     .prefault({}),
+  /** How long what was last seen of etcd stays fresh for status, and the least time between two probes (adapters/probe-settings.ts). */
+  probe_seconds: probeSecondsSchema,
 });
 export type SpicerackLocksSettings = z.infer<typeof spicerackLocksSettingsSchema>;

@@ -313,6 +313,21 @@ function serviceView(service, now) {
     el('div', { class: 'columns' }, approvals(service), audit(service)));
 }
 
+/** Each configured integration: ok, or what is wrong (unreachable since, messages waiting); nothing when none is configured. */
+function integrations(snapshot) {
+  const section = snapshot.integrations;
+  if (section === null || section === undefined) return null;
+  const box = el('section', { class: 'watches integrations', 'data-part': 'integrations' }, el('span', { class: 'label' }, 'Integrations:'));
+  if (!section.ok) return append(box, [failed(section)]);
+  return append(box, section.value.map((row) => {
+    const wrong = row.state === 'unreachable' || row.state === 'failing' || row.words !== row.state;
+    return el('span', { class: `watch ${wrong ? 'stale' : 'fresh'}`, 'data-integration': row.name, 'data-state': row.state, 'data-waiting': String(row.waiting), title: row.error ?? row.state },
+      wrong ? '⚠ ' : row.state === 'ok' ? '✓ ' : '? ',
+      el('span', { class: 'mono' }, row.name),
+      ` ${row.words}`);
+  }));
+}
+
 // ── polling ────────────────────────────────────────────────────────────────────────────────
 
 function render(snapshot) {
@@ -320,7 +335,7 @@ function render(snapshot) {
   // Someone selecting text (a request id to copy) would lose it to the redraw: hold still until they are done.
   const selection = document.getSelection();
   if (selection !== null && !selection.isCollapsed && app.contains(selection.anchorNode)) return;
-  app.replaceChildren(...snapshot.services.map((service) => serviceView(service, snapshot.generatedAt)));
+  app.replaceChildren(...[integrations(snapshot), ...snapshot.services.map((service) => serviceView(service, snapshot.generatedAt))].filter((node) => node !== null));
   app.dataset.generatedAt = String(snapshot.generatedAt);
 }
 

@@ -1,3 +1,4 @@
+import type { IntegrationStatus, IntegrationsView } from '../../core/ports/integrations.js';
 import type { PoolObserver } from '../../core/ports/pool-observer.js';
 import type { PoolingBackend } from '../../core/ports/pooling.js';
 import type { AuditReader, Clock, LockView, RequestStore } from '../../core/ports/stores.js';
@@ -11,6 +12,7 @@ import { staleWords, watchNote } from '../../core/watch-words.js';
 import type { Inventory } from '../../core/inventory.js';
 import type { WatchStatus } from '../../core/watch.js';
 import { analysisSettingsSchema } from '../../core/plan/analysis.js';
+import { integrationProblem } from '../../core/integration-words.js';
 import { printable } from '../../core/printable.js';
 import { remainingApprovals } from '../../core/requests.js';
 import type { HealthHistory, HealthSample } from '../../jobs/health-samples.js';
@@ -27,6 +29,8 @@ export interface StatusSources {
   history: HealthHistory;
   /** The watches and the guard's proofs; absent, the page shows neither. */
   watch?: WatchView;
+  /** The configured integrations (Alertmanager, Phabricator, Grafana, cookbook locks' etcd); absent or empty, the page shows no such section. */
+  integrations?: IntegrationsView | undefined;
   clock: Clock;
 }
 
@@ -100,9 +104,21 @@ export interface ServiceStatus {
   audit: Section<AuditRow[]> | null;
 }
 
+/** One configured integration: `words` are status's (`unreachable since 20:41 (ECONNREFUSED)`), or `ok`. */
+export interface IntegrationRow {
+  name: string;
+  state: IntegrationStatus['state'];
+  since: number | null;
+  error: string | null;
+  waiting: number;
+  words: string;
+}
+
 export interface StatusSnapshot {
   generatedAt: number;
   services: ServiceStatus[];
+  /** null when nothing is configured. */
+  integrations: Section<IntegrationRow[]> | null;
 }
 
 export const AUDIT_ROWS = 15;
@@ -115,8 +131,12 @@ export const CHART_SAMPLES = 600;
  * reasons, audit details) is passed through `printable` here and set as text by the page.
  */
 export async function buildStatusSnapshot(sources: StatusSources): Promise<StatusSnapshot> {
-  const services = await Promise.all([...sources.inventories.values()].map((inventory) => serviceStatus(sources, inventory)));
-  return { generatedAt: sources.clock.now(), services };
+  const view = sources.integrations;
+  const [services, integrations] = await Promise.all([
+    Promise.all([...sources.inventories.values()].map((inventory) => serviceStatus(sources, inventory))),
+    view === undefined ? null : section(async () => (await view.statuses()).map(integrationRow)),
+  ]);
+  return { generatedAt: sources.clock.now(), services, integrations: integrations?.ok === true && integrations.value.length === 0 ? null : integrations };
 }
 
 async function serviceStatus(sources: StatusSources, inventory: Inventory): Promise<ServiceStatus> {
@@ -180,6 +200,18 @@ async function poolRows(sources: StatusSources, inventory: Inventory, dc: string
       };
     }),
   );
+}
+
+function integrationRow(status: IntegrationStatus): IntegrationRow {
+  const problem = integrationProblem(status);
+  return {
+    name: status.name,
+    state: status.state,
+    since: status.since ?? null,
+    error: status.error === undefined ? null : printable(status.error, 200),
+    waiting: status.backlog?.waiting ?? 0,
+    words: problem === undefined ? status.state : printable(problem.slice(status.name.length + 1), 300),
+  };
 }
 
 function watchRow(watch: WatchStatus): WatchRow {

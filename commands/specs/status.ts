@@ -12,6 +12,7 @@ import { analysisSettingsSchema, describeHealth, percent, rate, seconds, show } 
 import { staleWords, watchNote } from '../../core/watch-words.js';
 import type { WatchStatus } from '../../core/watch.js';
 import { cookbookLockNote } from '../cookbook-lock-note.js';
+import { integrationsNote } from '../integrations-note.js';
 import { floorNote } from '../floor-note.js';
 import { breachWarning } from '../health-warning.js';
 import { pooledProofs, pooledWorkers } from '../pooled-proofs.js';
@@ -64,7 +65,7 @@ async function fullStatus(context: CommandContext, name: string, inventory: Inve
   const lvsServices = onlyService === undefined ? inventory.lvsServiceNames : [onlyService];
   const watches = (await context.deps.watch?.watches(name)) ?? [];
   // A watch that stopped checking goes first: everything below is unguarded until it is back.
-  const lines = [`${name} · pool state from ${context.deps.pooling.kind} conftool`, ...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch))];
+  const lines = [`${name} · pool state from ${context.deps.pooling.kind} conftool`, ...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch)), ...(await integrationsNote(context.deps.integrations))];
   const observer = context.deps.observers?.get(name);
   for (const dc of onlyDc === undefined ? inventory.datacenters : [onlyDc]) {
     const views = new Map<string, PoolView>();
@@ -92,7 +93,7 @@ async function briefStatus(context: CommandContext, name: string, inventory: Inv
     context.deps.requests.open(name),
     cookbookLockNote(context.deps.cookbookLocks, inventory),
   ]);
-  const stale = watches.filter((watch) => watch.stale).map((watch) => staleWords(watch));
+  const stale = [...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch)), ...(await integrationsNote(context.deps.integrations))];
   const lockWords = lock === undefined ? 'lock free' : `lock held by ${lock.requestId} (${lock.holder}) for ${formatDuration(context.deps.clock.now() - lock.since)}`;
   const window = windowNote(context.config.change_windows, context.deps.clock.now());
   const live = watches.filter((watch) => !watch.stale).map((watch) => watchNote(watch));

@@ -115,7 +115,9 @@ export class PoolGuard {
   private async report(pool: PoolRef, depooled: readonly Depooled[]): Promise<void> {
     for (const line of depoolLines(`${pool.lvsService} (${pool.dc})`, depooled)) {
       await this.deps.voice.say(line.record, line.text, 'error', `${line.key}-${this.deps.clock.now()}`, 'safety');
-      if (line.log !== undefined) await this.deps.voice.log(line.log.records, line.log.what, line.log.why, line.key);
+      if (line.log === undefined) continue;
+      await this.deps.voice.log(line.log.records, line.log.what, line.log.why, line.key);
+      await this.deps.voice.record(pool, line.log.records, line.text.replace(/^⏪ /, ''));
     }
   }
 

@@ -71,18 +71,28 @@ export class PlanNarration {
   }
 
   /**
-   * A step's start or end, a rollback or an emergency stop, kept outside the chat: a comment on the
+   * A step's start or end, a rollback (asked for or automatic) or an emergency stop, kept outside the chat: a comment on the
    * request's task with the command that undoes it, and a Grafana annotation. Never throws.
    */
-  async record(change: { dc: string; step: string; text: string; undo?: string; since?: number }, request?: ChangeRequest): Promise<void> {
+  async record(change: { dc: string; step: string; text: string; undo?: string; since?: number; requestId?: string | undefined }, request?: ChangeRequest): Promise<void> {
     const { context } = this.deps;
     if (context.records === undefined) return;
     const replyTo = request === undefined ? (await context.stored().catch(() => undefined))?.origin : { transport: request.requester.transport, channel: request.requester.channel };
     const task = request === undefined ? context.plan.task : this.taskOf(request);
-    const { since, ...said } = change;
+    const { since, requestId, ...said } = change;
     // A step that soaked is a region on the dashboards, from its soak's start to its end.
     const when = since === undefined ? { time: context.now() } : { time: since, timeEnd: context.now() };
-    await context.records.record({ service: context.service, ...said, task, ...(request === undefined ? {} : { requestId: request.id }), replyTo, ...when }).catch(() => undefined);
+    await context.records.record({ service: context.service, ...said, task, requestId: request?.id ?? requestId, replyTo, ...when }).catch(() => undefined);
+  }
+
+  /**
+   * A step's writes undone by the plan itself (a soak's breach, a failed verification), with the
+   * way back to the step; `since` makes it a region from the soak's start to its end.
+   */
+  async recordAutoRollback(change: { dc: string; step: string; text: string; since?: number | undefined }, requestId: string | undefined): Promise<void> {
+    const { service } = this.deps.context;
+    const { since, ...said } = change;
+    await this.record({ ...said, text: `${said.text}${requestId === undefined ? '' : ` (${requestId})`}`, undo: `!${service} resume, then !${service} next to ask for the step again`, ...(since === undefined ? {} : { since }), requestId });
   }
 
   /** The task a request's changes belong to: its own, else the plan's. */

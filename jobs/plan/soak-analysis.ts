@@ -14,7 +14,7 @@ import type { StepExecution } from './step-execution.js';
 
 export interface SoakAnalysisDeps {
   context: PlanContext;
-  narration: Pick<PlanNarration, 'say' | 'alert' | 'audit'>;
+  narration: Pick<PlanNarration, 'say' | 'alert' | 'audit' | 'recordAutoRollback'>;
   journal: Pick<PlanJournal, 'drift' | 'compensate' | 'guardDepooled'>;
   pauses: Pick<PlanPauses, 'pauseWith'>;
   schedule: Pick<SoakSchedule, 'next' | 'isStale'>;
@@ -160,7 +160,10 @@ export class SoakAnalysis {
     // Already paused mid-soak (a check nobody could judge): the breach replaces that pause's reason and its way back.
     await context.update((current) => (current.phase === 'paused' ? { ...current, pause, updatedAt: context.now() } : movePhase(current, 'paused', context.now(), { pause })));
     await narration.audit(undefined, 'plan.auto-rollback', `${here.step.id}: ${why}`);
-    await narration.alert(`⏪ ${here.dc} ${here.step.id}: ${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`, run.requestId, '❌');
+    const said = `${label}, rolled back by itself${reverted.length > 0 ? ` (${reverted.join(', ')}, verified)` : ' (nothing else to revert)'}: ${why}. Plan paused.`;
+    await narration.alert(`⏪ ${here.dc} ${here.step.id}: ${said}`, run.requestId, '❌');
+    // One record for the rollback and the soak it ended: a region from the soak's start to now.
+    await narration.recordAutoRollback({ dc: here.dc, step: here.step.id, text: said, since: run.soak?.startedAt }, run.requestId);
   }
 
   /** After an inconclusive check: the same checks again, and only a pass lets the plan go on. */

@@ -26,7 +26,7 @@ import { performInRuns } from './wave-writes.js';
 
 export interface StepExecutionDeps {
   context: PlanContext;
-  narration: Pick<PlanNarration, 'say' | 'sal' | 'reasonOf' | 'taskOf' | 'record'>;
+  narration: Pick<PlanNarration, 'say' | 'sal' | 'reasonOf' | 'taskOf' | 'record' | 'recordAutoRollback'>;
   journal: Pick<PlanJournal, 'doneAt' | 'track' | 'poolAsBeforeRequest' | 'compensate'>;
   pauses: Pick<PlanPauses, 'pauseWith'>;
   schedule: Pick<SoakSchedule, 'start'>;
@@ -102,6 +102,7 @@ export class StepExecution {
       const why = `verification failed: ${failed.map((check) => check.summary).join('; ')}`;
       const reverted = await this.deps.journal.compensate(here, why);
       await pauses.pauseWith(`${why}${reverted.length > 0 ? ` · rolled back: ${reverted.join(', ')}` : ''}`, false);
+      if (reverted.length > 0) await this.deps.narration.recordAutoRollback({ dc: here.dc, step: here.step.id, text: `${why} · rolled back by itself: ${reverted.join(', ')}, verified. Plan paused.` }, (await context.run()).requestId);
       throw new CutoverError('pooling.verify-failed', `${here.step.id} failed verification: ${failed.map((check) => check.summary).join('; ')}${reverted.length > 0 ? ` · rolled back ${reverted.length} change(s), verified` : ''}. The plan is paused.`);
     }
     const unsure = checks.filter((check) => check.inconclusive === true);

@@ -22,11 +22,11 @@ export function alertmanagerBinary(): string {
   return findBinary('prometheus-alertmanager', 'Alertmanager tests need the prometheus-alertmanager binary: apt-get install -y --no-install-recommends prometheus-alertmanager (npm run test:all does it).');
 }
 
-/** The real Debian Alertmanager on a free loopback port, clustering off, its state in a temp dir. */
-export async function startAlertmanager(): Promise<AlertmanagerServer> {
+/** The real Debian Alertmanager on a free loopback port (or `port`, to bring one back), clustering off, its state in a temp dir. */
+export async function startAlertmanager(port?: number): Promise<AlertmanagerServer> {
   const binary = alertmanagerBinary();
   const dir = await mkdtemp(join(tmpdir(), 'cutover-alertmanager-'));
-  const port = await freePort();
+  port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   const configFile = join(dir, 'alertmanager.yml');
   const logFile = join(dir, 'alertmanager.log');

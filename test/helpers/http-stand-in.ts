@@ -9,7 +9,7 @@ export interface StandInRequest {
 }
 
 /** A loopback HTTP server whose every request is answered by `handle`; the base of the Conduit and Grafana stand-ins. */
-export async function startHttpStandIn(handle: (request: StandInRequest) => { status: number; json: unknown }): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startHttpStandIn(handle: (request: StandInRequest) => { status: number; json: unknown }, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -18,10 +18,10 @@ export async function startHttpStandIn(handle: (request: StandInRequest) => { st
       res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer.json));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -45,13 +45,14 @@ export abstract class FailingStandIn {
     return this.server.url;
   }
 
-  async start(): Promise<this> {
+  /** `port` brings a stopped stand-in back where it was (0: any free port). */
+  async start(port = 0): Promise<this> {
     this.server = await startHttpStandIn((request) => {
       this.calls.push(request);
       if (this.failures === 0) return this.answer(request);
       this.failures -= 1;
       return this.failure;
-    });
+    }, port);
     return this;
   }
 

@@ -12,6 +12,8 @@ describe('config fragments for the spicerack locks, Phabricator and Grafana', ()
       ttl_seconds: 600,
       created_style: 'aware',
       writer_lock: { tries: 8, delay_ms: 500 },
+      // status hears from etcd through every lock call, and probes it at most every 30 s.
+      probe_seconds: 30,
     });
     expect(spicerackLocksSettingsSchema.safeParse({ take: 'a/b' }).success).toBe(false);
   });
