@@ -53,6 +53,9 @@ export class PlanStore {
       const next = planRunSchema.parse(change(current?.run ?? initial()));
       const written = await this.redis.eval(UPDATE, 1, this.key(plan), current?.version ?? '0', JSON.stringify(next));
       if (written === 1) return next;
+      // Lost to another process: a process with a queue of updates would otherwise win every round
+      // (its next read goes out the moment its write lands) and starve the other one out of tries.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
     }
     throw new CutoverError('request.not-pending', `The plan ${plan} kept changing under us; try again.`);
   }
