@@ -9,7 +9,8 @@ import type { PoolGuard } from '../jobs/guard/pool-guard.js';
 import { JobSystem } from '../jobs/job-system.js';
 import type { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { RedisAuditLog } from '../jobs/redis-audit-log.js';
-import { createRedisConnection, resolveRedisTarget } from '../jobs/redis-connection.js';
+import { afterReconnect, createRedisConnection, resolveRedisTarget } from '../jobs/redis-connection.js';
+import { requeueApproved } from '../jobs/requeue-approved.js';
 import { RequestFiler } from '../jobs/request-filer.js';
 import { RedisRequestStore } from '../jobs/request-store.js';
 import { ServiceLocks } from '../jobs/service-lock.js';
@@ -81,6 +82,10 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
     dryRun: config.dry_run,
     everywhere: everyDestination(config, running),
   });
+  // A failover can lose the job queued right after an approval (BullMQ's add is not WAITed), which
+  // would strand the request as approved: queue every approved request again, a no-op for those
+  // still queued (their job ids are fixed), as a restart does (jobs/requeue-approved.ts).
+  afterReconnect(client, () => requeueApproved(requests, jobs.actionQueue, [...inventories.keys()]), onRedisError);
   const metrics = new BotMetrics(jobs, async () => (await Promise.all([...inventories.keys()].map((service) => requests.open(service)))).flat());
   metrics.registry.registerMetric(durable.shortWaits);
   const audit = new RedisAuditLog(durable.client, prefix, clock, (entry) => metrics.observeAudit(entry.event), durable.wait);

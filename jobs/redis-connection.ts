@@ -107,3 +107,25 @@ export function sentinelOptions(target: Extract<RedisTarget, { kind: 'sentinel' 
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 250, 2000),
   };
 }
+
+/**
+ * Runs `then` each time `redis` is ready again after its first connection: a reconnect, which
+ * behind sentinels is usually a failover. One run at a time; a failure goes to `onError`.
+ */
+export function afterReconnect(redis: Redis, then: () => Promise<unknown>, onError: (error: Error) => void): void {
+  let connected = redis.status === 'ready';
+  let running = false;
+  redis.on('ready', () => {
+    if (!connected) {
+      connected = true;
+      return;
+    }
+    if (running) return;
+    running = true;
+    then()
+      .catch((error: unknown) => onError(error as Error))
+      .finally(() => {
+        running = false;
+      });
+  });
+}

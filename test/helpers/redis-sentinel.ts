@@ -64,7 +64,7 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
   };
   try {
     const primary = await startServer(dir, children, undefined);
-    const replica = await startServer(dir, children, primary.port);
+    await startServer(dir, children, primary.port);
     const sentinels: Child[] = [];
     for (let index = 0; index < 3; index += 1) sentinels.push(await startSentinel(dir, children, sentinelCommand, primary.port));
     const addresses = sentinels.map((sentinel) => ({ host: '127.0.0.1', port: sentinel.port }));
@@ -138,7 +138,7 @@ async function startServer(dir: string, children: Child[], primaryPort: number |
   const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', data, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--requirepass', PASSWORD, '--masterauth', PASSWORD, '--maxmemory-policy', 'noeviction'];
   if (primaryPort !== undefined) args.push('--replicaof', '127.0.0.1', String(primaryPort));
   const child = spawn(SERVER, args, port, children);
-  await until(`redis-server on ${port} to answer`, READY_MS, async () => (await onPort(port, (redis) => redis.ping())) === 'PONG', child.output);
+  await until(`redis-server on ${port} to answer`, READY_MS, async () => (await onPort(port, (redis) => redis.ping())) === 'PONG', () => child.output());
   return child;
 }
 
@@ -161,7 +161,7 @@ async function startSentinel(dir: string, children: Child[], command: { file: st
     ].join('\n'),
   );
   const child = spawn(command.file, [...command.args, conf], port, children);
-  await until(`redis-sentinel on ${port} to answer`, READY_MS, async () => (await onPort(port, (redis) => redis.ping(), false)) === 'PONG', child.output);
+  await until(`redis-sentinel on ${port} to answer`, READY_MS, async () => (await onPort(port, (redis) => redis.ping(), false)) === 'PONG', () => child.output());
   return child;
 }
 

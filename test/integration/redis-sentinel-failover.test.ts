@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
+import { afterReconnect, createRedisConnection } from '../../jobs/redis-connection.js';
 import { setPlanTimeScale, setSimulation, writeTestConfig, type TestConfigFile } from '../helpers/bot-process.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
 import { auditRows, eventually } from '../helpers/fault-checks.js';
@@ -147,4 +148,28 @@ describe('Redis failing over (Sentinel) in the middle of a plan', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${String(chat.bot.opsPort)}/metrics`)).text();
     if (label.startsWith('SIGKILL')) expect(metrics).toMatch(/cutover_redis_replica_wait_short_total\{what="audit"\} [1-9]/);
   }, 240_000);
+});
+
+describe('a connection that followed a failover', () => {
+  it('runs the after-reconnect work once per failover (compose-core queues approved requests again there)', async () => {
+    const sentinels = await startSentinelGroup();
+    const client = createRedisConnection({ kind: 'sentinel', sentinels: sentinels.sentinels, name: sentinels.name, password: sentinels.password, db: 0 }, 'client', () => undefined);
+    try {
+      await client.ping();
+      let runs = 0;
+      afterReconnect(client, async () => (runs += 1), (error) => {
+        throw error;
+      });
+      expect(runs).toBe(0);
+      const { port } = await sentinels.failover();
+      await eventually('the reconnect work to run', async () => runs, (count) => count === 1, 15_000);
+      // The connection now writes to the new primary.
+      await client.set('t-sentinel-reconnect', '1');
+      expect(await sentinels.primaryPort()).toBe(port);
+      expect(runs).toBe(1);
+    } finally {
+      client.disconnect();
+      await sentinels.dispose();
+    }
+  }, 60_000);
 });
