@@ -1,11 +1,17 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { planRunSchema, type PlanRun } from '../../core/plan/run-state.js';
-import { afterReconnect, createRedisConnection } from '../../jobs/redis-connection.js';
+import { ensureRedisTarget } from '../../bot/redis-launcher.js';
+import { afterReconnect, createRedisConnection, type RedisTarget } from '../../jobs/redis-connection.js';
 import { setPlanTimeScale, setSimulation, writeTestConfig, type TestConfigFile } from '../helpers/bot-process.js';
 import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
 import { auditRows, eventually } from '../helpers/fault-checks.js';
 import { requestStep, runStep, throughDeploy } from '../helpers/plan-steps.js';
+import { freePort } from '../helpers/free-port.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.js';
 
@@ -172,4 +178,44 @@ describe('a connection that followed a failover', () => {
       await sentinels.dispose();
     }
   }, 60_000);
+});
+
+describe('starting against sentinels', () => {
+  let sentinels: SentinelGroup;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    sentinels = await startSentinelGroup();
+    stateDir = await mkdtemp(join(tmpdir(), 'cutover-sentinel-state-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await sentinels.dispose();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  function target(patch: Partial<Extract<RedisTarget, { kind: 'sentinel' }>> = {}): RedisTarget {
+    return { kind: 'sentinel', sentinels: sentinels.sentinels, name: sentinels.name, password: sentinels.password, db: 0, ...patch };
+  }
+
+  it('names the primary, and never starts a Redis of its own', async () => {
+    const lines: string[] = [];
+    const ready = await ensureRedisTarget(target(), { autostart: true, stateDir, log: (line) => lines.push(line) });
+    expect(ready.started).toBe(false);
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^Redis: the primary "cutover" of sentinels .*, now 127\\.0\\.0\\.1:${await sentinels.primaryPort()}\\.$`))]);
+    expect(existsSync(join(stateDir, 'redis'))).toBe(false);
+  });
+
+  it('goes on when one sentinel of the list is down, and says which ones are when none answers', async () => {
+    const dead = { host: '127.0.0.1', port: await freePort() };
+    await expect(ensureRedisTarget(target({ sentinels: [dead, ...sentinels.sentinels] }), { autostart: false, stateDir })).resolves.toMatchObject({ started: false });
+    await expect(ensureRedisTarget(target({ sentinels: [dead] }), { autostart: true, stateDir })).rejects.toThrow(new RegExp(`No sentinel names a primary for "cutover" \\(127\\.0\\.0\\.1:${dead.port}: .*ECONNREFUSED.*\\): check redis.sentinels / REDIS_SENTINELS`));
+  });
+
+  it('says when no sentinel monitors the name, or the primary refuses the password', async () => {
+    await expect(ensureRedisTarget(target({ name: 'mymaster' }), { autostart: false, stateDir })).rejects.toThrow(/No sentinel names a primary for "mymaster" \(.*does not monitor "mymaster"/);
+    const refused = ensureRedisTarget(target({ password: 'wrong' }), { autostart: false, stateDir });
+    await expect(refused).rejects.toThrow(/The primary 127\.0\.0\.1:\d+ of "cutover" refused the connection .*: check REDIS_PASSWORD/);
+    await expect(refused).rejects.not.toThrow(/wrong/);
+  });
 });
