@@ -79,6 +79,10 @@ export function createRedisConnection(target: RedisTarget, purpose: 'worker' | '
       ? new Redis(target.url, { ...common, retryStrategy: (attempt) => Math.min(attempt * 200, 5000) })
       : new Redis({ ...common, ...sentinelOptions(target) });
   redis.on('error', onError);
+  // ioredis 6 closes a quit() connection without its failover detector: the detector's
+  // subscriptions to every sentinel stay open, and reconnect to them forever. disconnect() is what
+  // tears them down (SentinelConnector.disconnect), so a connection closed for good gets one.
+  if (target.kind === 'sentinel') redis.once('end', () => redis.disconnect());
   return redis;
 }
 
