@@ -36,6 +36,8 @@ export function resolveRedisTarget(settings: { sentinels?: SentinelAddress[] | u
     if (env.redisPassword !== undefined) url.password = encodeURIComponent(env.redisPassword);
     return { kind: 'server', url: url.toString() };
   }
+  // Sentinel connections here speak plain TCP: dropping the TLS a rediss:// URL asked for would be silent.
+  if (url.protocol === 'rediss:') throw new CutoverError('config.invalid', 'REDIS_URL asks for TLS (rediss://), which cutover does not yet speak through Redis Sentinel: use redis:// with sentinels on a trusted network, or a single server over rediss://.');
   const name = env.redisSentinelName ?? settings.sentinel_name;
   if (name === undefined) throw new CutoverError('config.invalid', 'REDIS_SENTINELS needs REDIS_SENTINEL_NAME (or redis.sentinel_name): the name the sentinels monitor the primary under.');
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;

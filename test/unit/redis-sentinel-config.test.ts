@@ -86,6 +86,7 @@ describe('resolveRedisTarget', () => {
     ['two passwords', {}, { redisUrl: 'redis://:one@127.0.0.1:6379', redisPassword: 'two' }, /REDIS_URL carries a password and REDIS_PASSWORD/],
     ['sentinels without a name', {}, { redisSentinels: [{ host: 'a', port: 1 }] }, /REDIS_SENTINELS needs REDIS_SENTINEL_NAME/],
     ['a name without sentinels', {}, { redisSentinelName: 'm' }, /REDIS_SENTINEL_NAME is set without any sentinels/],
+    ['TLS it would drop', yaml, { redisUrl: 'rediss://127.0.0.1:6380' }, /REDIS_URL asks for TLS \(rediss:\/\/\), which cutover does not yet speak through Redis Sentinel/],
   ])('refuses %s', (_label, settings, env, expected) => {
     const error = cutoverErrorFrom(() => resolveRedisTarget(settings, { ...base, ...env }));
     expect(error.code).toBe('config.invalid');
