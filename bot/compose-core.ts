@@ -10,7 +10,8 @@ import { FenceScope } from '../jobs/fence-scope.js';
 import { JobSystem } from '../jobs/job-system.js';
 import type { PlanRunner } from '../jobs/plan/plan-runner.js';
 import { RedisAuditLog } from '../jobs/redis-audit-log.js';
-import { createRedisConnection } from '../jobs/redis-connection.js';
+import { afterReconnect, createRedisConnection, resolveRedisTarget } from '../jobs/redis-connection.js';
+import { requeueApproved } from '../jobs/requeue-approved.js';
 import { RequestFiler } from '../jobs/request-filer.js';
 import { RedisRequestStore } from '../jobs/request-store.js';
 import { ServiceLocks } from '../jobs/service-lock.js';
@@ -28,14 +29,15 @@ import { configuredTransportNames } from './create-transports.js';
 import { createWatches, type Watches } from './create-watches.js';
 import { everyDestination } from './default-destination.js';
 import { metered, meteredFleet, type AdapterCallObserver } from './metered.js';
-import { ensureRedis, type EnsuredRedis } from './redis-launcher.js';
+import { ensureRedisTarget, type ReadyRedis } from './redis-launcher.js';
+import { durableWrites } from './durable-writes.js';
 
 /** Everything every role shares: Redis, the stores, the queues, the backends, the plans and the guards. */
 export interface Core {
   options: BotOptions;
   prefix: string;
   clock: Clock;
-  redis: EnsuredRedis;
+  redis: ReadyRedis;
   client: Redis;
   inventories: ReadonlyMap<string, Inventory>;
   requests: RedisRequestStore;
@@ -65,14 +67,16 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
   const { config, env, log } = options;
   const prefix = options.prefix ?? config.redis.prefix;
   const clock = options.clock ?? { now: () => Date.now() };
-  const redis = await ensureRedis({ url: env.redisUrl, autostart: config.redis.autostart, stateDir: config.state_dir, log: (line) => log.info(line) });
+  const ready = await ensureRedisTarget(resolveRedisTarget(config.redis, env), { autostart: config.redis.autostart, stateDir: config.state_dir, log: (line) => log.info(line) });
   const onRedisError = (error: Error): void => log.warn({ err: error }, 'redis connection error');
-  const client = createRedisConnection(redis.url, 'client', onRedisError);
+  const client = createRedisConnection(ready.target, 'client', onRedisError);
   await client.ping();
+  const durable = durableWrites(config.redis, ready, client, onRedisError, log);
+  const redis = durable.redis;
 
   const inventories = new Map(Object.entries(config.services).map(([name, service]) => [name, new Inventory(name, service)]));
-  const requests = new RedisRequestStore(client, prefix);
-  const locks = new ServiceLocks(client, prefix);
+  const requests = new RedisRequestStore(durable.client, prefix, durable.wait);
+  const locks = new ServiceLocks(durable.client, prefix, durable.wait);
   const running = [...new Set([...configuredTransportNames(options), ...transportNames])];
   // One scope for the process: every job runs inside its fence, every write and line checks it.
   const fences = new FenceScope();
@@ -81,13 +85,18 @@ export async function composeCore(options: BotOptions, transportNames: readonly 
     prefix,
     transports: running,
     client,
-    connectWorker: () => createRedisConnection(redis.url, 'worker', onRedisError),
+    connectWorker: () => createRedisConnection(ready.target, 'worker', onRedisError),
     onError: (error) => log.error({ err: error }, 'queue worker error'),
     dryRun: config.dry_run,
     everywhere: everyDestination(config, running),
   });
+  // A failover can lose the job queued right after an approval (BullMQ's add is not WAITed), which
+  // would strand the request as approved: queue every approved request again, a no-op for those
+  // still queued (their job ids are fixed), as a restart does (jobs/requeue-approved.ts).
+  afterReconnect(client, () => requeueApproved(requests, jobs.actionQueue, [...inventories.keys()]), onRedisError);
   const metrics = new BotMetrics(jobs, async () => (await Promise.all([...inventories.keys()].map((service) => requests.open(service)))).flat());
-  const audit = new RedisAuditLog(client, prefix, clock, (entry) => metrics.observeAudit(entry.event));
+  metrics.registry.registerMetric(durable.shortWaits);
+  const audit = new RedisAuditLog(durable.client, prefix, clock, (entry) => metrics.observeAudit(entry.event), durable.wait);
   const observeAdapter: AdapterCallObserver = (...call) => metrics.observeAdapterCall(...call);
   const world = createSimulatedWorld(config, inventories, client, prefix);
   const unmeteredPooling = await createPooling({ config, env, client, prefix, inventories, world, log });

@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_CONFIG_PATH, loadConfig, readEnvSettings } from '../config/load.js';
 import { CutoverError } from '../core/errors.js';
 import { RedisAuditLog } from '../jobs/redis-audit-log.js';
+import { describeRedisTarget, resolveRedisTarget, sentinelOptions } from '../jobs/redis-connection.js';
+import { withSecretFiles } from '../config/secret-files.js';
 import { redactRedisUrl } from './redact-url.js';
 
 const USAGE = `usage: npm run audit-export -- [--config FILE] [--since 2026-11-24T00:00:00Z] [--service NAME]
 
 Writes the whole audit trail (every command, approval, action, result and error) to stdout as
-JSON Lines, oldest first, from the Redis at REDIS_URL under the config's redis.prefix.`;
+JSON Lines, oldest first, from the Redis at REDIS_URL (or behind REDIS_SENTINELS / redis.sentinels)
+under the config's redis.prefix.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,13 +30,17 @@ async function main(): Promise<number> {
   const sinceMs = values.since === undefined ? 0 : Date.parse(values.since);
   if (Number.isNaN(sinceMs)) throw new CutoverError('input.invalid', `--since must be an ISO 8601 time, not "${values.since}".`);
   const config = await loadConfig(values.config);
-  const env = readEnvSettings();
+  // Only the Redis password's file: whoever exports may not be allowed to read the chat secrets.
+  const redisSecret = config.secrets.redis_password_file === undefined ? {} : { redis_password_file: config.secrets.redis_password_file };
+  const env = readEnvSettings(await withSecretFiles(redisSecret, process.env));
+  const target = resolveRedisTarget(config.redis, env);
   // One attempt, no retry loop: an export that silently waits for Redis would look like an empty trail.
-  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true });
+  const once: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true };
+  const redis = target.kind === 'server' ? new Redis(target.url, once) : new Redis({ ...sentinelOptions(target), ...once, sentinelRetryStrategy: () => null, failoverDetector: false });
   redis.on('error', () => undefined);
   try {
     await redis.connect().catch((cause: unknown) => {
-      throw new CutoverError('redis.unavailable', `No Redis at ${redactRedisUrl(env.redisUrl)}; set REDIS_URL to the bot's Redis.`, { cause });
+      throw new CutoverError('redis.unavailable', `No Redis at ${describeRedisTarget(target, redactRedisUrl)}; set REDIS_URL (or REDIS_SENTINELS) to the bot's Redis.`, { cause });
     });
     const audit = new RedisAuditLog(redis, config.redis.prefix, { now: () => Date.now() });
     let written = 0;

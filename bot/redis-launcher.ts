@@ -3,10 +3,11 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Result } from 'execa';
-import { Redis } from 'ioredis';
 import { CutoverError } from '../core/errors.js';
+import { describeRedisTarget, type RedisTarget } from '../jobs/redis-connection.js';
 import { redactRedisUrl } from './redact-url.js';
 import { passwordFile, privatePassword, privateUrl, writePrivateConf } from './redis-password.js';
+import { checkSentinels, configValue, probeRedis, withClient } from './redis-probe.js';
 
 export interface EnsureRedisOptions {
   url: string;
@@ -32,7 +33,27 @@ const STOP_GRACE_MS = 5000;
 const PORT_FILE = 'redis.port';
 const INSTALL_HINT = 'install it (apt-get install redis-server) or set REDIS_URL to a running Redis';
 
-type Probe = { kind: 'ok' } | { kind: 'unreachable'; reason: string } | { kind: 'refused'; reason: string };
+/** The Redis the bot connects to, once it answers; stop() shuts down a server this process started. */
+export interface ReadyRedis {
+  target: RedisTarget;
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * A sentinel group is checked and never started: the bot does not own a replicated Redis, and an
+ * empty local one in its place would hand out locks and approvals nobody else sees. A single
+ * server goes through ensureRedis (autostart as configured).
+ */
+export async function ensureRedisTarget(target: RedisTarget, options: Omit<EnsureRedisOptions, 'url'>): Promise<ReadyRedis> {
+  if (target.kind === 'server') {
+    const redis = await ensureRedis({ ...options, url: target.url });
+    return { target: { kind: 'server', url: redis.url }, started: redis.started, stop: () => redis.stop() };
+  }
+  const primary = await checkSentinels(target, PROBE_TIMEOUT_MS);
+  options.log?.(`Redis: ${describeRedisTarget(target, redactRedisUrl)}, now ${primary}.`);
+  return { target, started: false, stop: async () => {} };
+}
 
 /**
  * Makes sure a Redis answers, starting a private one when allowed. The private server persists
@@ -188,64 +209,6 @@ async function findLeftover(dir: string, password: string): Promise<string | und
     return true;
   }).catch(() => false);
   return adopted ? url : undefined;
-}
-
-/** CONFIG GET replies as a flat array under RESP2 and as a map under RESP3 (ioredis 6's default). */
-function configValue(reply: unknown): string | undefined {
-  if (Array.isArray(reply)) return typeof reply[1] === 'string' ? reply[1] : undefined;
-  if (reply instanceof Map) {
-    const value: unknown = [...reply.values()][0];
-    return typeof value === 'string' ? value : undefined;
-  }
-  if (reply !== null && typeof reply === 'object') {
-    const value: unknown = Object.values(reply)[0];
-    return typeof value === 'string' ? value : undefined;
-  }
-  return undefined;
-}
-
-async function probeRedis(url: string, timeoutMs: number): Promise<Probe> {
-  try {
-    const reply = await withClient(url, timeoutMs, (client) => client.ping());
-    return reply === 'PONG' ? { kind: 'ok' } : { kind: 'unreachable', reason: `PING answered ${String(reply)}` };
-  } catch (error) {
-    const reason = (error as Error).message;
-    // ReplyError means a Redis answered and said no (NOAUTH, WRONGPASS): a configuration problem, not an outage.
-    return (error as Error).name === 'ReplyError' ? { kind: 'refused', reason } : { kind: 'unreachable', reason };
-  }
-}
-
-/**
- * Runs `use` on a short-lived connection that fails fast instead of retrying. ioredis reports the real
- * cause only through 'error' events (connect() itself just says "Connection is closed."), and a peer
- * that accepts TCP but never answers would make connect() hang, hence the overall deadline.
- */
-async function withClient<T>(url: string, timeoutMs: number, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null, enableOfflineQueue: false });
-  let lastError: Error | undefined;
-  client.on('error', (error: Error) => {
-    lastError = error;
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  const work = (async () => {
-    await client.connect();
-    return use(client);
-  })();
-  // When the deadline wins, disconnecting below rejects `work` too; that outcome is already decided.
-  work.catch(() => undefined);
-  try {
-    const result = await Promise.race([work, deadline]);
-    await Promise.race([client.quit(), deadline]).catch(() => undefined);
-    return result;
-  } catch (error) {
-    throw lastError ?? error;
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
 }
 
 function isLoopback(url: string): boolean {

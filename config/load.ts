@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { CutoverError } from '../core/errors.js';
 import { conduitTokenSchema } from '../adapters/phabricator/settings.js';
+import { parseSentinelList, sentinelNameSchema, type SentinelAddress } from './redis-settings.js';
 import { configSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./kartotherian.yaml', import.meta.url));
@@ -11,6 +12,14 @@ export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./kartotherian.yaml', 
 /** Settings that come from the environment only: secrets and per-machine endpoints never live in the YAML. */
 export interface EnvSettings {
   redisUrl: string;
+  /** REDIS_SENTINELS: the sentinels to ask for the primary, instead of redis.sentinels in the YAML. */
+  redisSentinels?: SentinelAddress[] | undefined;
+  /** REDIS_SENTINEL_NAME: the name they monitor the primary under. */
+  redisSentinelName?: string | undefined;
+  /** REDIS_PASSWORD (or secrets.redis_password_file): the primary's and replicas' password, instead of the one in REDIS_URL. */
+  redisPassword?: string | undefined;
+  /** REDIS_SENTINEL_PASSWORD: for sentinels that ask for one (`requirepass` in sentinel.conf). */
+  redisSentinelPassword?: string | undefined;
   logLevel: string;
   ircSaslPassword?: string | undefined;
   slackBotToken?: string | undefined;
@@ -27,6 +36,18 @@ export interface EnvSettings {
 
 const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_SENTINELS: z
+    .string()
+    .transform((text, ctx) => {
+      const parsed = parseSentinelList(text);
+      if (parsed.ok) return parsed.sentinels;
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    })
+    .optional(),
+  REDIS_SENTINEL_NAME: sentinelNameSchema.optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   IRC_SASL_PASSWORD: z.string().min(1).optional(),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', { error: 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)' }).optional(),
@@ -45,6 +66,10 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
   }
   return {
     redisUrl: parsed.data.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisSentinels: parsed.data.REDIS_SENTINELS,
+    redisSentinelName: parsed.data.REDIS_SENTINEL_NAME,
+    redisPassword: parsed.data.REDIS_PASSWORD,
+    redisSentinelPassword: parsed.data.REDIS_SENTINEL_PASSWORD,
     logLevel: parsed.data.LOG_LEVEL ?? 'warn',
     ircSaslPassword: parsed.data.IRC_SASL_PASSWORD,
     slackBotToken: parsed.data.SLACK_BOT_TOKEN,

@@ -12,6 +12,7 @@ import { grafanaSettingsSchema } from '../adapters/grafana/settings.js';
 import { phabricatorSettingsSchema } from '../adapters/phabricator/settings.js';
 import { WEEKDAYS, type ChangeWindows } from '../core/change-window.js';
 import { crossServiceIssues } from './cross-service.js';
+import { checkSentinelPair, redisFailoverShape } from './redis-settings.js';
 import { backendLayersSchema, resolveServiceBackends } from './service-backends.js';
 
 /** Names that end up in Redis keys, BullMQ queue names and chat replies: keep them boring. */
@@ -300,9 +301,11 @@ export const configSchema = z
       .strictObject({
         /** Prefix for every key cutover and BullMQ write, so several bots can share one Redis. */
         prefix: slug.default('cutover'),
-        /** Start a private redis-server when nothing answers at REDIS_URL. */
+        /** Start a private redis-server when nothing answers at REDIS_URL (never with sentinels). */
         autostart: z.boolean().default(true),
+        ...redisFailoverShape,
       })
+      .superRefine(checkSentinelPair)
       .prefault({}),
     /**
      * Files holding secrets, for hosts where the environment is not the place (systemd credentials,
@@ -317,6 +320,7 @@ export const configSchema = z
         etcd_password_file: z.string().min(1),
         phabricator_token_file: z.string().min(1),
         grafana_token_file: z.string().min(1),
+        redis_password_file: z.string().min(1),
       })
       .partial()
       .default({}),

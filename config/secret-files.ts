@@ -11,6 +11,7 @@ const ENV_NAME_BY_SETTING = {
   etcd_password_file: 'CUTOVER_ETCD_PASSWORD',
   phabricator_token_file: 'PHABRICATOR_TOKEN',
   grafana_token_file: 'GRAFANA_TOKEN',
+  redis_password_file: 'REDIS_PASSWORD',
 } as const satisfies Record<keyof Config['secrets'], string>;
 
 export interface SecretFileSystem {

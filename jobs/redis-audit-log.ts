@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AuditEntry, AuditFilter, AuditLog, AuditReader, AuditRecord, Clock } from '../core/ports/stores.js';
+import { NO_WAIT, type ReplicaWait } from './replica-wait.js';
 
 const SCAN_LIMIT = 5000;
 const EXPORT_PAGE = 1000;
@@ -27,6 +28,8 @@ export class RedisAuditLog implements AuditLog, AuditReader {
     private readonly clock: Clock,
     /** Told after each entry is stored (the bot's metrics count them). */
     private readonly onAppend: (entry: AuditEntry) => void = () => undefined,
+    /** Waits for the replicas after each kept entry; refusals are not worth the wait. */
+    private readonly replicas: ReplicaWait = NO_WAIT,
   ) {}
 
   async append(entry: AuditEntry): Promise<void> {
@@ -41,7 +44,10 @@ export class RedisAuditLog implements AuditLog, AuditReader {
       'detail', entry.detail,
     ];
     if (isRefusal(entry.event)) await this.redis.xadd(this.refusedKey, 'MAXLEN', '~', REFUSAL_CAP, '*', ...fields);
-    else await this.redis.xadd(this.key, '*', ...fields);
+    else {
+      await this.redis.xadd(this.key, '*', ...fields);
+      await this.replicas.after(this.redis, `audit ${entry.event}`);
+    }
     this.onAppend(entry);
   }
 

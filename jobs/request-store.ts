@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RequestStore } from '../core/ports/stores.js';
 import { CutoverError } from '../core/errors.js';
 import { changeRequestSchema, isTerminal, type ChangeRequest } from '../core/requests.js';
+import { NO_WAIT, type ReplicaWait } from './replica-wait.js';
 
 /** No 0/o, 1/l/i: ids are read aloud and retyped from chat. */
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -49,6 +50,8 @@ export class RedisRequestStore implements RequestStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Waits for the replicas after an approval: the write a failover must not lose. */
+    private readonly replicas: ReplicaWait = NO_WAIT,
   ) {}
 
   async create(draft: Omit<ChangeRequest, 'id'>): Promise<ChangeRequest> {
@@ -98,6 +101,7 @@ export class RedisRequestStore implements RequestStore {
       );
       if (written === 1) {
         this.remember(id, { json, version: String(Number(current.version) + 1) });
+        if (isApproval(current.request, next)) await this.replicas.after(this.redis, `approval of ${id}`);
         return next;
       }
       // Someone wrote since: what this process saw is no guide any more.
@@ -158,6 +162,11 @@ export class RedisRequestStore implements RequestStore {
   private openKey(service: string): string {
     return `${this.prefix}:${service}:open`;
   }
+}
+
+/** A vote added, or the request became approved: what people would have to give again if it were lost. */
+function isApproval(before: ChangeRequest, after: ChangeRequest): boolean {
+  return after.approvals.length > before.approvals.length || (after.state === 'approved' && before.state !== 'approved');
 }
 
 function newId(): string {

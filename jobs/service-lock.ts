@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import type { LockInfo, LockView } from '../core/ports/stores.js';
+import { NO_WAIT, type ReplicaWait } from './replica-wait.js';
 
 const lockSchema = z.object({ holder: z.string(), requestId: z.string(), since: z.number(), token: z.string() });
 
@@ -43,13 +44,17 @@ export class ServiceLocks implements LockView {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Waits for the replicas after a lock is taken, so a new primary does not hand it out again. */
+    private readonly replicas: ReplicaWait = NO_WAIT,
   ) {}
 
   async acquire(service: string, info: LockInfo, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
     const value = JSON.stringify({ ...info, token });
     const ok = await this.redis.eval(ACQUIRE, 1, this.key(service), value, info.requestId, ttlMs);
-    return ok === 1 ? token : undefined;
+    if (ok !== 1) return undefined;
+    await this.replicas.after(this.redis, `lock of ${service}`);
+    return token;
   }
 
   async renew(service: string, token: string, ttlMs: number): Promise<boolean> {

@@ -47,7 +47,7 @@ describe('the shipped config', () => {
     const config = parseConfig(minimal, 'minimal.yaml');
     expect(config.services.kartotherian?.approval).toEqual({ approvers_required: 1, ttl_seconds: 900, require_reason: false });
     expect(config.services.kartotherian?.default_weight).toBe(10);
-    expect(config.redis).toEqual({ prefix: 'cutover', autostart: true });
+    expect(config.redis).toEqual({ prefix: 'cutover', autostart: true, wait_replicas: 0, wait_timeout_ms: 500 });
     expect(config.access).toEqual({ read_only: 'anyone', command_limits: { stranger: { burst: 5, every_seconds: 3 }, channel_strangers: { burst: 10, every_seconds: 2 }, person: { burst: 20, every_seconds: 1 } } });
     expect(config.state_dir).toBe('.state');
     expect(config.shutdown_grace_seconds).toBe(30);
