@@ -6,6 +6,7 @@ import type { PoolPolicyGate } from '../core/ports/policy-gate.js';
 import type { SimulationControl } from '../core/ports/simulation-control.js';
 import type { ActionQueue, AuditLog, AuditReader, Clock, LockView, RequestFiling, RequestStore } from '../core/ports/stores.js';
 import type { WatchView } from '../core/ports/watch.js';
+import type { LeadershipView } from '../core/ports/leadership.js';
 
 /**
  * What the decision layer needs from the outside world, as one bundle of the ports in
@@ -31,4 +32,6 @@ export interface CommandDeps {
   watch?: WatchView;
   /** spicerack's cookbook locks, when configured: status names the foreign ones on the service's hosts. */
   cookbookLocks?: Pick<CookbookLocks, 'locksOn'>;
+  /** Who holds the leader lease, when instances contest it: status names it. */
+  leadership?: LeadershipView;
 }
