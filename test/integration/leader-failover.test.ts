@@ -120,6 +120,8 @@ describe('two instances, one voice', () => {
 
     const signalledAt = Date.now();
     a.signal('SIGTERM');
+    // Queued once the lease has moved: a line bot-a took before would be bot-a speaking, not bot-b.
+    await w.waitForLeader('bot-b', HANDOVER_MS);
     await w.enqueue('irc', 'handover probe');
     const heard = await w.alice.waitFor(/handover probe/, { timeoutMs: HANDOVER_MS + 2000 });
     const ms = Date.now() - signalledAt;
