@@ -50,7 +50,7 @@ export interface FailoverWorld {
  * bob in the channel) and Slack in socket mode through the fake Web API and socket-mode server; the
  * console off, so what the bots say is only what IRC and Slack carry.
  */
-export async function startFailoverWorld(label: string, options: { timeScale?: number } = {}): Promise<FailoverWorld> {
+export async function startFailoverWorld(label: string, options: { timeScale?: number; edit?: (yaml: Record<string, unknown>) => void } = {}): Promise<FailoverWorld> {
   await requireRedis();
   const redis = new Redis(TEST_REDIS_URL);
   const prefix = uniquePrefix(label);
@@ -64,6 +64,7 @@ export async function startFailoverWorld(label: string, options: { timeScale?: n
       slack: { enabled: true, mode: 'socket', channels: [OPS_CHANNEL], api_url: api.url },
     };
     if (options.timeScale !== undefined) setPlanTimeScale(yaml, options.timeScale);
+    options.edit?.(yaml);
   });
   const alice = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'alice', channels: [FAILOVER_CHANNEL] });
   const bob = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'bob', channels: [FAILOVER_CHANNEL] });

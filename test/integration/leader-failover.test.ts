@@ -1,11 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { setSimulation } from '../helpers/bot-process.js';
 import { startFailoverWorld, FAILOVER_CHANNEL, type FailoverWorld } from '../helpers/failover-world.js';
+import { conftoolValue, eventually } from '../helpers/fault-checks.js';
 import { botLines, ircChat } from '../helpers/irc-chat.js';
 import { requestStep, runStep } from '../helpers/plan-steps.js';
 
 /** How long a standby may take, from the leader's death to its first line in the channel (issue 16). */
 const FAILOVER_MS = 15_000;
 const HANDOVER_MS = 3_000;
+const K = '!kartotherian';
+const WORKER = '/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/wikikube-worker1001.eqiad.wmnet';
+const pooledOf = (value: unknown): string | undefined => (value as { pooled?: string } | null)?.pooled;
 
 /**
  * Two whole bots (`--role all`, child processes) on one Redis, IRC on a real InspIRCd and Slack in
@@ -131,6 +136,73 @@ describe('two instances, one voice', () => {
     await a.stop();
     expect(botLines(w.alice).filter((line) => line === 'handover probe')).toHaveLength(1);
   }, 60_000);
+
+  // The guard's looks are the leader's (issue 16): the process whose guard watches is the leader, and
+  // the one that takes the watch over is its standby (this replaced incident-replays-watch's worker kill).
+  it.each([
+    { when: 'between two guard ticks', midTick: false },
+    { when: 'inside a guard tick (its probes hang)', midTick: true },
+  ])('kill -9 of the leader while its guard watches, $when: the standby takes the watch over and depools a worker that breaks after the failover', async ({ midTick }) => {
+    // The guard's probes can be made to hang for a minute, so that the kill lands inside a guard tick.
+    const w = (world = await startFailoverWorld(`failover-guard-${midTick ? 'mid' : 'between'}`, { edit: (yaml) => setSimulation(yaml, 'adapter_timeout_ms', 60_000) }));
+    const a = w.startBot('bot-a');
+    await w.waitForLeader('bot-a');
+    await w.alice.waitUntil(() => joined(w, 'cutover'), 'bot-a joining the channel', 20_000);
+    const b = w.startBot('bot-b');
+    await until(() => /bot-b stands by: bot-a leads/.test(b.logs()), 'bot-b to stand by', 20_000, () => b.logs());
+    const lastTick = async (): Promise<number> => Number((await w.redis.hget(`${w.prefix}:guard:kartotherian`, 'lastTickAt')) ?? 0);
+    const tickLock = `${w.prefix}:guard:kartotherian:tick`;
+    const chat = ircChat(FAILOVER_CHANNEL, { alice: w.alice, bob: w.bob }, 'alice');
+
+    chat.say(`${K} pool wikikube1001 capacity --task T386648`);
+    const [, id = ''] = await chat.waitFor(/⏳ (\w+): alice asks to pool wikikube-worker1001/);
+    chat.say('/as bob');
+    chat.say(`!approve ${id}`);
+    await chat.waitFor(new RegExp(`✅ ${id} done: pool wikikube-worker1001`), { timeoutMs: 20_000 });
+    chat.say('/as alice');
+    // The leader's guard looked at it at once (no traffic on the k8s pool yet: inconclusive, said once) and keeps looking.
+    await chat.waitFor(/❔ inconclusive, not proven: wikikube-worker1001: probes 2\/2/, { timeoutMs: 15_000 });
+    const before = await lastTick();
+    await eventually('the guard to tick on its own schedule', lastTick, (at) => at > before, 15_000);
+
+    if (midTick) {
+      chat.say(`${K} simulate hang probes`);
+      await chat.waitFor(/hanging: probes/);
+      // A tick takes milliseconds unless its probes hang: a lock held for 300 ms is a tick stuck inside them.
+      const token = await eventually('a guard tick to start', () => w.redis.get(tickLock), (value) => value !== null, 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await w.redis.get(tickLock)).toBe(token);
+    } else {
+      await eventually('no guard tick in flight', () => w.redis.get(tickLock), (value) => value === null, 15_000);
+    }
+    await w.outboxesIdle();
+    const joinedBefore = w.alice.raw.length;
+    await a.crash();
+    // What the dead leader left: a tick lock only if it died inside a tick.
+    const lockLeftMs = await w.redis.pttl(tickLock);
+    expect(lockLeftMs > 0).toBe(midTick);
+
+    await w.waitForLeader('bot-b', FAILOVER_MS);
+    const ledAt = Date.now();
+    await w.alice.waitUntil(() => joined(w, 'cutover', joinedBefore), 'bot-b joining the channel', FAILOVER_MS);
+    chat.say(`${K} simulate clear`);
+    await chat.waitFor(/simulated faults cleared/);
+    expect(pooledOf(await conftoolValue(w.redis, w.prefix, WORKER))).toBe('yes');
+    const brokenAt = Date.now();
+    chat.say(`${K} simulate broken wikikube1001`);
+    await chat.waitFor(/broken \(pass checks, fail real requests\): wikikube-worker1001/);
+
+    await eventually('bot-b to depool wikikube-worker1001', () => conftoolValue(w.redis, w.prefix, WORKER), (value) => pooledOf(value) === 'no', 60_000);
+    const depooledAt = Date.now();
+    await chat.waitFor(/⏪ guard depooled wikikube-worker1001 from kartotherian-k8s-ssl \(eqiad\), verified: wikikube-worker1001 fails real requests: probes 0\/3 \(503 ×3\)/);
+    await chat.waitFor(new RegExp(`!log cutover-guard@cutover conftool wikikube-worker1001\\.eqiad\\.wmnet kartotherian-k8s-ssl \\(eqiad\\): pooled=yes → no weight=10 - guard: .* - pooled by alice in ${id} - T386648$`));
+    expect(botLines(w.alice).filter((line) => line.includes('⏪ guard depooled wikikube-worker1001'))).toHaveLength(1);
+    // The guard's 10 s, plus, after a death inside a tick, its lock's 10 s TTL.
+    const recoveryMs = midTick ? 10_000 : 0;
+    expect(lockLeftMs).toBeLessThanOrEqual(recoveryMs);
+    expect(depooledAt - brokenAt).toBeLessThanOrEqual(10_000 + recoveryMs);
+    expect(depooledAt - ledAt).toBeLessThanOrEqual(10_000 + recoveryMs + 5_000);
+  }, 150_000);
 });
 
 /** Whether `nick` joined the channel (a JOIN alice saw from the server), after alice's raw line `from`. */
