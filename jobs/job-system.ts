@@ -33,6 +33,8 @@ const JOB_LOCK_MS = 10_000;
 /** How long the guard's kicks wait to gather a burst of pools into one look. */
 const KICK_DELAY_MS = 250;
 const STALLED_CHECK_MS = 5_000;
+/** How long a lapsed leader waits for a worker to close before dropping its connection. */
+const FORCED_CLOSE_MS = 2_000;
 /** A line a lapsed leader may not say waits this long before whoever leads now takes it. */
 const FENCED_RETRY_MS = 100;
 /**
@@ -186,8 +188,12 @@ export class JobSystem {
         const connection = this.workers.get(worker);
         if (connection === undefined) return;
         this.workers.delete(worker);
-        if (how === 'now') await worker.close(true);
-        else {
+        if (how === 'now') {
+          // Redis may be what is gone: neither the close nor a polite QUIT may keep a lapsed leader from standing by.
+          await Promise.race([worker.close(true).catch(() => undefined), sleep(FORCED_CLOSE_MS)]);
+          connection.disconnect();
+          return;
+        } else {
           // worker.close() waits for active jobs without a timeout; past the grace period, force it.
           let timer: NodeJS.Timeout | undefined;
           const graceful = worker.close().then(() => true);
@@ -200,4 +206,8 @@ export class JobSystem {
       }),
     );
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
