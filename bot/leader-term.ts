@@ -41,56 +41,64 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
   const { options, jobs, deps: commandDeps, inventories, watches, clock, plans, guards, guardIntervals } = core;
   const { log, config } = options;
   const deliveries: WorkerGroup[] = [];
-  // One chat being down at boot must not keep the others (or the console) from starting.
-  const started = await Promise.allSettled(
-    transports.map(async (transport) => {
-      const gateway = new Gateway({ transport, dispatcher: deps.dispatcher, messages: deps.messages, deliveries: deps.deliveries, limiter: deps.limiter, admitting: deps.leading, log: (message, error) => log.error({ err: error }, message) });
-      deliveries.push(jobs.startDelivery(transport.name, fence, (message) => gateway.deliver(message)));
-      await gateway.start();
-    }),
-  );
-  started.forEach((outcome, index) => {
-    if (outcome.status === 'rejected') log.error({ err: outcome.reason, transport: transports[index]?.name }, 'a chat transport failed to start; the others run');
-  });
+  const groups: WorkerGroup[] = [];
+  let sampler: HealthSampler | undefined;
+  const stop = async (how: 'handover' | 'lost'): Promise<void> => {
+    const mode = how === 'handover' ? 'settle' : 'now';
+    // Lines first: on a handover what is being said is finished; once lost, nothing more is taken.
+    await Promise.all(deliveries.map((group) => group.close(mode)));
+    await Promise.all([...groups.map((group) => group.close(mode)), sampler?.stop(), watches.watchdog.stop()]);
+    const stopping = Promise.all(transports.map((transport) => transport.stop().catch((error: unknown) => log.warn({ err: error, transport: transport.name }, 'a chat transport did not stop cleanly'))));
+    // A lapsed leader does not wait for Slack's outbox to drain before standing by again.
+    if (how === 'handover') await stopping;
+  };
+  try {
+    // One chat being down at boot must not keep the others (or the console) from starting.
+    const started = await Promise.allSettled(
+      transports.map(async (transport) => {
+        const gateway = new Gateway({ transport, dispatcher: deps.dispatcher, messages: deps.messages, deliveries: deps.deliveries, limiter: deps.limiter, admitting: deps.leading, log: (message, error) => log.error({ err: error }, message) });
+        deliveries.push(jobs.startDelivery(transport.name, fence, (message) => gateway.deliver(message)));
+        await gateway.start();
+      }),
+    );
+    started.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') log.error({ err: outcome.reason, transport: transports[index]?.name }, 'a chat transport failed to start; the others run');
+    });
 
-  // The status page's chart needs history, so samples are taken whether or not a page is open, by the leader alone (two would double every sample).
-  const sampler =
-    config.ops_http === undefined
-      ? undefined
-      : new HealthSampler({
-          services: [...inventories.values()].flatMap((inventory) => {
-            const observer = commandDeps.observers?.get(inventory.serviceName);
-            return observer === undefined ? [] : [{ inventory, observer }];
-          }),
-          append: (sample) => deps.samples.append(sample),
-          clock,
-          intervalMs: config.ops_http.sample_seconds * 1000,
-          timeoutMs: HEALTH_TIMEOUT_MS,
-          onError: (error) => log.warn({ err: error }, 'health sample failed'),
-        });
-  sampler?.start();
-  // The leader watches the guards and soaks: a stalled worker cannot report itself.
-  watches.watchdog.start();
-  // Every pooled worker is watched whoever pooled it; BullMQ hands each look to one process, the leader's.
-  const guard = await jobs.startGuard(fence, guardIntervals, async (service) => (await guards.get(service)?.tick()) ?? 'ran');
-  const ticks = jobs.startPlanTicks(fence, async (plan, key) => {
-    const runner = [...plans.values()].find((candidate) => candidate.planName === plan);
-    await runner?.tick(key);
-  });
-  for (const runner of plans.values()) {
-    for (const note of await runner.reconcile()) log.warn({ plan: runner.planName }, note);
+    // The status page's chart needs history, so samples are taken whether or not a page is open, by the leader alone (two would double every sample).
+    sampler =
+      config.ops_http === undefined
+        ? undefined
+        : new HealthSampler({
+            services: [...inventories.values()].flatMap((inventory) => {
+              const observer = commandDeps.observers?.get(inventory.serviceName);
+              return observer === undefined ? [] : [{ inventory, observer }];
+            }),
+            append: (sample) => deps.samples.append(sample),
+            clock,
+            intervalMs: config.ops_http.sample_seconds * 1000,
+            timeoutMs: HEALTH_TIMEOUT_MS,
+            onError: (error) => log.warn({ err: error }, 'health sample failed'),
+          });
+    sampler?.start();
+    // The leader watches the guards and soaks: a stalled worker cannot report itself.
+    watches.watchdog.start();
+    // Every pooled worker is watched whoever pooled it; BullMQ hands each look to one process, the leader's.
+    groups.push(await jobs.startGuard(fence, guardIntervals, async (service) => (await guards.get(service)?.tick()) ?? 'ran'));
+    groups.push(
+      jobs.startPlanTicks(fence, async (plan, key) => {
+        const runner = [...plans.values()].find((candidate) => candidate.planName === plan);
+        await runner?.tick(key);
+      }),
+    );
+    for (const runner of plans.values()) {
+      for (const note of await runner.reconcile()) log.warn({ plan: runner.planName }, note);
+    }
+  } catch (error) {
+    // Half a leader is worse than none: stop what started, and let the lease go to someone who can.
+    await stop('lost');
+    throw error;
   }
 
-  return {
-    transports,
-    async stop(how) {
-      const mode = how === 'handover' ? 'settle' : 'now';
-      // Lines first: on a handover what is being said is finished; once lost, nothing more is taken.
-      await Promise.all(deliveries.map((group) => group.close(mode)));
-      await Promise.all([guard.close(mode), ticks.close(mode), sampler?.stop(), watches.watchdog.stop()]);
-      const stopping = Promise.all(transports.map((transport) => transport.stop().catch((error: unknown) => log.warn({ err: error, transport: transport.name }, 'a chat transport did not stop cleanly'))));
-      // A lapsed leader does not wait for Slack's outbox to drain before standing by again.
-      if (how === 'handover') await stopping;
-    },
-  };
+  return { transports, stop };
 }

@@ -97,7 +97,14 @@ export class Leadership implements LeadershipView {
       // Renewal runs while the leader's parts start: connecting to Slack may take longer than a lease.
       this.renewTimer = setInterval(() => void this.renew(), this.options.renewMs);
       this.options.log('info', `leading with lease ${token}`);
-      await this.options.elected(lease.fence(), token);
+      try {
+        await this.options.elected(lease.fence(), token);
+      } catch (error) {
+        this.options.log('warn', 'could not start leading; giving the lease up', error);
+        this.leading = false;
+        clearInterval(this.renewTimer);
+        await lease.release().catch(() => lease.forget());
+      }
     });
   }
 
