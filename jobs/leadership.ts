@@ -36,6 +36,7 @@ export class Leadership implements LeadershipView {
   private transitions: Promise<void> = Promise.resolve();
   private lastStandby: number | null = null;
   private contestFailing = false;
+  private handingOver = false;
 
   constructor(private readonly options: LeadershipOptions) {
     this.instance = options.instance;
@@ -53,7 +54,7 @@ export class Leadership implements LeadershipView {
   }
 
   get isLeading(): boolean {
-    return this.leading && this.options.lease.holdsLocally();
+    return this.leading && !this.handingOver && this.options.lease.holdsLocally();
   }
 
   async describe(): Promise<{ leader: LeaderRecord | undefined; leading: boolean }> {
@@ -66,9 +67,11 @@ export class Leadership implements LeadershipView {
     clearInterval(this.poll);
     await this.serially(async () => {
       if (!this.leading) return;
+      // Nothing new is answered from here, but the lease is renewed until the lines in flight have settled.
+      this.handingOver = true;
+      await this.options.deposed('handover');
       this.leading = false;
       clearInterval(this.renewTimer);
-      await this.options.deposed('handover');
       await this.options.lease.release().catch((error: unknown) => this.options.log('warn', 'could not release the leader lease; it expires by itself', error));
     });
     await this.options.subscriber.quit().catch(() => this.options.subscriber.disconnect());
