@@ -11,6 +11,9 @@ import type { Core } from './compose-core.js';
 import { Gateway } from './gateway.js';
 import type { ChatTransport } from './transport.js';
 
+/** How long a handover waits for a guard look or a soak tick in flight before dropping it. */
+const LOOK_GRACE_MS = 5_000;
+
 export interface LeaderTermDeps {
   core: Core;
   dispatcher: Dispatcher;
@@ -47,7 +50,8 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     const mode = how === 'handover' ? 'settle' : 'now';
     // Lines first: on a handover what is being said is finished; once lost, nothing more is taken.
     await Promise.all(deliveries.map((group) => group.close(mode)));
-    await Promise.all([...groups.map((group) => group.close(mode)), sampler?.stop(), watches.watchdog.stop()]);
+    // A guard look or a soak tick is replayed by whoever leads next; one stuck on a hanging backend must not hold the handover up.
+    await Promise.all([...groups.map((group) => group.close(mode, LOOK_GRACE_MS)), sampler?.stop(), watches.watchdog.stop()]);
     const stopping = Promise.all(transports.map((transport) => transport.stop().catch((error: unknown) => log.warn({ err: error, transport: transport.name }, 'a chat transport did not stop cleanly'))));
     // A lapsed leader does not wait for Slack's outbox to drain before standing by again.
     if (how === 'handover') await stopping;

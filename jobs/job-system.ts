@@ -47,7 +47,7 @@ const MAX_STALLED = 5;
 /** Workers started together and stopped together: what a leader runs only while it leads. */
 export interface WorkerGroup {
   /** `now`: a lapsed leader drops its in-flight jobs (their locks lapse, another process retries them); else they finish first. */
-  close(how?: 'settle' | 'now'): Promise<void>;
+  close(how?: 'settle' | 'now', graceMs?: number): Promise<void>;
 }
 
 /** The queues, the workers on them, and an orderly way to stop: wait for in-flight work, then close. */
@@ -179,10 +179,10 @@ export class JobSystem {
   }
 
   private group(workers: readonly Worker[]): WorkerGroup {
-    return { close: (how = 'settle') => this.closeWorkers(workers, how) };
+    return { close: (how = 'settle', graceMs = CLOSE_GRACE_MS) => this.closeWorkers(workers, how, graceMs) };
   }
 
-  private async closeWorkers(workers: readonly Worker[], how: 'settle' | 'now'): Promise<void> {
+  private async closeWorkers(workers: readonly Worker[], how: 'settle' | 'now', graceMs = CLOSE_GRACE_MS): Promise<void> {
     await Promise.all(
       workers.map(async (worker) => {
         const connection = this.workers.get(worker);
@@ -197,7 +197,7 @@ export class JobSystem {
           // worker.close() waits for active jobs without a timeout; past the grace period, force it.
           let timer: NodeJS.Timeout | undefined;
           const graceful = worker.close().then(() => true);
-          const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS)));
+          const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
           const closed = await Promise.race([graceful, timeout]);
           clearTimeout(timer);
           if (!closed) await worker.close(true);
