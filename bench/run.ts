@@ -10,6 +10,7 @@ import { benchAirtime } from './airtime.js';
 import { benchStatus1000 } from './status-1000.js';
 import { benchGuardReaction } from './guard-reaction.js';
 import { benchLab } from './pool-lab.js';
+import { benchFailover } from './failover.js';
 import { formatTable, type Row } from './table.js';
 
 type Bench = { name: string; run: (redis: Redis) => Promise<Row[]> };
@@ -25,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'guard reaction', run: benchGuardReaction },
   // Rows 9 and 10 share one lab (real etcd, HAProxy, pybal monitors, TLS servers); needs root.
   { name: 'lab pool and wave', run: benchLab },
+  { name: 'failover', run: benchFailover },
 ];
 
 async function main(): Promise<void> {

@@ -22,6 +22,11 @@ export interface GatewayOptions {
    * limiter of this gateway's own. The console is the operator's own terminal and is not limited.
    */
   limiter?: CommandLimiter;
+  /**
+   * Whether this process may answer now (it holds the leader lease, by its own clock): a leader
+   * waking from a stall must not answer lines its successor answers too. Absent: always.
+   */
+  admitting?: () => boolean;
 }
 
 /** How a line's answer is sent: a decision's as an approval, help as help; a refusal always as an answer. */
@@ -55,6 +60,7 @@ export class Gateway {
 
   async onEvent(event: InboundEvent): Promise<void> {
     const { transport, deliveries, dispatcher } = this.options;
+    if (this.options.admitting?.() === false) return;
     try {
       if (event.deliveryId !== undefined && !(await deliveries.firstTime(transport.name, event.deliveryId))) return;
       switch (event.kind) {

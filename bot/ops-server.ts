@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 export interface Readiness {
   ready: boolean;
   checks: Record<string, string>;
+  /** Who holds the leader lease and whether this instance is the one (gateway and all roles). */
+  leader?: { instance: string; token: number; since: string } | null;
+  instance?: { name: string; leading: boolean };
 }
 
 export interface OpsResponse {

@@ -8,11 +8,12 @@ import type { Core } from './compose-core.js';
 const LOCK_TTL_MS = 2 * 60_000;
 
 /**
- * The part of a process that changes production: approved requests, expiries, the plan's soak
- * ticks and the guard's looks; after a restart, plan steps settled and approved requests queued again.
+ * The part of a process that changes production, standbys included: approved requests and
+ * expiries; after a restart, approved requests queued again. The guard's looks, the plans' soak
+ * ticks and their reconcile are the leader's (leader-term.ts).
  */
 export async function startWorkerRole(core: Core): Promise<void> {
-  const { options, jobs, metrics, audit, deps, plans, guards, guardIntervals, safety, inventories, pooling, clock, requests, locks } = core;
+  const { options, jobs, metrics, audit, deps, plans, safety, inventories, pooling, clock, requests, locks } = core;
   const { log, config } = options;
   jobs.startActionWorkers({
     action: createActionProcessor({
@@ -43,16 +44,7 @@ export async function startWorkerRole(core: Core): Promise<void> {
       },
     }),
     expiry: createExpiryProcessor({ requests, audit, notifier: jobs.notifier, clock }),
-    planTick: async (plan, key) => {
-      const runner = [...plans.values()].find((candidate) => candidate.planName === plan);
-      await runner?.tick(key);
-    },
   });
-  // Every pooled worker is watched whoever pooled it; BullMQ hands each look to one process.
-  await jobs.startGuard(guardIntervals, async (service) => (await guards.get(service)?.tick()) ?? 'ran');
-  for (const runner of plans.values()) {
-    for (const note of await runner.reconcile()) log.warn({ plan: runner.planName }, note);
-  }
   const requeued = await requeueApproved(requests, jobs.actionQueue, Object.keys(config.services));
   if (requeued > 0) log.warn({ requeued }, 'approved requests from before a restart were queued again');
 }

@@ -7,6 +7,7 @@ import type { PoolPolicyGate } from '../core/ports/policy-gate.js';
 import type { SimulationControl } from '../core/ports/simulation-control.js';
 import type { ActionQueue, AuditLog, AuditReader, Clock, LockView, RequestFiling, RequestStore } from '../core/ports/stores.js';
 import type { WatchView } from '../core/ports/watch.js';
+import type { LeadershipView } from '../core/ports/leadership.js';
 
 /**
  * What the decision layer needs from the outside world, as one bundle of the ports in
@@ -34,4 +35,6 @@ export interface CommandDeps {
   cookbookLocks?: Pick<CookbookLocks, 'locksOn'>;
   /** Alertmanager, Phabricator, Grafana, the cookbook locks' etcd when configured: status says which do not answer. */
   integrations?: IntegrationsView;
+  /** Who holds the leader lease, when instances contest it: status names it. */
+  leadership?: LeadershipView;
 }

@@ -32,6 +32,8 @@ export interface EnvSettings {
   grafanaToken?: string | undefined;
   /** ssh-agent socket for cumin and deployment hosts; passed to ssh, nothing else. */
   sshAuthSock?: string | undefined;
+  /** CUTOVER_INSTANCE: this process's name in the leader lease; absent, `<hostname>-<pid>`. */
+  instance?: string | undefined;
 }
 
 const envSchema = z.object({
@@ -57,6 +59,7 @@ const envSchema = z.object({
   PHABRICATOR_TOKEN: conduitTokenSchema.optional(),
   GRAFANA_TOKEN: z.string().min(1).optional(),
   SSH_AUTH_SOCK: z.string().min(1).optional(),
+  CUTOVER_INSTANCE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'CUTOVER_INSTANCE must be 1-64 letters, digits, dots, dashes or underscores' }).optional(),
 });
 
 export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
@@ -79,6 +82,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     phabricatorToken: parsed.data.PHABRICATOR_TOKEN,
     grafanaToken: parsed.data.GRAFANA_TOKEN,
     sshAuthSock: parsed.data.SSH_AUTH_SOCK,
+    instance: parsed.data.CUTOVER_INSTANCE,
   };
 }
 

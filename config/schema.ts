@@ -308,6 +308,18 @@ export const configSchema = z
       .superRefine(checkSentinelPair)
       .prefault({}),
     /**
+     * The leader lease (`--role all|gateway`): one instance holds it and speaks, the others stand by.
+     * A holder that cannot renew within lease_seconds steps down by itself; a standby takes over
+     * once the lease is free (at once after a clean stop, within lease_seconds after a crash).
+     */
+    leader: z
+      .strictObject({
+        lease_seconds: z.number().min(1).max(300).default(8),
+        renew_seconds: z.number().min(0.1).max(100).default(2),
+      })
+      .refine((leader) => leader.renew_seconds * 2 <= leader.lease_seconds, { error: 'renew_seconds must be at most half of lease_seconds, so one missed renewal does not lose the lease' })
+      .prefault({}),
+    /**
      * Files holding secrets, for hosts where the environment is not the place (systemd credentials,
      * puppet-managed files). Each is an alternative to its environment variable, never both.
      */

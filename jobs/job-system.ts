@@ -1,8 +1,9 @@
-import { Queue, Worker, type Processor } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { isCutoverError } from '../core/errors.js';
+import type { Fence } from '../core/ports/fence.js';
 import { BullmqActionQueue, type RequestJobData } from './bullmq-action-queue.js';
 import { Notifier, type ChannelMessage, type Destination } from './notifier.js';
-import type { Fence } from '../core/ports/fence.js';
 import type { FenceScope } from './fence-scope.js';
 import { fencedProcessor } from './fenced-processor.js';
 import { ACTIONS_QUEUE, GUARD_QUEUE, notifyQueueName, PLAN_TICKS_QUEUE, TIMERS_QUEUE } from './queue-names.js';
@@ -36,12 +37,22 @@ const JOB_LOCK_MS = 10_000;
 /** How long the guard's kicks wait to gather a burst of pools into one look. */
 const KICK_DELAY_MS = 250;
 const STALLED_CHECK_MS = 5_000;
+/** How long a lapsed leader waits for a worker to close before dropping its connection. */
+const FORCED_CLOSE_MS = 2_000;
+/** A line a lapsed leader may not say waits this long before whoever leads now takes it. */
+const FENCED_RETRY_MS = 100;
 /**
  * BullMQ fails a job that stalled more than this without running our code, which would leave its
  * request "running" with nobody told. Every processor is safe to replay (request states, the plan
  * journal, set-and-verify), so a job whose workers keep dying is resumed a few times instead.
  */
 const MAX_STALLED = 5;
+
+/** Workers started together and stopped together: what a leader runs only while it leads. */
+export interface WorkerGroup {
+  /** `now`: a lapsed leader drops its in-flight jobs (their locks lapse, another process retries them); else they finish first. */
+  close(how?: 'settle' | 'now', graceMs?: number): Promise<void>;
+}
 
 /** The queues, the workers on them, and an orderly way to stop: wait for in-flight work, then close. */
 export class JobSystem {
@@ -52,8 +63,7 @@ export class JobSystem {
   readonly outboxes: ReadonlyMap<string, Queue<ChannelMessage>>;
   readonly actionQueue: BullmqActionQueue;
   readonly notifier: Notifier;
-  private readonly workers: Worker[] = [];
-  private readonly workerConnections: Redis[] = [];
+  private readonly workers = new Map<Worker, Redis>();
 
   constructor(private readonly options: JobSystemOptions) {
     const queueOptions = { connection: options.client, prefix: options.prefix };
@@ -69,13 +79,20 @@ export class JobSystem {
   }
 
   /** Actions and timers: the part that changes production. Concurrency across services; the lock serialises within one. */
-  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData>; planTick: (plan: string, key?: string) => Promise<void> }): void {
+  startActionWorkers(processors: { action: Processor<RequestJobData>; expiry: Processor<RequestJobData> }): void {
     this.startWorker(ACTIONS_QUEUE, processors.action, 4);
     this.startWorker(TIMERS_QUEUE, processors.expiry, 1);
-    this.startWorker(PLAN_TICKS_QUEUE, async (job) => {
-      const data = job.data as { plan: string; key?: string };
-      await processors.planTick(data.plan, data.key);
-    }, 1);
+  }
+
+  /** The plans' soak ticks, run by the leader: each checks the leader's fence first (a failed attempt is retried by whoever leads). */
+  startPlanTicks(fence: Fence, planTick: (plan: string, key?: string) => Promise<void>): WorkerGroup {
+    return this.group([
+      this.startWorker(PLAN_TICKS_QUEUE, async (job) => {
+        const data = job.data as { plan: string; key?: string };
+        await fence.check();
+        await planTick(data.plan, data.key);
+      }, 1, fence),
+    ]);
   }
 
   /** The next soak analysis of a plan; the key makes scheduling the same tick twice a no-op. */
@@ -88,16 +105,18 @@ export class JobSystem {
    * The guard: a job scheduler per service every `everyMs`, so exactly one process looks each
    * time however many share this Redis; `tick` says 'busy' when another look is still running.
    */
-  async startGuard(services: ReadonlyMap<string, number>, tick: (service: string) => Promise<'ran' | 'busy'>): Promise<void> {
-    this.startWorker(GUARD_QUEUE, async (job) => {
+  async startGuard(fence: Fence, services: ReadonlyMap<string, number>, tick: (service: string) => Promise<'ran' | 'busy'>): Promise<WorkerGroup> {
+    const worker = this.startWorker(GUARD_QUEUE, async (job) => {
       const { service } = job.data as { service: string };
+      await fence.check();
       const outcome = await tick(service);
       // A look asked for at once (a worker just pooled) must happen: retry it shortly rather than drop it.
       if (outcome === 'busy' && job.name === 'kick') throw new Error(`guard of ${service} busy; the kick is retried`);
-    }, 1);
+    }, 1, fence);
     for (const [service, everyMs] of services) {
       await this.guard.upsertJobScheduler(`guard-${service}`, { every: everyMs }, { name: 'tick', data: { service }, opts: { removeOnComplete: 10, removeOnFail: 50 } });
     }
+    return this.group([worker]);
   }
 
   /**
@@ -108,9 +127,23 @@ export class JobSystem {
     await this.guard.add('kick', { service }, { delay: KICK_DELAY_MS, deduplication: { id: `kick-${service}`, ttl: KICK_DELAY_MS }, attempts: 20, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: 100, removeOnFail: 100 });
   }
 
-  /** One delivery worker per transport this process runs; concurrency 1 keeps each channel in order. */
-  startDelivery(transport: string, deliver: (message: ChannelMessage) => Promise<void>): void {
-    this.startWorker(notifyQueueName(transport), async (job) => deliver(job.data as ChannelMessage), 1);
+  /**
+   * One delivery worker per transport this process runs; concurrency 1 keeps each channel in order.
+   * The fence is checked right before each line goes to the transport: a leader that lapsed (a
+   * stall, Redis gone) puts the line back for whoever leads now instead of saying it too.
+   */
+  startDelivery(transport: string, fence: Fence, deliver: (message: ChannelMessage) => Promise<void>): WorkerGroup {
+    const worker = this.startWorker(notifyQueueName(transport), async (job: Job, token?: string) => {
+      try {
+        await fence.check();
+      } catch (error) {
+        if (!isCutoverError(error, 'fence.lost') || token === undefined) throw error;
+        await job.moveToDelayed(Date.now() + FENCED_RETRY_MS, token);
+        throw new DelayedError();
+      }
+      await deliver(job.data as ChannelMessage);
+    }, 1);
+    return this.group([worker]);
   }
 
   /**
@@ -128,19 +161,8 @@ export class JobSystem {
   }
 
   async close(): Promise<void> {
-    // worker.close() waits for active jobs without a timeout; past the grace period, force it.
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        let timer: NodeJS.Timeout | undefined;
-        const graceful = worker.close().then(() => true);
-        const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS)));
-        const closed = await Promise.race([graceful, timeout]);
-        clearTimeout(timer);
-        if (!closed) await worker.close(true);
-      }),
-    );
+    await this.closeWorkers([...this.workers.keys()], 'settle');
     await Promise.all([this.actions.close(), this.timers.close(), this.planTicks.close(), this.guard.close(), ...[...this.outboxes.values()].map((queue) => queue.close())]);
-    await Promise.all(this.workerConnections.map((connection) => connection.quit().catch(() => connection.disconnect())));
   }
 
   private async pendingWork(): Promise<number> {
@@ -151,15 +173,48 @@ export class JobSystem {
     return counts.reduce((sum, byState) => sum + Object.values(byState).reduce((a, b) => a + b, 0), 0);
   }
 
-  /** `fence`: what else must hold for this queue's jobs to act (the leader's lease for the leader's own work). */
-  private startWorker(name: string, processor: Processor, concurrency: number, fence?: Fence): void {
+  /** `fence`: what else must hold for this queue's jobs to act besides their own lock (the leader's lease for the leader's own work). */
+  private startWorker(name: string, processor: Processor, concurrency: number, fence?: Fence): Worker {
     const connection = this.options.connectWorker();
-    this.workerConnections.push(connection);
     const { fences, client } = this.options;
     const fenced = fences === undefined ? processor : fencedProcessor(fences, client, processor, fence);
     const worker = new Worker(name, fenced, { connection, prefix: this.options.prefix, concurrency, lockDuration: JOB_LOCK_MS, stalledInterval: STALLED_CHECK_MS, maxStalledCount: MAX_STALLED });
     // Job failures reach the channel through the processors; these are the worker's own troubles.
     worker.on('error', this.options.onError);
-    this.workers.push(worker);
+    this.workers.set(worker, connection);
+    return worker;
   }
+
+  private group(workers: readonly Worker[]): WorkerGroup {
+    return { close: (how = 'settle', graceMs = CLOSE_GRACE_MS) => this.closeWorkers(workers, how, graceMs) };
+  }
+
+  private async closeWorkers(workers: readonly Worker[], how: 'settle' | 'now', graceMs = CLOSE_GRACE_MS): Promise<void> {
+    await Promise.all(
+      workers.map(async (worker) => {
+        const connection = this.workers.get(worker);
+        if (connection === undefined) return;
+        this.workers.delete(worker);
+        if (how === 'now') {
+          // Redis may be what is gone: neither the close nor a polite QUIT may keep a lapsed leader from standing by.
+          await Promise.race([worker.close(true).catch(() => undefined), sleep(FORCED_CLOSE_MS)]);
+          connection.disconnect();
+          return;
+        } else {
+          // worker.close() waits for active jobs without a timeout; past the grace period, force it.
+          let timer: NodeJS.Timeout | undefined;
+          const graceful = worker.close().then(() => true);
+          const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+          const closed = await Promise.race([graceful, timeout]);
+          clearTimeout(timer);
+          if (!closed) await worker.close(true);
+        }
+        await connection.quit().catch(() => connection.disconnect());
+      }),
+    );
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -13,6 +13,7 @@ import { staleWords, watchNote } from '../../core/watch-words.js';
 import type { WatchStatus } from '../../core/watch.js';
 import { cookbookLockNote } from '../cookbook-lock-note.js';
 import { integrationsNote } from '../integrations-note.js';
+import { leadershipNote } from '../leadership-note.js';
 import { floorNote } from '../floor-note.js';
 import { breachWarning } from '../health-warning.js';
 import { pooledProofs, pooledWorkers } from '../pooled-proofs.js';
@@ -86,12 +87,13 @@ async function fullStatus(context: CommandContext, name: string, inventory: Inve
 /** The channel's form: a line per DC, then the lock, watches and waiting requests; a stopped watch first. */
 async function briefStatus(context: CommandContext, name: string, inventory: Inventory): Promise<string> {
   const observer = context.deps.observers?.get(name);
-  const [watches, dcLines, lock, open, cookbooks] = await Promise.all([
+  const [watches, dcLines, lock, open, cookbooks, leader] = await Promise.all([
     context.deps.watch?.watches(name) ?? Promise.resolve([]),
     Promise.all(inventory.datacenters.map((dc) => briefDcLine(context, inventory, name, dc, observer))),
     context.deps.locks.current(name),
     context.deps.requests.open(name),
     cookbookLockNote(context.deps.cookbookLocks, inventory),
+    leadershipNote(context.deps.leadership),
   ]);
   const stale = [...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch)), ...(await integrationsNote(context.deps.integrations))];
   const lockWords = lock === undefined ? 'lock free' : `lock held by ${lock.requestId} (${lock.holder}) for ${formatDuration(context.deps.clock.now() - lock.since)}`;
@@ -99,7 +101,7 @@ async function briefStatus(context: CommandContext, name: string, inventory: Inv
   const live = watches.filter((watch) => !watch.stale).map((watch) => watchNote(watch));
   const waiting = open.length === 0 ? 'nothing waiting' : `waiting ${open.length}: ${open.map((request) => `${request.id} ${request.state === 'pending' ? `needs ${remainingApprovals(request)}` : request.state}`).join(', ')}`;
   const more = `more: !${name} status --dc DC | --service LVS | --full`;
-  return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...(cookbooks === undefined ? [] : [cookbooks]), ...(window === undefined ? [] : [window]), ...live, waiting, more].join(' · ')].join('\n');
+  return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...(cookbooks === undefined ? [] : [cookbooks]), ...(window === undefined ? [] : [window]), ...live, waiting, ...(leader === undefined ? [] : [leader]), more].join(' · ')].join('\n');
 }
 
 /** `kartotherian eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group. */

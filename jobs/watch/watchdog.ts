@@ -21,7 +21,9 @@ export interface WatchdogDeps {
  * shares the process, and still catches a stuck scheduler or a dead worker connection.
  */
 export class Watchdog {
-  private readonly startedAt: number;
+  private startedAt: number;
+  /** Each start() begins a generation: a check still running from before a stop() does not schedule the next. */
+  private generation = 0;
   private previous = new Map<string, WatchStatus>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -53,15 +55,20 @@ export class Watchdog {
     this.previous = current;
   }
 
+  /** Starts looking; again after stop() too (a leader that lost its lease and won it back). */
   start(): void {
-    if (this.stopped || this.timer !== undefined) return;
+    if (this.timer !== undefined) return;
+    this.stopped = false;
+    // The grace before crying wolf counts from when this process began watching, not from its boot.
+    this.startedAt = this.deps.clock.now();
+    const generation = ++this.generation;
     const next = (): void => {
       this.timer = setTimeout(() => {
         this.running = this.check()
           .catch(this.deps.onError)
           .finally(() => {
             this.running = undefined;
-            if (!this.stopped) next();
+            if (!this.stopped && generation === this.generation) next();
           });
       }, this.deps.everyMs);
       // Nothing here should keep a finished process alive.
@@ -73,6 +80,7 @@ export class Watchdog {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     await this.running;
   }
 }

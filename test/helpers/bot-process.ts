@@ -70,9 +70,14 @@ export interface BotProcess {
  * leave the real worker running.
  */
 export function startWorkerProcess(configPath: string, redisUrl: string): BotProcess {
-  const child: ResultPromise = execa(process.execPath, ['--import', 'tsx', CLI, '--config', configPath, '--role', 'worker'], {
+  return startBotProcess(configPath, redisUrl, { role: 'worker' });
+}
+
+/** A whole bot as its own process (`--role all` by default), with extra environment (tokens, CUTOVER_INSTANCE). */
+export function startBotProcess(configPath: string, redisUrl: string, options: { role?: 'all' | 'gateway' | 'worker'; env?: Record<string, string> } = {}): BotProcess & { signal(name: NodeJS.Signals): void } {
+  const child: ResultPromise = execa(process.execPath, ['--import', 'tsx', CLI, '--config', configPath, '--role', options.role ?? 'all'], {
     cwd: ROOT,
-    env: { REDIS_URL: redisUrl, LOG_LEVEL: 'warn' },
+    env: { REDIS_URL: redisUrl, LOG_LEVEL: 'warn', ...options.env },
     stdin: 'ignore',
     stdout: 'ignore',
     reject: false,
@@ -88,10 +93,13 @@ export function startWorkerProcess(configPath: string, redisUrl: string): BotPro
     exited = true;
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('the worker process did not start');
+  if (pid === undefined) throw new Error('the bot process did not start');
   return {
     pid,
     logs: () => stderr,
+    signal: (name) => {
+      if (!exited) child.kill(name);
+    },
     async crash() {
       if (!exited) child.kill('SIGKILL');
       await done;
@@ -104,6 +112,7 @@ export function startWorkerProcess(configPath: string, redisUrl: string): BotPro
     },
     async stop() {
       if (exited) return;
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await done;

@@ -1,7 +1,10 @@
 import type { ConsoleBot } from './console-bot.js';
 
+/** What the steps need of a chat: the console, or IRC people (irc-chat.ts). */
+type Chat = Pick<ConsoleBot, 'say' | 'transcript' | 'waitFor'>;
+
 /** alice asks for the service's next plan step; resolves with the request id, or fails with the refusal. */
-export async function requestStep(chat: ConsoleBot, reason = 'rehearsal', service = 'kartotherian'): Promise<string> {
+export async function requestStep(chat: Chat, reason = 'rehearsal', service = 'kartotherian'): Promise<string> {
   const mark = chat.transcript().length;
   chat.say('/as alice');
   chat.say(`!${service} next ${reason}`);
@@ -11,7 +14,7 @@ export async function requestStep(chat: ConsoleBot, reason = 'rehearsal', servic
 }
 
 /** Requests the next step, has bob approve it when it needs approval, and waits for `expected`. */
-export async function runStep(chat: ConsoleBot, expected: RegExp, timeoutMs = 20_000): Promise<string> {
+export async function runStep(chat: Chat, expected: RegExp, timeoutMs = 20_000): Promise<string> {
   const mark = chat.transcript().length;
   const id = await requestStep(chat);
   if (/needs 1 approval/.test(chat.transcript().slice(mark).join('\n'))) {
@@ -23,7 +26,7 @@ export async function runStep(chat: ConsoleBot, expected: RegExp, timeoutMs = 20
 }
 
 /** The four steps before any worker is pooled, in eqiad. */
-export async function throughDeploy(chat: ConsoleBot): Promise<void> {
+export async function throughDeploy(chat: Chat): Promise<void> {
   await runStep(chat, /✅ eqiad nginx-tls-6543 done/);
   await runStep(chat, /✅ eqiad lvs-k8s-service done/);
   await runStep(chat, /✅ eqiad cdn-to-6543 done/);
@@ -34,7 +37,7 @@ export async function throughDeploy(chat: ConsoleBot): Promise<void> {
  * Waits until the plan soaks. Nothing is said in the channel when a soak begins (issue 14: a step
  * is announced when it starts, with its soak, and when it ends), so this asks `plan` until it says so.
  */
-export async function soaking(chat: ConsoleBot, service = 'kartotherian', timeoutMs = 20_000): Promise<void> {
+export async function soaking(chat: Chat, service = 'kartotherian', timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mark = chat.transcript().length;

@@ -78,7 +78,9 @@ describe('the bot’s own /metrics, /healthz and /readyz on loopback', () => {
     expect((await get('/healthz')).status).toBe(200);
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { redis: 'ok', console: 'ok' } });
+    const body = (await ready.json()) as { leader: { instance: string; since: string } };
+    expect(body).toEqual({ ready: true, checks: { redis: 'ok', console: 'ok', leader: 'leading' }, leader: { instance: body.leader.instance, token: 1, since: body.leader.since }, instance: { name: body.leader.instance, leading: true } });
+    expect(Date.parse(body.leader.since)).toBeGreaterThan(0);
     expect((await get('/nope')).status).toBe(404);
   });
 });

@@ -1,7 +1,9 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { GUARD_QUEUE } from '../../jobs/queue-names.js';
 import { RedisEpisodes } from '../../jobs/watch/stale-episodes.js';
 import { useConsoleBots } from '../helpers/console-bots.js';
 import { pollUntil } from '../helpers/prometheus-server.js';
@@ -31,13 +33,17 @@ describe('the watchdog against real Redis and BullMQ', () => {
     throw new Error('each test passes its config');
   });
 
-  it('a gateway tells the channel once when the worker running the guard is gone, the gauge grows, and it says so when a worker is back', async () => {
+  it('the leader tells the channel once when the guard stops looking, the gauge grows, and it says so when the guard is back', async () => {
     const config = await watchedConfig();
     const worker = await bots.start('watchdog', { config, role: 'worker', withConsole: false });
     const { prefix } = worker;
+    // The first gateway leads: the guard's looks and the watchdog are both the leader's (issue 16).
     const gateway = await bots.start('watchdog', { config, role: 'gateway', prefix });
-    // A second gateway on the same Redis: it sees the same stale guard, and must not say it again.
+    // A second gateway on the same Redis stands by: it sees the same stale guard, and must not say it.
     const other = await bots.start('watchdog', { config, role: 'gateway', prefix, withConsole: false });
+    expect(gateway.bot.leading()).toBe(true);
+    expect(other.bot.leading()).toBe(false);
+    const guardQueue = new Queue(GUARD_QUEUE, { connection: bots.redis, prefix });
 
     const fresh = await pollUntil(async () => {
       const seconds = await guardSeconds(gateway.bot.opsPort);
@@ -45,7 +51,8 @@ describe('the watchdog against real Redis and BullMQ', () => {
     }, { what: 'the guard to look, on the gateway’s /metrics', timeoutMs: 10_000, intervalMs: 100 });
     expect(fresh).toBeLessThan(2);
 
-    await worker.bot.stop();
+    // The guard's schedule is gone (as a broken scheduler or a dead worker connection would leave it): nobody looks.
+    await guardQueue.removeJobScheduler('guard-kartotherian');
     const mark = gateway.transcript().length;
     await gateway.waitFor(STALE, { from: mark, timeoutMs: 15_000 });
     const first = (await guardSeconds(gateway.bot.opsPort)) ?? 0;
@@ -67,13 +74,14 @@ describe('the watchdog against real Redis and BullMQ', () => {
     const header = reply.findIndex((line) => line.startsWith('<cutover> kartotherian · pool state'));
     expect(reply[header + 1]).toMatch(/^<cutover> ⚠ the guard of kartotherian has not looked at the pooled workers for \d+s \(every 0\.5s expected\): is a worker process running\?$/);
 
-    await bots.start('watchdog', { config, role: 'worker', prefix, withConsole: false });
+    await guardQueue.upsertJobScheduler('guard-kartotherian', { every: 500 }, { name: 'tick', data: { service: 'kartotherian' } });
     await gateway.waitFor(RECOVERED, { from: mark, timeoutMs: 15_000 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(gateway.transcript().filter((line) => RECOVERED.test(line))).toHaveLength(1);
     expect(gateway.transcript().filter((line) => STALE.test(line))).toHaveLength(1);
     expect((await guardSeconds(gateway.bot.opsPort)) ?? Infinity).toBeLessThan(2);
     expect(await bots.redis.get(ledger)).toBe(`closed:${episode ?? ''}`);
+    await guardQueue.close();
   }, 60_000);
 
   it('in --role all the watchdog says nothing while its own guard looks', async () => {
