@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
+import { ConsoleTransport } from '../../bot/console-transport.js';
+import { consoleStreams, startConsoleBot, type ConsoleBot } from '../helpers/console-bot.js';
+import { NamedTransport } from '../helpers/named-transport.js';
 import { actionEvents, auditRows, conftoolValue } from '../helpers/fault-checks.js';
 import { cleanupPrefix, requireRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
@@ -10,7 +12,7 @@ const K = '!kartotherian';
 const pathOf = (worker: string): string => `/conftool/v1/pools/eqiad/maps/kartotherian-k8s-ssl/${worker}.eqiad.wmnet`;
 
 /**
- * Two gateways on one Redis (two people in two chats), each line said in the same tick: the
+ * Two people in two chats, each line said in the same tick: the
  * commands really race through Redis. One wins; the other is told why; nothing is written twice.
  */
 describe('two operators issuing conflicting commands at the same instant', () => {
@@ -34,14 +36,19 @@ describe('two operators issuing conflicting commands at the same instant', () =>
     await redis.quit();
   });
 
-  /** `here` runs the worker too; `there` is a second gateway, as a second chat would be. */
+  /**
+   * Two chats into the one bot that leads (issue 16: two gateways on one Redis are one voice): `here`
+   * is its console, `there` a second console under another name, as a second chat would be.
+   */
   async function twoChats(label: string): Promise<{ here: ConsoleBot; there: ConsoleBot }> {
     prefix = uniquePrefix(label);
-    const here = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL });
+    const second = consoleStreams();
+    const settings = config.transports.console;
+    if (settings === undefined) throw new Error('the shipped config lost its console');
+    const console2 = new ConsoleTransport({ input: second.input, output: second.output, echo: true, channel: settings.channel, speaker: settings.speaker, people: Object.keys(config.people), services: Object.keys(config.services) });
+    const here = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL, transports: [new NamedTransport('console-b', console2)] });
     running.push(here);
-    const there = await startConsoleBot({ config, prefix, redisUrl: TEST_REDIS_URL, role: 'gateway' });
-    running.push(there);
-    return { here, there };
+    return { here, there: { bot: here.bot, ...second.view } };
   }
 
   /** Both results arrive through one shared outbox, so either chat may print them. */
