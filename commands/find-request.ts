@@ -8,7 +8,9 @@ import type { CommandContext } from './spec.js';
  */
 export async function findRequest(context: CommandContext, id: string | undefined, mayDecide: (request: ChangeRequest) => boolean = () => true): Promise<ChangeRequest> {
   if (id !== undefined) {
-    const request = await context.deps.requests.get(id);
+    // What a decision is about (its service, requester, hash, expiry) never changes once filed, and
+    // the decision's update() judges the fresh value: the copy this process last saw saves a read.
+    const request = context.deps.requests.seen?.(id) ?? (await context.deps.requests.get(id));
     if (request === undefined || (context.service !== undefined && request.service !== context.service)) {
       throw new CutoverError('request.not-found', `There is no request ${id}. Recent ones: !${context.service ?? Object.keys(context.config.services)[0] ?? ''} jobs`);
     }

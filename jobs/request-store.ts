@@ -137,6 +137,11 @@ export class RedisRequestStore implements RequestStore {
     return { request, json, version };
   }
 
+  seen(id: string): ChangeRequest | undefined {
+    const stored = this.known.get(id);
+    return stored === undefined ? undefined : this.parse(id, stored.json);
+  }
+
   /** A fresh object each time: callers may change what they are handed, never what is remembered. */
   private parse(id: string, json: string): ChangeRequest {
     const parsed = changeRequestSchema.safeParse(JSON.parse(json));

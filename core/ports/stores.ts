@@ -9,6 +9,11 @@ export interface RequestStore {
   /** Stores a new request under a fresh short id. */
   create(draft: Omit<ChangeRequest, 'id'>): Promise<ChangeRequest>;
   get(id: string): Promise<ChangeRequest | undefined>;
+  /**
+   * The request as this process last read or wrote it, without asking the store: possibly stale,
+   * so only for what a decision checks first and update() checks again on the fresh value.
+   */
+  seen?(id: string): ChangeRequest | undefined;
   /** Applies `change` atomically: it is re-run on the fresh value if someone else wrote in between. */
   update(id: string, change: (current: ChangeRequest) => ChangeRequest): Promise<ChangeRequest>;
   recent(service: string, limit: number): Promise<ChangeRequest[]>;
