@@ -27,6 +27,20 @@ export interface EnsuredRedis {
 }
 
 const PROBE_TIMEOUT_MS = 1500;
+
+/** How long the server may take to notice connections just closed before others are counted. */
+const OTHERS_SETTLE_MS = 500;
+
+/** Connections to the server at `url` besides the one asking (0 when it cannot be asked), once ours just closed have gone. */
+async function otherClients(url: string): Promise<number> {
+  const deadline = Date.now() + OTHERS_SETTLE_MS;
+  for (;;) {
+    const list = await withClient(url, PROBE_TIMEOUT_MS, async (client) => String(await client.client('LIST'))).catch(() => '');
+    const others = Math.max(0, list.split('\n').filter((line) => line.trim() !== '').length - 1);
+    if (others === 0 || Date.now() > deadline) return others;
+    await sleep(50);
+  }
+}
 const READY_TIMEOUT_MS = 5000;
 const READY_POLL_MS = 50;
 const STOP_GRACE_MS = 5000;
@@ -178,6 +192,15 @@ async function startPrivateServer(binary: string, dir: string, password: string,
       (stopped ??= (async () => {
         stopping = true;
         process.off('exit', killOnExit);
+        // A second instance on this laptop shares the server (a standby, or the leader it handed over
+        // to): stopping it would take its Redis away. Ours are closed by now; anyone still connected
+        // is another process, which adopts the server as it would a leftover.
+        const others = await otherClients(url);
+        if (others > 0) {
+          log(`Leaving the private redis-server at ${shown} running: ${others} other connection(s) use it.`);
+          subprocess.unref();
+          return;
+        }
         // SIGTERM makes Redis fsync the AOF before exiting; execa follows up with SIGKILL after STOP_GRACE_MS.
         subprocess.kill('SIGTERM');
         await exited;

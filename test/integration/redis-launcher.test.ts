@@ -131,6 +131,22 @@ describe('ensureRedis', () => {
       expect(await client.ping()).toBe('PONG');
     });
 
+    it('left running by the instance that started it while a second instance still uses it (a standby on a laptop)', async () => {
+      const stateDir = await tempStateDir();
+      const url = await closedPortUrl();
+      const lines: string[] = [];
+      const owner = await ensure({ url, autostart: true, stateDir, log: (line) => lines.push(line) });
+      const standby = await ensure({ url, autostart: true, stateDir });
+      expect(standby.started).toBe(false);
+      const standbyClient = await connect(standby.url);
+      const pid = await serverPid(standbyClient);
+      await owner.stop();
+      expect(lines.at(-1)).toMatch(/Leaving the private redis-server at .* running: 1 other connection\(s\) use it\./);
+      expect(isAlive(pid)).toBe(true);
+      expect(await standbyClient.ping()).toBe('PONG');
+      await standbyClient.shutdown('NOSAVE').catch(() => undefined);
+    });
+
     it('protects the private server with a password it generates: a local user without it is refused, and the password stays 0600', async () => {
       const stateDir = await tempStateDir();
       const url = await closedPortUrl();
