@@ -101,9 +101,10 @@ export function createActionProcessor(deps: ActionProcessorDeps) {
       const icon = state === 'noop' ? '➖' : '✅';
       // A run that stalled after its write and woke to find the job taken over leaves the record to its successor (free unless it stalled).
       await deps.fences?.check();
-      // The record, the audit entry and the result are sent together, the record first, on the one
-      // connection every store and queue shares: the result's delivery cannot overtake the record
-      // (unless someone else wrote the request meanwhile and it must be read again first).
+      // The record, the audit entry and the result are sent together, the record first. On one shared
+      // connection the result's delivery cannot overtake the record; with replicas to WAIT for the
+      // stores have a connection of their own (bot/durable-writes.ts) and the line may come a moment
+      // before the record says so, which nobody reading the channel can act on faster.
       // A plan step's end is the plan's to say (step-execution.ts), once, after its soak.
       await Promise.all([
         finish(request, state, outcome),
