@@ -200,14 +200,22 @@ export class JobSystem {
           await Promise.race([worker.close(true).catch(() => undefined), sleep(FORCED_CLOSE_MS)]);
           connection.disconnect();
           return;
-        } else {
-          // worker.close() waits for active jobs without a timeout; past the grace period, force it.
-          let timer: NodeJS.Timeout | undefined;
-          const graceful = worker.close().then(() => true);
-          const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
-          const closed = await Promise.race([graceful, timeout]);
-          clearTimeout(timer);
-          if (!closed) await worker.close(true);
+        }
+        // worker.close() waits for active jobs without a timeout, and a second close(true) only
+        // returns that same wait (BullMQ keeps one closing promise). Past the grace period the job
+        // still running (stuck on a hanging backend) is left behind with its connection cut: its
+        // lock lapses, whoever runs next replays it, and its fence refuses anything it does late.
+        let timer: NodeJS.Timeout | undefined;
+        const graceful = worker.close().then(
+          () => true,
+          () => true,
+        );
+        const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+        const closed = await Promise.race([graceful, timeout]);
+        clearTimeout(timer);
+        if (!closed) {
+          connection.disconnect();
+          return;
         }
         await connection.quit().catch(() => connection.disconnect());
       }),

@@ -17,7 +17,8 @@ const PLAN = 'kartotherian-to-wikikube';
  */
 describe('kill -9 (or a stall) of the plan worker in the middle of a wave', () => {
   let redis: Redis;
-  const prefix = uniquePrefix('fault-plan-kill');
+  // Each case its own: one whose stop ran late must not leave its leader lease or plan to the next.
+  let prefix = uniquePrefix('fault-plan-kill');
   let file: TestConfigFile;
   let gateway: ConsoleBot | undefined;
   const workers: BotProcess[] = [];
@@ -51,6 +52,7 @@ describe('kill -9 (or a stall) of the plan worker in the middle of a wave', () =
 
   /** A gateway here, a plan worker as a child process, and the eqiad plan carried through wave 1. */
   async function throughWaveOne(...simulation: [key: string, value: unknown][]): Promise<ConsoleBot> {
+    prefix = uniquePrefix('fault-plan-kill');
     file = await writeTestConfig(prefix, (yaml) => {
       setPlanTimeScale(yaml, 0.001);
       for (const [key, value] of simulation) setSimulation(yaml, key, value);
