@@ -138,7 +138,9 @@ describe('Redis failing over (Sentinel) in the middle of a plan', () => {
     await toTheEnd(chat);
 
     // No action twice: one end per request, each SAL line once, and one conftool write per journalled one.
-    const rows = await auditRows(redis, prefix);
+    // The plan says it is complete from inside its last step: that step's own end is audited a moment after.
+    const ended = (all: Awaited<ReturnType<typeof auditRows>>): boolean => all.filter((row) => row.event === 'request.created').every((created) => all.some((row) => row.requestId === created.requestId && row.event.startsWith('action.')));
+    const rows = await eventually('every request to have ended', () => auditRows(redis, prefix), ended, 10_000);
     const requests = new Set(rows.filter((row) => row.event === 'request.created').map((row) => row.requestId));
     expect((await planRun(redis, prefix))?.phase).toBe('done');
     expect(requests.size).toBeGreaterThanOrEqual(20);
