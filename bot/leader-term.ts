@@ -89,6 +89,9 @@ export async function startLeaderTerm(deps: LeaderTermDeps): Promise<LeaderTerm>
     watches.watchdog.start();
     // Every pooled worker is watched whoever pooled it; BullMQ hands each look to one process, the leader's.
     groups.push(await jobs.startGuard(fence, guardIntervals, async (service) => (await guards.get(service)?.tick()) ?? 'ran'));
+    // A new leader looks at the pooled workers at once rather than at the schedule's next turn: nobody
+    // may have looked since the last leader stopped (or since the bot last ran).
+    await Promise.all([...guardIntervals.keys()].map((service) => jobs.kickGuard(service)));
     groups.push(
       jobs.startPlanTicks(fence, async (plan, key) => {
         const runner = [...plans.values()].find((candidate) => candidate.planName === plan);
