@@ -1,5 +1,6 @@
 import type { ConsoleBot } from './console-bot.js';
 import type { IrcHuman } from './irc-human.js';
+import { firstMatch } from './wait-until.js';
 
 /** The bot's lines as a person in the channel heard them, whichever instance (nick) said them. */
 export function botLines(listener: IrcHuman, botNick = /^cutover/): string[] {
@@ -24,20 +25,7 @@ export function ircChat(channel: string, people: Record<string, IrcHuman>, first
     transcript,
     async waitFor(pattern, { timeoutMs = 10_000, from = 0 } = {}) {
       let found: RegExpExecArray | undefined;
-      await listener.waitUntil(
-        () => {
-          for (const line of transcript().slice(from)) {
-            const match = pattern.exec(line);
-            if (match !== null) {
-              found = match;
-              return true;
-            }
-          }
-          return false;
-        },
-        String(pattern),
-        timeoutMs,
-      );
+      await listener.waitUntil(() => (found = firstMatch(transcript().slice(from), (line) => line, pattern)?.match) !== undefined, String(pattern), timeoutMs);
       if (found === undefined) throw new Error('unreachable: waitUntil resolved without a match');
       return found;
     },

@@ -1,4 +1,5 @@
 import IrcFramework from 'irc-framework';
+import { firstMatch } from './wait-until.js';
 
 /** A line the human saw in a channel. */
 export interface Heard {
@@ -115,14 +116,9 @@ export async function connectHuman(options: { host: string; port: number; nick: 
       let found: (Heard & { match: RegExpExecArray }) | undefined;
       await waitUntil(
         () => {
-          for (const line of heard.slice(from)) {
-            const match = pattern.exec(line.text);
-            if (match !== null) {
-              found = { ...line, match };
-              return true;
-            }
-          }
-          return false;
+          const hit = firstMatch(heard.slice(from), (line) => line.text, pattern);
+          if (hit !== undefined) found = { ...hit.item, match: hit.match };
+          return hit !== undefined;
         },
         String(pattern),
         timeoutMs,

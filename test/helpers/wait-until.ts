@@ -23,3 +23,12 @@ export function waitUntil<T>(listeners: Set<() => void>, probe: () => T | undefi
     check();
   });
 }
+
+/** The first of `items` whose text matches `pattern`, with the match: what every transcript wait looks for. */
+export function firstMatch<T>(items: readonly T[], text: (item: T) => string, pattern: RegExp): { item: T; match: RegExpExecArray } | undefined {
+  for (const item of items) {
+    const match = pattern.exec(text(item));
+    if (match !== null) return { item, match };
+  }
+  return undefined;
+}
