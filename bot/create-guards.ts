@@ -108,10 +108,13 @@ export function createGuards(options: GuardsOptions): Map<string, PoolGuard> {
   return guards;
 }
 
+/** Without a plan: the analysis defaults, parsed once (the writer asks for the settings on every pool change). */
+const DEFAULT_ANALYSIS = Object.freeze(analysisSettingsSchema.parse({}));
+
 /** The guard's settings: the service's own, with health analysis as the plan configures it. */
 function guardSettings(config: Config, service: string, plan: { analysis: AnalysisSettings; intervalMs: number } | undefined): GuardSettings {
   const guard = config.services[service]?.guard;
-  const analysis = plan?.analysis ?? analysisSettingsSchema.parse({});
+  const analysis = plan?.analysis ?? DEFAULT_ANALYSIS;
   return {
     intervalMs: (guard?.probe_interval_seconds ?? 5) * 1000,
     probeAttempts: guard?.probe_attempts ?? 2,

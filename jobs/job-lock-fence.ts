@@ -8,6 +8,12 @@ import { fenceLost } from './fence-scope.js';
 const MARGIN_MS = 500;
 
 /**
+ * Who holds the lock and for how long, read at one instant (a MULTI did the same, at several times
+ * the client's CPU: this check is on every job's path). A missing key comes back as null (Lua's false).
+ */
+const HOLDER_AND_TTL = `return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`;
+
+/**
  * A BullMQ job's lock as a fence: BullMQ keeps `<prefix>:<queue>:<id>:lock` holding the token of
  * the worker running the job and renews it while that worker's event loop turns. A worker that
  * stalls past the lock (SIGSTOP, a frozen VM, a long GC) finds, when it wakes, its job moved to
@@ -26,7 +32,7 @@ export function jobLockFence(redis: Redis, job: Pick<Job, 'id' | 'queueQualified
     async check() {
       if (token === undefined || performance.now() < ourUntil) return;
       const sent = performance.now();
-      const [[, holder], [, ttl]] = ((await redis.multi().get(key).pttl(key).exec()) ?? [[null, null], [null, -2]]) as [[unknown, string | null], [unknown, number]];
+      const [holder, ttl] = (await redis.eval(HOLDER_AND_TTL, 1, key)) as [string | null, number];
       if (holder !== token) throw fenceLost(label, holder === null ? 'its lock expired while this process was stalled' : 'another worker took it over after this one stalled');
       ourUntil = sent + ttl - MARGIN_MS;
     },
