@@ -1,4 +1,5 @@
 import type { PoolObserver } from '../core/ports/pool-observer.js';
+import type { PybalHostView } from '../core/ports/pybal.js';
 import type { PoolingBackend } from '../core/ports/pooling.js';
 import { poolCapacity, type CapacityVerdict } from '../core/capacity.js';
 import type { Host, Inventory } from '../core/inventory.js';
@@ -44,6 +45,19 @@ export async function readPoolView(pooling: Pick<PoolingBackend, 'listPool'>, in
   };
 }
 
+/** A pool as conftool has it and as pybal serves it, both asked at once. */
+export interface ObservedPool {
+  view: PoolView;
+  /** Undefined where the service has no observer. */
+  pybal: PybalSummary | undefined;
+}
+
+export async function readObservedPool(pooling: Pick<PoolingBackend, 'listPool'>, inventory: Inventory, lvsService: string, dc: string, observer: PoolObserver | undefined): Promise<ObservedPool> {
+  const { port } = inventory.lvsService(lvsService);
+  const [view, reading] = await Promise.all([readPoolView(pooling, inventory, lvsService, dc), observer === undefined ? undefined : readPybal(observer, { dc, lvsService, port })]);
+  return { view, pybal: observer === undefined ? undefined : pybalSummary(reading, view) };
+}
+
 export const OBSERVER_TIMEOUT_MS = 3000;
 
 export interface PybalSummary {
@@ -52,9 +66,19 @@ export interface PybalSummary {
   takesTraffic: boolean;
 }
 
+/** What the LVS hosts' pybal said of one pool, or why it said nothing. */
+export type PybalReading = PybalHostView[] | undefined | 'timeout' | 'error';
+
+/**
+ * pybal's view of one pool, bounded by a timeout. It needs only the pool's name and port, so a
+ * caller asks it while conftool is read (status asks everything at once, not one after another).
+ */
+export function readPybal(observer: PoolObserver, pool: { dc: string; lvsService: string; port: number }): Promise<PybalReading> {
+  return withTimeout(observer.pybal(pool).catch(() => 'error' as const), OBSERVER_TIMEOUT_MS, 'timeout' as const);
+}
+
 /** pybal beside conftool: ✓ where every LVS host has exactly the pooled hosts enabled and up. */
-export async function pybalSummary(observer: PoolObserver, pool: PoolView): Promise<PybalSummary> {
-  const views = await withTimeout(observer.pybal({ dc: pool.dc, lvsService: pool.lvsService, port: pool.port }).catch(() => 'error' as const), OBSERVER_TIMEOUT_MS, 'timeout' as const);
+export function pybalSummary(views: PybalReading, pool: PoolView): PybalSummary {
   // Unknown is treated as serving, so a warning is never hidden by a pybal that did not answer.
   if (views === 'timeout') return { text: `pybal: no answer in ${OBSERVER_TIMEOUT_MS / 1000}s`, takesTraffic: true };
   if (views === 'error') return { text: 'pybal: unreadable', takesTraffic: true };

@@ -31,6 +31,13 @@ const LETTERS_THEN_DIGITS = /^([a-z-]+?)-?(\d+)$/;
 export class Inventory {
   readonly hosts: readonly Host[];
   private readonly byFqdn = new Map<string, Host>();
+  /**
+   * What the questions below answer never changes (the config is read once), and a status over
+   * 1,000 hosts asked them dozens of times, each a walk over every host or every LVS service.
+   */
+  private readonly membersOf = new Map<string, readonly Host[]>();
+  private readonly lvsServicesByGroup = new Map<string, readonly string[]>();
+  private workerLvsServicesCache: readonly string[] | undefined;
 
   constructor(
     readonly serviceName: string,
@@ -78,22 +85,35 @@ export class Inventory {
   }
 
   /** Hosts that may be members of a pool: the LVS service's member groups, in that DC. */
-  members(lvsService: string, dc: string): Host[] {
+  members(lvsService: string, dc: string): readonly Host[] {
+    const key = `${lvsService}\u0000${dc}`;
+    const known = this.membersOf.get(key);
+    if (known !== undefined) return known;
     const lvs = this.lvsService(lvsService);
-    return this.hosts.filter((host) => host.dc === dc && lvs.members.includes(host.group));
+    const members = Object.freeze(this.hosts.filter((host) => host.dc === dc && lvs.members.includes(host.group)));
+    this.membersOf.set(key, members);
+    return members;
   }
 
   /** LVS services Kubernetes workers can join, in config order: where the migration happens. */
-  get workerLvsServices(): string[] {
+  get workerLvsServices(): readonly string[] {
+    if (this.workerLvsServicesCache !== undefined) return this.workerLvsServicesCache;
     const workers = this.hosts.filter((host) => host.kind === 'k8s-worker');
-    return this.lvsServiceNames.filter((name) => workers.some((host) => this.lvsServicesOf(host).includes(name)));
+    this.workerLvsServicesCache = Object.freeze(this.lvsServiceNames.filter((name) => workers.some((host) => this.lvsServicesOf(host).includes(name))));
+    return this.workerLvsServicesCache;
   }
 
   /** LVS services this host may be pooled in. */
-  lvsServicesOf(host: Host): string[] {
-    return Object.entries(this.service.lvs_services)
-      .filter(([, lvs]) => lvs.members.includes(host.group))
-      .map(([name]) => name);
+  lvsServicesOf(host: Host): readonly string[] {
+    const known = this.lvsServicesByGroup.get(host.group);
+    if (known !== undefined) return known;
+    const names = Object.freeze(
+      Object.entries(this.service.lvs_services)
+        .filter(([, lvs]) => lvs.members.includes(host.group))
+        .map(([name]) => name),
+    );
+    this.lvsServicesByGroup.set(host.group, names);
+    return names;
   }
 
   /**

@@ -2,7 +2,7 @@ import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { formatPoolState, poolStateSchema, samePoolState, type PoolState } from '../../core/pool-state.js';
 import { assertSucceeded, type CommandResult, type CommandRunner, type CommandSpec } from '../command-runner.js';
-import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
+import { type PoolEntry, type PoolingBackend, byFqdn } from '../../core/ports/pooling.js';
 import { conftoolPoolDirectory, parseConftoolPath, type ConftoolKey } from './conftool-key.js';
 import { formatConftoolValue } from './conftool-value.js';
 import { confctlStderr, parseConfctlGet, parseConfctlSet, type ConfctlChange, type ConfctlObject } from './confctl-output.js';
@@ -46,7 +46,7 @@ export class ConfctlPooling implements PoolingBackend {
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = conftoolPoolDirectory(pool);
     const objects = await this.select({ dc: pool.dc, cluster: pool.cluster, service: pool.conftoolService });
-    return objects.map((object) => toEntry(`${directory}/${object.name}`, object)).sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+    return objects.map((object) => toEntry(`${directory}/${object.name}`, object)).sort(byFqdn);
   }
 
   async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, _keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {

@@ -1,7 +1,7 @@
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
-import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
+import { type PoolEntry, type PoolingBackend, byFqdn, copyEntry } from '../../core/ports/pooling.js';
 import { conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
 
 export interface PlannedWrite {
@@ -44,7 +44,7 @@ export class DryRunPooling implements PoolingBackend {
     for (const [path, entry] of this.overlay) {
       if (path.startsWith(directory)) entries.set(path, entry);
     }
-    return [...entries.values()].map(copyOf).sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+    return [...entries.values()].map(copyEntry).sort(byFqdn);
   }
 
   async compareAndSet(path: string, next: PoolState, expectedRevision: string | null, keep?: Readonly<Record<string, unknown>>): Promise<PoolEntry> {
@@ -67,15 +67,12 @@ export class DryRunPooling implements PoolingBackend {
     const planned: PoolEntry = { path, fqdn, state: { ...next }, revision: `dry-run-${this.plannedWrites.length}` };
     // The fields kept are the ones the real write would merge into, so a later step of the plan carries them on too.
     const entry = keep === undefined || Object.keys(keep).length === 0 ? planned : { ...planned, extra: keep };
-    this.overlay.set(path, copyOf(entry));
-    return copyOf(entry);
+    this.overlay.set(path, copyEntry(entry));
+    return copyEntry(entry);
   }
 }
 
 function copy(entry: PoolEntry | undefined): PoolEntry | undefined {
-  return entry === undefined ? undefined : copyOf(entry);
+  return entry === undefined ? undefined : copyEntry(entry);
 }
 
-function copyOf(entry: PoolEntry): PoolEntry {
-  return { ...entry, state: { ...entry.state }, ...(entry.extra === undefined ? {} : { extra: structuredClone(entry.extra) }) };
-}

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
-import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
+import { type PoolEntry, type PoolingBackend, byFqdn, copyEntry } from '../../core/ports/pooling.js';
 import { conftoolNameSchema, conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
 import { formatConftoolValue, parseConftoolValue } from './conftool-value.js';
 import type { EtcdRequest, EtcdResponse, EtcdV2Client } from './etcd-client.js';
@@ -112,7 +112,7 @@ export class EtcdPooling implements PoolingBackend {
         }
         return toEntry(child, child.key);
       })
-      .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+      .sort(byFqdn);
     if (response.etcdIndex === undefined) {
       this.forget(directory);
     } else {
@@ -216,7 +216,7 @@ const PROBE_WITHIN_MS = 1000;
 
 /** Callers get their own copies: nobody's edit of an entry can reach the cached listing. */
 function copyEntries(entries: readonly PoolEntry[]): PoolEntry[] {
-  return entries.map((entry) => ({ ...entry, state: { ...entry.state }, ...(entry.extra === undefined ? {} : { extra: { ...entry.extra } }) }));
+  return entries.map(copyEntry);
 }
 
 function toEntry(node: EtcdNode, path: string): PoolEntry {

@@ -4,7 +4,7 @@ import { SingleFlight } from '../../core/single-flight.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { parseConftoolValue } from '../conftool/conftool-value.js';
-import type { PoolEntry, PoolingBackend } from '../../core/ports/pooling.js';
+import { type PoolEntry, type PoolingBackend, byFqdn, copyEntry } from '../../core/ports/pooling.js';
 
 /**
  * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens
@@ -88,7 +88,7 @@ export interface SeedEntry {
  *
  * Beside the hash of values sits a path index (every path in a sorted set, all scores 0) so a pool's
  * listing reads only that pool. Concurrent listings of one pool (status's view, the simulated
- * pybal and health of the same moment) share one Redis read; each caller parses its own entries.
+ * pybal and health of the same moment) share one Redis read and its parsing; each caller gets its own copy.
  */
 export class SimulatedPooling implements PoolingBackend {
   readonly kind = 'simulated';
@@ -96,7 +96,7 @@ export class SimulatedPooling implements PoolingBackend {
   private readonly revisions: string;
   private readonly counter: string;
   private readonly paths: string;
-  private readonly listings = new SingleFlight<string[]>();
+  private readonly listings = new SingleFlight<PoolEntry[]>();
   /** Writes sent so far: a listing asked for after a write never joins a read sent before it. */
   private writes = 0;
 
@@ -130,10 +130,14 @@ export class SimulatedPooling implements PoolingBackend {
 
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
-    const flat = await this.listings.run(`${this.writes}:${directory}`, async () => JSON.parse((await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory)) as string) as string[]);
-    const entries: PoolEntry[] = [];
-    for (let index = 0; index + 2 < flat.length; index += 3) entries.push(toEntry(flat[index] ?? '', flat[index + 1] ?? '', flat[index + 2]));
-    return entries.sort((a, b) => a.fqdn.localeCompare(b.fqdn));
+    const shared = await this.listings.run(`${this.writes}:${directory}`, async () => {
+      const flat = JSON.parse((await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory)) as string) as string[];
+      const entries: PoolEntry[] = [];
+      for (let index = 0; index + 2 < flat.length; index += 3) entries.push(toEntry(flat[index] ?? '', flat[index + 1] ?? '', flat[index + 2]));
+      return entries.sort(byFqdn);
+    });
+    // Parsed and sorted once per read; each caller gets entries of its own to change.
+    return shared.map(copyEntry);
   }
 
   async get(path: string): Promise<PoolEntry | undefined> {

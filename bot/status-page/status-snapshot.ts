@@ -6,7 +6,7 @@ import type { PlanControl, PlanProgress } from '../../core/ports/plan-control.js
 import type { WatchView } from '../../core/ports/watch.js';
 import { floorNote } from '../../commands/floor-note.js';
 import { pooledProofs } from '../../commands/pooled-proofs.js';
-import { pybalSummary, readPoolView, type PoolView } from '../../commands/pool-view.js';
+import { readObservedPool, type PoolView } from '../../commands/pool-view.js';
 import { proofWords } from '../../commands/proof-words.js';
 import { staleWords, watchNote } from '../../core/watch-words.js';
 import type { Inventory } from '../../core/inventory.js';
@@ -177,7 +177,7 @@ async function serviceStatus(sources: StatusSources, inventory: Inventory): Prom
 async function poolRows(sources: StatusSources, inventory: Inventory, dc: string, observer: PoolObserver | undefined): Promise<PoolRow[]> {
   return Promise.all(
     inventory.lvsServiceNames.map(async (lvsService) => {
-      const view = await readPoolView(sources.pooling, inventory, lvsService, dc);
+      const { view, pybal } = await readObservedPool(sources.pooling, inventory, lvsService, dc, observer);
       const groups = new Map<string, PoolRow['groups'][number]>();
       for (const member of view.members) {
         const group = groups.get(member.group) ?? { group: member.group, kind: member.kind, hosts: [] };
@@ -185,7 +185,6 @@ async function poolRows(sources: StatusSources, inventory: Inventory, dc: string
         groups.set(member.group, group);
       }
       const capacity = view.capacity;
-      const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
       const note = floorNote(view, pybal?.takesTraffic ?? true);
       const proofs = sources.watch === undefined ? [] : await pooledProofs(sources.watch, inventory.serviceName, inventory.pool(lvsService, dc), view);
       return {

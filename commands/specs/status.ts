@@ -18,7 +18,7 @@ import { floorNote } from '../floor-note.js';
 import { breachWarning } from '../health-warning.js';
 import { pooledProofs, pooledWorkers } from '../pooled-proofs.js';
 import { proofsText } from '../proof-words.js';
-import { pybalSummary, readPoolView, type PoolView, type PybalSummary } from '../pool-view.js';
+import { readObservedPool, readPoolView, type ObservedPool, type PoolView, type PybalSummary } from '../pool-view.js';
 import { SingleFlight } from '../../core/single-flight.js';
 import type { HealthLimits } from '../../core/ports/watch.js';
 import { arg } from '../arg.js';
@@ -68,20 +68,23 @@ async function fullStatus(context: CommandContext, name: string, inventory: Inve
   // A watch that stopped checking goes first: everything below is unguarded until it is back.
   const lines = [`${name} · pool state from ${context.deps.pooling.kind} conftool`, ...watches.filter((watch) => watch.stale).map((watch) => staleWords(watch)), ...(await integrationsNote(context.deps.integrations))];
   const observer = context.deps.observers?.get(name);
-  for (const dc of onlyDc === undefined ? inventory.datacenters : [onlyDc]) {
-    const views = new Map<string, PoolView>();
-    const read = await Promise.all(lvsServices.map((lvsService) => readPoolView(context.deps.pooling, inventory, lvsService, dc)));
-    for (const view of read) views.set(view.lvsService, view);
-    lines.push(...(await Promise.all(read.map((view) => poolLine(context, inventory, view, observer)))));
-    if (observer === undefined) continue;
-    const health = await observeHealth(observer, inventory, dc);
-    lines.push(healthLine(dc, health));
-    const warning = await healthWarning(context, inventory, dc, health, views);
-    if (warning !== undefined) lines.push(warning);
-  }
+  const sections = await Promise.all((onlyDc === undefined ? inventory.datacenters : [onlyDc]).map((dc) => fullDcLines(context, inventory, lvsServices, dc, observer)));
+  lines.push(...sections.flat());
   const cookbooks = await cookbookLockNote(context.deps.cookbookLocks, inventory);
   lines.push(await lockLine(context, name, watches), ...(cookbooks === undefined ? [] : [cookbooks]), ...(await waitingLines(context, name)));
   return lines.join('\n');
+}
+
+/** One DC's pools in full, its health and its ⚠; conftool, pybal and health asked at once: the slowest answer, not their sum. */
+async function fullDcLines(context: CommandContext, inventory: Inventory, lvsServices: readonly string[], dc: string, observer: PoolObserver | undefined): Promise<string[]> {
+  const [read, health] = await Promise.all([
+    Promise.all(lvsServices.map((lvsService) => readObservedPool(context.deps.pooling, inventory, lvsService, dc, observer))),
+    observer === undefined ? undefined : observeHealth(observer, inventory, dc),
+  ]);
+  const lines = await Promise.all(read.map((pool) => poolLine(context, inventory, pool)));
+  if (health === undefined) return lines;
+  const warning = await healthWarning(context, inventory, dc, health, new Map(read.map(({ view }) => [view.lvsService, view])));
+  return [...lines, healthLine(dc, health), ...(warning === undefined ? [] : [warning])];
 }
 
 /** The channel's form: a line per DC, then the lock, watches and waiting requests; a stopped watch first. */
@@ -104,14 +107,17 @@ async function briefStatus(context: CommandContext, name: string, inventory: Inv
   return [...(stale.length > 0 ? [stale.join(' · ')] : []), ...dcLines, [lockWords, ...(cookbooks === undefined ? [] : [cookbooks]), ...(window === undefined ? [] : [window]), ...live, waiting, ...(leader === undefined ? [] : [leader]), more].join(' · ')].join('\n');
 }
 
-/** `kartotherian eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group. */
+/**
+ * `kartotherian eqiad · kartotherian-ssl maps 6/6 pybal ✓ · … · k8s 15% of traffic, 5xx 0.10% · p99 300ms · 120 req/s`: pooled/members per group.
+ * conftool, pybal and health asked at once: the slowest answer, not their sum.
+ */
 async function briefDcLine(context: CommandContext, inventory: Inventory, name: string, dc: string, observer: PoolObserver | undefined): Promise<string> {
-  const views = await Promise.all(inventory.lvsServiceNames.map((lvsService) => readPoolView(context.deps.pooling, inventory, lvsService, dc)));
-  const [pools, health] = await Promise.all([
-    Promise.all(views.map((view) => briefPool(view, observer))),
-    observer === undefined ? Promise.resolve(undefined) : observeHealth(observer, inventory, dc),
+  const [read, health] = await Promise.all([
+    Promise.all(inventory.lvsServiceNames.map((lvsService) => readObservedPool(context.deps.pooling, inventory, lvsService, dc, observer))),
+    observer === undefined ? undefined : observeHealth(observer, inventory, dc),
   ]);
-  const parts = [`${name} ${dc}`, ...pools];
+  const views = read.map(({ view }) => view);
+  const parts = [`${name} ${dc}`, ...read.map(briefPool)];
   if (health !== undefined) {
     parts.push(briefHealth(health));
     const warning = await healthWarning(context, inventory, dc, health, new Map(views.map((view) => [view.lvsService, view])));
@@ -120,7 +126,7 @@ async function briefDcLine(context: CommandContext, inventory: Inventory, name: 
   return parts.join(' · ');
 }
 
-async function briefPool(view: PoolView, observer: PoolObserver | undefined): Promise<string> {
+function briefPool({ view, pybal }: ObservedPool): string {
   const groups = new Map<string, { yes: number; all: number }>();
   for (const host of view.members) {
     const group = groups.get(host.group) ?? { yes: 0, all: 0 };
@@ -130,7 +136,6 @@ async function briefPool(view: PoolView, observer: PoolObserver | undefined): Pr
   }
   const counts = [...groups].map(([group, { yes, all }]) => `${group} ${yes}/${all}`);
   if (view.foreign.length > 0) counts.push(`+${view.foreign.length} not in inventory`);
-  const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
   const note = floorNote(view, pybal?.takesTraffic ?? true);
   const warn = note?.warn === true ? ` ${note.text.split(' · ')[0] ?? ''}` : '';
   const mark = pybal === undefined ? undefined : pybalMark(pybal);
@@ -151,14 +156,13 @@ function briefHealth(health: ObservedHealth): string {
   return `${describeShare(k8sShare, 'on k8s')} · 5xx ${show(k8s.errorRatio, percent)} · p99 ${show(k8s.p99Seconds, seconds)} · ${show(k8s.requestRate, rate)}`;
 }
 
-async function poolLine(context: CommandContext, inventory: Inventory, view: PoolView, observer: PoolObserver | undefined): Promise<string> {
+async function poolLine(context: CommandContext, inventory: Inventory, { view, pybal }: ObservedPool): Promise<string> {
   const groups = new Map<string, string[]>();
   for (const host of view.members) {
     const state = host.state;
     const label = state === undefined ? 'absent' : state.pooled === 'inactive' ? 'inactive' : `${state.pooled} w${state.weight}`;
     pushTo(groups, label, host.shortName);
   }
-  const pybal = observer === undefined ? undefined : await pybalSummary(observer, view);
   const note = floorNote(view, pybal?.takesTraffic ?? true);
   const headroom = note === undefined ? '' : ` · ${note.text}`;
   const order = ['yes', 'no', 'inactive', 'absent'];
