@@ -119,7 +119,7 @@ export async function benchAirtime(redis: Redis): Promise<Row[]> {
       unit: 'messages',
       notes: `the request, edited in place ${edits.length}× (chat.update: approved by, ▶, ✅ done, buttons gone; ≥ ${(editGap / 1000).toFixed(1)} s apart) + ${thread.length} thread replies (👍, ▶, !log, ✅) + ${marks.length} reactions.add; all Slack calls ${slack.calls.length} (auth.test excluded), same sequence replayed in real time. Not counted: ${channel.length - waveChannel.length} guard posts in the channel`,
     },
-    { row: '7 RSS after the wave', ...one(Math.round(wave.rss / 1024 / 1024)), unit: 'MiB', notes: `process.memoryUsage().rss of the bench process, which runs the bot in-process (heapUsed ${Math.round(wave.heapUsed / 1024 / 1024)} MiB; ${Math.round(wave.baseline / 1024 / 1024)} MiB before the bot started), right after the ${WAVE}-host wave, the first bench of the run` },
+    { row: '7 RSS after the wave', ...one(Math.round(wave.rss / 1024 / 1024)), unit: 'MiB', notes: `process.memoryUsage().rss of this bench's own process, which runs the bot in-process (heapUsed ${Math.round(wave.heapUsed / 1024 / 1024)} MiB; ${Math.round(wave.baseline / 1024 / 1024)} MiB before the bot started), right after the ${WAVE}-host wave` },
   ];
 }
 

@@ -10,7 +10,7 @@ import type { Row } from './table.js';
 /** Timed rounds right after the bot started (after one untimed round: BullMQ's Lua scripts, the etcd client's first connection). */
 const FIRST_RUNS = 30;
 /** Untimed rounds between the two: V8 compiles the path, as it has in a bot that has been up for a while. */
-const WARMUP = 20;
+const WARMUP = 50;
 /** Timed rounds of the warm bot: the rows' figures. */
 const RUNS = 50;
 const INACTIVE = formatConftoolValue({ pooled: 'inactive', weight: 0 });

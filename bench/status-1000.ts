@@ -4,8 +4,9 @@ import { fleetConfig, SERVICE, startBenchBot } from './harness.js';
 import { summarize } from './stats.js';
 import type { Row } from './table.js';
 
-// 100, not 20: a p99 of 20 samples is only their maximum.
-const RUNS = 100;
+// 300: a p99 of 20 samples is only their maximum, and of 100 their second largest, which one
+// collection of garbage or one guard look at the 800 workers moved by 15 ms from run to run.
+const RUNS = 300;
 /**
  * Untimed first: the first listing of each pool, and V8 compiling the path. With one warm-up
  * round the p99 of 100 was always one of the next five (V8 still compiling), 30-40 ms against a

@@ -29,17 +29,26 @@ export interface PoolView {
 export async function readPoolView(pooling: Pick<PoolingBackend, 'listPool'>, inventory: Inventory, lvsService: string, dc: string): Promise<PoolView> {
   const lvs = inventory.lvsService(lvsService);
   const entries = await pooling.listPool(inventory.pool(lvsService, dc));
-  const states = new Map<string, PoolState>(entries.map((entry) => [entry.fqdn, entry.state]));
   const hosts = inventory.members(lvsService, dc);
-  const count = (pooled: PoolState['pooled']): number => [...states.values()].filter((state) => state.pooled === pooled).length;
-  const memberNames = new Set(hosts.map((host) => host.fqdn));
+  // One pass over the pool: status reads six pools of up to 500 each, a few times a second in an incident.
+  const states = new Map<string, PoolState>();
+  const counts: PoolView['counts'] = { yes: 0, no: 0, inactive: 0 };
+  for (const entry of entries) {
+    states.set(entry.fqdn, entry.state);
+    counts[entry.state.pooled] += 1;
+  }
+  const foreign = new Set(states.keys());
+  const members = hosts.map((host) => {
+    foreign.delete(host.fqdn);
+    return { ...host, state: states.get(host.fqdn) };
+  });
   return {
     dc,
     lvsService,
     port: lvs.port,
-    members: hosts.map((host) => ({ ...host, state: states.get(host.fqdn) })),
-    foreign: entries.filter((entry) => !memberNames.has(entry.fqdn)).map((entry) => entry.fqdn),
-    counts: { yes: count('yes'), no: count('no'), inactive: count('inactive') },
+    members,
+    foreign: [...foreign],
+    counts,
     capacity: entries.length === 0 ? undefined : poolCapacity(states.values(), lvs.depool_threshold),
     states,
   };
@@ -86,16 +95,25 @@ export function pybalSummary(views: PybalReading, pool: PoolView): PybalSummary 
   if (views.length > 0 && views.every((view) => !view.ok && view.error === 'http-error')) {
     return { text: `pybal: no ${pool.lvsService} pool on ${views.map((view) => view.lvsHost.split('.')[0]).join(', ')} yet (takes no traffic)`, takesTraffic: false };
   }
-  const expected = new Set([...pool.states.entries()].filter(([, state]) => state.pooled === 'yes').map(([fqdn]) => fqdn));
+  const expected: string[] = [];
+  for (const [fqdn, state] of pool.states) if (state.pooled === 'yes') expected.push(fqdn);
+  // One pass per LVS host: a status compares six pools of up to 500 with two LVS hosts each.
   const perHost = views.map((view) => {
     const lvs = view.lvsHost.split('.')[0] ?? view.lvsHost;
     if (!view.ok) return `${lvs} ${view.error}`;
-    const enabled = Object.entries(view.servers).filter(([, server]) => server.enabled);
-    const down = enabled.filter(([, server]) => !server.up).map(([fqdn]) => fqdn.split('.')[0] ?? fqdn);
-    const enabledNames = new Set(enabled.map(([fqdn]) => fqdn));
-    const mismatch = [...expected].filter((fqdn) => !enabledNames.has(fqdn)).length + enabled.filter(([fqdn]) => !expected.has(fqdn)).length;
+    let enabled = 0;
+    let unexpected = 0;
+    const down: string[] = [];
+    for (const [fqdn, server] of Object.entries(view.servers)) {
+      if (!server.enabled) continue;
+      enabled += 1;
+      if (!server.up) down.push(fqdn.split('.')[0] ?? fqdn);
+      if (pool.states.get(fqdn)?.pooled !== 'yes') unexpected += 1;
+    }
+    const missing = expected.filter((fqdn) => view.servers[fqdn]?.enabled !== true).length;
+    const mismatch = missing + unexpected;
     if (mismatch > 0) return `${lvs} ✗ ${mismatch} differ from conftool`;
-    return down.length > 0 ? `${lvs} ✗ down: ${down.join(' ')}` : `${lvs} ✓ ${enabled.length} enabled/up`;
+    return down.length > 0 ? `${lvs} ✗ down: ${down.join(' ')}` : `${lvs} ✓ ${enabled} enabled/up`;
   });
   return { text: `pybal: ${perHost.join(', ')}`, takesTraffic: true };
 }

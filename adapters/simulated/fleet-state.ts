@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { SingleFlight } from '../../core/single-flight.js';
 import { fleetFaultsSchema, type FleetFaults } from './fleet-model.js';
 
 /**
@@ -9,6 +10,14 @@ import { fleetFaultsSchema, type FleetFaults } from './fleet-model.js';
  */
 export class FleetState {
   private readonly key: string;
+  /**
+   * Every simulated adapter asks for the faults and the applied features before it answers: one
+   * `status` over 1,000 hosts asked 26 times at the same moment. Concurrent asks share one read;
+   * one asked after a change made here never joins a read sent before it.
+   */
+  private readonly featureReads = new SingleFlight<string[]>();
+  private readonly faultReads = new SingleFlight<string | null>();
+  private changes = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -20,6 +29,7 @@ export class FleetState {
   }
 
   async applyFeature(dc: string, feature: string): Promise<boolean> {
+    this.changes += 1;
     return (await this.redis.sadd(`${this.key}:features`, `${dc}/${feature}`)) === 1;
   }
 
@@ -28,7 +38,7 @@ export class FleetState {
   }
 
   async features(dc: string): Promise<string[]> {
-    const all = await this.redis.smembers(`${this.key}:features`);
+    const all = await this.featureReads.run(String(this.changes), () => this.redis.smembers(`${this.key}:features`));
     return all.filter((entry) => entry.startsWith(`${dc}/`)).map((entry) => entry.slice(dc.length + 1));
   }
 
@@ -55,11 +65,12 @@ export class FleetState {
   }
 
   async faults(): Promise<FleetFaults> {
-    const raw = await this.redis.get(`${this.key}:faults`);
+    const raw = await this.faultReads.run(String(this.changes), () => this.redis.get(`${this.key}:faults`));
     return raw === null ? this.defaultFaults : fleetFaultsSchema.parse(JSON.parse(raw));
   }
 
   async setFaults(faults: FleetFaults): Promise<void> {
+    this.changes += 1;
     await this.redis.set(`${this.key}:faults`, JSON.stringify(fleetFaultsSchema.parse(faults)));
   }
 }

@@ -31,7 +31,9 @@ return {1, tostring(revision)}
  * cost every pool read the whole fleet, and one `status` on 1,000 hosts makes ~14 of them.
  * Objects below a sub-directory are not the pool's, as etcd's non-recursive listing has it.
  * The answer is one JSON string, not 1,500 bulk strings: decoding those cost the bot more than
- * Redis took to find them.
+ * Redis took to find them. It comes with a SHA-1 of exactly what it lists; when that is the one
+ * the caller already holds (ARGV[2]), only the SHA-1 comes back, and the caller's parsed copy is
+ * what Redis holds now, byte for byte, whoever wrote it (cutover, a test's HSET, a hand edit).
  */
 const LIST_DIRECTORY = `
 local directory = ARGV[1]
@@ -52,9 +54,12 @@ for first = 1, #paths, 1000 do
     end
   end
 end
+-- Separated by a byte no path, value or revision holds, so two different listings never read the same.
+local digest = redis.sha1hex(table.concat(found, '\\0'))
+if digest == ARGV[2] then return {digest} end
 -- cjson writes an empty table as {}, not [].
-if #found == 0 then return '[]' end
-return cjson.encode(found)
+if #found == 0 then return {digest, '[]'} end
+return {digest, cjson.encode(found)}
 `;
 
 /**
@@ -97,6 +102,8 @@ export class SimulatedPooling implements PoolingBackend {
   private readonly counter: string;
   private readonly paths: string;
   private readonly listings = new SingleFlight<PoolEntry[]>();
+  /** Per directory, the last listing parsed and the SHA-1 Redis gave it: a pool unchanged since is not parsed again. */
+  private readonly parsed = new Map<string, { digest: string; entries: PoolEntry[] }>();
   /** Writes sent so far: a listing asked for after a write never joins a read sent before it. */
   private writes = 0;
 
@@ -131,10 +138,18 @@ export class SimulatedPooling implements PoolingBackend {
   async listPool(pool: PoolRef): Promise<PoolEntry[]> {
     const directory = `/conftool/v1/pools/${pool.dc}/${pool.cluster}/${pool.conftoolService}/`;
     const shared = await this.listings.run(`${this.writes}:${directory}`, async () => {
-      const flat = JSON.parse((await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory)) as string) as string[];
+      const known = this.parsed.get(directory);
+      const [digest, json] = (await this.redis.eval(LIST_DIRECTORY, 3, this.values, this.revisions, this.paths, directory, known?.digest ?? '')) as [string, string?];
+      if (json === undefined) {
+        if (known?.digest !== digest) throw new CutoverError('adapter.bad-output', `The simulated conftool answered ${directory} with no listing for an unknown digest.`);
+        return known.entries;
+      }
+      const flat = JSON.parse(json) as string[];
       const entries: PoolEntry[] = [];
       for (let index = 0; index + 2 < flat.length; index += 3) entries.push(toEntry(flat[index] ?? '', flat[index + 1] ?? '', flat[index + 2]));
-      return entries.sort(byFqdn);
+      entries.sort(byFqdn);
+      this.parsed.set(directory, { digest, entries });
+      return entries;
     });
     // Parsed and sorted once per read; each caller gets entries of its own to change.
     return shared.map(copyEntry);

@@ -90,4 +90,27 @@ describe('SimulatedPooling listings on a real Redis', () => {
     await Promise.all([under, write]);
     expect((await after).map((entry) => entry.state.pooled)).toEqual(['yes', 'no']);
   });
+
+  it('reuses a parsed listing only while Redis holds exactly it: a hand edit that keeps the revision shows at once', async () => {
+    await pooling.seed([
+      { path: path(DIR, 'maps1005'), state: { weight: 10, pooled: 'yes' } },
+      { path: path(DIR, 'maps1006'), state: { weight: 10, pooled: 'yes' } },
+    ]);
+    const first = await pooling.listPool(POOL);
+    // What a caller does to its copy never reaches the listing the next caller gets.
+    if (first[0] !== undefined) first[0].state.pooled = 'inactive';
+    first.pop();
+    const again = await pooling.listPool(POOL);
+    expect(again.map((entry) => [entry.fqdn, entry.state.pooled])).toEqual([['maps1005.eqiad.wmnet', 'yes'], ['maps1006.eqiad.wmnet', 'yes']]);
+
+    // Written beside cutover (an HSET, as a person with redis-cli would): no revision moves, the value does.
+    await redis.hset(`${prefix}:sim:conftool`, path(DIR, 'maps1006'), '{"weight": 3, "pooled": "no", "reason": "T2"}');
+    expect(await pooling.listPool(POOL)).toEqual([
+      { ...again[0], state: { weight: 10, pooled: 'yes' } },
+      { path: path(DIR, 'maps1006'), fqdn: 'maps1006.eqiad.wmnet', state: { weight: 3, pooled: 'no' }, revision: again[1]?.revision, extra: { reason: 'T2' } },
+    ]);
+    // And a key removed beside cutover is gone from the next listing.
+    await redis.hdel(`${prefix}:sim:conftool`, path(DIR, 'maps1005'));
+    expect((await pooling.listPool(POOL)).map((entry) => entry.fqdn)).toEqual(['maps1006.eqiad.wmnet']);
+  });
 });
