@@ -2,7 +2,7 @@ import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { formatPoolState, poolStateSchema, samePoolState, type PoolState } from '../../core/pool-state.js';
 import { assertSucceeded, type CommandResult, type CommandRunner, type CommandSpec } from '../command-runner.js';
-import { type PoolEntry, type PoolingBackend, byFqdn } from '../../core/ports/pooling.js';
+import { byFqdn, type PoolEntry, type PoolingBackend } from '../../core/ports/pooling.js';
 import { conftoolPoolDirectory, parseConftoolPath, type ConftoolKey } from './conftool-key.js';
 import { formatConftoolValue } from './conftool-value.js';
 import { confctlStderr, parseConfctlGet, parseConfctlSet, type ConfctlChange, type ConfctlObject } from './confctl-output.js';

@@ -1,7 +1,7 @@
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import type { PoolState } from '../../core/pool-state.js';
-import { type PoolEntry, type PoolingBackend, byFqdn, copyEntry } from '../../core/ports/pooling.js';
+import { byFqdn, copyEntry, type PoolEntry, type PoolingBackend } from '../../core/ports/pooling.js';
 import { conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
 
 export interface PlannedWrite {

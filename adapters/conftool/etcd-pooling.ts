@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { CutoverError } from '../../core/errors.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
-import { type PoolEntry, type PoolingBackend, byFqdn, copyEntry } from '../../core/ports/pooling.js';
+import { byFqdn, copyEntry, type PoolEntry, type PoolingBackend } from '../../core/ports/pooling.js';
 import { conftoolNameSchema, conftoolPoolDirectory, parseConftoolPath } from './conftool-key.js';
 import { formatConftoolValue, parseConftoolValue } from './conftool-value.js';
 import type { EtcdRequest, EtcdResponse, EtcdV2Client } from './etcd-client.js';

@@ -4,7 +4,7 @@ import { SingleFlight } from '../../core/single-flight.js';
 import type { PoolRef } from '../../core/inventory.js';
 import { poolStateSchema, type PoolState } from '../../core/pool-state.js';
 import { parseConftoolValue } from '../conftool/conftool-value.js';
-import { type PoolEntry, type PoolingBackend, byFqdn, copyEntry } from '../../core/ports/pooling.js';
+import { byFqdn, copyEntry, type PoolEntry, type PoolingBackend } from '../../core/ports/pooling.js';
 
 /**
  * Compare-and-swap on the revision, the way conftool uses etcd's prevIndex: the write happens

@@ -116,11 +116,10 @@ async function briefDcLine(context: CommandContext, inventory: Inventory, name: 
     Promise.all(inventory.lvsServiceNames.map((lvsService) => readObservedPool(context.deps.pooling, inventory, lvsService, dc, observer))),
     observer === undefined ? undefined : observeHealth(observer, inventory, dc),
   ]);
-  const views = read.map(({ view }) => view);
   const parts = [`${name} ${dc}`, ...read.map(briefPool)];
   if (health !== undefined) {
     parts.push(briefHealth(health));
-    const warning = await healthWarning(context, inventory, dc, health, new Map(views.map((view) => [view.lvsService, view])));
+    const warning = await healthWarning(context, inventory, dc, health, new Map(read.map(({ view }) => [view.lvsService, view])));
     if (warning !== undefined) parts[0] = `⚠ ${name} ${dc}: k8s over its limits with workers pooled (--dc ${dc} for the way out)`;
   }
   return parts.join(' · ');
