@@ -122,7 +122,12 @@ describe('Redis failing over (Sentinel) in the middle of a plan', () => {
     // Nothing the bot had written (and WAITed for) is missing from the new primary.
     expect(after.auditIds).toEqual(expect.arrayContaining(before.auditIds));
     for (const [request, people] of before.approvals) expect(after.approvals.get(request), `approvals of ${request}`).toEqual(expect.arrayContaining(people));
-    expect(after.lock).toBe(before.lock);
+    // Held for the same request. Its token is the same unless the failover outlasted BullMQ's job
+    // lock (10 s; a split vote among the sentinels retries after twice the failover timeout): the
+    // job is then run again and its replay takes the service lock anew (CI saw 12.7 s once).
+    const holder = (lock: string | null) => (lock === null ? null : (JSON.parse(lock) as { holder: string; requestId: string }));
+    if (ms < 10_000) expect(after.lock).toBe(before.lock);
+    else expect(holder(after.lock)).toMatchObject({ holder: holder(before.lock)?.holder, requestId: holder(before.lock)?.requestId });
 
     // The bot answers through the new primary: how long after it was named.
     const named = Date.now();
