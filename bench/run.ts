@@ -98,8 +98,10 @@ async function runOne(name: string, out: string): Promise<void> {
   }
 }
 
+type CpuTimes = { total: number; steal: number };
+
 /** The machine's CPU time counters (/proc/stat's first line, in ticks); undefined off Linux. */
-async function cpuTimes(): Promise<{ total: number; steal: number } | undefined> {
+async function cpuTimes(): Promise<CpuTimes | undefined> {
   const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n')[0] ?? '';
   const fields = line.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal: steal is the eighth.
@@ -107,7 +109,7 @@ async function cpuTimes(): Promise<{ total: number; steal: number } | undefined>
   return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
 
-function stealShare(before: Awaited<ReturnType<typeof cpuTimes>>, after: Awaited<ReturnType<typeof cpuTimes>>): number | undefined {
+function stealShare(before: CpuTimes | undefined, after: CpuTimes | undefined): number | undefined {
   if (before === undefined || after === undefined || after.total <= before.total) return undefined;
   return (after.steal - before.steal) / (after.total - before.total);
 }
